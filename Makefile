@@ -1,0 +1,36 @@
+# make run  - create/update .venv, install Workdeck, open the window
+# make test - create/update .venv with the test extra, run the whole suite offscreen
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: run test bench lint clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.stamp-app: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.stamp-test: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+$(VENV)/.stamp-bench: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[test,bench]'
+	touch $@
+
+run: $(VENV)/.stamp-app
+	$(VENV)/bin/workdeck
+
+test: $(VENV)/.stamp-test
+	$(VENV)/bin/lint-imports
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest
+
+bench: $(VENV)/.stamp-bench
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest tests/bench -s -p no:randomly --timeout=1800
+
+clean:
+	rm -rf $(VENV)

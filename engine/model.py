@@ -1,0 +1,286 @@
+"""The vocabulary of Workdeck: kinds, states, outcomes, specs and runs.
+
+Plain dataclasses and enums, no Qt and no SQL, so every rule that uses them can be
+tested without an event loop. State changes go through :func:`transition`, the one
+place that knows which moves are legal.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from engine.errors import BadSpecError, IllegalTransitionError
+
+#: Input and output data are JSON objects; past this size they belong in a file.
+MAX_DATA_BYTES = 64 * 1024
+
+
+class Kind(enum.StrEnum):
+    """How a task relates to time (DESIGN.md, "the three kinds of work").
+
+    Scoped immediate work is not a Kind: it is never persisted and lives only in a
+    :class:`engine.immediate.Scope`.
+    """
+
+    IMMEDIATE = "immediate"  # keep-running: starts now, persisted, resumed after a crash
+    DEFERRED = "deferred"  # persistent queue: constraints, retries, chains, periodic
+    EXACT = "exact"  # an alarm at a wall-clock instant
+
+
+class State(enum.StrEnum):
+    ENQUEUED = "enqueued"  # waiting for its due time and constraints
+    BLOCKED = "blocked"  # waiting for parent tasks to succeed
+    SCHEDULED = "scheduled"  # an exact alarm armed for next_run_at
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def finished(self) -> bool:
+        return self in FINISHED_STATES
+
+
+FINISHED_STATES = frozenset({State.SUCCEEDED, State.FAILED, State.CANCELLED})
+
+#: The only legal moves. A finished task never moves again: "a finished task never
+#: runs again" is enforced here, not by every caller remembering it.
+TRANSITIONS: dict[State, frozenset[State]] = {
+    State.ENQUEUED: frozenset({State.RUNNING, State.CANCELLED, State.BLOCKED}),
+    State.BLOCKED: frozenset({State.ENQUEUED, State.CANCELLED}),
+    State.SCHEDULED: frozenset({State.RUNNING, State.CANCELLED}),
+    # back to ENQUEUED/SCHEDULED: a retry, a periodic or repeating task's next
+    # occurrence, a run interrupted by a crash or a lost constraint, a snooze
+    State.RUNNING: frozenset(
+        {State.SUCCEEDED, State.FAILED, State.CANCELLED, State.ENQUEUED, State.SCHEDULED}
+    ),
+    State.SUCCEEDED: frozenset(),
+    State.FAILED: frozenset(),
+    State.CANCELLED: frozenset(),
+}
+
+
+def transition(current: State, target: State, *, task_id: str = "?") -> State:
+    """Return ``target`` if ``current -> target`` is legal, else raise."""
+    if target not in TRANSITIONS[current]:
+        raise IllegalTransitionError(task_id, current, target)
+    return target
+
+
+class Outcome(enum.StrEnum):
+    """How one run ended."""
+
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"  # the process stopped or died while it ran; runs again
+    CANCELLED = "cancelled"
+    TIMED_OUT = "timed_out"
+
+
+class StopReason(enum.StrEnum):
+    """Why a run was stopped before it ended by itself (WorkManager's stop reasons)."""
+
+    CANCELLED_BY_USER = "cancelled_by_user"
+    TIMED_OUT = "timed_out"
+    CONSTRAINT_LOST = "constraint_lost"
+    SHUTDOWN = "shutdown"  # graceful stop of the owning process
+    PROCESS_DIED = "process_died"  # found running at start: the owner crashed
+    REPLACED = "replaced"  # unique work with policy replace
+    PARENT_FAILED = "parent_failed"
+    PARENT_CANCELLED = "parent_cancelled"
+    OVERLAP = "overlap"  # a periodic run skipped because the previous one still ran
+    MISSED = "missed"  # an alarm whose time passed while nothing could fire it
+
+
+class Constraint(enum.StrEnum):
+    NETWORK = "network"
+    AC_POWER = "ac-power"
+    BATTERY_NOT_LOW = "battery-not-low"
+    STORAGE_NOT_LOW = "storage-not-low"
+    IDLE = "idle"
+    BACKGROUND = "background"
+
+
+class Backoff(enum.StrEnum):
+    LINEAR = "linear"
+    EXPONENTIAL = "exponential"
+
+
+class UniquePolicy(enum.StrEnum):
+    """What enqueueing a task whose unique name already exists means (WorkManager)."""
+
+    KEEP = "keep"
+    REPLACE = "replace"
+    APPEND = "append"
+    APPEND_OR_REPLACE = "append-or-replace"
+    UPDATE = "update"
+
+
+class MissedPolicy(enum.StrEnum):
+    """What an exact alarm does with occurrences that passed while it could not fire."""
+
+    FIRE_ONCE = "fire-once"  # once, late, saying how late (within the grace period)
+    SKIP = "skip"  # record as missed
+    FIRE_ALL = "fire-all"  # every missed occurrence, for commands that need each
+
+
+def _enum_tuple(values: Any, enum_type: type[enum.StrEnum], what: str) -> tuple[Any, ...]:
+    try:
+        return tuple(sorted({enum_type(v) for v in values}))
+    except ValueError as exc:
+        choices = ", ".join(m.value for m in enum_type)
+        raise BadSpecError(f"unknown {what} {exc.args[0].split()[0]} (choose from {choices})") from None
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_retries: int = 0
+    backoff: Backoff = Backoff.EXPONENTIAL
+    delay: float = 30.0  # seconds before the first retry
+
+    def __post_init__(self) -> None:
+        if self.max_retries < 0:
+            raise BadSpecError(f"retries must be 0 or more, not {self.max_retries}")
+        if self.delay < 0:
+            raise BadSpecError(f"backoff delay must not be negative, not {self.delay}s")
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A repeat rule. At most one of ``every``, ``cron`` and ``rrule`` is set.
+
+    Rules are evaluated in ``tz`` (an IANA zone name, the user's zone by default), never
+    by adding fixed spans to UTC, so "every day at 08:00" stays at 08:00 across DST.
+    """
+
+    every: float | None = None  # seconds
+    cron: str | None = None
+    rrule: str | None = None
+    tz: str | None = None
+    flex: float | None = None  # seconds: a periodic run may start this early in its period
+
+    def __post_init__(self) -> None:
+        rules = [r for r in (self.every, self.cron, self.rrule) if r is not None]
+        if len(rules) > 1:
+            raise BadSpecError("give one repeat rule: --every, --cron or an RRULE, not several")
+        if self.every is not None and self.every <= 0:
+            raise BadSpecError(f"a repeat interval must be positive, not {self.every}s")
+        if self.flex is not None and (self.flex < 0 or (self.every is not None and self.flex > self.every)):
+            raise BadSpecError("the flex window must be between 0 and the interval")
+
+    @property
+    def repeats(self) -> bool:
+        return self.every is not None or self.cron is not None or self.rrule is not None
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """What the user asked for. Everything a task needs except its identity and state."""
+
+    worker: str  # a name in engine.workers' registry: "shell", "python", "reminder", ...
+    args: tuple[str, ...] = ()  # shell: argv; python: ("module:function",); reminder: (message,)
+    kind: Kind = Kind.IMMEDIATE
+    name: str | None = None  # unique work name
+    policy: UniquePolicy = UniquePolicy.KEEP
+    tags: tuple[str, ...] = ()
+    after: tuple[str, ...] = ()  # parent task ids (chains, fan-in)
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    timeout: float | None = None  # seconds; a run past it is stopped and counts as failed
+    constraints: tuple[Constraint, ...] = ()
+    input: dict[str, Any] = field(default_factory=dict)
+    run_at: datetime | None = None  # first due instant (UTC); None: now
+    schedule: Schedule | None = None
+    missed: MissedPolicy = MissedPolicy.FIRE_ONCE  # exact work only
+    grace: float = 3600.0  # seconds: how late a missed alarm may still fire
+    remind_before: float = 0.0  # seconds: an exact reminder fires this long before run_at
+    origin: str = "user"  # "user", "manifest", ...
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "args", tuple(self.args))
+        object.__setattr__(self, "tags", tuple(sorted(set(self.tags))))
+        object.__setattr__(self, "after", tuple(dict.fromkeys(self.after)))
+        object.__setattr__(self, "constraints", _enum_tuple(self.constraints, Constraint, "constraint"))
+        check_data_size(self.input, "input")
+        if self.timeout is not None and self.timeout <= 0:
+            raise BadSpecError(f"a timeout must be positive, not {self.timeout}s")
+        if self.run_at is not None and self.run_at.tzinfo is None:
+            raise BadSpecError("run_at must be an aware datetime (UTC)")
+
+    def replace(self, **changes: Any) -> TaskSpec:
+        return dataclasses.replace(self, **changes)
+
+    def to_json(self) -> dict[str, Any]:
+        """The spec as plain JSON-able data, for the store and the command line's socket."""
+        data = dataclasses.asdict(self)
+        data["run_at"] = self.run_at.isoformat() if self.run_at else None
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> TaskSpec:
+        data = dict(data)
+        if data.get("run_at"):
+            data["run_at"] = datetime.fromisoformat(data["run_at"])
+        if data.get("retry") is not None:
+            data["retry"] = RetryPolicy(**{**data["retry"], "backoff": Backoff(data["retry"]["backoff"])})
+        if data.get("schedule") is not None:
+            data["schedule"] = Schedule(**data["schedule"])
+        for key, enum_type in (("kind", Kind), ("policy", UniquePolicy), ("missed", MissedPolicy)):
+            if key in data:
+                data[key] = enum_type(data[key])
+        known = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+def check_data_size(data: dict[str, Any], what: str) -> None:
+    if not isinstance(data, dict):
+        raise BadSpecError(f"{what} data must be a JSON object")
+    size = len(json.dumps(data, separators=(",", ":")))
+    if size > MAX_DATA_BYTES:
+        raise BadSpecError(
+            f"{what} data is {size} bytes, over the {MAX_DATA_BYTES}-byte limit; pass a file path instead"
+        )
+
+
+@dataclass(frozen=True)
+class Run:
+    """One attempt of a task, as recorded."""
+
+    id: int
+    task_id: str
+    attempt: int
+    started_at: datetime
+    due_at: datetime | None = None
+    fired_at: datetime | None = None
+    ended_at: datetime | None = None
+    outcome: Outcome | None = None  # None while running
+    exit_code: int | None = None
+    stop_reason: StopReason | None = None
+    detail: str | None = None  # a human note: "fired 3 min late", "overlapped run 12"
+
+
+@dataclass(frozen=True)
+class Task:
+    """A task as stored: its spec, identity and where it is in its life."""
+
+    id: str
+    spec: TaskSpec
+    state: State
+    created_at: datetime
+    attempts: int = 0
+    next_run_at: datetime | None = None
+    output: dict[str, Any] | None = None
+    updated_at: datetime | None = None
+    runs: tuple[Run, ...] = ()
+
+    @property
+    def kind(self) -> Kind:
+        return self.spec.kind
+
+    @property
+    def name(self) -> str | None:
+        return self.spec.name

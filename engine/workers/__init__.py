@@ -1,0 +1,37 @@
+"""The registry of worker types. ``get("shell")`` returns the shell worker."""
+
+from __future__ import annotations
+
+from engine.errors import BadSpecError
+from engine.workers.base import Worker, WorkContext, WorkResult
+
+_REGISTRY: dict[str, Worker] = {}
+
+
+def register(worker: Worker) -> Worker:
+    if worker.name in _REGISTRY:
+        raise ValueError(f"worker {worker.name!r} is registered twice")
+    _REGISTRY[worker.name] = worker
+    return worker
+
+
+def get(name: str) -> Worker:
+    _load_builtins()
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        known = ", ".join(sorted(_REGISTRY))
+        raise BadSpecError(f"unknown worker {name!r} (known: {known})") from None
+
+
+def names() -> list[str]:
+    _load_builtins()
+    return sorted(_REGISTRY)
+
+
+def _load_builtins() -> None:
+    # Imported lazily so that importing the registry never imports every worker.
+    from engine.workers import builtin  # noqa: F401
+
+
+__all__ = ["Worker", "WorkContext", "WorkResult", "register", "get", "names"]

@@ -1,0 +1,107 @@
+"""What a worker is and what it is handed: the seam between the engine and the work.
+
+Workers know nothing of Qt, the store or the clock. A worker's ``run`` is called on a
+pool thread (or, for ``on_pool = False`` workers, on the engine's thread, and must
+return at once) with a :class:`WorkContext`, and returns a :class:`WorkResult`.
+Cancellation is cooperative for Python code and forceful for processes: the context
+says when it is requested and calls the worker's ``on_cancel`` callbacks at once.
+"""
+
+from __future__ import annotations
+
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from engine.model import Outcome, StopReason
+
+
+@dataclass(frozen=True)
+class WorkResult:
+    outcome: Outcome  # SUCCEEDED, FAILED or CANCELLED; the engine refines CANCELLED by stop reason
+    exit_code: int | None = None
+    output: dict[str, Any] | None = None  # a python worker's returned data
+    error: str | None = None  # one line for the details pane; the traceback goes to the log
+
+
+ProgressSink = Callable[[float | None, str], None]
+TextSink = Callable[[str], None]
+
+
+def _ignore_progress(fraction: float | None, message: str) -> None:
+    pass
+
+
+def _ignore_text(text: str) -> None:
+    pass
+
+
+@dataclass
+class WorkContext:
+    """Everything a running worker may see and do. Thread-safe."""
+
+    task_id: str
+    attempt: int
+    args: Sequence[str]
+    input: dict[str, Any] = field(default_factory=dict)
+    on_progress: ProgressSink = _ignore_progress
+    on_log: TextSink = _ignore_text  # output text, in arrival order, newlines included
+    on_notify: TextSink = _ignore_text  # a reminder message for the engine's reminder signal
+    _cancel_event: threading.Event = field(default_factory=threading.Event, repr=False)
+    _cancel_callbacks: list[Callable[[], None]] = field(default_factory=list, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    stop_reason: StopReason | None = None
+
+    def progress(self, fraction: float | None, message: str = "") -> None:
+        """Report progress: ``fraction`` in 0..1, or None when unknown."""
+        if fraction is not None:
+            fraction = min(1.0, max(0.0, float(fraction)))
+        self.on_progress(fraction, message)
+
+    def log(self, text: str) -> None:
+        self.on_log(text)
+
+    def notify(self, message: str) -> None:
+        self.on_notify(message)
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel_event.is_set()
+
+    def wait_cancelled(self, timeout: float | None = None) -> bool:
+        """Block up to ``timeout`` seconds; True if cancellation was requested."""
+        return self._cancel_event.wait(timeout)
+
+    def add_cancel_callback(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` when cancellation is requested (at once if it already was)."""
+        with self._lock:
+            if not self._cancel_event.is_set():
+                self._cancel_callbacks.append(callback)
+                return
+        callback()
+
+    def cancel(self, reason: StopReason) -> None:
+        """Request cancellation (the engine's side). Idempotent; the first reason wins."""
+        with self._lock:
+            if self._cancel_event.is_set():
+                return
+            self.stop_reason = reason
+            self._cancel_event.set()
+            callbacks, self._cancel_callbacks = self._cancel_callbacks, []
+        for callback in callbacks:
+            callback()
+
+
+class Worker(ABC):
+    """A kind of work. Subclasses register themselves with :func:`engine.workers.register`."""
+
+    name: ClassVar[str]
+    on_pool: ClassVar[bool] = True
+
+    def validate(self, args: Sequence[str]) -> None:
+        """Raise :class:`engine.errors.BadSpecError` if ``args`` cannot be run."""
+
+    @abstractmethod
+    def run(self, ctx: WorkContext) -> WorkResult: ...
