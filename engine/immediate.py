@@ -1,0 +1,519 @@
+"""Immediate execution: :class:`JobRunner` (a QThreadPool behind Qt signals) and
+:class:`Scope` (structured concurrency for scoped work on the qasync loop).
+
+JobRunner is what the engine uses for every run that is persisted (keep-running,
+deferred and exact work): it needs a Qt event loop, not asyncio. Scope is for work
+that lives and dies with a window, a dialog or an interaction (DESIGN.md): coroutines
+on the asyncio loop plus blocking calls on a pool, all cancelled when the scope ends.
+
+Threading model of JobRunner: everything public is called on the runner's thread (the
+main thread) and every signal is emitted there. Pool threads never emit the public
+signals; they append to a mailbox and wake the runner with one queued signal per batch
+(not one per event), so 10,000 short jobs cost a few hundred event-loop wake-ups, not
+30,000. Within a batch, superseded progress reports of a task are dropped and
+consecutive output chunks of a task are joined; order between a task's output and its
+``finished`` is kept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import threading
+import traceback
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from PySide6.QtCore import QDeadlineTimer, QObject, Qt, QThread, QThreadPool, Signal, Slot
+
+from engine.errors import JobAlreadyRunningError
+from engine.model import Outcome, StopReason
+from engine.workers.base import Worker, WorkContext, WorkResult
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+#: QThreadPool priorities (higher starts first among queued jobs): scoped work is what
+#: the user is waiting for, keep-running work was asked for now, deferred work can wait.
+PRIORITY_SCOPED = 20
+PRIORITY_IMMEDIATE = 10
+PRIORITY_DEFERRED = 0
+
+# Mailbox item kinds.
+_PROGRESS, _OUTPUT, _NOTIFY, _DONE, _RUN_HERE = range(5)
+
+
+@dataclass(eq=False)
+class Job:
+    """One submitted run of a task: queued, running, or (once ``finished`` is emitted) done."""
+
+    task_id: str
+    worker: Worker
+    ctx: WorkContext
+    priority: int = 0
+    #: True once a pool thread (or, for ``on_pool = False`` workers, the event loop)
+    #: began ``worker.run``. A job cancelled before that never runs.
+    started: bool = False
+    result: WorkResult | None = None
+    _claimed: bool = field(default=False, repr=False)  # run or finalised: under the runner's lock
+
+    @property
+    def cancelled(self) -> bool:
+        return self.ctx.cancelled
+
+
+class JobRunner(QObject):
+    """Runs workers on its own QThreadPool and reports on the main thread.
+
+    The engine facade's whole API::
+
+        runner = JobRunner(max_threads=4)
+        runner.finished.connect(on_finished)          # (job, result)
+        job = runner.submit(worker, ctx, priority=PRIORITY_IMMEDIATE)
+        runner.cancel(task_id, StopReason.CANCELLED_BY_USER)
+        runner.shutdown(StopReason.SHUTDOWN, msecs=5000)
+
+    ``submit``, ``cancel``, ``running``, ``wait_for_done`` and ``shutdown`` must be
+    called on the runner's thread. Signals are emitted on that thread, always after
+    ``submit`` returned (never from inside it), so a listener may call back into the
+    runner. ``finished`` is emitted exactly once per submitted job, after all of its
+    ``progress``/``output``/``notify`` signals, and after the job left ``running()``
+    (so the listener may submit the task again, e.g. for a retry).
+
+    A worker that raises (anything, even SystemExit) or returns something other than
+    a WorkResult gives a FAILED result with the traceback in its output; the runner and
+    the other jobs carry on.
+    """
+
+    #: (task_id, fraction in 0..1 or None, message)
+    progress = Signal(str, object, str)
+    #: (task_id, text): captured output, newlines included, in arrival order
+    output = Signal(str, str)
+    #: (task_id, message): a reminder to show
+    notify = Signal(str, str)
+    #: (job: Job, result: WorkResult)
+    finished = Signal(object, object)
+    _wake = Signal()
+
+    def __init__(self, max_threads: int | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(max_threads or QThread.idealThreadCount())
+        self._jobs: dict[str, Job] = {}
+        self._lock = threading.Lock()
+        self._mail: list[tuple[Any, ...]] = []
+        self._wake_pending = False
+        self._closed = False
+        self._wake.connect(self._drain, Qt.ConnectionType.QueuedConnection)
+
+    @property
+    def pool(self) -> QThreadPool:
+        """The runner's pool (a Scope may share it: ``Scope(pool=runner.pool)``)."""
+        return self._pool
+
+    # -- the public API: runner's thread --------------------------------------------
+
+    def submit(self, worker: Worker, ctx: WorkContext, priority: int = PRIORITY_DEFERRED) -> Job:
+        """Start ``worker.run(ctx)`` and return its Job.
+
+        The runner wires ``ctx``'s progress, log and notify sinks to its signals
+        (replacing any that were set). Workers with ``on_pool = False`` run on this
+        thread from the event loop, soon after ``submit`` returns. Raises
+        :class:`JobAlreadyRunningError` if a job of ``ctx.task_id`` has not finished,
+        RuntimeError after :meth:`shutdown`.
+        """
+        if self._closed:
+            raise RuntimeError("the job runner is shut down")
+        task_id = ctx.task_id
+        if task_id in self._jobs:
+            raise JobAlreadyRunningError(task_id)
+        job = Job(task_id, worker, ctx, priority)
+        post = self._post
+        ctx.on_progress = lambda fraction, message: post((_PROGRESS, task_id, fraction, message))
+        ctx.on_log = lambda text: post((_OUTPUT, task_id, text))
+        ctx.on_notify = lambda message: post((_NOTIFY, task_id, message))
+        self._jobs[task_id] = job
+        if worker.on_pool:
+            self._pool.start(lambda: self._execute(job), priority)
+        else:
+            self._post((_RUN_HERE, job))
+        return job
+
+    def cancel(self, task_id: str, reason: StopReason = StopReason.CANCELLED_BY_USER) -> bool:
+        """Request cancellation of the task's job; False if it has none.
+
+        A job that has not started yet finishes at once (CANCELLED, never run); a running
+        one is told through its context and finishes when its worker returns.
+        """
+        job = self._jobs.get(task_id)
+        if job is None:
+            return False
+        job.ctx.cancel(reason)
+        with self._lock:
+            unstarted, job._claimed = not job._claimed, True
+        if unstarted:
+            self._post((_DONE, job, WorkResult(Outcome.CANCELLED)))
+        return True
+
+    def running(self) -> list[Job]:
+        """Jobs submitted and not yet finished (queued or running), in submission order."""
+        return list(self._jobs.values())
+
+    def job(self, task_id: str) -> Job | None:
+        return self._jobs.get(task_id)
+
+    def wait_for_done(self, msecs: int = -1) -> bool:
+        """Block until every job has finished and its signals were emitted; False on timeout.
+
+        Blocks the calling (main) thread: meant for shutdown and tests, not the UI.
+        """
+        deadline = QDeadlineTimer(msecs) if msecs >= 0 else QDeadlineTimer(QDeadlineTimer.ForeverConstant.Forever)
+        while True:
+            self._drain()
+            if not self._jobs:
+                return True
+            remaining = deadline.remainingTime()  # -1: forever
+            if remaining == 0:
+                return False
+            with self._lock:
+                mail_waiting = bool(self._mail)
+            if not mail_waiting and self._pool.waitForDone(remaining):
+                with self._lock:
+                    if not self._mail:  # every job is either on the pool or in the mailbox
+                        log.error("job runner: jobs %s neither run nor finished", list(self._jobs))
+                        return False
+
+    def shutdown(self, reason: StopReason = StopReason.SHUTDOWN, msecs: int = -1) -> bool:
+        """Refuse new jobs, cancel every job, and wait for them (see :meth:`wait_for_done`)."""
+        self._closed = True
+        for task_id in list(self._jobs):
+            self.cancel(task_id, reason)
+        return self.wait_for_done(msecs)
+
+    # -- pool threads ------------------------------------------------------------------
+
+    def _execute(self, job: Job) -> None:
+        with self._lock:
+            if job._claimed:  # cancelled while queued: its result is already posted
+                return
+            job._claimed = True
+        job.started = True
+        result = run_worker(job.worker, job.ctx)
+        self._post((_DONE, job, result))
+
+    def _post(self, item: tuple[Any, ...]) -> None:
+        with self._lock:
+            self._mail.append(item)
+            if self._wake_pending:
+                return
+            self._wake_pending = True
+        self._wake.emit()
+
+    # -- the runner's thread ----------------------------------------------------------
+
+    @Slot()
+    def _drain(self) -> None:
+        with self._lock:
+            items, self._mail = self._mail, []
+            self._wake_pending = False
+        if not items:
+            return
+        last_progress = {item[1]: i for i, item in enumerate(items) if item[0] == _PROGRESS}
+        i, count = 0, len(items)
+        while i < count:
+            item = items[i]
+            kind = item[0]
+            if kind == _OUTPUT:
+                task_id, text = item[1], item[2]
+                # Join a run of output from the same task into one signal.
+                while i + 1 < count and items[i + 1][0] == _OUTPUT and items[i + 1][1] == task_id:
+                    i += 1
+                    text += items[i][2]
+                self.output.emit(task_id, text)
+            elif kind == _DONE:
+                job, result = item[1], item[2]
+                job.result = result
+                if self._jobs.get(job.task_id) is job:
+                    del self._jobs[job.task_id]
+                self.finished.emit(job, result)
+            elif kind == _PROGRESS:
+                if last_progress[item[1]] == i:  # only the latest report of this batch
+                    self.progress.emit(item[1], item[2], item[3])
+            elif kind == _NOTIFY:
+                self.notify.emit(item[1], item[2])
+            elif kind == _RUN_HERE:
+                self._execute(item[1])
+            i += 1
+
+
+def run_worker(worker: Worker, ctx: WorkContext) -> WorkResult:
+    """``worker.run(ctx)`` with every failure turned into a FAILED result.
+
+    A job cancelled before it started is not run at all.
+    """
+    if ctx.cancelled:
+        return WorkResult(Outcome.CANCELLED)
+    try:
+        result = worker.run(ctx)
+        if not isinstance(result, WorkResult):
+            raise TypeError(f"worker {worker.name!r} returned {type(result).__name__}, not a WorkResult")
+        return result
+    except BaseException as exc:  # a bug in a worker must never take the engine down
+        log.error("worker %r crashed on task %s", getattr(worker, "name", worker), ctx.task_id, exc_info=True)
+        ctx.log(traceback.format_exc())
+        last = traceback.format_exception_only(exc)[-1].strip()
+        return WorkResult(Outcome.FAILED, error=f"worker crashed: {last}")
+
+
+
+
+# -- scoped work --------------------------------------------------------------------------
+
+
+class ScopeClosedError(RuntimeError):
+    """Work was launched in a scope that is closed (or closing)."""
+
+
+ErrorHandler = Callable[["Scope", BaseException], None]
+
+
+class _BlockingCall:
+    """A blocking callable of a scope: its context and a future set when its thread ends."""
+
+    __slots__ = ("ctx", "ended")
+
+    def __init__(self, ctx: WorkContext, ended: asyncio.Future[tuple[bool, Any]]) -> None:
+        self.ctx, self.ended = ctx, ended
+
+
+class Scope:
+    """Structured concurrency for scoped immediate work, on the running asyncio (qasync) loop.
+
+    A scope owns coroutines (:meth:`launch`), blocking calls on a QThreadPool
+    (:meth:`run_blocking`) and child scopes (:meth:`child`). :meth:`close` cancels all
+    of them and returns only when every one has ended; after that, launching raises
+    :class:`ScopeClosedError`. ``async with Scope() as scope:`` closes on exit.
+
+    Failures (supervisor semantics, like Kotlin's viewModelScope/SupervisorJob, not
+    asyncio.TaskGroup): an exception that ends a launched coroutine is appended to
+    :attr:`errors` and handed to ``on_error(scope, exc)`` (default: logged with its
+    traceback; a child scope's default forwards to its parent). Siblings keep running,
+    because one failed refresh should not close the window's other work. Pass
+    ``fail_fast=True`` for TaskGroup semantics: the first failure cancels the scope.
+    Either way the failure is never swallowed, and it is not re-raised by ``close``.
+
+    Blocking calls: ``await scope.run_blocking(fn, *args)`` calls ``fn(*args)`` on the
+    pool. With ``cancellable=True`` it calls ``fn(ctx, *args)`` with a
+    :class:`~engine.workers.base.WorkContext`, whose ``cancelled``,
+    ``wait_cancelled(timeout)`` and ``add_cancel_callback`` tell the function when the
+    scope closed (or the awaiting coroutine was cancelled), so it can return early.
+    A cancelled coroutine does not get its CancelledError until its blocking call has
+    returned: nothing of a scope ever runs on after the scope has closed. The flip side:
+    a blocking call that does not cooperate delays ``close`` until it returns.
+
+    Like asyncio's tasks, cancellation is delivered once: a coroutine that swallows
+    CancelledError and goes on delays ``close`` for as long as it goes on.
+    """
+
+    def __init__(
+        self,
+        name: str = "scope",
+        *,
+        pool: QThreadPool | None = None,
+        on_error: ErrorHandler | None = None,
+        fail_fast: bool = False,
+        reason: StopReason = StopReason.CANCELLED_BY_USER,
+        loop: asyncio.AbstractEventLoop | None = None,
+        parent: Scope | None = None,
+    ) -> None:
+        self.name = name
+        self.fail_fast = fail_fast
+        #: Exceptions that ended this scope's coroutines (and its child scopes'), in order.
+        self.errors: list[BaseException] = []
+        self._pool = pool or (parent._pool if parent else QThreadPool.globalInstance())
+        self._on_error = on_error
+        self._reason = reason
+        self._loop = loop
+        self._parent = parent
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._calls: set[_BlockingCall] = set()
+        self._children: set[Scope] = set()
+        self._closed = False
+        self._seq = itertools.count(1)
+
+    # -- state ------------------------------------------------------------------------
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    @property
+    def active(self) -> int:
+        """How many coroutines and blocking calls of this scope and its children still run."""
+        return len(self._tasks) + len(self._calls) + sum(c.active for c in self._children)
+
+    def __repr__(self) -> str:
+        return f"<Scope {self.name!r} active={self.active} closed={self._closed}>"
+
+    # -- launching --------------------------------------------------------------------
+
+    def launch(self, coro: Coroutine[Any, Any, T], *, name: str | None = None) -> asyncio.Task[T]:
+        """Run ``coro`` as a task of this scope. Raises ScopeClosedError once closed."""
+        if self._closed:
+            coro.close()  # no "never awaited" warning for a coroutine we refuse
+            raise ScopeClosedError(f"scope {self.name!r} is closed; cannot launch {coro.__qualname__}")
+        loop = self._loop or asyncio.get_running_loop()
+        task = loop.create_task(coro, name=name or f"{self.name}:{coro.__qualname__}")
+        self._tasks.add(task)
+        task.add_done_callback(self._on_task_done)
+        return task
+
+    async def run_blocking(
+        self, fn: Callable[..., T], *args: Any, cancellable: bool = False, priority: int = PRIORITY_SCOPED
+    ) -> T:
+        """Run ``fn(*args)`` (or ``fn(ctx, *args)`` if ``cancellable``) on the pool; return its value."""
+        if self._closed:
+            raise ScopeClosedError(f"scope {self.name!r} is closed; cannot run {getattr(fn, '__qualname__', fn)}")
+        loop = asyncio.get_running_loop()
+        ctx = WorkContext(task_id=f"{self.name}#{next(self._seq)}", attempt=1, args=())
+        call = _BlockingCall(ctx, loop.create_future())
+        self._calls.add(call)
+
+        def settle(outcome: tuple[bool, Any]) -> None:  # on the loop
+            self._calls.discard(call)
+            if not call.ended.done():
+                call.ended.set_result(outcome)
+
+        def body() -> None:  # on a pool thread
+            outcome: tuple[bool, Any]
+            if ctx.cancelled:
+                outcome = (False, asyncio.CancelledError())
+            else:
+                try:
+                    outcome = (True, fn(ctx, *args) if cancellable else fn(*args))
+                except BaseException as exc:
+                    outcome = (False, exc)
+            try:
+                loop.call_soon_threadsafe(settle, outcome)
+            except RuntimeError:  # the loop is closed: nobody is waiting any more
+                pass
+
+        self._pool.start(body, priority)
+        try:
+            ok, value = await asyncio.shield(call.ended)
+        except asyncio.CancelledError:
+            ctx.cancel(self._reason)
+            await _wait_uncancellable(call.ended)
+            raise
+        if ok:
+            return value  # type: ignore[no-any-return]
+        raise value
+
+    def child(self, name: str, **kwargs: Any) -> Scope:
+        """A scope that closes when this one does (its errors are reported here too)."""
+        if self._closed:
+            raise ScopeClosedError(f"scope {self.name!r} is closed; cannot open child {name!r}")
+        kwargs.setdefault("loop", self._loop)
+        kwargs.setdefault("reason", self._reason)
+        scope = Scope(f"{self.name}/{name}", pool=self._pool, parent=self, **kwargs)
+        self._children.add(scope)
+        return scope
+
+    # -- ending -----------------------------------------------------------------------
+
+    def cancel(self) -> None:
+        """Close the scope to new work and request cancellation of everything in it.
+
+        Does not wait; ``await close()`` does. Closing from inside one of the scope's own
+        coroutines spares that coroutine (it is the one doing the closing).
+        """
+        self._closed = True
+        for child in list(self._children):
+            child.cancel()
+        current = _current_task()
+        for task in list(self._tasks):
+            if task is not current:
+                task.cancel()
+        for call in list(self._calls):
+            call.ctx.cancel(self._reason)
+
+    async def close(self) -> None:
+        """Cancel everything in the scope and wait until all of it has ended. Idempotent.
+
+        Runs to the end even if the closing coroutine is cancelled meanwhile (then the
+        CancelledError is raised afterwards): a half-closed scope would leak work.
+        """
+        self.cancel()
+        interrupted = False
+        current = _current_task()
+        while True:
+            for child in list(self._children):
+                if child.active == 0:
+                    self._children.discard(child)
+            pending: set[asyncio.Future[Any]] = {t for t in self._tasks if t is not current}
+            pending |= {call.ended for call in self._calls}
+            for child in self._children:
+                pending |= {t for t in child._all_tasks() if t is not current}
+            if not pending:
+                break
+            try:
+                await asyncio.wait(pending)
+            except asyncio.CancelledError:
+                interrupted = True
+        if self._parent is not None:
+            self._parent._children.discard(self)
+        if interrupted:
+            raise asyncio.CancelledError()
+
+    async def __aenter__(self) -> Scope:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    # -- internals --------------------------------------------------------------------
+
+    def _all_tasks(self) -> set[asyncio.Future[Any]]:
+        futures: set[asyncio.Future[Any]] = set(self._tasks) | {c.ended for c in self._calls}
+        for child in self._children:
+            futures |= child._all_tasks()
+        return futures
+
+    def _on_task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if task.cancelled():
+            return
+        exc = task.exception()  # marks it retrieved: no "never retrieved" noise later
+        if exc is not None:
+            self._report(exc)
+
+    def _report(self, exc: BaseException) -> None:
+        self.errors.append(exc)
+        try:
+            if self._on_error is not None:
+                self._on_error(self, exc)
+            elif self._parent is not None:
+                self._parent._report(exc)
+            else:
+                log.error("scope %r: a child failed", self.name, exc_info=exc)
+        except Exception:  # a broken handler must not hide the failure it was given
+            log.exception("scope %r: on_error raised while reporting %r", self.name, exc)
+        if self.fail_fast:
+            self.cancel()
+
+
+async def _wait_uncancellable(future: asyncio.Future[Any]) -> None:
+    while not future.done():
+        try:
+            await asyncio.shield(future)
+        except asyncio.CancelledError:
+            continue
+
+
+def _current_task() -> asyncio.Task[Any] | None:
+    try:
+        return asyncio.current_task()
+    except RuntimeError:  # no running loop: called from plain Qt code
+        return None
