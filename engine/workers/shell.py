@@ -47,6 +47,8 @@ GRACE_PERIOD = 2.0
 PARTIAL_LINE_DELAY = 0.2
 #: Seconds we keep reading pipes held open by a process that escaped the group.
 DRAIN_TIMEOUT = 1.0
+#: Seconds we wait for SIGKILLed processes to be gone (only a hung kernel call delays it).
+KILL_WAIT = 1.0
 _READ_SIZE = 65536
 _MAX_PENDING = 65536  # a "line" longer than this is passed on in pieces
 
@@ -132,7 +134,7 @@ class _Supervisor:
         self.watchers: list[_ExitWatcher] = []
         self.leader_exited = False
         self.kill_deadline: float | None = None  # SIGKILL the group at this instant
-        self.killed = False
+        self.killed_at: float | None = None  # when the group got SIGKILL
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_w, False)
         self._wake_lock = threading.Lock()
@@ -175,10 +177,10 @@ class _Supervisor:
             now = time.monotonic()
             if self.ctx.cancelled and self.kill_deadline is None:
                 self._terminate_group(now)
-            if self.kill_deadline is not None and now >= self.kill_deadline and not self.killed:
+            if self.kill_deadline is not None and now >= self.kill_deadline and self.killed_at is None:
                 self._kill_group()
-            if self.leader_exited and self._group_done():
-                if not self.killed:
+            if self.leader_exited and self._group_done(now):
+                if self.killed_at is None:
                     # Catches a process forked after we looked, harmless on an empty group
                     # (the unreaped leader keeps the group id ours).
                     self._kill_group()
@@ -196,8 +198,10 @@ class _Supervisor:
 
     def _timeout(self, now: float, drain_deadline: float | None) -> float | None:
         deadlines = [s.pending_since + PARTIAL_LINE_DELAY for s in self.streams.values() if s.pending_since]
-        if self.kill_deadline is not None and not self.killed:
+        if self.kill_deadline is not None and self.killed_at is None:
             deadlines.append(self.kill_deadline)
+        if self.killed_at is not None and not all(w.exited for w in self.watchers):
+            deadlines.append(self.killed_at + KILL_WAIT)
         if drain_deadline is not None:
             deadlines.append(drain_deadline)
         return max(0.0, min(deadlines) - now) if deadlines else None
@@ -233,9 +237,16 @@ class _Supervisor:
             self._log(f"workdeck: the command left {len(others)} process(es) running; stopping them\n")
             self._terminate_group(time.monotonic())
 
-    def _group_done(self) -> bool:
-        """True when every process we know of in the group has ended (or was SIGKILLed)."""
-        return self.killed or all(w.exited for w in self.watchers)
+    def _group_done(self, now: float) -> bool:
+        """True when every process we know of in the group has ended.
+
+        Ended means gone, not just signalled: a run that returns has released whatever
+        its processes held (files, ports). Only a process stuck in the kernel (D state)
+        outlives SIGKILL; we give up on those after KILL_WAIT.
+        """
+        if all(w.exited for w in self.watchers):
+            return True
+        return self.killed_at is not None and now >= self.killed_at + KILL_WAIT
 
     # -- signals -------------------------------------------------------------------
 
@@ -251,7 +262,7 @@ class _Supervisor:
 
     def _kill_group(self) -> None:
         self._signal_group(signal.SIGKILL)
-        self.killed = True
+        self.killed_at = time.monotonic()
 
     def _signal_group(self, signum: signal.Signals) -> None:
         try:

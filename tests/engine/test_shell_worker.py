@@ -157,9 +157,13 @@ def test_cancel_from_another_thread_kills_the_whole_tree(reason: StopReason) -> 
 
 
 @pytest.mark.realtime
-def test_processes_left_behind_by_a_finished_command_are_stopped() -> None:
+def test_processes_left_behind_by_a_finished_command_are_stopped(tmp_path: Path) -> None:
+    # The command ends only once its child is ready (has set its trap), via a FIFO.
+    fifo = tmp_path / "ready"
+    os.mkfifo(fifo)
     chunks: list[str] = []
-    script = f"{_STUBBORN_GRANDCHILD} read x < /dev/null; echo done"
+    stubborn = f"sh -c 'trap \"\" TERM; echo \"grandchild $$\"; echo ready > {fifo}; exec sleep 60' &"
+    script = f"{stubborn} read x < {fifo}; echo done"
     result = ShellWorker(grace_period=0.3).run(_ctx(["sh", "-c", script], chunks.append))
     text = "".join(chunks)
     grandchild = int(text.split("grandchild ")[1].split()[0])
@@ -170,12 +174,14 @@ def test_processes_left_behind_by_a_finished_command_are_stopped() -> None:
 
 @pytest.mark.realtime
 def test_output_held_open_by_an_escaped_process_does_not_hang_the_run(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     # setsid leaves the group on purpose: not ours to kill, but we must not wait for it.
     monkeypatch.setattr(shell_module, "DRAIN_TIMEOUT", 0.2)
+    fifo = tmp_path / "ready"
+    os.mkfifo(fifo)
     chunks: list[str] = []
-    script = "setsid sh -c 'echo \"escaped $$\"; exec sleep 30' & read x < /dev/null; sleep 0.1"
+    script = f"setsid sh -c 'echo \"escaped $$\"; echo ready > {fifo}; exec sleep 30' & read x < {fifo}"
     escaped = None
     try:
         result = ShellWorker(grace_period=0.3).run(_ctx(["sh", "-c", script], chunks.append))
