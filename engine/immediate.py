@@ -320,11 +320,11 @@ class JobRunner(QObject):
                     text += items[i][2]
                 self.output.emit(task_id, text)
             elif kind == _DONE:
-                job, result = item[1], item[2]
-                job.result = result
-                if self._jobs.get(job.task_id) is job:
-                    del self._jobs[job.task_id]
-                self.finished.emit(job, result)
+                done_job: Job = item[1]
+                done_job.result = item[2]
+                if self._jobs.get(done_job.task_id) is done_job:
+                    del self._jobs[done_job.task_id]
+                self.finished.emit(done_job, item[2])
             elif kind == _PROGRESS:
                 if last_progress[item[1]] == i:  # only the latest report of this batch
                     self.progress.emit(item[1], item[2], item[3])
@@ -423,7 +423,7 @@ class Scope:
         self.fail_fast = fail_fast
         #: Exceptions that ended this scope's coroutines (and its child scopes'), in order.
         self.errors: list[BaseException] = []
-        self._pool = pool or (parent._pool if parent else QThreadPool.globalInstance())
+        self._pool: QThreadPool = pool or (parent._pool if parent else QThreadPool.globalInstance())
         self._on_error = on_error
         self._reason = reason
         self._loop = loop
@@ -454,9 +454,9 @@ class Scope:
         """Run ``coro`` as a task of this scope. Raises ScopeClosedError once closed."""
         if self._closed:
             coro.close()  # no "never awaited" warning for a coroutine we refuse
-            raise ScopeClosedError(f"scope {self.name!r} is closed; cannot launch {coro.__qualname__}")
+            raise ScopeClosedError(f"scope {self.name!r} is closed; cannot launch {_qualname(coro)}")
         loop = self._loop or asyncio.get_running_loop()
-        task = loop.create_task(coro, name=name or f"{self.name}:{coro.__qualname__}")
+        task = loop.create_task(coro, name=name or f"{self.name}:{_qualname(coro)}")
         self._tasks.add(task)
         task.add_done_callback(self._on_task_done)
         return task
@@ -608,3 +608,7 @@ def _current_task() -> asyncio.Task[Any] | None:
         return asyncio.current_task()
     except RuntimeError:  # no running loop: called from plain Qt code
         return None
+
+
+def _qualname(coro: Coroutine[Any, Any, Any]) -> str:
+    return str(getattr(coro, "__qualname__", type(coro).__name__))

@@ -244,3 +244,30 @@ def test_shutdown_cancels_everything_waits_and_refuses_new_work(qtbot: Any) -> N
     assert results == {f"t{i}": WorkResult(Outcome.CANCELLED) for i in range(4)}
     with pytest.raises(RuntimeError, match="shut down"):
         runner.submit(FnWorker(fn), _ctx("late"))
+
+
+def test_a_free_thread_is_used_while_another_job_blocks(qtbot: Any, runner: JobRunner) -> None:
+    # An idle pool loop from an earlier job must not make later jobs queue behind a long one.
+    with qtbot.waitSignal(runner.finished, timeout=10_000):
+        runner.submit(FnWorker(lambda ctx: None), _ctx("warm-up"))
+    gate, long_started, second_ran = threading.Event(), threading.Event(), threading.Event()
+    runner.submit(_blocker(gate, long_started), _ctx("long"))
+    runner.submit(FnWorker(lambda ctx: second_ran.set()), _ctx("second"))
+    try:
+        assert second_ran.wait(10), "the second job waited for the long one"
+        assert long_started.wait(10)
+    finally:
+        gate.set()
+    assert runner.wait_for_done(10_000)
+
+
+@pytest.mark.realtime
+def test_a_real_command_through_the_runner(qtbot: Any, runner: JobRunner) -> None:
+    from engine import workers
+
+    output: list[str] = []
+    runner.output.connect(lambda task_id, text: output.append(text))
+    with qtbot.waitSignal(runner.finished, timeout=10_000) as done:
+        runner.submit(workers.get("shell"), _ctx("cmd", "sh", "-c", "echo out; echo err >&2; exit 4"))
+    assert done.args[1] == WorkResult(Outcome.FAILED, exit_code=4, error="exited with status 4")
+    assert "".join(output) in ("out\nerr\n", "err\nout\n")
