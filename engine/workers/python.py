@@ -38,7 +38,11 @@ class PythonWorker(Worker):
             raise BadSpecError(f"a python task takes one 'package.module:function', not {given}")
 
     def run(self, ctx: WorkContext) -> WorkResult:
-        self.validate(ctx.args)
+        try:
+            self.validate(ctx.args)
+        except BadSpecError as exc:  # the engine validates at submission; be safe anyway
+            ctx.log(f"{exc}\n")
+            return WorkResult(Outcome.FAILED, error=str(exc))
         try:
             function = _resolve(ctx.args[0])
             value = function(ctx)

@@ -68,7 +68,10 @@ class ShellWorker(Worker):
             raise BadSpecError("a shell task's command must not be empty")
 
     def run(self, ctx: WorkContext) -> WorkResult:
-        self.validate(ctx.args)
+        try:
+            self.validate(ctx.args)
+        except BadSpecError as exc:  # the engine validates at submission; be safe anyway
+            return _refused(ctx, str(exc), None)
         argv = list(ctx.args)
         try:
             proc = subprocess.Popen(
@@ -88,7 +91,7 @@ class ShellWorker(Worker):
         return _Supervisor(proc, ctx, self.grace_period).run()
 
 
-def _refused(ctx: WorkContext, message: str, exit_code: int) -> WorkResult:
+def _refused(ctx: WorkContext, message: str, exit_code: int | None) -> WorkResult:
     ctx.log(message + "\n")
     return WorkResult(Outcome.FAILED, exit_code=exit_code, error=message)
 

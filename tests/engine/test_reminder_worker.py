@@ -31,3 +31,10 @@ def test_the_builtin_workers_are_registered() -> None:
     assert workers.get("shell").on_pool is True
     with pytest.raises(BadSpecError, match="unknown worker 'nope'"):
         workers.get("nope")
+
+
+@pytest.mark.parametrize(("name", "args"), [("shell", ()), ("python", ("nope",)), ("reminder", ("",))])
+def test_run_with_bad_args_fails_cleanly_instead_of_raising(name: str, args: tuple[str, ...]) -> None:
+    result = workers.get(name).run(WorkContext(task_id="x", attempt=1, args=args))
+    assert result.outcome is Outcome.FAILED
+    assert result.error is not None and "crashed" not in result.error
