@@ -27,6 +27,7 @@ clock could not drive (workers know nothing of :mod:`engine.clock`).
 from __future__ import annotations
 
 import codecs
+import contextlib
 import os
 import selectors
 import signal
@@ -50,6 +51,9 @@ DRAIN_TIMEOUT = 1.0
 #: Seconds we wait for SIGKILLed processes to be gone (only a hung kernel call delays it).
 KILL_WAIT = 1.0
 _READ_SIZE = 65536
+# psutil.process_iter keeps a module-wide cache of Process objects; two runs ending at
+# once on two pool threads should not update it together.
+_SCAN_LOCK = threading.Lock()
 _MAX_PENDING = 65536  # a "line" longer than this is passed on in pieces
 
 
@@ -274,6 +278,12 @@ class _Supervisor:
             pass
 
     def _other_members(self) -> list[int]:
+        members = []
+        with _SCAN_LOCK, contextlib.suppress(psutil.Error):
+            members = self._scan()
+        return members
+
+    def _scan(self) -> list[int]:
         members = []
         for proc in psutil.process_iter(["pid", "status"]):
             if proc.info["pid"] == self.proc.pid or proc.info["status"] == psutil.STATUS_ZOMBIE:
