@@ -43,7 +43,8 @@ def setup_logging(directory: str | os.PathLike[str] | None = None, level: int = 
         root.removeHandler(_handler)
         _handler.close()
     root.addHandler(handler)
-    root.setLevel(min(root.level or level, level) if root.level != logging.WARNING else level)
+    if root.level == logging.NOTSET or root.level > level:
+        root.setLevel(level)
     _handler = handler
     return path
 
