@@ -23,9 +23,13 @@ from typing import Any
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QDialog, QWidget
 
-from engine.immediate import Scope
+from engine.scope import Scope
 
 log = logging.getLogger(__name__)
+
+#: A dynamic property a window sets while it turns a close into a hide (to the tray):
+#: that close was refused, so the window's scope goes on. ui/window_behaviour.py sets it.
+HIDING_NOT_CLOSING = "workdeckHidingNotClosing"
 
 
 class ScopeBinding(QObject):
@@ -49,7 +53,8 @@ class ScopeBinding(QObject):
             self._close_pending = True
             QTimer.singleShot(0, self._forget_close)
         elif kind == QEvent.Type.Hide and self._close_pending:
-            self.end()
+            if not watched.property(HIDING_NOT_CLOSING):
+                self.end()
         return False
 
     def _forget_close(self) -> None:
@@ -89,4 +94,4 @@ def binding_of(widget: QWidget) -> ScopeBinding | None:
     return None
 
 
-__all__ = ["ScopeBinding", "binding_of", "scope_for"]
+__all__ = ["HIDING_NOT_CLOSING", "ScopeBinding", "binding_of", "scope_for"]

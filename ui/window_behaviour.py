@@ -28,6 +28,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QSystemTrayIcon, QWidget
 
 from engine.model import State
+from ui.scoped import HIDING_NOT_CLOSING
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +120,12 @@ class WindowBehaviour(QObject):
             self._lifecycle.window_shown(key)
 
     def _hide_to_tray(self) -> None:
-        self.window.hide()
+        # A close turned into a hide: the window's scoped work goes on (ui/scoped.py).
+        self.window.setProperty(HIDING_NOT_CLOSING, True)
+        try:
+            self.window.hide()
+        finally:
+            self.window.setProperty(HIDING_NOT_CLOSING, False)
         first = not self._settings.close_message_shown
         if first:
             self._settings.close_message_shown = True
