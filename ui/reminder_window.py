@@ -53,6 +53,8 @@ class ReminderWindow(QWidget):
         self.setObjectName("ReminderWindow")
         self.setWindowTitle("Workdeck reminder")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)  # reused for every reminder
+        # Closing a reminder while the main window is in the tray must not end the app.
+        self.setAttribute(Qt.WidgetAttribute.WA_QuitOnClose, False)
         self._now = now or (lambda: datetime.now(UTC))
         self._default_snooze = default_snooze_minutes
         self._queue: list[Any] = []

@@ -171,9 +171,11 @@ def test_quit_finish_waits_for_the_task_then_quits(desk: Desk, qtbot: Any) -> No
 
 
 def test_a_plain_window_whose_close_is_accepted_ends_its_scope(qtbot: Any, run: Any) -> None:
+    from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QWidget
 
     tool = QWidget()
+    tool.setAttribute(Qt.WidgetAttribute.WA_QuitOnClose, False)  # the only window: closing must not quit
     qtbot.addWidget(tool)
     scope = scope_for(tool, "tool")
 
