@@ -81,8 +81,8 @@ class DesktopNotifier(QObject):
         args = reply.arguments()
         self.capabilities = [str(c) for c in (args[0] if args else [])]
         self._iface = iface
-        self._bus.connect(SERVICE, PATH, INTERFACE, "ActionInvoked", self, SLOT("_on_action(uint,QString)"))
-        self._bus.connect(SERVICE, PATH, INTERFACE, "NotificationClosed", self, SLOT("_on_closed(uint,uint)"))
+        self._bus.connect(SERVICE, PATH, INTERFACE, "ActionInvoked", self, SLOT("_on_action(uint,QString)"))  # type: ignore[call-overload]
+        self._bus.connect(SERVICE, PATH, INTERFACE, "NotificationClosed", self, SLOT("_on_closed(uint,uint)"))  # type: ignore[call-overload]
 
     @property
     def available(self) -> bool:
@@ -110,7 +110,7 @@ class DesktopNotifier(QObject):
         except Exception:
             log.exception("notification server: Notify failed")
             return None
-        return int(nid) if nid else None
+        return int(nid) if isinstance(nid, int) and nid else None
 
     def close(self, nid: int) -> None:
         if self._iface is not None:
@@ -167,7 +167,7 @@ class ReminderPresenter(QObject):
         self._notifier.closed.connect(self._on_notification_closed)
         self.window.snoozed.connect(self.snooze)
         self.window.dismissed.connect(self.dismiss)
-        self.window.left_unanswered.connect(lambda left: [self._unanswered(r) for r in left])
+        self.window.left_unanswered.connect(self._on_window_left)
         if tray is not None:
             tray.messageClicked.connect(self._on_tray_message_clicked)
 
@@ -286,6 +286,10 @@ class ReminderPresenter(QObject):
         if reminder is not None and reason != CLOSED_BY_CALL:
             # Expired or closed with its cross, unanswered: it stays open in the
             # engine, i.e. in the missed list. A close is not a Dismiss.
+            self._unanswered(reminder)
+
+    def _on_window_left(self, left: list[Any]) -> None:
+        for reminder in left:
             self._unanswered(reminder)
 
     def _on_tray_message_clicked(self) -> None:
