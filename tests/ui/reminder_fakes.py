@@ -8,8 +8,8 @@ again when the fake clock reaches it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -90,8 +90,3 @@ class FakeNotifier(QObject):
 
     def close(self, nid: int) -> None:
         self.closed_ids.append(nid)
-
-
-def later(reminder: FakeReminder, minutes: float) -> FakeReminder:
-    assert reminder.due_at is not None
-    return replace(reminder, due_at=reminder.due_at + timedelta(minutes=minutes))
