@@ -111,6 +111,7 @@ class TrayModel(QObject):
                 self.running[task.id] = RunningTask(task.id, task_label(task))
         for task in engine.tasks(kind=Kind.EXACT, state=State.SCHEDULED):
             self._track_alarm(task)
+        self._top = self._smallest()
         engine.run_started.connect(self._on_run_started)
         engine.run_progress.connect(self._on_run_progress)
         engine.run_finished.connect(self._on_run_finished)
@@ -123,7 +124,12 @@ class TrayModel(QObject):
     # -- reading --------------------------------------------------------------------
 
     def next_alarms(self, count: int = NEXT_ALARMS) -> list[Alarm]:
-        return heapq.nsmallest(count, self._alarms.values(), key=lambda a: (a.at, a.task_id))
+        if count <= NEXT_ALARMS:
+            return self._top[:count]
+        return heapq.nsmallest(count, self._alarms.values(), key=_alarm_key)
+
+    def _smallest(self) -> list[Alarm]:
+        return heapq.nsmallest(NEXT_ALARMS, self._alarms.values(), key=_alarm_key)
 
     @property
     def alarm_soon(self) -> bool:
@@ -181,7 +187,17 @@ class TrayModel(QObject):
     def _on_task(self, task: Any) -> None:
         before = self._alarms.get(task.id)
         self._track_alarm(task)
-        if self._alarms.get(task.id) != before:
+        after = self._alarms.get(task.id)
+        if after == before:
+            return
+        # Only a change that touches the first five is shown: with 10,000 alarms
+        # re-armed at start, the rest cost a dict write each, not a scan and a rebuild.
+        top = self._top
+        touches = (before is not None and before in top) or (
+            after is not None and (len(top) < NEXT_ALARMS or _alarm_key(after) < _alarm_key(top[-1]))
+        )
+        if touches:
+            self._top = self._smallest()
             self._arm_soon()
             self.changed.emit()
 
@@ -210,6 +226,10 @@ class TrayModel(QObject):
 
     def _on_soon(self) -> None:
         self.changed.emit()
+
+
+def _alarm_key(alarm: Alarm) -> tuple[datetime, str]:
+    return (alarm.at, alarm.task_id)
 
 
 # -- the icon ---------------------------------------------------------------------------

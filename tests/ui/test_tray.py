@@ -142,3 +142,17 @@ def test_tray_icon_follows_the_model(engine: FakeEngine, qtbot: Any) -> None:
     assert "1 task running" in tray.icon.toolTip()
     with qtbot.waitSignal(menu.show_requested):
         tray.icon.activated.emit(tray.icon.ActivationReason.Trigger)
+
+
+def test_only_changes_to_the_first_five_rebuild_and_a_fired_one_is_refilled(engine: FakeEngine, clock: FakeClock,
+                                                                             qtbot: Any) -> None:
+    now = clock.now()
+    first = [engine.add((f"a{h}",), Kind.EXACT, worker="reminder", at=now + timedelta(hours=h)) for h in range(1, 7)]
+    model = TrayModel(engine)
+    changes: list[bool] = []
+    model.changed.connect(lambda: changes.append(True))
+    engine.add(("far",), Kind.EXACT, worker="reminder", at=now + timedelta(days=9))
+    assert changes == []  # beyond the first five: nothing to redraw
+    engine.start(first[0].id)  # the earliest fired
+    assert changes == [True]
+    assert [a.label for a in model.next_alarms()] == ["a2", "a3", "a4", "a5", "a6"]
