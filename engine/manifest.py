@@ -226,8 +226,8 @@ def parse(data: bytes | str, file: str, *, now: datetime, env: Mapping[str, str]
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
-        match = re.search(r"\s*\(at line (\d+), column \d+\)$", message)
-        line = int(match.group(1)) if match else 1
+        match = re.search(r"\s*\(at (?:line (\d+), column \d+|end of document)\)$", message)
+        line = int(match.group(1)) if match and match.group(1) else text.count("\n") + 1 if match else 1
         message = message[: match.start()] if match else message
         raise ManifestError([Problem(file, line, "", f"not valid TOML: {message}")]) from None
     # The schema imports this module's vocabulary, so it is imported here, not at the top.

@@ -83,6 +83,7 @@ class _Checker:
         self, file: str, lines: KeyLines, problems: list[Problem], now: datetime, env: Mapping[str, str]
     ) -> None:
         self.file, self.lines, self.problems, self.now, self.env = file, lines, problems, now, env
+        self.declared: set[str] = set()
 
     def error(self, path: PathKey, message: str) -> _Invalid:
         self.problems.append(Problem(self.file, self.lines.line(path), format_key(path), message))
@@ -172,7 +173,10 @@ def parse_document(
         check.error(("version",), f"must be a positive integer, not {version!r}")
     elif version > MANIFEST_VERSION:
         check.error(("version",), f"version {version} is newer than this Workdeck reads ({MANIFEST_VERSION}); update Workdeck")
-    tasks = _parse_tasks(check, doc.get("tasks", {}))
+    raw_tasks = doc.get("tasks", {})
+    tasks = _parse_tasks(check, raw_tasks)
+    # Tasks that failed are reported once; references to them are not errors again.
+    check.declared = set(raw_tasks) if isinstance(raw_tasks, dict) else set()
     _check_chains(check, tasks)
     receivers = _parse_receivers(check, doc.get("receivers", []), tasks)
     return tasks, receivers
@@ -395,7 +399,8 @@ def _check_chains(check: _Checker, tasks: dict[str, TaskDef]) -> None:
         path: PathKey = ("tasks", key, "after")
         for i, parent in enumerate(task.after):
             if parent not in tasks:
-                check.error((*path, i), f"no task {parent!r} in [tasks]")
+                if parent not in check.declared:
+                    check.error((*path, i), f"no task {parent!r} in [tasks]")
             elif task.standing:
                 check.error(path, "a scheduled task cannot wait for others; start its chain from a receiver")
             elif tasks[parent].standing:
@@ -461,8 +466,10 @@ def _parse_receiver(
     start = check.strings(table, "start", path, one_ok=True)
     if not start:
         raise check.error((*path, "start") if start is not None else path, 'a receiver needs start = "task" (a name from [tasks])')
-    for i, key in enumerate(start):
+    for key in start:
         if key not in tasks:
+            if key in check.declared:
+                raise _Invalid()  # that task's own error is reported
             raise check.error((*path, "start"), f"no task {key!r} in [tasks]")
         if tasks[key].standing:
             raise check.error((*path, "start"), f"{key!r} has a schedule; a receiver starts only unscheduled tasks")

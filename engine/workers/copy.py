@@ -41,7 +41,6 @@ class CopyWorker(Worker):
     name = "copy"
     path_args: ClassVar[tuple[int, ...]] = (0, 1)
     source_args: ClassVar[tuple[int, ...]] = (0,)
-    dest_args: ClassVar[tuple[int, ...]] = (1,)
 
     def validate(self, args: Sequence[str]) -> None:
         if len(args) not in (2, 3) or not all(isinstance(a, str) and a for a in args):
