@@ -52,8 +52,8 @@ class TriggerSource(QObject):
     """A piece of system state that says when it changes.
 
     ``value()``: power: True on AC, False on battery, None unknown; network: True when
-    online; idle: the seconds the user has been idle (0 or None while active). An idle
-    source emits ``changed`` at least when the user becomes idle and when active again.
+    online; idle: the seconds the user has been idle, None while active. An idle source
+    emits ``changed`` at least when the user becomes idle and when active again.
     """
 
     changed = Signal()
@@ -275,8 +275,8 @@ class Receivers(QObject):
 
     def _on_idle_changed(self) -> None:
         assert self.sources.idle is not None
-        idle = self.sources.idle.value() or 0.0
-        if idle <= 0:
+        idle = self.sources.idle.value()
+        if idle is None:
             # Active again: the next idle period fires every user-idle receiver anew.
             self._idle_fired.clear()
             for timer in self._idle_timers.values():
@@ -288,7 +288,7 @@ class Receivers(QObject):
             if key in self._idle_fired:
                 continue
             remaining = receiver.minutes * 60 - idle
-            if remaining <= 0:
+            if remaining < 0.001:  # float sums of seconds: a millisecond short is there
                 self._idle_fired.add(key)
                 self._fire(receiver)
             else:
@@ -306,7 +306,7 @@ class Receivers(QObject):
             watch = _Watch(receiver, self.clock.timer(_bound(self._fire, receiver)))
             self._watches[index] = watch
             self._watch_paths(watch)
-        if self.sources.idle is not None and self.sources.idle.value():
+        if self.sources.idle is not None and self.sources.idle.value() is not None:
             self._on_idle_changed()
 
     def _unbind(self) -> None:
