@@ -69,6 +69,62 @@ class Sources:
     idle: TriggerSource | None = None
 
 
+class ConditionTrigger(TriggerSource):
+    """A trigger source over one of :mod:`engine.conditions`' sources (duck-typed: a
+    ``changed`` signal and ``reading().met``), so receivers and constraints read the
+    system the same way.
+
+    For idle, the condition says only "idle for at least ``idle_seconds``" (its
+    threshold); from the moment it is met, the idle time grows with the clock, so a
+    receiver that wants more minutes than the threshold fires when they have passed.
+    A receiver that wants fewer fires when the condition is met.
+    """
+
+    def __init__(self, condition: Any, clock: Clock, *, idle_seconds: float | None = None) -> None:
+        super().__init__()
+        self.condition = condition
+        self.clock = clock
+        self.idle_seconds = idle_seconds
+        self._met_since: float | None = None
+        condition.changed.connect(self._on_changed)
+        if hasattr(condition, "watch"):
+            condition.watch(True)  # psutil sources poll only while someone watches
+        self._track()
+
+    def _track(self) -> None:
+        met = bool(self.condition.reading().met)
+        if met and self._met_since is None:
+            self._met_since = self.clock.monotonic()
+        elif not met:
+            self._met_since = None
+
+    def _on_changed(self) -> None:
+        self._track()
+        self.changed.emit()
+
+    def value(self) -> Any:
+        if self.idle_seconds is None:
+            return bool(self.condition.reading().met)
+        if self._met_since is None:
+            return None
+        return self.idle_seconds + (self.clock.monotonic() - self._met_since)
+
+
+def sources_from_conditions(conditions: Any, clock: Clock, *, idle_minutes: float) -> Sources:
+    """Receivers' sources from :class:`engine.conditions.Conditions` (``source(constraint)``)."""
+    from engine.model import Constraint
+
+    def wrap(constraint: Constraint, idle: float | None = None) -> TriggerSource | None:
+        source = conditions.source(constraint)
+        return ConditionTrigger(source, clock, idle_seconds=idle) if source is not None else None
+
+    return Sources(
+        power=wrap(Constraint.AC_POWER),
+        network=wrap(Constraint.NETWORK),
+        idle=wrap(Constraint.IDLE, idle_minutes * 60),
+    )
+
+
 @dataclass
 class _Watch:
     receiver: ReceiverDef

@@ -11,14 +11,16 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 from textwrap import dedent
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from PySide6.QtCore import QObject, Signal
 
 from engine.clock import FakeClock
 from engine.engine import Engine
-from engine.model import Kind, State, Task
-from engine.receivers import RELOAD_DELAY, Receivers, Sources, TriggerSource
+from engine.model import Constraint, Kind, State, Task
+from engine.receivers import RELOAD_DELAY, Receivers, Sources, TriggerSource, sources_from_conditions
 from engine.store import Store
 
 
@@ -307,3 +309,49 @@ def test_file_changed_on_a_single_file_survives_replacement(qtbot: Any, offline:
     qtbot.waitUntil(lambda: watch.timer.active, timeout=5000)
     clock.advance(1)
     assert fired == ["file-changed", "file-changed"]
+
+
+class FakeCondition(QObject):
+    """Shaped like engine.conditions' sources: ``changed`` and ``reading().met``."""
+
+    changed = Signal()
+
+    def __init__(self, met: bool) -> None:
+        super().__init__()
+        self.met, self.watched = met, False
+
+    def reading(self) -> SimpleNamespace:
+        return SimpleNamespace(met=self.met, why="")
+
+    def watch(self, watched: bool) -> None:
+        self.watched = watched
+
+    def set(self, met: bool) -> None:
+        self.met = met
+        self.changed.emit()
+
+
+def test_condition_sources_drive_receivers(offline: Engine, receivers_of: Any, clock: FakeClock) -> None:
+    conditions = {Constraint.AC_POWER: FakeCondition(False), Constraint.NETWORK: FakeCondition(True), Constraint.IDLE: FakeCondition(False)}
+    sources = sources_from_conditions(SimpleNamespace(source=conditions.get), clock, idle_minutes=5)
+    text = JOB + """
+        [[receivers]]
+        on = "power-connected"
+        start = "job"
+        [[receivers]]
+        on = "user-idle"
+        minutes = 8
+        start = "job"
+    """
+    receivers = receivers_of(offline, text, sources=sources)
+    fired: list[str] = []
+    receivers.fired.connect(lambda label, trigger: fired.append(trigger))
+    receivers.start()
+    assert conditions[Constraint.AC_POWER].watched  # psutil sources poll only while watched
+    conditions[Constraint.AC_POWER].set(True)
+    assert fired == ["power-connected"]
+    conditions[Constraint.IDLE].set(True)  # idle for the condition's 5 minutes
+    clock.advance(179)
+    assert fired == ["power-connected"]
+    clock.advance(1)  # 5 + 3 = 8 minutes
+    assert fired == ["power-connected", "user-idle"]
