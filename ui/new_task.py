@@ -70,8 +70,9 @@ class DecisionPage(QWidget):
         """The kind, once the questions asked so far decide it; shows only the questions still needed."""
         answers: dict[str, bool] = {}
         decided: Decision | None = None
+        asking = True  # a question is shown while every one before it was answered "no"
         for key, _ in QUESTIONS:
-            show = decided is None
+            show = asking and decided is None
             for widget in self._rows[key]:
                 widget.setVisible(show)
             if not show:
@@ -82,7 +83,7 @@ class DecisionPage(QWidget):
             elif self.no[key].isChecked():
                 answers[key] = False
             else:
-                break
+                asking = False
         if decided is None and len(answers) == len(QUESTIONS):
             decided = classify(**answers)  # type: ignore[arg-type]
         if decided is None:
