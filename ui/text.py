@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import shlex
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
+from functools import cache
 
 from engine.model import Run, Task
-from engine.timeparse import format_duration, local_zone
+from engine.timeparse import format_duration
+from engine.timeparse import local_zone as _engine_local_zone
+
+
+@cache
+def local_zone() -> tzinfo:
+    """The user's zone, looked up once: the lookup resolves /etc/localtime, too slow per paint."""
+    return _engine_local_zone()
 
 
 def task_title(task: Task) -> str:

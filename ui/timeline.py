@@ -67,32 +67,122 @@ class Row:
         return self.task_id is None
 
 
-class _RowIndex:
-    """Finished bars sorted by start (parallel ``starts`` for bisect) plus the running ones."""
+#: Which outcome shows when several share a pixel: failures must never hide behind successes.
+PRIORITY = {"failed": 5, "timed_out": 4, "interrupted": 3, "cancelled": 2, "succeeded": 1, "running": 0}
 
-    __slots__ = ("starts", "bars", "max_duration", "running")
+
+class Strip:
+    """One row's finished bars merged on a pixel grid (``px`` µs per pixel, anchored at the
+    epoch, so panning by whole or partial pixels keeps it valid; only zoom rebuilds it).
+
+    ``rects`` are ``[g1, g2, colour]`` in grid pixels, sorted by ``g1``, never overlapping:
+    a bar hidden inside pixels already drawn is skipped (unless it is a failure among
+    successes), so a paint draws at most one rectangle per pixel column per row, however
+    many runs fall there.
+    """
+
+    __slots__ = ("px", "g1", "rects", "consumed", "max_len")
+
+    def __init__(self, px: float) -> None:
+        self.px = px
+        self.g1: list[int] = []
+        self.rects: list[list] = []  # type: ignore[type-arg]
+        self.consumed = 0
+        self.max_len = 0
+
+    def extend(self, bars: list[Bar]) -> None:
+        px = self.px
+        rects, g1s = self.rects, self.g1
+        cur = rects[-1] if rects else None
+        max_len = self.max_len
+        for bar in bars[self.consumed:]:
+            if bar.missed:
+                continue
+            x1 = int(bar.start // px)
+            x2 = int(bar.end // px)  # type: ignore[operator]
+            if x2 < x1 + 2:
+                x2 = x1 + 2  # a run of any length stays visible
+            color = bar.color
+            if cur is not None and x1 <= cur[1] + 1:
+                if color == cur[2]:  # touching or a pixel apart: one rectangle
+                    if x2 > cur[1]:
+                        cur[1] = x2
+                    continue
+            if cur is not None and x1 <= cur[1]:
+                if color == cur[2]:
+                    if x2 > cur[1]:
+                        cur[1] = x2
+                    continue
+                if x2 <= cur[1]:  # hidden in pixels already drawn
+                    if PRIORITY.get(color, 0) > PRIORITY.get(cur[2], 0) and cur[1] - x2 <= 2:
+                        if x1 > cur[0]:
+                            cur[1] = x1
+                            cur = [x1, x2, color]
+                            rects.append(cur)
+                            g1s.append(x1)
+                        else:
+                            cur[2] = color
+                    continue
+                x1 = cur[1]
+            if cur is not None and cur[1] - cur[0] > max_len:
+                max_len = cur[1] - cur[0]
+            cur = [x1, x2, color]
+            rects.append(cur)
+            g1s.append(x1)
+        self.consumed = len(bars)
+        self.max_len = max_len
+
+    def visible(self, g_start: float, g_end: float) -> list[list]:  # type: ignore[type-arg]
+        last_len = self.rects[-1][1] - self.rects[-1][0] if self.rects else 0
+        lo = bisect_left(self.g1, g_start - max(self.max_len, last_len) - 1)
+        hi = bisect_right(self.g1, g_end)
+        return self.rects[lo:hi]
+
+
+class _RowIndex:
+    """Finished bars sorted by start (parallel ``starts`` for bisect), the running ones,
+    the missed alarms, and the pixel strip the painter draws from."""
+
+    __slots__ = ("starts", "bars", "max_duration", "running", "missed", "_strip", "_dirty")
 
     def __init__(self) -> None:
         self.starts: list[int] = []
         self.bars: list[Bar] = []
         self.max_duration = 0
         self.running: dict[int, Bar] = {}
+        self.missed: list[Bar] = []
+        self._strip: Strip | None = None
+        self._dirty = False
 
     def add(self, bar: Bar) -> None:
         if bar.end is None:
             self.running[bar.run_id] = bar
             return
         self.running.pop(bar.run_id, None)
-        # Runs mostly arrive in start order: inserting at the end is the common case.
+        # Runs mostly arrive in start order: appending is the common case, and the
+        # strip then extends instead of being rebuilt.
         i = bisect_right(self.starts, bar.start)
+        if i < len(self.starts):
+            self._dirty = True
         self.starts.insert(i, bar.start)
         self.bars.insert(i, bar)
         self.max_duration = max(self.max_duration, bar.end - bar.start)
+        if bar.missed:
+            self.missed.insert(bisect_right([b.start for b in self.missed], bar.start), bar)
 
     def between(self, start: int, end: int) -> list[Bar]:
         lo = bisect_left(self.starts, start - self.max_duration)
         hi = bisect_right(self.starts, end)
         return self.bars[lo:hi]
+
+    def strip(self, px: float) -> Strip:
+        strip = self._strip
+        if strip is None or strip.px != px or self._dirty:
+            strip = self._strip = Strip(px)
+            self._dirty = False
+        if strip.consumed < len(self.bars):
+            strip.extend(self.bars)
+        return strip
 
 
 class Timeline(QObject):
@@ -228,6 +318,19 @@ class Timeline(QObject):
         if index is None:
             return [], []
         return index.between(start_us, end_us), [b for b in index.running.values() if b.start <= end_us]
+
+    def strip(self, key: RowKey, px: float) -> Strip | None:
+        """The row's finished bars merged on a ``px``-µs pixel grid (see :class:`Strip`)."""
+        index = self._rows.get(key)
+        return index.strip(px) if index is not None else None
+
+    def missed(self, key: RowKey, start_us: int, end_us: int) -> list[Bar]:
+        index = self._rows.get(key)
+        return [b for b in index.missed if start_us <= b.start <= end_us] if index is not None else []
+
+    def running(self, key: RowKey, end_us: int) -> list[Bar]:
+        index = self._rows.get(key)
+        return [b for b in index.running.values() if b.start <= end_us] if index is not None else []
 
     def markers(self, key: RowKey, start_us: int, end_us: int) -> tuple[list[int], list[str]]:
         """Future due times (µs) in the range and their tasks: waiting and scheduled work."""

@@ -53,10 +53,8 @@ class TimelinePainter:
         # The now-line over everything in the plot.
         if start <= now <= end:
             x = round(view.x_for(now))
-            p.setPen(QPen(view.now_color(), 2))
-            p.drawLine(x, 0, x, bottom)
-        p.setPen(pal.color(QPalette.ColorRole.Mid))
-        p.drawLine(view.plot_left, 0, view.plot_left, bottom)
+            p.fillRect(x - 1, 0, 2, bottom, view.now_color())
+        p.fillRect(view.plot_left, 0, 1, bottom, pal.color(QPalette.ColorRole.Mid))
         self._legend(p, pal, colors, bottom)
 
     # ------------------------------------------------------------ axis and band
@@ -83,8 +81,8 @@ class TimelinePainter:
                 label = local.strftime("%a %d %b" if (local.hour, local.minute) == (0, 0) else "%H:%M")
             else:
                 label = local.strftime("%a %d %b")
-            p.setPen(grid)
-            p.drawLine(x, view.AXIS_HEIGHT - 4, x, bottom)
+            # fillRect, not drawLine: the raster engine's fast path (drawLine measured 1 ms a line).
+            p.fillRect(x, view.AXIS_HEIGHT - 4, 1, bottom - view.AXIS_HEIGHT + 4, grid)
             p.setPen(text_pen)
             p.drawText(x + 3, view.AXIS_HEIGHT - 7, label)
             tick += step
@@ -115,8 +113,7 @@ class TimelinePainter:
             p.fillRect(rect, pal.color(QPalette.ColorRole.AlternateBase))
         line = QColor(pal.color(QPalette.ColorRole.Mid))
         line.setAlpha(90)
-        p.setPen(line)
-        p.drawLine(0, rect.bottom(), rect.right(), rect.bottom())
+        p.fillRect(0, rect.bottom(), rect.width(), 1, line)
         self._label(p, pal, row, rect)
         p.save()
         p.setClipRect(QRect(view.plot_left + 1, rect.top(), view.plot_width, rect.height()))
@@ -158,44 +155,26 @@ class TimelinePainter:
     def _bars(self, p: QPainter, colors: dict[str, QColor], row: Row, y: int, h: int,
               start: int, end: int, now: int) -> None:
         view = self.view
-        finished, running = view.timeline.bars(row.key, start, end)
-        left = view.plot_left
-        scale = view.plot_width / (end - start)
-        # Coalesce: a bar that starts within the previous same-coloured bar's pixels extends it.
-        cur_color: str | None = None
-        cx1 = cx2 = 0
-        missed: list[tuple[int, int]] = []
-        for bar in finished:
-            bar_end = bar.end
-            if bar_end < start:  # type: ignore[operator]
-                continue
-            x1 = left + int((bar.start - start) * scale)
-            if bar.missed:
-                missed.append((x1 - 4, 8))
-                continue
-            x2 = left + int((bar_end - start) * scale)  # type: ignore[operator]
-            if x2 - x1 < 2:
-                x2 = x1 + 2
-            color = bar.color
-            if color == cur_color and x1 <= cx2 + 1:
-                if x2 > cx2:
-                    cx2 = x2
-                continue
-            if cur_color is not None:
-                p.fillRect(cx1, y, cx2 - cx1, h, colors[cur_color])
-            cur_color, cx1, cx2 = color, x1, x2
-        if cur_color is not None:
-            p.fillRect(cx1, y, cx2 - cx1, h, colors[cur_color])
-        for bar in running:
-            x1 = left + int((bar.start - start) * scale)
-            x2 = max(x1 + 2, left + int((now - start) * scale))
+        timeline = view.timeline
+        px = (end - start) / view.plot_width
+        strip = timeline.strip(row.key, px)
+        if strip is not None:
+            base = view.plot_left - start / px  # grid pixel -> widget x
+            fill = p.fillRect
+            for g1, g2, color in strip.visible(start / px, end / px):
+                x1 = int(g1 + base)
+                fill(x1, y, int(g2 + base) - x1, h, colors[color])
+        for bar in timeline.running(row.key, end):
+            x1 = round(view.x_for(bar.start))
+            x2 = max(x1 + 2, round(view.x_for(now)))
             p.fillRect(x1, y, x2 - x1, h, colors["running"])
+        missed = timeline.missed(row.key, start - int(8 * px), end)
         if missed:
             color = colors["missed"]
             p.setPen(QPen(color, 1))
             p.setBrush(QBrush(color, Qt.BrushStyle.BDiagPattern))
-            for x, w in missed:
-                p.drawRect(x, y, w, h - 1)
+            for bar in missed:
+                p.drawRect(round(view.x_for(bar.start)) - 4, y, 8, h - 1)
             p.setBrush(Qt.BrushStyle.NoBrush)
 
     def _markers(self, p: QPainter, pal: QPalette, row: Row, rect: QRect, start: int, end: int) -> None:
@@ -203,23 +182,26 @@ class TimelinePainter:
         dues, ids = view.timeline.markers(row.key, start, end)
         if not dues:
             return
-        color = QColor(pal.color(QPalette.ColorRole.Text))
-        color.setAlpha(170)
-        pen = QPen(color, 1.5, Qt.PenStyle.DashLine)
+        normal = QColor(pal.color(QPalette.ColorRole.Text))
+        normal.setAlpha(170)
+        selected = view.highlight_color()
         last_x = -10
+        p.setPen(Qt.PenStyle.NoPen)
         for due, task_id in zip(dues, ids):
             x = round(view.x_for(due))
-            if x == last_x and task_id != view.selected_task:
+            is_selected = task_id == view.selected_task
+            if x == last_x and not is_selected:
                 continue  # one marker per pixel column is enough
             last_x = x
-            marker_pen = QPen(view.highlight_color(), 2, Qt.PenStyle.DashLine) if task_id == view.selected_task else pen
-            p.setPen(marker_pen)
-            p.drawLine(x, rect.top() + 6, x, rect.bottom() - 1)
-            p.setBrush(marker_pen.color())
-            p.setPen(Qt.PenStyle.NoPen)
+            color = selected if is_selected else normal
+            width = 2 if is_selected else 1
+            # A dashed line drawn as short rectangles (a dashed QPen is far slower).
+            for y in range(rect.top() + 7, rect.bottom(), 6):
+                p.fillRect(x, y, width, min(3, rect.bottom() - y), color)
+            p.setBrush(color)
             p.drawPolygon(QPolygon([QPoint(x - 4, rect.top() + 1), QPoint(x + 4, rect.top() + 1),
                                     QPoint(x, rect.top() + 6)]))
-            p.setBrush(Qt.BrushStyle.NoBrush)
+        p.setBrush(Qt.BrushStyle.NoBrush)
 
     def _highlight(self, p: QPainter, task_id: str, y: int, h: int, start: int, end: int, now: int) -> None:
         view = self.view

@@ -26,7 +26,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from engine.clock import from_us
-from engine.timeparse import local_zone
+from ui.text import local_zone
 from ui import style
 from ui import text as fmt
 from ui.timeline import Bar, Row, RowKey, Timeline

@@ -67,18 +67,15 @@ def test_a_running_bar_grows_between_two_grabs(view, engine, runner, clock) -> N
     y = view.row_rect(lane_key(Kind.IMMEDIATE)).center().y()
     running = style.outcome_color("running", view.palette())
 
-    def bar_right_edge() -> int:
-        image = view.grab().toImage()
-        x = round(view.x_for(started)) + 1
-        while x < image.width() and close(image.pixelColor(x, y), running):
-            x += 1
-        return x
+    def is_running_colour(image, seconds_after_start: float) -> bool:
+        return close(image.pixelColor(round(view.x_for(started + seconds_after_start * S)), y), running)
 
-    first = bar_right_edge()
+    first = view.grab().toImage()
     clock.advance(30)
-    second = bar_right_edge()
-    assert second - first == pytest.approx(30 * view.plot_width / 120, abs=2)
-    assert first >= round(view.x_for(started)) + 1  # drawn from its start (at least 2 px wide)
+    second = view.grab().toImage()
+    assert not is_running_colour(first, 15) and not is_running_colour(first, 25)
+    assert is_running_colour(second, 1) and is_running_colour(second, 15) and is_running_colour(second, 27)
+    assert not is_running_colour(second, 35)  # it ends at now
 
 
 def test_the_now_line_moves_with_the_clock(view, clock) -> None:
