@@ -7,13 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.ui.fakes import FakeRunner, install_shims
-
-install_shims()
-
-from engine.clock import FakeClock  # noqa: E402
-from engine.engine import Engine  # noqa: E402
-from engine.store import Store  # noqa: E402
+from engine.clock import FakeClock
+from engine.engine import Engine
+from engine.store import Store
+from tests.ui.fakes import FakeRunner
 
 
 @pytest.fixture

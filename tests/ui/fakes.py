@@ -6,8 +6,6 @@ test wants, with no threads: the engine talks to this exactly as to the JobRunne
 
 from __future__ import annotations
 
-import sys
-import types
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,49 +57,3 @@ class FakeRunner(QObject):
         for task_id in list(self.jobs):
             self.cancel(task_id, reason)
         return True
-
-
-def install_shims() -> None:
-    """Until engine.immediate and the built-in workers are on this branch, stand in
-    for them so that engine.engine imports; the real modules win once they exist."""
-    try:
-        import engine.immediate  # noqa: F401
-    except ModuleNotFoundError:
-        module = types.ModuleType("engine.immediate")
-        module.JobRunner = FakeRunner  # type: ignore[attr-defined]
-        sys.modules["engine.immediate"] = module
-    try:
-        import engine.workers.builtin  # noqa: F401
-    except ModuleNotFoundError:
-        from engine import workers
-        from engine.errors import BadSpecError
-        from engine.workers.base import Worker
-
-        class _Shell(Worker):
-            name = "shell"
-
-            def validate(self, args: Any) -> None:
-                if not args or not args[0]:
-                    raise BadSpecError("a shell task needs a command")
-
-            def run(self, ctx: WorkContext) -> WorkResult:
-                return WorkResult(Outcome.SUCCEEDED, exit_code=0)
-
-        class _Python(_Shell):
-            name = "python"
-
-            def validate(self, args: Any) -> None:
-                if len(args) != 1 or ":" not in args[0]:
-                    raise BadSpecError("a python task takes one 'package.module:function'")
-
-        class _Reminder(_Shell):
-            name = "reminder"
-
-            def validate(self, args: Any) -> None:
-                if len(args) != 1 or not args[0].strip():
-                    raise BadSpecError("a reminder needs a message")
-
-        builtin = types.ModuleType("engine.workers.builtin")
-        sys.modules["engine.workers.builtin"] = builtin
-        for cls in (_Shell, _Python, _Reminder):
-            workers.register(cls())
