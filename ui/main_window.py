@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, Qt
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent, QHideEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -119,9 +119,14 @@ class MainWindow(QMainWindow):
 
         self.timeline_view.task_selected.connect(self.select_task)
         self.timeline_view.follow_changed.connect(self.act_follow.setChecked)
+        # Status and tag list are recomputed at most every 100 ms: a burst of 200
+        # finishing tasks a second must not cost 200 scans of the task list.
+        self._status_timer = QTimer(self)
+        self._status_timer.setSingleShot(True)
+        self._status_timer.setInterval(100)
+        self._status_timer.timeout.connect(self._update_status)
         for signal in (engine.task_added, engine.task_changed, engine.run_started, engine.run_finished):
             signal.connect(self._on_engine_changed)
-        engine.task_added.connect(lambda _task: self._refresh_tags())
         self._update_actions()
         self._update_status()
 
@@ -337,11 +342,13 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------ status and visibility
 
     def _on_engine_changed(self, item: Task | Run) -> None:
-        self._update_status()
+        if not self._status_timer.isActive():
+            self._status_timer.start()
         if getattr(item, "task_id", getattr(item, "id", None)) == self.details.task_id:
             self._update_actions()
 
     def _update_status(self) -> None:
+        self._refresh_tags()
         self.running_label.setText(f"{self.engine.running_count()} running")
         alarm = next_alarm(self.model.tasks())
         now = self.engine.clock.now()

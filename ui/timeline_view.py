@@ -76,7 +76,12 @@ class TimelineView(QWidget):
         self._tick = QTimer(self)
         self._tick.setTimerType(Qt.TimerType.PreciseTimer)
         self._tick.timeout.connect(self._on_tick)
-        timeline.changed.connect(self.update)
+        # Engine bursts (hundreds of runs a second) repaint at most every 50 ms.
+        self._coalesce = QTimer(self)
+        self._coalesce.setSingleShot(True)
+        self._coalesce.setInterval(50)
+        self._coalesce.timeout.connect(self.update)
+        timeline.changed.connect(self._on_timeline_changed)
         timeline.rows_changed.connect(self._on_rows_changed)
 
     # ------------------------------------------------------------ geometry
@@ -214,6 +219,10 @@ class TimelineView(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
         self._clamp_scroll()
         self._update_ticking()
+
+    def _on_timeline_changed(self) -> None:
+        if not self._coalesce.isActive():
+            self._coalesce.start()
 
     def _on_rows_changed(self) -> None:
         self._rows = self.timeline.rows()

@@ -55,10 +55,10 @@ def test_run_now_from_the_table_with_f5(qtbot, window, engine, runner, clock) ->
     assert window.act_run_now.isEnabled()
     qtbot.keyClick(window.table, Qt.Key.Key_F5)
     assert later.id in runner.jobs and engine.task(later.id).state is State.RUNNING
-    assert window.running_label.text() == "1 running"
+    qtbot.waitUntil(lambda: window.running_label.text() == "1 running")
     clock.advance(2)
     runner.finish(later.id)
-    assert window.running_label.text() == "0 running"
+    qtbot.waitUntil(lambda: window.running_label.text() == "0 running")
     assert window.details.runs.topLevelItem(0).text(4) == "succeeded"
 
 
@@ -151,7 +151,8 @@ def test_details_follow_output_and_progress(qtbot, window, engine, runner) -> No
 def test_status_bar_and_visibility(qtbot, window, engine, clock) -> None:
     assert window.visibility_label.text() == "visible"
     engine.enqueue(TaskSpec("reminder", ("tea",), kind=Kind.EXACT, run_at=clock.now() + timedelta(minutes=5)))
-    assert window.alarm_label.text().startswith("next alarm") and "in 5m" in window.alarm_label.text()
+    qtbot.waitUntil(lambda: window.alarm_label.text().startswith("next alarm"))
+    assert "in 5m" in window.alarm_label.text()
     window.showMinimized()
     qtbot.waitUntil(lambda: window.visibility_label.text() == "background")
     assert [v for _, v in window.timeline.visibility][-2:] == [True, False]
