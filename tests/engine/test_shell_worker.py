@@ -62,7 +62,10 @@ def test_output_is_passed_on_live_in_arrival_order(tmp_path: Path) -> None:
     # were passed on only at the end, this would deadlock (and time out).
     fifo = tmp_path / "go"
     os.mkfifo(fifo)
-    script = f'echo one; read x < "{fifo}"; echo two >&2; read x < "{fifo}"; echo three'
+    # The shell holds the FIFO open read-write for its whole life: were it to reopen
+    # it for each read, a second read could open it while the test's first writer
+    # was still closing and see end-of-file (it did, under load).
+    script = f'exec 3<>"{fifo}"; echo one; read x <&3; echo two >&2; read x <&3; echo three'
     chunks: list[str] = []
 
     def on_log(text: str) -> None:
