@@ -142,8 +142,11 @@ class RetryPolicy:
     max_retries: int = 0
     backoff: Backoff = Backoff.EXPONENTIAL
     delay: float = 30.0  # seconds before the first retry
+    jitter: float = 0.0  # 0..1: a retry waits between (1 - jitter) x and 1 x its backoff; off by default
 
     def __post_init__(self) -> None:
+        if not 0.0 <= self.jitter <= 1.0:
+            raise BadSpecError(f"backoff jitter must be between 0 and 1, not {self.jitter}")
         if self.max_retries < 0:
             raise BadSpecError(f"retries must be 0 or more, not {self.max_retries}")
         if self.delay < 0:
