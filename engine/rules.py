@@ -140,6 +140,13 @@ def window_of(task: Task, due: datetime) -> datetime | None:
     return window_end_after(task, due - timedelta(microseconds=1))
 
 
+def run_window(task: Task, run: Run) -> datetime | None:
+    """The window a run used: the one it was due for, or a later one it started in
+    (a catch-up run started hours late serves the window it started in)."""
+    windows = [w for w in (window_of(task, run.started_at), run.due_at and window_of(task, run.due_at)) if w]
+    return max(windows) if windows else None
+
+
 def _last_cron_at_or_before(schedule: Schedule, instant: datetime) -> datetime | None:
     tz = zone(schedule.tz or local_zone_name())
     wall = instant.astimezone(tz).replace(tzinfo=None) + timedelta(microseconds=1)
@@ -170,8 +177,7 @@ def next_window(task: Task, now: datetime, run: Run | None) -> tuple[datetime | 
     if schedule is None or not schedule.repeats:
         return None, None
     flex = timedelta(seconds=flex_of(schedule))
-    due = (run.due_at if run is not None else None) or now
-    current = window_of(task, due) or now
+    current = (run_window(task, run) if run is not None else window_of(task, now)) or now
     end = window_end_after(task, max(now, current))
     if end is None:
         return None, None
@@ -232,10 +238,10 @@ def failures_in_period(task: Task, runs: Sequence[Run]) -> int:
         if run.outcome is Outcome.SUCCEEDED:
             break
         if periodic:
-            run_window = window_of(task, run.due_at or run.started_at)
+            run_window_end = run_window(task, run)
             if window is None:
-                window = run_window
-            elif run_window != window:
+                window = run_window_end
+            elif run_window_end != window:
                 break
         if run.outcome in _FAILURES:
             count += 1
