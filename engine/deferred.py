@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from engine import rules
-from engine.clock import Clock, to_us
+from engine.clock import Clock
 from engine.conditions import Conditions
 from engine.model import Constraint, Kind, Outcome, State, StopReason, Task
 from engine.store import Store
@@ -115,12 +115,10 @@ class Dispatcher:
 
     def _start_due(self, kind: Kind, now_us: int, free: int | None, watch: set[Constraint]) -> None:
         """Start due tasks of ``kind`` whose constraints hold, up to ``free`` (None: all)."""
-        key: tuple[int, str] | None = None
+        key: tuple[int, int] | None = None
         while free is None or free > 0:
             page = self._store.due_page(State.ENQUEUED, now_us, kind, after=key, limit=PAGE)
-            for task in page:
-                assert task.next_run_at is not None
-                key = (to_us(task.next_run_at), task.id)
+            for key, task in page:
                 unmet = [c for c in task.spec.constraints if not self.conditions.reading(c).met]
                 if unmet:
                     watch.update(unmet)

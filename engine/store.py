@@ -368,17 +368,18 @@ class Store:
         return [self._task_from_row(r, ()) for r in rows]
 
     def due_page(
-        self, state: State, now_us: int, kind: Kind, *, after: tuple[int, str] | None = None, limit: int = 200
-    ) -> list[Task]:
-        """One page of due tasks in (next_run_at, id) order, starting after the key
-        ``after``: the dispatcher pages past due tasks whose constraints do not hold."""
-        sql = f"SELECT {_TASK_COLUMNS} FROM tasks WHERE state = ? AND kind = ? AND next_run_at <= ?"
+        self, state: State, now_us: int, kind: Kind, *, after: tuple[int, int] | None = None, limit: int = 200
+    ) -> list[tuple[tuple[int, int], Task]]:
+        """One page of due tasks, earliest first and first come first at equal times,
+        each with its key (next_run_at, rowid); the next page starts after ``after``.
+        The dispatcher pages past due tasks whose constraints do not hold."""
+        sql = f"SELECT rowid, {_TASK_COLUMNS} FROM tasks WHERE state = ? AND kind = ? AND next_run_at <= ?"
         params: list[Any] = [state.value, kind.value, now_us]
         if after is not None:
-            sql += " AND (next_run_at, id) > (?, ?)"
+            sql += " AND (next_run_at, rowid) > (?, ?)"
             params.extend(after)
-        rows = self.conn.execute(sql + " ORDER BY next_run_at, id LIMIT ?", [*params, limit]).fetchall()
-        return [self._task_from_row(r, ()) for r in rows]
+        rows = self.conn.execute(sql + " ORDER BY next_run_at, rowid LIMIT ?", [*params, limit]).fetchall()
+        return [((r[6], r[0]), self._task_from_row(r[1:], ())) for r in rows]
 
     def next_due_after(self, state: State, now_us: int, kinds: Iterable[Kind]) -> int | None:
         """The earliest ``next_run_at`` later than ``now_us`` among ``kinds`` (one index seek each)."""
