@@ -27,7 +27,7 @@ import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import psutil
 from PySide6.QtCore import QObject, Signal
@@ -258,11 +258,11 @@ class NetworkSource(ConditionSource):
             return self._fallback.reading()
         return self._reading
 
-    def _on_reachability(self, reachability: object) -> None:
+    def _on_reachability(self, reachability: Any) -> None:
         from PySide6.QtNetwork import QNetworkInformation
 
         r = QNetworkInformation.Reachability
-        words = {
+        words: dict[Any, str] = {
             r.Disconnected: "offline",
             r.Local: "local network only",
             r.Site: "no internet, site network only",

@@ -183,7 +183,7 @@ class Dispatcher:
             failed = last is not None and last.outcome in (Outcome.FAILED, Outcome.TIMED_OUT)
             # A periodic task whose retries ran out in a window waits for the next one.
             if failed and last is not None and rules.failures_in_period(task, runs) <= task.spec.retry.max_retries:
-                return f"backing off until {until} after attempt {last.attempt} {last.outcome.value}{needs}"
+                return f"backing off until {until} after attempt {last.attempt} {last.outcome}{needs}"
             if task.spec.schedule is not None and task.spec.schedule.repeats and task.attempts:
                 return f"waiting for its next period, from {until}{needs}"
             return f"waiting until {until}{needs}"

@@ -279,13 +279,16 @@ class Engine(QObject):
         ctx = WorkContext(task_id=task.id, attempt=attempt, args=task.spec.args, input=self._input_of(fresh))
         running = _Running(task=fresh, run_id=run_id, ctx=ctx)
         if task.spec.timeout is not None:
-            running.timeout = self.clock.timer(lambda: self.runner.cancel(task.id, StopReason.TIMED_OUT))
+            running.timeout = self.clock.timer(lambda: self._time_out(task.id))
             running.timeout.start(task.spec.timeout)
         self._running[task.id] = running
         self.runner.submit(worker, ctx, priority=1 if task.kind is Kind.IMMEDIATE else 0)
         self._emit_changed(task.id)
         self.run_started.emit(self.store.run(run_id))
         return True
+
+    def _time_out(self, task_id: str) -> None:
+        self.runner.cancel(task_id, StopReason.TIMED_OUT)
 
     def _input_of(self, task: Task) -> dict[str, Any]:
         """The task's input with its parents' outputs merged in, parents in --after order

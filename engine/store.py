@@ -92,7 +92,7 @@ def _migrate_2_to_3(db: sqlite_utils.Database) -> None:
     """Version 3 finds due tasks of one kind by index: with 100,000 deferred tasks due
     (waiting for a slot or a constraint), finding the immediate ones no longer walks
     them all, and neither does finding the next deferred one behind them."""
-    db["tasks"].create_index(["state", "kind", "next_run_at"], index_name="tasks_kind_due")
+    db.execute("CREATE INDEX tasks_kind_due ON tasks(state, kind, next_run_at)")
 
 
 #: MIGRATIONS[n] takes a database from version n to n + 1.
