@@ -49,3 +49,8 @@ class Holder:
 
 
 not_callable = 42
+
+
+def echo_input(ctx: WorkContext) -> dict[str, Any]:
+    """Returns what it was given: shows how a chain merged its parents' outputs."""
+    return dict(ctx.input)
