@@ -125,7 +125,8 @@ class _PolledSource(ConditionSource):
         super().__init__(parent)
         self._clock = clock
         self._settings = settings
-        self._timer: Timer = clock.timer(self._on_poll)
+        # Created on first watch: an engine whose tasks never need this source owns no timer for it.
+        self._timer: Timer | None = None
         self._watched = False
         self._read_at: float | None = None
 
@@ -154,18 +155,24 @@ class _PolledSource(ConditionSource):
         self._watched = watched
         if watched:
             self.refresh()
-            self._timer.start(self._settings.poll_seconds)
-        else:
+            self._poll_later()
+        elif self._timer is not None:
             self._timer.stop()
 
     def stop(self) -> None:
         self._watched = False
-        self._timer.stop()
+        if self._timer is not None:
+            self._timer.stop()
+
+    def _poll_later(self) -> None:
+        if self._timer is None:
+            self._timer = self._clock.timer(self._on_poll)
+        self._timer.start(self._settings.poll_seconds)
 
     def _on_poll(self) -> None:
         self.refresh()
         if self._watched:
-            self._timer.start(self._settings.poll_seconds)
+            self._poll_later()
 
 
 class AcPowerSource(_PolledSource):
@@ -312,7 +319,7 @@ class IdleSource(ConditionSource):
         super().__init__(parent)
         self._clock = clock
         self._settings = settings
-        self._timer = clock.timer(self._query)
+        self._timer: Timer | None = None  # created on first use, as the polled sources do
         self._watched = False
         self._bus: object | None = None
         self._pending: object | None = None
@@ -329,7 +336,8 @@ class IdleSource(ConditionSource):
 
     def stop(self) -> None:
         self._watched = False
-        self._timer.stop()
+        if self._timer is not None:
+            self._timer.stop()
 
     def watch(self, watched: bool) -> None:
         if watched == self._watched:
@@ -337,7 +345,7 @@ class IdleSource(ConditionSource):
         self._watched = watched
         if watched:
             self._query()
-        else:
+        elif self._timer is not None:
             self._timer.stop()
 
     def _query(self, source_index: int = 0) -> None:
@@ -379,6 +387,8 @@ class IdleSource(ConditionSource):
             ))
             next_ask = max(1.0, threshold - idle_seconds)
         if self._watched:
+            if self._timer is None:
+                self._timer = self._clock.timer(self._query)
             self._timer.start(next_ask)
 
 
