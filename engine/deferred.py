@@ -1,59 +1,219 @@
-"""The persistent queue's dispatcher: starts ENQUEUED tasks when they are due.
+"""The persistent queue's dispatcher: starts ENQUEUED tasks when they are due and
+their constraints hold, and says in words why one is not running.
 
-Immediate (keep-running) work starts at once and goes before deferred work;
-deferred work runs at most ``max_deferred`` at a time. No polling: one timer is
-armed for the earliest due task and re-armed on every change (``wake``).
+- Immediate (keep-running) work starts at once and goes before deferred work.
+- Deferred work runs at most ``max_deferred`` at a time (default: the CPU count),
+  earliest due first; ``pause`` holds back new deferred runs (running ones finish).
+- No polling. One timer is armed for the earliest *future* due task and re-armed on
+  every change (``wake``: enqueue, completion, cancellation, a condition change).
+  Due tasks that wait for a constraint are woken by their source's change signal,
+  due tasks that wait for a slot by a run finishing. The timer is capped at
+  :data:`MAX_SLEEP` only because monotonic timers stop while the machine sleeps:
+  without a cap, a task due during a suspend could start hours late.
+- A running task whose constraint stops holding is stopped (stop reason
+  ``constraint_lost``) and, being interrupted rather than failed, runs again when the
+  constraint holds, without spending a retry.
 """
 
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-from engine.clock import Clock, to_us
-from engine.model import Kind, State
+from engine import rules
+from engine.clock import Clock
+from engine.conditions import Conditions
+from engine.model import Constraint, Kind, Outcome, State, StopReason, Task
 from engine.store import Store
+from engine.timeparse import local_zone
 
 if TYPE_CHECKING:
     from engine.engine import Engine
 
+#: Longest single sleep, seconds (see the module's docstring: suspend).
+MAX_SLEEP = 600.0
+#: Due tasks are read in pages of this many while looking for ones whose constraints hold.
+PAGE = 200
+
 
 class Dispatcher:
-    def __init__(self, engine: Engine, store: Store, clock: Clock, *, max_deferred: int | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        store: Store,
+        clock: Clock,
+        *,
+        max_deferred: int | None = None,
+        conditions: Conditions | None = None,
+    ) -> None:
         self._engine = engine
         self._store = store
         self._clock = clock
         self.max_deferred = max_deferred or os.cpu_count() or 2
+        self.conditions = conditions or Conditions.system(clock, store.path, parent=engine)
+        self.conditions.changed.connect(self._on_condition_changed)
         self._timer = clock.timer(self.dispatch)
         self.paused = False
+        self._busy = False
+        self._again = False
+        self.armed_for: int | None = None  # microseconds UTC the timer is armed for, for tests and `why`
 
-    def wake(self) -> None:
-        """Something changed (enqueue, completion, cancel, a condition): look again."""
+    # ------------------------------------------------------------ control
+
+    def start(self) -> None:
+        self.conditions.start()
         self.dispatch()
 
     def stop(self) -> None:
         self._timer.stop()
+        self.armed_for = None
+        self.conditions.stop()
+
+    def wake(self) -> None:
+        """Something changed (enqueue, completion, cancel, a clock jump): look again."""
+        self.dispatch()
+
+    def pause(self) -> None:
+        """Start no new deferred runs until :meth:`resume`. Running ones finish."""
+        self.paused = True
+
+    def resume(self) -> None:
+        self.paused = False
+        self.dispatch()
+
+    # ------------------------------------------------------------ dispatching
 
     def dispatch(self) -> None:
         if not self._engine.started:
             return
-        now_us = self._clock.now_us()
-        for task in self._store.due(State.ENQUEUED, now_us, kind=Kind.IMMEDIATE, limit=1000):
-            self._engine.start_run(task)
-        free = 0 if self.paused else self.max_deferred - self._engine.running_count(Kind.DEFERRED)
-        if free > 0:
-            for task in self._store.due(State.ENQUEUED, now_us, kind=Kind.DEFERRED, limit=free):
-                self._engine.start_run(task)
-        self._arm(now_us, capacity_left=free > 0)
+        if self._busy:
+            # Re-entered from a signal emitted while starting a run: finish this pass, then look again.
+            self._again = True
+            return
+        self._busy = True
+        try:
+            self._again = True
+            while self._again:
+                self._again = False
+                self._dispatch_once()
+        finally:
+            self._busy = False
 
-    def _arm(self, now_us: int, *, capacity_left: bool) -> None:
-        upcoming = self._store.next_due(State.ENQUEUED)
-        if upcoming is None or upcoming.next_run_at is None:
+    def _dispatch_once(self) -> None:
+        now_us = self._clock.now_us()
+        watch: set[Constraint] = set()
+        for task in self._engine.running_tasks():
+            watch.update(task.spec.constraints)  # to notice a constraint lost mid-run
+        self._start_due(Kind.IMMEDIATE, now_us, None, watch)
+        if not self.paused:
+            free = self.max_deferred - self._engine.running_count(Kind.DEFERRED)
+            if free > 0:
+                self._start_due(Kind.DEFERRED, now_us, free, watch)
+        self.conditions.watch(watch)
+        self._arm(now_us)
+
+    def _start_due(self, kind: Kind, now_us: int, free: int | None, watch: set[Constraint]) -> None:
+        """Start due tasks of ``kind`` whose constraints hold, up to ``free`` (None: all)."""
+        key: tuple[int, int] | None = None
+        while free is None or free > 0:
+            page = self._store.due_page(State.ENQUEUED, now_us, kind, after=key, limit=PAGE)
+            for key, task in page:
+                unmet = [c for c in task.spec.constraints if not self.conditions.reading(c).met]
+                if unmet:
+                    watch.update(unmet)
+                    continue
+                if self._engine.start_run(task):
+                    watch.update(task.spec.constraints)
+                    if free is not None:
+                        free -= 1
+                        if free == 0:
+                            return
+            if len(page) < PAGE:
+                return
+
+    def _arm(self, now_us: int) -> None:
+        upcoming = self._store.next_due_after(State.ENQUEUED, now_us, (Kind.IMMEDIATE, Kind.DEFERRED))
+        self.armed_for = upcoming
+        if upcoming is None:
             self._timer.stop()
             return
-        due_us = to_us(upcoming.next_run_at)
-        if due_us <= now_us and not capacity_left:
-            # Full: a finishing run wakes us; a zero timer here would spin.
-            self._timer.stop()
-            return
-        self._timer.start(max(0.0, (due_us - now_us) / 1e6))
+        self._timer.start(min(MAX_SLEEP, (upcoming - now_us) / 1e6))
+
+    def _on_condition_changed(self, constraint: str) -> None:
+        lost = Constraint(constraint)
+        if not self.conditions.reading(lost).met:
+            for task in self._engine.running_tasks():
+                if lost in task.spec.constraints:
+                    self._engine.runner.cancel(task.id, StopReason.CONSTRAINT_LOST)
+        self.dispatch()
+
+    # ------------------------------------------------------------ diagnostics
+
+    def explain(self, task: Task) -> str:
+        """Why ``task`` is not running, in words (``show`` and the details pane)."""
+        now = self._clock.now()
+        if task.state.finished:
+            return _finished_words(task)
+        if task.state is State.RUNNING:
+            if self._engine.started and not self._engine.is_running(task.id):
+                return "marked running, but not by this engine (another process runs it, or it died)"
+            return f"running (attempt {task.attempts})"
+        if task.state is State.BLOCKED:
+            return self._blocked_words(task)
+        if task.state is State.SCHEDULED:
+            return f"an exact alarm, scheduled for {_when(task.next_run_at, now)}"
+        return self._enqueued_words(task, now)
+
+    def _blocked_words(self, task: Task) -> str:
+        waiting = []
+        for parent_id in self._store.parents(task.id):
+            parent = self._store.task(parent_id, with_runs=False)
+            if parent.state is not State.SUCCEEDED:
+                waiting.append(f"task {parent.id} ({parent.state})")
+        return "blocked by " + (", ".join(waiting) if waiting else "nothing any more (it is about to be released)")
+
+    def _enqueued_words(self, task: Task, now: datetime) -> str:
+        unmet = self.conditions.unmet(task.spec.constraints) if self._engine.started else []
+        needs = "; then " + "; ".join(why for _, why in unmet) if unmet else ""
+        if task.next_run_at is not None and task.next_run_at > now:
+            runs = self._store.runs(task.id)
+            last = runs[-1] if runs else None
+            until = _when(task.next_run_at, now)
+            failed = last is not None and last.outcome in (Outcome.FAILED, Outcome.TIMED_OUT)
+            # A periodic task whose retries ran out in a window waits for the next one.
+            if failed and last is not None and rules.failures_in_period(task, runs) <= task.spec.retry.max_retries:
+                return f"backing off until {until} after attempt {last.attempt} {last.outcome}{needs}"
+            if task.spec.schedule is not None and task.spec.schedule.repeats and task.attempts:
+                return f"waiting for its next period, from {until}{needs}"
+            return f"waiting until {until}{needs}"
+        if not self._engine.started:
+            return "due, but no engine runs it: start `workdeck serve` or the window"
+        if unmet:
+            return "; ".join(why for _, why in unmet)
+        if task.kind is Kind.DEFERRED:
+            if self.paused:
+                return "deferred work is paused"
+            busy = self._engine.running_count(Kind.DEFERRED)
+            if busy >= self.max_deferred:
+                return f"waiting for a free slot ({busy} of {self.max_deferred} deferred runs busy)"
+        return "due now; starting"
+
+
+def _finished_words(task: Task) -> str:
+    last = task.runs[-1] if task.runs else None
+    if last is not None and last.stop_reason is not None:
+        note = f": {last.detail}" if last.detail else ""
+        return f"{task.state} ({last.stop_reason}{note})"
+    return f"{task.state}; it will not run again"
+
+
+def _when(instant: datetime | None, now: datetime) -> str:
+    """Local wall time, with the date only when it is not today."""
+    if instant is None:
+        return "an unknown time"
+    tz = local_zone()
+    local = instant.astimezone(tz)
+    if local.date() == now.astimezone(tz).date():
+        return local.strftime("%H:%M:%S")
+    return local.strftime("%Y-%m-%d %H:%M:%S")

@@ -8,6 +8,7 @@ can still enqueue, cancel and query: the same rules, on the database alone.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import uuid
 from dataclasses import dataclass, field
@@ -16,12 +17,13 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from engine import recurrence, rules, workers
+from engine import chains, recurrence, rules, workers
 from engine.clock import Clock, SystemClock, Timer, to_us
+from engine.conditions import Conditions
 from engine.deferred import Dispatcher
 from engine.errors import BadSpecError, NoSuchTaskError
 from engine.immediate import PRIORITY_DEFERRED, PRIORITY_IMMEDIATE, JobRunner
-from engine.model import Kind, Outcome, Run, State, StopReason, Task, TaskSpec, UniquePolicy
+from engine.model import Kind, Outcome, Run, State, StopReason, Task, TaskSpec
 from engine.store import Store
 from engine.workers import WorkContext, WorkResult
 
@@ -75,6 +77,7 @@ class Engine(QObject):
         *,
         runner: JobRunner | None = None,
         max_deferred: int | None = None,
+        conditions: Conditions | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -85,7 +88,7 @@ class Engine(QObject):
         self._running: dict[str, _Running] = {}
         self._output = _OutputBuffer()
         self._output_timer = self.clock.timer(self._flush_output)
-        self.dispatcher = Dispatcher(self, store, self.clock, max_deferred=max_deferred)
+        self.dispatcher = Dispatcher(self, store, self.clock, max_deferred=max_deferred, conditions=conditions)
         self.runner.finished.connect(self._on_job_finished)
         self.runner.progress.connect(self.run_progress)
         self.runner.output.connect(self._on_job_output)
@@ -97,7 +100,7 @@ class Engine(QObject):
         """Recover what a crash left running, then start dispatching."""
         self._recover_interrupted_runs()
         self.started = True
-        self.dispatcher.wake()
+        self.dispatcher.start()
 
     def stop(self, *, timeout_ms: int = 10_000) -> None:
         """Stop gracefully: running tasks are stopped and recorded as interrupted,
@@ -132,24 +135,26 @@ class Engine(QObject):
         """Validate and store a task; it is committed before this returns."""
         self.validate(spec)
         now = self.clock.now()
-        superseded: list[Task] = []
         with self.store.transaction():
-            for parent in spec.after:
-                if not self.store.has_task(parent):
-                    raise BadSpecError(f"--after {parent}: no such task")
-            if spec.name is not None:
-                existing = self.store.active_with_name(spec.name)
-                if existing:
-                    kept, spec, superseded = self._apply_unique_policy(spec, existing, now)
-                    if kept is not None:
-                        return kept
-            task = self._new_task(spec, now)
-            self.store.insert_task(task)
-            for old in superseded:
-                self._cancel_in_transaction(old, StopReason.REPLACED, now)
+            chains.validate(self.store, spec)
+            unique = chains.resolve_unique(self.store, spec, now)  # WorkManager's unique work
+            if unique.existing is None:
+                task = self._new_task(unique.spec, now)
+                self.store.insert_task(task)
+                chains.record_birth(self.store, task, now)
+                for old in unique.replace:
+                    if old.id not in self._running:
+                        self._cancel_in_transaction(old, StopReason.REPLACED, now)
+        if unique.existing is not None:  # kept or updated in place
+            self._emit_changed(unique.existing.id)
+            self.dispatcher.wake()
+            return unique.existing
         self.task_added.emit(task)
-        for old in superseded:
-            self._emit_changed(old.id)
+        for old in unique.replace:
+            if old.id in self._running:
+                self.runner.cancel(old.id, StopReason.REPLACED)  # its run ends, then its chain
+            else:
+                self._emit_changed(old.id)
         self.dispatcher.wake()
         return task
 
@@ -161,23 +166,7 @@ class Engine(QObject):
             recurrence.validate(spec.schedule)
         if spec.kind is Kind.EXACT and spec.run_at is None and not (spec.schedule and spec.schedule.repeats):
             raise BadSpecError("an exact task needs a time (--at) or a repeat rule")
-
-    def _apply_unique_policy(
-        self, spec: TaskSpec, existing: list[Task], now: datetime
-    ) -> tuple[Task | None, TaskSpec, list[Task]]:
-        """WorkManager's unique work: returns (task to return instead, spec to insert, tasks to cancel)."""
-        policy = spec.policy
-        last = existing[-1]
-        if policy is UniquePolicy.KEEP:
-            return last, spec, []
-        if policy is UniquePolicy.REPLACE:
-            return None, spec, existing
-        if policy is UniquePolicy.UPDATE:
-            self.store.update_spec(last.id, spec, to_us(now))
-            return self.store.task(last.id), spec, []
-        # APPEND and APPEND_OR_REPLACE: chain after the newest; APPEND_OR_REPLACE starts
-        # a fresh chain when the newest has already failed or been cancelled.
-        return None, spec.replace(after=tuple(dict.fromkeys((*spec.after, last.id)))), []
+        chains.validate(self.store, spec)  # reads only; enqueue checks again inside its transaction
 
     def _new_task(self, spec: TaskSpec, now: datetime) -> Task:
         task_id = uuid.uuid4().hex[:12]
@@ -190,7 +179,7 @@ class Engine(QObject):
             first = spec.run_at or rules.next_periodic(Task(task_id, spec, State.SCHEDULED, now), now)
             state, next_run = State.SCHEDULED, first
         else:
-            state, next_run = State.ENQUEUED, spec.run_at or now
+            state, next_run = State.ENQUEUED, rules.first_due(spec, task_id, now)
         return Task(id=task_id, spec=spec, state=state, created_at=now, next_run_at=next_run)
 
     def cancel(self, task_id: str, reason: StopReason = StopReason.CANCELLED_BY_USER) -> Task:
@@ -255,6 +244,30 @@ class Engine(QObject):
 
     def is_running(self, task_id: str) -> bool:
         return task_id in self._running
+
+    def running_tasks(self) -> list[Task]:
+        """The tasks this engine is running now, as they were when they started."""
+        return [r.task for r in self._running.values()]
+
+    # ------------------------------------------------------------ deferred work
+
+    @property
+    def conditions(self) -> Conditions:
+        return self.dispatcher.conditions
+
+    def set_background(self, background: bool) -> None:
+        """The app went to (or left) the background; until engine.lifecycle drives it."""
+        self.dispatcher.conditions.set_background(background)
+
+    def pause_deferred(self) -> None:
+        self.dispatcher.pause()
+
+    def resume_deferred(self) -> None:
+        self.dispatcher.resume()
+
+    def why(self, task: Task | str) -> str:
+        """Why a task is not running, in words (``show`` and the window's details)."""
+        return self.dispatcher.explain(self.store.task(task if isinstance(task, str) else task.id))
 
     def start_run(self, task: Task, *, due_at: datetime | None = None, fired_at: datetime | None = None) -> bool:
         """Claim ``task`` and start its next attempt. False if another writer claimed it first."""
@@ -330,13 +343,29 @@ class Engine(QObject):
         now = self.clock.now()
         outcome = rules.outcome_for(result.outcome, running.ctx.stop_reason)
         task = self.store.task(running.task.id, with_runs=False)
-        failures = self._failures_since_success(task.id) + (outcome in (Outcome.FAILED, Outcome.TIMED_OUT))
-        decision = rules.after_run(task, outcome, running.ctx.stop_reason, now, failures)
+        if task.state is not State.RUNNING:
+            # Another writer (the command line, with policy replace or cancel) already
+            # ended the task in the database: record the run, change nothing else.
+            with self.store.transaction():
+                self.store.end_run(running.run_id, to_us(now), outcome, exit_code=result.exit_code,
+                                   stop_reason=running.ctx.stop_reason)
+            self.run_finished.emit(self.store.run(running.run_id))
+            self.dispatcher.wake()
+            return
+        runs = [r if r.id != running.run_id else dataclasses.replace(r, outcome=outcome)
+                for r in self.store.runs(task.id)]
+        failures = rules.failures_in_period(task, runs)
+        decision = rules.after_run(task, outcome, running.ctx.stop_reason, now, failures, self.store.run(running.run_id))
         with self.store.transaction():
             self.store.end_run(
                 running.run_id, to_us(now), outcome, exit_code=result.exit_code,
                 stop_reason=running.ctx.stop_reason, detail=decision.detail,
             )
+            if decision.skipped is not None:
+                self.store.record_run(
+                    task.id, task.attempts, to_us(now), Outcome.CANCELLED, due_at=to_us(decision.skipped.first),
+                    stop_reason=StopReason.OVERLAP, detail=decision.skipped.describe(task.attempts),
+                )
             self.store.set_state(
                 task, decision.state, to_us(now), next_run_at=_us(decision.next_run_at), output=result.output
             )
@@ -349,15 +378,6 @@ class Engine(QObject):
         for child_id in self.store.children(task.id):
             self._emit_changed(child_id)
         self.dispatcher.wake()
-
-    def _failures_since_success(self, task_id: str) -> int:
-        count = 0
-        for run in reversed(self.store.runs(task_id)):
-            if run.outcome is Outcome.SUCCEEDED:
-                break
-            if run.outcome in (Outcome.FAILED, Outcome.TIMED_OUT):
-                count += 1
-        return count
 
     # ------------------------------------------------------------ reading
 

@@ -7,6 +7,7 @@ place that knows which moves are legal.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import enum
 import json
@@ -142,8 +143,11 @@ class RetryPolicy:
     max_retries: int = 0
     backoff: Backoff = Backoff.EXPONENTIAL
     delay: float = 30.0  # seconds before the first retry
+    jitter: float = 0.0  # 0..1: a retry waits between (1 - jitter) x and 1 x its backoff; off by default
 
     def __post_init__(self) -> None:
+        if not 0.0 <= self.jitter <= 1.0:
+            raise BadSpecError(f"backoff jitter must be between 0 and 1, not {self.jitter}")
         if self.max_retries < 0:
             raise BadSpecError(f"retries must be 0 or more, not {self.max_retries}")
         if self.delay < 0:
@@ -216,7 +220,12 @@ class TaskSpec:
 
     def to_json(self) -> dict[str, Any]:
         """The spec as plain JSON-able data, for the store and the command line's socket."""
-        data = dataclasses.asdict(self)
+        # Built field by field: dataclasses.asdict deep-copies everything recursively and
+        # was half the cost of a durable enqueue. Same result for these field types.
+        data = {f.name: getattr(self, f.name) for f in _SPEC_FIELDS}
+        data["retry"] = dict(vars(self.retry))
+        data["schedule"] = dict(vars(self.schedule)) if self.schedule is not None else None
+        data["input"] = copy.deepcopy(self.input) if self.input else {}
         data["run_at"] = self.run_at.isoformat() if self.run_at else None
         return data
 
@@ -234,6 +243,9 @@ class TaskSpec:
                 data[key] = enum_type(data[key])
         known = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
+
+
+_SPEC_FIELDS = dataclasses.fields(TaskSpec)
 
 
 def check_data_size(data: dict[str, Any], what: str) -> None:

@@ -34,7 +34,7 @@ from engine.model import Kind, Outcome, Run, State, StopReason, Task, TaskSpec, 
 
 #: 'WDK1': marks a file as a Workdeck database (PRAGMA application_id).
 APPLICATION_ID = 0x57444B31
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _TASK_COLUMNS = "id, spec, state, created_at, attempts, next_run_at, output, updated_at"
 _RUN_COLUMNS = "id, task_id, attempt, started_at, due_at, fired_at, ended_at, outcome, exit_code, stop_reason, detail"
@@ -88,8 +88,15 @@ def _migrate_1_to_2(db: sqlite_utils.Database) -> None:
     db.table("runs").add_column("detail", str)
 
 
+def _migrate_2_to_3(db: sqlite_utils.Database) -> None:
+    """Version 3 finds due tasks of one kind by index: with 100,000 deferred tasks due
+    (waiting for a slot or a constraint), finding the immediate ones no longer walks
+    them all, and neither does finding the next deferred one behind them."""
+    db.execute("CREATE INDEX tasks_kind_due ON tasks(state, kind, next_run_at)")
+
+
 #: MIGRATIONS[n] takes a database from version n to n + 1.
-MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {1: _migrate_1_to_2}
+MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {1: _migrate_1_to_2, 2: _migrate_2_to_3}
 
 
 def _blame(exc: sqlite3.Error, path: str) -> Exception:
@@ -359,6 +366,45 @@ class Store:
             params.append(kind.value)
         rows = self.conn.execute(sql + " ORDER BY next_run_at LIMIT ?", [*params, limit]).fetchall()
         return [self._task_from_row(r, ()) for r in rows]
+
+    def due_page(
+        self, state: State, now_us: int, kind: Kind, *, after: tuple[int, int] | None = None, limit: int = 200
+    ) -> list[tuple[tuple[int, int], Task]]:
+        """One page of due tasks, earliest first and first come first at equal times,
+        each with its key (next_run_at, rowid); the next page starts after ``after``.
+        The dispatcher pages past due tasks whose constraints do not hold."""
+        sql = f"SELECT rowid, {_TASK_COLUMNS} FROM tasks WHERE state = ? AND kind = ? AND next_run_at <= ?"
+        params: list[Any] = [state.value, kind.value, now_us]
+        if after is not None:
+            sql += " AND (next_run_at, rowid) > (?, ?)"
+            params.extend(after)
+        rows = self.conn.execute(sql + " ORDER BY next_run_at, rowid LIMIT ?", [*params, limit]).fetchall()
+        return [((r[6], r[0]), self._task_from_row(r[1:], ())) for r in rows]
+
+    def next_due_after(self, state: State, now_us: int, kinds: Iterable[Kind]) -> int | None:
+        """The earliest ``next_run_at`` later than ``now_us`` among ``kinds`` (one index seek each)."""
+        best: int | None = None
+        for kind in kinds:
+            row = self.conn.execute(
+                "SELECT next_run_at FROM tasks WHERE state = ? AND kind = ? AND next_run_at > ? "
+                "ORDER BY next_run_at LIMIT 1",
+                (state.value, kind.value, now_us),
+            ).fetchone()
+            if row is not None and (best is None or row[0] < best):
+                best = int(row[0])
+        return best
+
+    def latest_with_name(self, name: str) -> Task | None:
+        """The newest task with this unique name, finished or not."""
+        row = self.conn.execute(
+            f"SELECT {_TASK_COLUMNS} FROM tasks WHERE name = ? ORDER BY created_at DESC, rowid DESC LIMIT 1", (name,)
+        ).fetchone()
+        return self._task_from_row(row, ()) if row else None
+
+    def set_parents(self, task_id: str, parents: Sequence[str]) -> None:
+        """Replace a task's chain parents (unique work's ``update``). Inside a transaction."""
+        self.conn.execute("DELETE FROM deps WHERE task_id = ?", (task_id,))
+        self.conn.executemany("INSERT INTO deps (task_id, parent_id) VALUES (?, ?)", [(task_id, p) for p in parents])
 
     def parents(self, task_id: str) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT parent_id FROM deps WHERE task_id = ?", (task_id,))]

@@ -1,0 +1,207 @@
+"""The dispatcher on the fake clock: due times, retries, timeouts, constraints (and
+losing one mid-run), slots, immediate first, pause, cancel, no polling, and why()."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from engine.clock import FakeClock, to_us
+from engine.errors import NoSuchTaskError
+from engine.model import Constraint, Kind, Outcome, RetryPolicy, State, StopReason
+from tests.deferred_helpers import Deck, make_deck
+
+
+@pytest.fixture(autouse=True)
+def _utc(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "UTC")  # why() prints local wall times
+
+
+@pytest.fixture
+def deck(tmp_path: Path, clock: FakeClock, qapp: object) -> Iterator[Deck]:
+    d = make_deck(tmp_path / "w.db", clock)
+    yield d
+    d.close()
+
+
+def test_defer_runs_at_once_and_in_runs_after_its_delay(deck: Deck) -> None:
+    now = deck.clock.now()
+    at_once = deck.add()
+    later = deck.add(run_at=now + timedelta(seconds=90))
+    assert deck.state(at_once.id) is State.RUNNING
+    assert deck.state(later.id) is State.ENQUEUED
+    assert deck.engine.dispatcher.armed_for == to_us(now + timedelta(seconds=90))
+    deck.step(89.999)
+    assert deck.state(later.id) is State.ENQUEUED
+    deck.step(0.001)
+    assert deck.state(later.id) is State.RUNNING
+    deck.step(1)
+    run = deck.task(later.id).runs[-1]
+    assert (run.outcome, run.due_at, run.started_at) == (Outcome.SUCCEEDED, later.next_run_at, later.next_run_at)
+
+
+def test_retries_back_off_exponentially_then_the_task_fails(deck: Deck) -> None:
+    task = deck.add("fail", retry=RetryPolicy(max_retries=2, delay=10))
+    deck.step(1)  # attempt 1 fails at +1 s: retry at +11
+    assert deck.task(task.id).next_run_at == deck.clock.now() + timedelta(seconds=10)
+    deck.step(10 + 1)  # attempt 2 fails at +12: retry at +32
+    assert deck.task(task.id).next_run_at == deck.clock.now() + timedelta(seconds=20)
+    deck.step(20 + 1)
+    final = deck.task(task.id)
+    assert final.state is State.FAILED
+    assert [r.outcome for r in final.runs] == [Outcome.FAILED] * 3
+    assert [r.detail for r in final.runs[:2]] == ["retry 1 of 2 after 10s", "retry 2 of 2 after 20s"]
+    assert final.attempts == 3
+
+
+def test_a_retry_that_succeeds_ends_the_task(deck: Deck) -> None:
+    task = deck.add("fail_first=1", retry=RetryPolicy(max_retries=5, delay=30))
+    deck.step(1 + 30 + 1)
+    final = deck.task(task.id)
+    assert final.state is State.SUCCEEDED
+    assert final.output == {"attempt": 2}
+
+
+def test_a_timeout_stops_the_run_and_counts_as_a_failure(deck: Deck) -> None:
+    task = deck.add("seconds=100", timeout=5, retry=RetryPolicy(max_retries=1, delay=1))
+    deck.step(5)
+    assert deck.task(task.id).runs[-1].outcome is Outcome.TIMED_OUT
+    assert deck.task(task.id).runs[-1].stop_reason is StopReason.TIMED_OUT
+    assert deck.state(task.id) is State.ENQUEUED  # its one retry
+    deck.step(1 + 5)
+    final = deck.task(task.id)
+    assert final.state is State.FAILED
+    assert [r.stop_reason for r in final.runs] == [StopReason.TIMED_OUT, StopReason.TIMED_OUT]
+
+
+def test_constraints_hold_a_task_until_the_source_says_they_are_met(deck: Deck) -> None:
+    deck.flip(Constraint.NETWORK, False, "waiting for network (offline)")
+    task = deck.add(constraints=("network", "ac-power"))
+    assert deck.state(task.id) is State.ENQUEUED
+    assert deck.engine.why(task.id) == "waiting for network (offline)"
+    assert Constraint.NETWORK in deck.engine.conditions.watched
+    assert deck.engine.dispatcher.armed_for is None  # nothing to wake for but the source
+    deck.flip(Constraint.NETWORK, True)
+    assert deck.state(task.id) is State.RUNNING
+
+
+def test_a_constraint_lost_mid_run_stops_it_and_it_runs_again_without_spending_a_retry(deck: Deck) -> None:
+    task = deck.add("seconds=60", constraints=("ac-power",), retry=RetryPolicy(max_retries=0))
+    deck.step(10)
+    deck.flip(Constraint.AC_POWER, False, "waiting for AC power (on battery, 80%)")
+    deck.step(0)
+    stopped = deck.task(task.id)
+    assert stopped.state is State.ENQUEUED
+    assert (stopped.runs[-1].outcome, stopped.runs[-1].stop_reason) == (Outcome.INTERRUPTED, StopReason.CONSTRAINT_LOST)
+    assert deck.engine.why(task.id) == "waiting for AC power (on battery, 80%)"
+    deck.step(3600)
+    assert deck.state(task.id) is State.ENQUEUED  # no polling rescue: only the source wakes it
+    deck.flip(Constraint.AC_POWER, True)
+    assert deck.state(task.id) is State.RUNNING
+    deck.step(60)
+    final = deck.task(task.id)
+    assert final.state is State.SUCCEEDED  # with max_retries=0: the loss was not a failure
+    assert [r.outcome for r in final.runs] == [Outcome.INTERRUPTED, Outcome.SUCCEEDED]
+
+
+def test_background_constraint_follows_the_engine_setter(tmp_path: Path, clock: FakeClock, qapp: object) -> None:
+    from engine.conditions import Conditions, StaticSource
+    from engine.engine import Engine
+    from engine.store import Store
+    from tests.deferred_helpers import FakeRunner, dspec
+
+    store = Store(tmp_path / "b.db")
+    # No background source given: the engine's own setter drives it, unmet at first.
+    engine = Engine(store, clock, runner=FakeRunner(clock), conditions=Conditions([StaticSource(Constraint.NETWORK)]))
+    engine.start()
+    task = engine.enqueue(dspec(constraints=("background",)))
+    assert engine.why(task.id) == "waiting for the app to be in the background"
+    engine.set_background(True)
+    assert store.task(task.id).state is State.RUNNING
+    engine.stop()
+    store.close()
+
+
+def test_at_most_n_deferred_at_once_and_immediate_work_goes_first(deck: Deck) -> None:
+    deferred = [deck.add("seconds=10") for _ in range(4)]
+    assert [deck.state(t.id) for t in deferred] == [State.RUNNING] * 2 + [State.ENQUEUED] * 2
+    assert deck.engine.why(deferred[2].id) == "waiting for a free slot (2 of 2 deferred runs busy)"
+    immediate = deck.add("seconds=10", kind=Kind.IMMEDIATE)
+    assert deck.state(immediate.id) is State.RUNNING  # not bound by the deferred slots
+    assert deck.runner.priorities[immediate.id] > deck.runner.priorities[deferred[0].id]
+    deck.step(10)  # two finish: the next two start in due order
+    assert [deck.state(t.id) for t in deferred] == [State.SUCCEEDED] * 2 + [State.RUNNING] * 2
+    assert deck.runner.started.index(deferred[2].id) < deck.runner.started.index(deferred[3].id)
+
+
+def test_pause_holds_new_deferred_runs_and_resume_releases_them(deck: Deck) -> None:
+    deck.engine.pause_deferred()
+    task = deck.add()
+    assert deck.state(task.id) is State.ENQUEUED
+    assert deck.engine.why(task.id) == "deferred work is paused"
+    immediate = deck.add(kind=Kind.IMMEDIATE)
+    assert deck.state(immediate.id) is State.RUNNING  # pause is for deferred work
+    deck.engine.resume_deferred()
+    assert deck.state(task.id) is State.RUNNING
+
+
+def test_cancel_by_id_tag_and_name_stops_running_ones(deck: Deck) -> None:
+    running = deck.add("hold", tags=("nightly",))
+    waiting = deck.add(tags=("nightly",), run_at=deck.clock.now() + timedelta(hours=1))
+    named = deck.add(name="sync", run_at=deck.clock.now() + timedelta(hours=1))
+    other = deck.add(run_at=deck.clock.now() + timedelta(hours=1))
+    deck.engine.cancel_matching(tag="nightly")
+    deck.step(0)
+    assert deck.state(running.id) is State.CANCELLED
+    assert deck.task(running.id).runs[-1].stop_reason is StopReason.CANCELLED_BY_USER
+    assert deck.state(waiting.id) is State.CANCELLED
+    deck.engine.cancel_matching(name="sync")
+    assert deck.state(named.id) is State.CANCELLED
+    deck.engine.cancel(other.id)
+    assert deck.state(other.id) is State.CANCELLED
+    assert deck.engine.dispatcher.armed_for is None  # nothing left to wake for
+    with pytest.raises(NoSuchTaskError):
+        deck.engine.cancel_matching(tag="nightly")
+
+
+def test_one_timer_for_the_earliest_task_rearmed_on_enqueue_and_cancel(deck: Deck) -> None:
+    now = deck.clock.now()
+    late = deck.add(run_at=now + timedelta(hours=2))
+    assert deck.engine.dispatcher.armed_for == to_us(now + timedelta(hours=2))
+    early = deck.add(run_at=now + timedelta(minutes=5))
+    assert deck.engine.dispatcher.armed_for == to_us(now + timedelta(minutes=5))
+    deck.engine.cancel(early.id)
+    assert deck.engine.dispatcher.armed_for == to_us(now + timedelta(hours=2))
+    # The timer sleeps at most MAX_SLEEP (monotonic timers stop in suspend), then re-arms.
+    assert deck.clock.next_deadline() == pytest.approx(600)
+    deck.step(600)
+    assert deck.engine.dispatcher.armed_for == to_us(late.next_run_at)
+
+
+def test_why_explains_backoff_block_and_finish(deck: Deck) -> None:
+    failing = deck.add("fail", retry=RetryPolicy(max_retries=3, delay=30))
+    child = deck.add(after=(failing.id,))
+    assert deck.engine.why(child.id) == f"blocked by task {failing.id} (running)"
+    deck.step(1)
+    assert deck.engine.why(failing.id) == "backing off until 09:00:31 after attempt 1 failed"
+    assert deck.engine.why(child.id) == f"blocked by task {failing.id} (enqueued)"
+    deck.engine.cancel(failing.id)
+    assert deck.engine.why(child.id) == f"cancelled (parent_cancelled: parent {failing.id} was cancelled)"
+
+
+def test_a_stopped_engine_records_running_runs_as_interrupted_and_the_next_start_reruns_them(
+    tmp_path: Path, clock: FakeClock, qapp: object
+) -> None:
+    deck = make_deck(tmp_path / "s.db", clock)
+    task = deck.add("seconds=30", retry=RetryPolicy(max_retries=0))
+    deck.engine.stop()
+    assert deck.task(task.id).runs[-1].stop_reason is StopReason.SHUTDOWN
+    deck.store.close()
+    again = make_deck(tmp_path / "s.db", clock)
+    assert again.state(task.id) is State.RUNNING
+    again.step(30)
+    assert [r.outcome for r in again.task(task.id).runs] == [Outcome.INTERRUPTED, Outcome.SUCCEEDED]
+    again.close()
