@@ -16,12 +16,13 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Signal
 
-from engine import recurrence, rules, workers
+from engine import exact, recurrence, rules, workers
 from engine.clock import Clock, SystemClock, Timer, to_us
 from engine.deferred import Dispatcher
+from engine.exact import AlarmScheduler
 from engine.errors import BadSpecError, NoSuchTaskError
 from engine.immediate import JobRunner
-from engine.model import Kind, Outcome, Run, State, StopReason, Task, TaskSpec, UniquePolicy
+from engine.model import Kind, Outcome, Reminder, Run, State, StopReason, Task, TaskSpec, UniquePolicy
 from engine.store import Store
 from engine.workers import WorkContext, WorkResult
 
@@ -39,14 +40,6 @@ class _Running:
     timeout: Timer | None = None
 
 
-@dataclass(frozen=True)
-class Reminder:
-    task_id: str
-    message: str
-    due_at: datetime | None
-    fired_at: datetime | None
-
-
 @dataclass
 class _OutputBuffer:
     chunks: list[tuple[int, str]] = field(default_factory=list)
@@ -61,7 +54,8 @@ class Engine(QObject):
     run_progress = Signal(str, object, str)  # task id, fraction in 0..1 or None, message
     run_output = Signal(str, str)  # task id, text
     run_finished = Signal(object)  # Run, with its outcome
-    reminder = Signal(object)  # Reminder
+    reminder = Signal(object)  # Reminder (engine.model): shown, or missed
+    reminders_changed = Signal()  # the missed-reminders list changed (shown, dismissed, snoozed)
     error = Signal(str)  # an environment fault to show plainly
 
     def __init__(
@@ -82,6 +76,7 @@ class Engine(QObject):
         self._output = _OutputBuffer()
         self._output_timer = self.clock.timer(self._flush_output)
         self.dispatcher = Dispatcher(self, store, self.clock, max_deferred=max_deferred)
+        self.alarms = AlarmScheduler(self, store, self.clock)
         self.runner.finished.connect(self._on_job_finished)
         self.runner.progress.connect(self.run_progress)
         self.runner.output.connect(self._on_job_output)
@@ -94,12 +89,14 @@ class Engine(QObject):
         self._recover_interrupted_runs()
         self.started = True
         self.dispatcher.wake()
+        self.alarms.start()
 
     def stop(self, *, timeout_ms: int = 10_000) -> None:
         """Stop gracefully: running tasks are stopped and recorded as interrupted,
         so the next start runs them again."""
         self.started = False
         self.dispatcher.stop()
+        self.alarms.stop()
         for running in list(self._running.values()):
             self.runner.cancel(running.task.id, StopReason.SHUTDOWN)
         self.runner.wait_for_done(timeout_ms)
@@ -131,9 +128,9 @@ class Engine(QObject):
         workers.get(spec.worker).validate(spec.args)
         if spec.schedule is not None:
             recurrence.validate(spec.schedule)
-        if spec.kind is Kind.EXACT and spec.run_at is None and not (spec.schedule and spec.schedule.repeats):
-            raise BadSpecError("an exact task needs a time (--at) or a repeat rule")
         now = self.clock.now()
+        if spec.kind is Kind.EXACT:
+            spec = exact.prepare(spec, now)
         superseded: list[Task] = []
         with self.store.transaction():
             for parent in spec.after:
@@ -180,8 +177,7 @@ class Engine(QObject):
         elif any(p.state is not State.SUCCEEDED for p in parents):
             state, next_run = State.BLOCKED, None
         elif spec.kind is Kind.EXACT:
-            first = spec.run_at or rules.next_periodic(Task(task_id, spec, State.SCHEDULED, now), now)
-            state, next_run = State.SCHEDULED, first
+            state, next_run = State.SCHEDULED, exact.first_alarm(spec, now)
         else:
             state, next_run = State.ENQUEUED, spec.run_at or now
         return Task(id=task_id, spec=spec, state=state, created_at=now, next_run_at=next_run)
@@ -303,9 +299,7 @@ class Engine(QObject):
     def _on_job_notify(self, task_id: str, message: str) -> None:
         running = self._running.get(task_id)
         run = self.store.run(running.run_id) if running else None
-        self.reminder.emit(
-            Reminder(task_id, message, run.due_at if run else None, run.fired_at if run else None)
-        )
+        self.reminder.emit(self.alarms.book.shown(task_id, message, run))
 
     def _on_job_finished(self, job: Any, result: WorkResult) -> None:
         running = self._running.pop(job.task_id, None)
@@ -321,7 +315,11 @@ class Engine(QObject):
         outcome = rules.outcome_for(result.outcome, running.ctx.stop_reason)
         task = self.store.task(running.task.id, with_runs=False)
         failures = self._failures_since_success(task.id) + (outcome in (Outcome.FAILED, Outcome.TIMED_OUT))
-        decision = rules.after_run(task, outcome, running.ctx.stop_reason, now, failures)
+        if task.kind is Kind.EXACT:
+            run = self.store.run(running.run_id)
+            decision = exact.after_alarm(task, run, outcome, running.ctx.stop_reason, now, failures)
+        else:
+            decision = rules.after_run(task, outcome, running.ctx.stop_reason, now, failures)
         with self.store.transaction():
             self.store.end_run(
                 running.run_id, to_us(now), outcome, exit_code=result.exit_code,
@@ -348,6 +346,20 @@ class Engine(QObject):
             if run.outcome in (Outcome.FAILED, Outcome.TIMED_OUT):
                 count += 1
         return count
+
+    # ------------------------------------------------------------ reminders
+
+    def snooze(self, task_id: str, seconds: float | None = None, *, until: datetime | None = None) -> Task:
+        """Show a task's reminder again later; returns the new one-shot reminder task."""
+        return self.alarms.book.snooze(task_id, seconds, until=until)
+
+    def dismiss(self, task_id: str) -> int:
+        """Acknowledge a task's shown or missed reminders; how many there were."""
+        return self.alarms.book.dismiss(task_id)
+
+    def missed_reminders(self) -> list[Reminder]:
+        """Reminders nobody acknowledged (shown or missed), oldest first."""
+        return self.alarms.book.open()
 
     # ------------------------------------------------------------ reading
 
