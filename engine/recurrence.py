@@ -94,7 +94,7 @@ def _local_times(schedule: Schedule, anchor: datetime, after: datetime, tz: obje
     if schedule.rrule is not None:
         start_wall = anchor.astimezone(tz).replace(tzinfo=None)  # type: ignore[arg-type]
         rule = rrulestr(schedule.rrule, dtstart=start_wall)
-        yield from rule.xafter(after_wall - timedelta(hours=1), inc=True)  # type: ignore[union-attr]
+        yield from rule.xafter(after_wall - timedelta(hours=1), inc=True)
 
 
 def utc(instant: datetime) -> datetime:

@@ -18,7 +18,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import sqlite_utils
 
@@ -54,7 +54,7 @@ _RUN_COLUMNS = "id, task_id, attempt, started_at, due_at, fired_at, ended_at, ou
 
 def _create_v1(db: sqlite_utils.Database) -> None:
     """The first schema. Kept as it was: migrations start from it."""
-    db["tasks"].create(
+    db.table("tasks").create(
         {
             "id": str,
             "name": str,
@@ -74,30 +74,30 @@ def _create_v1(db: sqlite_utils.Database) -> None:
     )
     # Finding the next due task walks this index from its start: no table scan,
     # however many finished tasks pile up (persist-queue's dequeue slows as they do).
-    db["tasks"].create_index(["state", "next_run_at"], index_name="tasks_due")
-    db["tasks"].create_index(["name"], index_name="tasks_name")
-    db["tags"].create({"task_id": str, "tag": str}, pk=("task_id", "tag"))
-    db["tags"].create_index(["tag"], index_name="tags_tag")
-    db["deps"].create({"task_id": str, "parent_id": str}, pk=("task_id", "parent_id"))
-    db["deps"].create_index(["parent_id"], index_name="deps_parent")
+    db.table("tasks").create_index(["state", "next_run_at"], index_name="tasks_due")
+    db.table("tasks").create_index(["name"], index_name="tasks_name")
+    db.table("tags").create({"task_id": str, "tag": str}, pk=("task_id", "tag"))
+    db.table("tags").create_index(["tag"], index_name="tags_tag")
+    db.table("deps").create({"task_id": str, "parent_id": str}, pk=("task_id", "parent_id"))
+    db.table("deps").create_index(["parent_id"], index_name="deps_parent")
     db.execute(
         "CREATE TABLE runs (id INTEGER PRIMARY KEY AUTOINCREMENT, task_id TEXT NOT NULL, "
         "attempt INTEGER NOT NULL, started_at INTEGER NOT NULL, due_at INTEGER, fired_at INTEGER, "
         "ended_at INTEGER, outcome TEXT, exit_code INTEGER)"
     )
-    db["runs"].create_index(["task_id", "id"], index_name="runs_task")
+    db.table("runs").create_index(["task_id", "id"], index_name="runs_task")
     db.execute(
         "CREATE TABLE output (seq INTEGER PRIMARY KEY AUTOINCREMENT, run_id INTEGER NOT NULL, text TEXT NOT NULL)"
     )
-    db["output"].create_index(["run_id", "seq"], index_name="output_run")
+    db.table("output").create_index(["run_id", "seq"], index_name="output_run")
     # Runs still open: what a crash leaves behind, found at start without a scan.
     db.execute("CREATE INDEX runs_open ON runs(task_id) WHERE ended_at IS NULL")
 
 
 def _migrate_1_to_2(db: sqlite_utils.Database) -> None:
     """Version 2 records why a run was stopped and a human note per run."""
-    db["runs"].add_column("stop_reason", str)
-    db["runs"].add_column("detail", str)
+    db.table("runs").add_column("stop_reason", str)
+    db.table("runs").add_column("detail", str)
 
 
 def _migrate_2_to_3(db: sqlite_utils.Database) -> None:
@@ -116,7 +116,10 @@ MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {1: _migrate_1_
 
 
 def _blame(exc: sqlite3.Error, path: str) -> Exception:
-    """Sort an SQLite failure by who is to blame (as qutebrowser's misc/sql.py does)."""
+    """Sort an SQLite failure by who is to blame (as qutebrowser's misc/sql.py does).
+
+    Returns the error to raise: one of ours for the user's or the environment's
+    fault, or ``exc`` itself for a bug (raised as is, traceback intact)."""
     text = str(exc).lower()
     if "readonly" in text or "read-only" in text:
         return DatabaseReadOnlyError(f"database {path} is read-only: choose a writable file with --db")
@@ -127,10 +130,17 @@ def _blame(exc: sqlite3.Error, path: str) -> Exception:
     return exc
 
 
+def _reraise(exc: sqlite3.Error, path: str) -> NoReturn:
+    blamed = _blame(exc, path)
+    if blamed is exc:
+        raise exc
+    raise blamed from exc
+
+
 class Store:
     """A Workdeck database. Not thread-safe: the engine's thread owns it."""
 
-    def __init__(self, path: str | Path, *, busy_timeout_ms: int = 5000) -> None:
+    def __init__(self, path: str | Path, *, busy_timeout_ms: int = 5000, writable: bool = True) -> None:
         self.path = str(path)
         try:
             if self.path != ":memory:":
@@ -147,8 +157,10 @@ class Store:
             # a process crash loses nothing.
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = OFF")
+            if writable:
+                self._probe_writable(conn)
         except sqlite3.Error as exc:
-            raise _blame(exc, self.path) from exc
+            _reraise(exc, self.path)
         self.conn = conn
 
     # ---------------------------------------------------------------- schema
@@ -179,6 +191,17 @@ class Store:
                 version += 1
             conn.execute(f"PRAGMA user_version = {version}")
 
+    @staticmethod
+    def _probe_writable(conn: sqlite3.Connection) -> None:
+        """Fail at open, not at the first write, when the file cannot be written:
+        a harmless header write, rolled back."""
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            conn.execute(f"PRAGMA user_version = {int(version)}")
+        finally:
+            conn.execute("ROLLBACK")
+
     @property
     def schema_version(self) -> int:
         return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
@@ -194,9 +217,12 @@ class Store:
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
-            raise _blame(exc, self.path) from exc
+            _reraise(exc, self.path)
         try:
             yield
+        except sqlite3.Error as exc:
+            conn.execute("ROLLBACK")
+            _reraise(exc, self.path)
         except BaseException:
             conn.execute("ROLLBACK")
             raise
@@ -204,7 +230,7 @@ class Store:
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
             conn.execute("ROLLBACK")
-            raise _blame(exc, self.path) from exc
+            _reraise(exc, self.path)
 
     # ---------------------------------------------------------------- tasks
 
@@ -300,7 +326,8 @@ class Store:
         with_runs: bool = False,
         limit: int | None = None,
     ) -> list[Task]:
-        where, params = [], []  # type: ignore[var-annotated]
+        where: list[str] = []
+        params: list[Any] = []
         if state is not None:
             where.append("state = ?")
             params.append(state.value)

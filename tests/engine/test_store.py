@@ -1,0 +1,193 @@
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+
+from engine.clock import FakeClock, to_us
+from engine.errors import (
+    DatabaseReadOnlyError,
+    IllegalTransitionError,
+    NoSuchTaskError,
+    NotAWorkdeckDatabaseError,
+    SchemaFromTheFutureError,
+)
+from engine.model import Kind, Outcome, State, StopReason, Task, TaskSpec
+from engine.store import APPLICATION_ID, SCHEMA_VERSION, StaleTaskError, Store, _create_v1
+
+
+def make_task(clock: FakeClock, task_id: str = "t1", **spec: object) -> Task:
+    return Task(
+        id=task_id,
+        spec=TaskSpec(worker="shell", args=("true",), **spec),  # type: ignore[arg-type]
+        state=State.ENQUEUED,
+        created_at=clock.now(),
+        next_run_at=clock.now(),
+    )
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    s = Store(tmp_path / "w.db")
+    yield s
+    s.close()
+
+
+def test_new_database_is_marked_and_current(store: Store) -> None:
+    assert store.schema_version == SCHEMA_VERSION
+    assert store.conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
+    assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_a_task_is_committed_when_the_transaction_ends(store: Store, clock: FakeClock, tmp_path: Path) -> None:
+    with store.transaction():
+        store.insert_task(make_task(clock, tags=("x",)))
+    other = Store(tmp_path / "w.db")  # a second connection sees it: it is on disk
+    assert other.task("t1").spec.tags == ("x",)
+    other.close()
+
+
+def test_a_failed_transaction_writes_nothing(store: Store, clock: FakeClock) -> None:
+    with pytest.raises(RuntimeError):
+        with store.transaction():
+            store.insert_task(make_task(clock, tags=("x",)))
+            raise RuntimeError("boom")
+    assert store.tasks() == []
+    assert store.conn.execute("SELECT COUNT(*) FROM tags").fetchone()[0] == 0
+
+
+def test_claims_check_the_state_they_saw(store: Store, clock: FakeClock) -> None:
+    task = make_task(clock)
+    with store.transaction():
+        store.insert_task(task)
+        store.set_state(task, State.RUNNING, clock.now_us(), attempts=1)
+    # A second writer that still believes the task is enqueued loses the claim.
+    with pytest.raises(StaleTaskError, match="no longer enqueued"):
+        with store.transaction():
+            store.set_state(task, State.RUNNING, clock.now_us())
+    running = store.task("t1")
+    assert (running.state, running.attempts) == (State.RUNNING, 1)
+    with pytest.raises(IllegalTransitionError):
+        store.set_state(running, State.BLOCKED, clock.now_us())
+
+
+def test_runs_and_output(store: Store, clock: FakeClock) -> None:
+    with store.transaction():
+        store.insert_task(make_task(clock))
+        run_id = store.start_run("t1", 1, clock.now_us(), due_at=clock.now_us())
+    store.append_output([(run_id, "hello\n"), (run_id, "world\n")])
+    assert [r.id for r in store.open_runs()] == [run_id]
+    with store.transaction():
+        store.end_run(run_id, clock.now_us() + 5, Outcome.TIMED_OUT, exit_code=-15, stop_reason=StopReason.TIMED_OUT)
+    run = store.run(run_id)
+    assert (run.outcome, run.exit_code, run.stop_reason) == (Outcome.TIMED_OUT, -15, StopReason.TIMED_OUT)
+    assert store.open_runs() == []
+    assert store.latest_output("t1") == "hello\nworld\n"
+    with pytest.raises(NoSuchTaskError):
+        store.latest_output("nope")
+
+
+def test_next_due_is_an_index_seek_not_a_scan(store: Store, clock: FakeClock) -> None:
+    with store.transaction():
+        for i in range(50):
+            store.insert_task(make_task(clock, f"t{i:02}"))
+    plan = " ".join(str(r) for r in store.conn.execute(
+        "EXPLAIN QUERY PLAN SELECT id FROM tasks WHERE state = 'enqueued' AND next_run_at IS NOT NULL "
+        "ORDER BY next_run_at LIMIT 1"
+    ))
+    assert "USING INDEX tasks_due" in plan and "SCAN tasks" not in plan
+    assert store.next_due(State.ENQUEUED) is not None
+    assert store.next_due(State.SCHEDULED) is None
+    assert len(store.due(State.ENQUEUED, clock.now_us(), kind=Kind.IMMEDIATE, limit=10)) == 10
+
+
+def test_migration_from_version_1_keeps_data(tmp_path: Path, clock: FakeClock) -> None:
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    db = sqlite_utils.Database(conn)
+    _create_v1(db)
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    conn.execute("PRAGMA user_version = 1")
+    conn.execute(
+        "INSERT INTO tasks (id, kind, worker, state, created_at, attempts, spec) VALUES (?,?,?,?,?,?,?)",
+        ("old1", "immediate", "shell", "succeeded", to_us(clock.now()), 1, '{"worker": "shell", "args": ["true"]}'),
+    )
+    conn.execute("INSERT INTO runs (task_id, attempt, started_at, ended_at, outcome) VALUES ('old1', 1, 1, 2, 'succeeded')")
+    conn.close()
+
+    store = Store(path)
+    assert store.schema_version == 2
+    task = store.task("old1")
+    assert task.state is State.SUCCEEDED
+    assert task.runs[0].outcome is Outcome.SUCCEEDED
+    assert task.runs[0].stop_reason is None  # the new column exists and is empty
+    store.close()
+
+
+def test_a_database_from_a_newer_workdeck_is_refused_and_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "future.db"
+    Store(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA user_version = 99")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(SchemaFromTheFutureError, match="schema 99, this one knows 2.*upgrade Workdeck"):
+        Store(path)
+    assert path.read_bytes() == before
+
+
+def test_another_applications_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "foreign.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE photos (id INTEGER)")
+    conn.commit()
+    conn.close()
+    with pytest.raises(NotAWorkdeckDatabaseError, match="not Workdeck's"):
+        Store(path)
+    conn = sqlite3.connect(path)
+    assert [r[0] for r in conn.execute("SELECT name FROM sqlite_master")] == ["photos"]
+    conn.close()
+
+
+def test_a_file_that_is_not_sqlite_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text("shopping list\n" * 200)
+    with pytest.raises(NotAWorkdeckDatabaseError, match="is not an SQLite database"):
+        Store(path)
+    assert path.read_text() == "shopping list\n" * 200
+
+
+@pytest.fixture
+def read_only_db(tmp_path: Path) -> Path:
+    """A database file this process cannot write. Root ignores file modes, so as root
+    the file is made immutable (chattr +i), which binds root too."""
+    path = tmp_path / "ro.db"
+    Store(path).close()
+    path.chmod(0o444)
+    if os.geteuid() != 0:
+        yield path
+        return
+    if shutil.which("chattr") is None or subprocess.run(["chattr", "+i", str(path)]).returncode != 0:
+        pytest.skip("running as root on a filesystem without chattr +i: no file is read-only to root here")
+    try:
+        yield path
+    finally:
+        subprocess.run(["chattr", "-i", str(path)], check=True)
+
+
+def test_a_read_only_database_is_refused(read_only_db: Path) -> None:
+    before = read_only_db.read_bytes()
+    with pytest.raises(DatabaseReadOnlyError, match="read-only"):
+        Store(read_only_db)
+    assert read_only_db.read_bytes() == before
+
+
+def test_a_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(DatabaseReadOnlyError, match="no folder"):
+        Store(tmp_path / "nowhere" / "w.db")
