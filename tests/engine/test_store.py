@@ -121,7 +121,7 @@ def test_migration_from_version_1_keeps_data(tmp_path: Path, clock: FakeClock) -
     conn.close()
 
     store = Store(path)
-    assert store.schema_version == 2
+    assert store.schema_version == SCHEMA_VERSION
     task = store.task("old1")
     assert task.state is State.SUCCEEDED
     assert task.runs[0].outcome is Outcome.SUCCEEDED
@@ -137,7 +137,7 @@ def test_a_database_from_a_newer_workdeck_is_refused_and_untouched(tmp_path: Pat
     conn.commit()
     conn.close()
     before = path.read_bytes()
-    with pytest.raises(SchemaFromTheFutureError, match="schema 99, this one knows 2.*upgrade Workdeck"):
+    with pytest.raises(SchemaFromTheFutureError, match=f"schema 99, this one knows {SCHEMA_VERSION}.*upgrade Workdeck"):
         Store(path)
     assert path.read_bytes() == before
 
