@@ -38,6 +38,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -399,7 +400,7 @@ class AlarmScheduler(QObject):
 class _SleepWatcher(QObject):
     """logind's PrepareForSleep(false) on the system bus: re-check alarms on resume."""
 
-    def __init__(self, parent: QObject, on_resume: object) -> None:
+    def __init__(self, parent: QObject | None, on_resume: Callable[[], None]) -> None:
         super().__init__(parent)
         self._on_resume = on_resume
         self.connected = False
@@ -411,7 +412,7 @@ class _SleepWatcher(QObject):
             if bus.isConnected():
                 self.connected = bus.connect(
                     "org.freedesktop.login1", "/org/freedesktop/login1", "org.freedesktop.login1.Manager",
-                    "PrepareForSleep", self, SLOT("on_prepare_for_sleep(bool)"),
+                    "PrepareForSleep", self, SLOT("on_prepare_for_sleep(bool)"),  # type: ignore[call-overload]
                 )
         except Exception:  # noqa: BLE001 - optional: the bounded timer steps catch a resume anyway
             log.debug("no logind sleep signal", exc_info=True)
@@ -419,4 +420,4 @@ class _SleepWatcher(QObject):
     @Slot(bool)
     def on_prepare_for_sleep(self, going_to_sleep: bool) -> None:
         if not going_to_sleep:
-            self._on_resume()  # type: ignore[operator]
+            self._on_resume()

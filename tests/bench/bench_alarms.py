@@ -221,7 +221,7 @@ def _measure_memory(which: str) -> int:
 
 def memory(which: str) -> int:
     out = subprocess.run(
-        [sys.executable, __file__, "--memory", which], capture_output=True, text=True, check=True,
+        [sys.executable, "-m", "tests.bench.bench_alarms", "--memory", which], capture_output=True, text=True, check=True,
         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}, cwd=Path(__file__).resolve().parents[2],
     )
     return int(json.loads(out.stdout.strip().splitlines()[-1]))
@@ -268,5 +268,4 @@ def test_alarm_benchmark(qapp: Any) -> None:
 
 
 if __name__ == "__main__" and len(sys.argv) == 3 and sys.argv[1] == "--memory":
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
     print(json.dumps(_measure_memory(sys.argv[2])))

@@ -238,3 +238,14 @@ def test_resume_signal_rechecks_at_once(make_engine, clock: FakeClock) -> None:
     engine.alarms.wake()  # what logind's PrepareForSleep(false) calls
     clock.run_due()
     assert engine.task(task.id).state is State.SUCCEEDED
+
+
+def test_logind_resume_signal_wakes_the_scheduler(qapp) -> None:
+    from engine.exact import _SleepWatcher
+
+    woken: list[None] = []
+    watcher = _SleepWatcher(None, lambda: woken.append(None))  # type: ignore[arg-type]
+    watcher.on_prepare_for_sleep(True)  # going to sleep: nothing to do yet
+    assert woken == []
+    watcher.on_prepare_for_sleep(False)  # resumed
+    assert woken == [None]
