@@ -462,6 +462,12 @@ class Store:
         rows = self.conn.execute(f"SELECT {_RUN_COLUMNS} FROM runs WHERE task_id = ? ORDER BY id", (task_id,))
         return [_run_from_row(r) for r in rows]
 
+    def last_run(self, task_id: str) -> Run | None:
+        row = self.conn.execute(
+            f"SELECT {_RUN_COLUMNS} FROM runs WHERE task_id = ? ORDER BY id DESC LIMIT 1", (task_id,)
+        ).fetchone()
+        return _run_from_row(row) if row else None
+
     def run(self, run_id: int) -> Run:
         row = self.conn.execute(f"SELECT {_RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,)).fetchone()
         if row is None:

@@ -181,11 +181,39 @@ def test_a_slightly_late_fire_is_not_missed(make_engine, clock: FakeClock) -> No
     due = T0 + timedelta(minutes=5)
     task = engine.enqueue(command(due, missed=MissedPolicy.SKIP))
     clock.advance(4 * 60)
-    clock.jump(30)  # the step armed for 09:05 by the old reading comes at 09:05:30
-    clock.advance(exact.MAX_STEP)
+    engine.alarms._timer.stop()  # the event loop is blocked: the timer cannot come
+    clock.advance(90)
+    engine.alarms._on_timer()  # ... until 30 s after the alarm's instant
+    clock.run_due()  # the (fake) run ends
     t = engine.task(task.id)
     assert t.state is State.SUCCEEDED and t.runs[0].stop_reason is None
     assert t.runs[0].detail == "fired 30s late"
+
+
+def test_a_short_suspend_makes_an_alarm_missed(make_engine, clock: FakeClock) -> None:
+    """Missed means 'fell due while nothing could fire it', however short the gap."""
+    engine, _ = make_engine()
+    due = T0 + timedelta(minutes=5)
+    task = engine.enqueue(command(due, missed=MissedPolicy.SKIP))
+    clock.advance(4 * 60 + 50)
+    clock.suspend(20)  # asleep from 09:04:50 to 09:05:10
+    clock.advance(exact.MAX_STEP)
+    (run,) = engine.task(task.id).runs
+    assert run.stop_reason is StopReason.MISSED
+
+
+def test_a_run_interrupted_by_a_stop_runs_again_at_restart_even_with_skip(make_engine, clock: FakeClock) -> None:
+    engine, _ = make_engine(auto=False)
+    task = engine.enqueue(command(T0 + timedelta(minutes=5), missed=MissedPolicy.SKIP))
+    clock.advance(5 * 60)
+    assert engine.task(task.id).state is State.RUNNING
+    engine.stop()  # the run is interrupted; at-least-once says it runs again
+    clock.advance(10 * 60)
+    engine2, runner2 = make_engine(auto=False)
+    assert engine2.task(task.id).state is State.RUNNING
+    runner2.finish_all()
+    runs = engine2.task(task.id).runs
+    assert [r.outcome for r in runs] == [Outcome.INTERRUPTED, Outcome.SUCCEEDED]
 
 
 def test_repeat_rule_that_ends_finishes_the_task(make_engine, clock: FakeClock) -> None:
