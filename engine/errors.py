@@ -68,3 +68,11 @@ class EnvironmentFaultError(StoreError):
 
 class AlreadyOwnedError(WorkdeckError):
     """Another engine (a window or `workdeck serve`) owns this database."""
+
+
+class JobAlreadyRunningError(WorkdeckError):
+    """A bug in the caller: a task may have one running job at a time."""
+
+    def __init__(self, task_id: str) -> None:
+        super().__init__(f"task {task_id} already has a running job; cancel it or wait for it to finish")
+        self.task_id = task_id
