@@ -1,10 +1,5 @@
-"""Fixtures for exact work: a real store, the fake clock, and a fake job runner.
-
-Until engine.immediate (the JobRunner) and the built-in workers are on this branch,
-stand-ins with the same API are installed here; once the real modules exist, the
-real workers are used and only the runner stays fake (it lets a test decide when a
-run ends, with the fake clock, without threads).
-"""
+"""Fixtures for exact work: a real store, the fake clock, the real workers and a fake
+job runner (it lets a test decide when a run ends, with the fake clock, without threads)."""
 
 from __future__ import annotations
 
@@ -16,11 +11,8 @@ import pytest
 
 from engine.clock import FakeClock
 from engine.store import Store
-from tests.engine.exact.stand_ins import FakeRunner, install_stand_ins
-
-install_stand_ins()
-
-from engine.engine import Engine  # noqa: E402  (after the stand-ins)
+from engine.engine import Engine
+from tests.engine.exact.fakes import FakeRunner
 
 
 @pytest.fixture(autouse=True)

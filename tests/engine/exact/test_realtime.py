@@ -17,7 +17,7 @@ from engine.clock import SystemClock
 from engine.engine import Engine
 from engine.model import Kind, State, TaskSpec
 from engine.store import Store
-from tests.engine.exact.stand_ins import FakeRunner
+from tests.engine.exact.fakes import FakeRunner
 
 
 def _lateness_ms(engine: Engine, ids: list[str]) -> list[float]:

@@ -1,19 +1,13 @@
-"""A fake JobRunner and, until the real ones are on this branch, stand-ins for
-engine.immediate and the built-in workers (same API). Used by the exact-work tests
-and by tests/bench/bench_alarms.py."""
+"""A fake JobRunner (engine.immediate.JobRunner's API) for the exact-work tests: runs end
+when the fake clock turns (or when the test says), without threads."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-import types
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal
 
 from engine.clock import Clock
-from engine.errors import BadSpecError
 from engine.model import Outcome, StopReason
 from engine.workers.base import Worker, WorkContext, WorkResult
 
@@ -76,39 +70,3 @@ class FakeRunner(QObject):
         for job in self.pending:
             job.ctx.cancel(reason)
         return self.wait_for_done(msecs)
-
-
-def install_stand_ins() -> None:
-    if importlib.util.find_spec("engine.immediate") is None:
-        module = types.ModuleType("engine.immediate")
-        module.JobRunner = FakeRunner  # type: ignore[attr-defined]
-        sys.modules["engine.immediate"] = module
-    if importlib.util.find_spec("engine.workers.builtin") is None:
-        from engine import workers
-
-        class _Reminder(Worker):
-            name = "reminder"
-            on_pool = False
-
-            def validate(self, args: Sequence[str]) -> None:
-                if len(args) != 1 or not str(args[0]).strip():
-                    raise BadSpecError("a reminder needs a message")
-
-            def run(self, ctx: WorkContext) -> WorkResult:
-                ctx.notify(ctx.args[0])
-                return WorkResult(Outcome.SUCCEEDED)
-
-        class _Shell(Worker):
-            name = "shell"
-
-            def validate(self, args: Sequence[str]) -> None:
-                if not args:
-                    raise BadSpecError("a command needs a program")
-
-            def run(self, ctx: WorkContext) -> WorkResult:
-                return WorkResult(Outcome.SUCCEEDED, exit_code=0)
-
-        module = types.ModuleType("engine.workers.builtin")
-        sys.modules["engine.workers.builtin"] = module
-        workers.register(_Reminder())
-        workers.register(_Shell())
