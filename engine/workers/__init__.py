@@ -32,6 +32,7 @@ def names() -> list[str]:
 def _load_builtins() -> None:
     # Imported lazily so that importing the registry never imports every worker.
     from engine.workers import builtin  # noqa: F401
+    from engine.workers import extra  # noqa: F401  (download, copy, notify: issue 7)
 
 
 __all__ = ["Worker", "WorkContext", "WorkResult", "register", "get", "names"]
