@@ -17,13 +17,14 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from engine import chains, recurrence, rules, workers
+from engine import chains, exact, recurrence, rules, workers
 from engine.clock import Clock, SystemClock, Timer, to_us
 from engine.conditions import Conditions
 from engine.deferred import Dispatcher
+from engine.exact import AlarmScheduler
 from engine.errors import BadSpecError, NoSuchTaskError
 from engine.immediate import PRIORITY_DEFERRED, PRIORITY_IMMEDIATE, JobRunner
-from engine.model import Kind, Outcome, Run, State, StopReason, Task, TaskSpec
+from engine.model import Kind, Outcome, Reminder, Run, State, StopReason, Task, TaskSpec
 from engine.store import Store
 from engine.workers import WorkContext, WorkResult
 
@@ -45,14 +46,6 @@ class _Running:
     timeout: Timer | None = None
 
 
-@dataclass(frozen=True)
-class Reminder:
-    task_id: str
-    message: str
-    due_at: datetime | None
-    fired_at: datetime | None
-
-
 @dataclass
 class _OutputBuffer:
     chunks: list[tuple[int, str]] = field(default_factory=list)
@@ -67,7 +60,8 @@ class Engine(QObject):
     run_progress = Signal(str, object, str)  # task id, fraction in 0..1 or None, message
     run_output = Signal(str, str)  # task id, text
     run_finished = Signal(object)  # Run, with its outcome
-    reminder = Signal(object)  # Reminder
+    reminder = Signal(object)  # Reminder (engine.model): shown, or missed
+    reminders_changed = Signal()  # the missed-reminders list changed (shown, dismissed, snoozed)
     error = Signal(str)  # an environment fault to show plainly
 
     def __init__(
@@ -89,6 +83,7 @@ class Engine(QObject):
         self._output = _OutputBuffer()
         self._output_timer = self.clock.timer(self._flush_output)
         self.dispatcher = Dispatcher(self, store, self.clock, max_deferred=max_deferred, conditions=conditions)
+        self.alarms = AlarmScheduler(self, store, self.clock)
         self.runner.finished.connect(self._on_job_finished)
         self.runner.progress.connect(self.run_progress)
         self.runner.output.connect(self._on_job_output)
@@ -101,12 +96,14 @@ class Engine(QObject):
         self._recover_interrupted_runs()
         self.started = True
         self.dispatcher.start()
+        self.alarms.start()
 
     def stop(self, *, timeout_ms: int = 10_000) -> None:
         """Stop gracefully: running tasks are stopped and recorded as interrupted,
         so the next start runs them again. A stopped engine is not started again."""
         self.started = False
         self.dispatcher.stop()
+        self.alarms.stop()
         # shutdown cancels every job and delivers each finished signal before it
         # returns, so every run is recorded (as interrupted) by then; it also ends the
         # pool's idle threads, so nothing outlives the engine.
@@ -135,6 +132,8 @@ class Engine(QObject):
         """Validate and store a task; it is committed before this returns."""
         self.validate(spec)
         now = self.clock.now()
+        if spec.kind is Kind.EXACT:
+            spec = exact.prepare(spec, now)
         with self.store.transaction():
             chains.validate(self.store, spec)
             unique = chains.resolve_unique(self.store, spec, now)  # WorkManager's unique work
@@ -164,9 +163,9 @@ class Engine(QObject):
         workers.get(spec.worker).validate(spec.args)
         if spec.schedule is not None:
             recurrence.validate(spec.schedule)
-        if spec.kind is Kind.EXACT and spec.run_at is None and not (spec.schedule and spec.schedule.repeats):
-            raise BadSpecError("an exact task needs a time (--at) or a repeat rule")
         chains.validate(self.store, spec)  # reads only; enqueue checks again inside its transaction
+        if spec.kind is Kind.EXACT:
+            exact.prepare(spec, self.clock.now())  # a past time, a rule that never fires, ...
 
     def _new_task(self, spec: TaskSpec, now: datetime) -> Task:
         task_id = uuid.uuid4().hex[:12]
@@ -176,8 +175,7 @@ class Engine(QObject):
         elif any(p.state is not State.SUCCEEDED for p in parents):
             state, next_run = State.BLOCKED, None
         elif spec.kind is Kind.EXACT:
-            first = spec.run_at or rules.next_periodic(Task(task_id, spec, State.SCHEDULED, now), now)
-            state, next_run = State.SCHEDULED, first
+            state, next_run = State.SCHEDULED, exact.first_alarm(spec, now)
         else:
             state, next_run = State.ENQUEUED, rules.first_due(spec, task_id, now)
         return Task(id=task_id, spec=spec, state=state, created_at=now, next_run_at=next_run)
@@ -326,9 +324,7 @@ class Engine(QObject):
     def _on_job_notify(self, task_id: str, message: str) -> None:
         running = self._running.get(task_id)
         run = self.store.run(running.run_id) if running else None
-        self.reminder.emit(
-            Reminder(task_id, message, run.due_at if run else None, run.fired_at if run else None)
-        )
+        self.reminder.emit(self.alarms.book.shown(task_id, message, run))
 
     def _on_job_finished(self, job: Any, result: WorkResult) -> None:
         running = self._running.pop(job.task_id, None)
@@ -355,7 +351,11 @@ class Engine(QObject):
         runs = [r if r.id != running.run_id else dataclasses.replace(r, outcome=outcome)
                 for r in self.store.runs(task.id)]
         failures = rules.failures_in_period(task, runs)
-        decision = rules.after_run(task, outcome, running.ctx.stop_reason, now, failures, self.store.run(running.run_id))
+        run = self.store.run(running.run_id)
+        if task.kind is Kind.EXACT:
+            decision = exact.after_alarm(task, run, outcome, running.ctx.stop_reason, now, failures)
+        else:
+            decision = rules.after_run(task, outcome, running.ctx.stop_reason, now, failures, run)
         with self.store.transaction():
             self.store.end_run(
                 running.run_id, to_us(now), outcome, exit_code=result.exit_code,
@@ -378,6 +378,20 @@ class Engine(QObject):
         for child_id in self.store.children(task.id):
             self._emit_changed(child_id)
         self.dispatcher.wake()
+
+    # ------------------------------------------------------------ reminders
+
+    def snooze(self, task_id: str, seconds: float | None = None, *, until: datetime | None = None) -> Task:
+        """Show a task's reminder again later; returns the new one-shot reminder task."""
+        return self.alarms.book.snooze(task_id, seconds, until=until)
+
+    def dismiss(self, task_id: str) -> int:
+        """Acknowledge a task's shown or missed reminders; how many there were."""
+        return self.alarms.book.dismiss(task_id)
+
+    def missed_reminders(self) -> list[Reminder]:
+        """Reminders nobody acknowledged (shown or missed), oldest first."""
+        return self.alarms.book.open()
 
     # ------------------------------------------------------------ reading
 

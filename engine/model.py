@@ -202,6 +202,7 @@ class TaskSpec:
     missed: MissedPolicy = MissedPolicy.FIRE_ONCE  # exact work only
     grace: float = 3600.0  # seconds: how late a missed alarm may still fire
     remind_before: float = 0.0  # seconds: an exact reminder fires this long before run_at
+    fire_if_past: bool = False  # exact: a run_at already past fires at once instead of being refused
     origin: str = "user"  # "user", "manifest", ...
 
     def __post_init__(self) -> None:
@@ -214,6 +215,10 @@ class TaskSpec:
             raise BadSpecError(f"a timeout must be positive, not {self.timeout}s")
         if self.run_at is not None and self.run_at.tzinfo is None:
             raise BadSpecError("run_at must be an aware datetime (UTC)")
+        if self.grace < 0:
+            raise BadSpecError(f"a grace period must not be negative, not {self.grace}s")
+        if self.remind_before < 0:
+            raise BadSpecError(f"remind-before must not be negative, not {self.remind_before}s")
 
     def replace(self, **changes: Any) -> TaskSpec:
         return dataclasses.replace(self, **changes)
@@ -296,3 +301,29 @@ class Task:
     @property
     def name(self) -> str | None:
         return self.spec.name
+
+
+class ReminderStatus(enum.StrEnum):
+    """Where a fired (or missed) reminder is in being acknowledged."""
+
+    SHOWN = "shown"  # handed to the tray; stays in the missed-reminders list until acknowledged
+    MISSED = "missed"  # its time passed while nothing could show it (beyond grace, or policy skip)
+    SNOOZED = "snoozed"  # acknowledged by a snooze: a new one-shot reminder fires later
+    DISMISSED = "dismissed"
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """A reminder as the engine's ``reminder`` signal carries it and the missed list keeps it."""
+
+    task_id: str
+    message: str
+    due_at: datetime | None
+    fired_at: datetime | None  # None: it was missed, never shown on time
+    id: int | None = None  # the row in the reminders table
+    status: ReminderStatus = ReminderStatus.SHOWN
+    detail: str | None = None  # "12 min late", "missed by 3h (grace 1h)"
+
+    @property
+    def missed(self) -> bool:
+        return self.status is ReminderStatus.MISSED

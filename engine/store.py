@@ -30,13 +30,25 @@ from engine.errors import (
     NotAWorkdeckDatabaseError,
     SchemaFromTheFutureError,
 )
-from engine.model import Kind, Outcome, Run, State, StopReason, Task, TaskSpec, transition
+from engine.model import (
+    Kind,
+    Outcome,
+    Reminder,
+    ReminderStatus,
+    Run,
+    State,
+    StopReason,
+    Task,
+    TaskSpec,
+    transition,
+)
 
 #: 'WDK1': marks a file as a Workdeck database (PRAGMA application_id).
 APPLICATION_ID = 0x57444B31
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _TASK_COLUMNS = "id, spec, state, created_at, attempts, next_run_at, output, updated_at"
+_REMINDER_COLUMNS = "id, task_id, message, due_at, fired_at, status, detail"
 _RUN_COLUMNS = "id, task_id, attempt, started_at, due_at, fired_at, ended_at, outcome, exit_code, stop_reason, detail"
 
 
@@ -95,8 +107,19 @@ def _migrate_2_to_3(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX tasks_kind_due ON tasks(state, kind, next_run_at)")
 
 
+def _migrate_3_to_4(db: sqlite_utils.Database) -> None:
+    """Version 4 keeps reminders until someone acknowledges them (the missed-reminders list)."""
+    db.execute(
+        "CREATE TABLE reminders (id INTEGER PRIMARY KEY AUTOINCREMENT, task_id TEXT NOT NULL, "
+        "message TEXT NOT NULL, due_at INTEGER, fired_at INTEGER, status TEXT NOT NULL, detail TEXT, "
+        "created_at INTEGER NOT NULL, acknowledged_at INTEGER)"
+    )
+    # The list a tray reads on every start: unacknowledged rows only, found without a scan.
+    db.execute("CREATE INDEX reminders_open ON reminders(task_id) WHERE acknowledged_at IS NULL")
+
+
 #: MIGRATIONS[n] takes a database from version n to n + 1.
-MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {1: _migrate_1_to_2, 2: _migrate_2_to_3}
+MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {1: _migrate_1_to_2, 2: _migrate_2_to_3, 3: _migrate_3_to_4}
 
 
 def _blame(exc: sqlite3.Error, path: str) -> Exception:
@@ -485,6 +508,12 @@ class Store:
         rows = self.conn.execute(f"SELECT {_RUN_COLUMNS} FROM runs WHERE task_id = ? ORDER BY id", (task_id,))
         return [_run_from_row(r) for r in rows]
 
+    def last_run(self, task_id: str) -> Run | None:
+        row = self.conn.execute(
+            f"SELECT {_RUN_COLUMNS} FROM runs WHERE task_id = ? ORDER BY id DESC LIMIT 1", (task_id,)
+        ).fetchone()
+        return _run_from_row(row) if row else None
+
     def run(self, run_id: int) -> Run:
         row = self.conn.execute(f"SELECT {_RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,)).fetchone()
         if row is None:
@@ -529,6 +558,50 @@ class Store:
                 raise NoSuchTaskError(task_id)
             return ""
         return self.output_of_run(int(row[0]))
+
+
+    # ---------------------------------------------------------------- reminders
+
+    def add_reminder(self, reminder: Reminder, now_us: int) -> int:
+        """Keep a shown or missed reminder until it is acknowledged. Inside a transaction."""
+        cursor = self.conn.execute(
+            "INSERT INTO reminders (task_id, message, due_at, fired_at, status, detail, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                reminder.task_id,
+                reminder.message,
+                to_us(reminder.due_at) if reminder.due_at else None,
+                to_us(reminder.fired_at) if reminder.fired_at else None,
+                reminder.status.value,
+                reminder.detail,
+                now_us,
+            ),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def open_reminders(self, task_id: str | None = None) -> list[Reminder]:
+        """Reminders nobody acknowledged yet, oldest first."""
+        sql = f"SELECT {_REMINDER_COLUMNS} FROM reminders WHERE acknowledged_at IS NULL"
+        params: tuple[str, ...] = ()
+        if task_id is not None:
+            sql, params = sql + " AND task_id = ?", (task_id,)
+        rows = self.conn.execute(sql + " ORDER BY id", params).fetchall()
+        return [
+            Reminder(
+                task_id=t, message=m, due_at=from_us(d) if d is not None else None,
+                fired_at=from_us(f) if f is not None else None, id=i, status=ReminderStatus(s), detail=note,
+            )
+            for i, t, m, d, f, s, note in rows
+        ]
+
+    def acknowledge_reminders(self, task_id: str, status: ReminderStatus, now_us: int, detail: str | None = None) -> int:
+        """Close a task's open reminders as dismissed or snoozed; how many. Inside a transaction."""
+        cursor = self.conn.execute(
+            "UPDATE reminders SET status = ?, acknowledged_at = ?, detail = COALESCE(?, detail) "
+            "WHERE task_id = ? AND acknowledged_at IS NULL",
+            (status.value, now_us, detail, task_id),
+        )
+        return int(cursor.rowcount)
 
 
 class StaleTaskError(EnvironmentFaultError):

@@ -1,0 +1,142 @@
+"""Reminders: what was shown, what was missed, snooze and dismiss.
+
+A reminder is an exact task whose worker is ``reminder`` (its message in ``args``).
+When it fires, the worker hands the message to the engine, which records it here
+(status ``shown``) and emits the ``reminder`` signal; a reminder whose time passed
+beyond its grace period (or whose policy is ``skip``) is recorded as ``missed`` and
+emitted too. Either stays in :meth:`ReminderBook.open` -- the missed-reminders list --
+until someone acknowledges it.
+
+Task states. The reminder's run ends as soon as the message is handed over (it
+succeeded: the reminder was shown), so a one-shot reminder task finishes, and a
+finished task never runs again. Acknowledgement is therefore not a task state but a
+row in the ``reminders`` table:
+
+- ``dismiss(task_id)`` closes the task's open reminders.
+- ``snooze(task_id, seconds | until)`` closes them as ``snoozed`` and enqueues a NEW
+  one-shot reminder task (same message and tags, ``origin="snooze"``, input
+  ``snoozed_from``) for the chosen instant; it is returned. Snoozing one occurrence
+  of a repeating reminder leaves the series alone.
+
+This keeps the transition table honest (no finished task comes back, no run is held
+open across restarts) and makes a snooze as durable as any other alarm.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from engine.clock import Clock, to_us
+from engine.errors import BadSpecError, BadTimeError
+from engine.model import Kind, MissedPolicy, Reminder, ReminderStatus, Run, Task, TaskSpec
+from engine.store import Store
+from engine.timeparse import format_duration, local_zone_name, zone
+
+if TYPE_CHECKING:
+    from engine.engine import Engine
+
+REMINDER_WORKER = "reminder"
+#: The snooze choices a tray menu offers (seconds); any other duration or instant works too.
+SNOOZE_CHOICES = (5 * 60.0, 10 * 60.0, 30 * 60.0)
+
+
+def local_text(instant: datetime, spec: TaskSpec | None) -> str:
+    """An instant as the user reads it: local time in the rule's zone, to the second."""
+    tz_name = spec.schedule.tz if spec is not None and spec.schedule is not None and spec.schedule.tz else None
+    local = instant.astimezone(zone(tz_name or local_zone_name()))
+    return local.isoformat(timespec="seconds")
+
+
+def is_reminder(task: Task) -> bool:
+    return task.spec.worker == REMINDER_WORKER
+
+
+class ReminderBook:
+    """The reminders table behind the engine's reminder methods."""
+
+    def __init__(self, engine: Engine, store: Store, clock: Clock) -> None:
+        self._engine = engine
+        self._store = store
+        self._clock = clock
+
+    def shown(self, task_id: str, message: str, run: Run | None) -> Reminder:
+        """A worker handed over a reminder: keep it until acknowledged, return what to emit."""
+        detail = None
+        due, fired = (run.due_at, run.fired_at) if run is not None else (None, None)
+        task = self._store.task(task_id, with_runs=False)
+        if due is not None and task.spec.remind_before:
+            event = due + timedelta(seconds=task.spec.remind_before)
+            detail = f"in {format_duration(task.spec.remind_before)}, at {local_text(event, task.spec)}"
+        if due is not None and fired is not None and (late := (fired - due).total_seconds()) > 1.0:
+            detail = "; ".join(d for d in (detail, f"{format_duration(late)} late") if d)
+        reminder = Reminder(task_id, message, due, fired, status=ReminderStatus.SHOWN, detail=detail)
+        with self._store.transaction():
+            row = self._store.add_reminder(reminder, self._clock.now_us())
+        self.changed()
+        return _with_id(reminder, row)
+
+    def add_missed(self, task: Task, due: datetime, detail: str, now: datetime) -> Reminder | None:
+        """Record a reminder that was missed (inside the caller's transaction); None if the
+        task is not a reminder."""
+        if not is_reminder(task):
+            return None
+        message = task.spec.args[0] if task.spec.args else ""
+        reminder = Reminder(task.id, message, due, None, status=ReminderStatus.MISSED, detail=detail)
+        return _with_id(reminder, self._store.add_reminder(reminder, to_us(now)))
+
+    def open(self) -> list[Reminder]:
+        """Reminders nobody acknowledged yet (shown or missed), oldest first."""
+        return self._store.open_reminders()
+
+    def dismiss(self, task_id: str) -> int:
+        """Acknowledge a task's open reminders; how many there were."""
+        self._store.task(task_id, with_runs=False)  # NoSuchTaskError for an unknown id
+        with self._store.transaction():
+            count = self._store.acknowledge_reminders(task_id, ReminderStatus.DISMISSED, self._clock.now_us())
+        if count:
+            self.changed()
+        return count
+
+    def snooze(self, task_id: str, seconds: float | None = None, *, until: datetime | None = None) -> Task:
+        """Show a reminder again later: ``seconds`` from now, or ``until`` an instant."""
+        task = self._store.task(task_id, with_runs=False)
+        if not is_reminder(task):
+            raise BadSpecError(f"task {task_id} is not a reminder: only reminders can be snoozed")
+        if (seconds is None) == (until is None):
+            raise BadSpecError("snooze for a duration or until a time: give one of the two")
+        now = self._clock.now()
+        if seconds is not None:
+            if seconds <= 0:
+                raise BadTimeError(f"a snooze must be positive, not {seconds:g}s")
+            until = now + timedelta(seconds=seconds)
+        assert until is not None
+        if until.tzinfo is None:
+            raise BadTimeError("snooze until an aware instant (with a time zone)")
+        if until <= now:
+            raise BadTimeError(f"snooze until {local_text(until, task.spec)}: that time has passed")
+        if not self._store.open_reminders(task_id):
+            raise BadSpecError(f"task {task_id} has no reminder showing to snooze")
+        spec = task.spec.replace(
+            kind=Kind.EXACT, run_at=until, schedule=None, name=None, after=(), remind_before=0.0,
+            fire_if_past=False, missed=MissedPolicy.FIRE_ONCE, origin="snooze",
+            input={**task.spec.input, "snoozed_from": task.id},
+        )
+        # The new alarm is committed first: a crash in between leaves the reminder open
+        # (shown again in the list), never lost.
+        snoozed = self._engine.enqueue(spec)
+        with self._store.transaction():
+            self._store.acknowledge_reminders(
+                task_id, ReminderStatus.SNOOZED, to_us(now),
+                detail=f"snoozed until {local_text(until, task.spec)} as task {snoozed.id}",
+            )
+        self.changed()
+        return snoozed
+
+    def changed(self) -> None:
+        self._engine.reminders_changed.emit()
+
+
+def _with_id(reminder: Reminder, row: int) -> Reminder:
+    return replace(reminder, id=row)
