@@ -116,8 +116,12 @@ class Dispatcher:
     def _start_due(self, kind: Kind, now_us: int, free: int | None, watch: set[Constraint]) -> None:
         """Start due tasks of ``kind`` whose constraints hold, up to ``free`` (None: all)."""
         key: tuple[int, int] | None = None
+        # Decoding a task costs tens of microseconds: ask for as many as there are free
+        # slots, and page wider only past tasks whose constraints do not hold. A full
+        # page per completion made a backlog of due tasks cost O(backlog) per run.
+        limit = PAGE if free is None else min(PAGE, free)
         while free is None or free > 0:
-            page = self._store.due_page(State.ENQUEUED, now_us, kind, after=key, limit=PAGE)
+            page = self._store.due_page(State.ENQUEUED, now_us, kind, after=key, limit=limit)
             for key, task in page:
                 unmet = [c for c in task.spec.constraints if not self.conditions.reading(c).met]
                 if unmet:
@@ -129,8 +133,9 @@ class Dispatcher:
                         free -= 1
                         if free == 0:
                             return
-            if len(page) < PAGE:
+            if len(page) < limit:
                 return
+            limit = PAGE
 
     def _arm(self, now_us: int) -> None:
         upcoming = self._store.next_due_after(State.ENQUEUED, now_us, (Kind.IMMEDIATE, Kind.DEFERRED))
