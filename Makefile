@@ -27,6 +27,7 @@ run: $(VENV)/.stamp-app
 
 test: $(VENV)/.stamp-test
 	$(VENV)/bin/lint-imports
+	$(PY) -m mypy
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest
 
 bench: $(VENV)/.stamp-bench

@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Signal
+from PySide6.QtCore import QObject, Signal
 
 from engine import recurrence, rules, workers
 from engine.clock import Clock, SystemClock, Timer, to_us
 from engine.deferred import Dispatcher
 from engine.errors import BadSpecError, NoSuchTaskError
-from engine.immediate import JobRunner
+from engine.immediate import PRIORITY_DEFERRED, PRIORITY_IMMEDIATE, JobRunner
 from engine.model import Kind, Outcome, Run, State, StopReason, Task, TaskSpec, UniquePolicy
 from engine.store import Store
 from engine.workers import WorkContext, WorkResult
@@ -29,6 +29,10 @@ log = logging.getLogger(__name__)
 
 #: Output is written in batches: at most this long after it arrives.
 OUTPUT_FLUSH_SECONDS = 0.1
+#: Pool threads. Keep-running work is not capped (it was asked for now) and a shell
+#: run's thread mostly sleeps in select(), so the pool is wide; deferred work is capped
+#: separately by the dispatcher (max_deferred, default the CPU count).
+RUNNER_THREADS = 64
 
 
 @dataclass
@@ -76,7 +80,7 @@ class Engine(QObject):
         super().__init__(parent)
         self.store = store
         self.clock = clock or SystemClock(self)
-        self.runner = runner or JobRunner(parent=self)
+        self.runner = runner or JobRunner(max_threads=RUNNER_THREADS, parent=self)
         self.started = False
         self._running: dict[str, _Running] = {}
         self._output = _OutputBuffer()
@@ -97,15 +101,13 @@ class Engine(QObject):
 
     def stop(self, *, timeout_ms: int = 10_000) -> None:
         """Stop gracefully: running tasks are stopped and recorded as interrupted,
-        so the next start runs them again."""
+        so the next start runs them again. A stopped engine is not started again."""
         self.started = False
         self.dispatcher.stop()
-        for running in list(self._running.values()):
-            self.runner.cancel(running.task.id, StopReason.SHUTDOWN)
-        self.runner.wait_for_done(timeout_ms)
-        # Deliver the finished signals that pool threads queued, so every run is
-        # recorded (as interrupted) before we return.
-        QCoreApplication.sendPostedEvents(None, QEvent.Type.MetaCall)
+        # shutdown cancels every job and delivers each finished signal before it
+        # returns, so every run is recorded (as interrupted) by then; it also ends the
+        # pool's idle threads, so nothing outlives the engine.
+        self.runner.shutdown(StopReason.SHUTDOWN, timeout_ms)
         self._flush_output()
 
     def _recover_interrupted_runs(self) -> None:
@@ -267,13 +269,16 @@ class Engine(QObject):
         ctx = WorkContext(task_id=task.id, attempt=attempt, args=task.spec.args, input=self._input_of(fresh))
         running = _Running(task=fresh, run_id=run_id, ctx=ctx)
         if task.spec.timeout is not None:
-            running.timeout = self.clock.timer(lambda: self.runner.cancel(task.id, StopReason.TIMED_OUT))
+            running.timeout = self.clock.timer(lambda: self._time_out(task.id))
             running.timeout.start(task.spec.timeout)
         self._running[task.id] = running
-        self.runner.submit(worker, ctx, priority=1 if task.kind is Kind.IMMEDIATE else 0)
+        self.runner.submit(worker, ctx, priority=PRIORITY_IMMEDIATE if task.kind is Kind.IMMEDIATE else PRIORITY_DEFERRED)
         self._emit_changed(task.id)
         self.run_started.emit(self.store.run(run_id))
         return True
+
+    def _time_out(self, task_id: str) -> None:
+        self.runner.cancel(task_id, StopReason.TIMED_OUT)
 
     def _input_of(self, task: Task) -> dict[str, Any]:
         """The task's input with its parents' outputs merged in, parents in --after order

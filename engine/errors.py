@@ -72,3 +72,10 @@ class AlreadyOwnedError(WorkdeckError):
     def __init__(self, message: str, *, pid: int | None = None, role: str | None = None) -> None:
         super().__init__(message)
         self.pid, self.role = pid, role
+
+class JobAlreadyRunningError(WorkdeckError):
+    """A bug in the caller: a task may have one running job at a time."""
+
+    def __init__(self, task_id: str) -> None:
+        super().__init__(f"task {task_id} already has a running job; cancel it or wait for it to finish")
+        self.task_id = task_id

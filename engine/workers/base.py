@@ -49,7 +49,10 @@ class WorkContext:
     on_progress: ProgressSink = _ignore_progress
     on_log: TextSink = _ignore_text  # output text, in arrival order, newlines included
     on_notify: TextSink = _ignore_text  # a reminder message for the engine's reminder signal
-    _cancel_event: threading.Event = field(default_factory=threading.Event, repr=False)
+    # The Event is made on the first wait_cancelled: most runs never wait, and making one
+    # was a third of the runner's per-job cost (tests/bench/bench_dispatch.py).
+    _cancel_event: threading.Event | None = field(default=None, repr=False)
+    _cancel_requested: bool = field(default=False, repr=False)
     _cancel_callbacks: list[Callable[[], None]] = field(default_factory=list, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     stop_reason: StopReason | None = None
@@ -68,16 +71,22 @@ class WorkContext:
 
     @property
     def cancelled(self) -> bool:
-        return self._cancel_event.is_set()
+        return self._cancel_requested
 
     def wait_cancelled(self, timeout: float | None = None) -> bool:
         """Block up to ``timeout`` seconds; True if cancellation was requested."""
-        return self._cancel_event.wait(timeout)
+        with self._lock:
+            if self._cancel_requested:
+                return True
+            if self._cancel_event is None:
+                self._cancel_event = threading.Event()
+            event = self._cancel_event
+        return event.wait(timeout)
 
     def add_cancel_callback(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` when cancellation is requested (at once if it already was)."""
         with self._lock:
-            if not self._cancel_event.is_set():
+            if not self._cancel_requested:
                 self._cancel_callbacks.append(callback)
                 return
         callback()
@@ -85,10 +94,12 @@ class WorkContext:
     def cancel(self, reason: StopReason) -> None:
         """Request cancellation (the engine's side). Idempotent; the first reason wins."""
         with self._lock:
-            if self._cancel_event.is_set():
+            if self._cancel_requested:
                 return
             self.stop_reason = reason
-            self._cancel_event.set()
+            self._cancel_requested = True
+            if self._cancel_event is not None:
+                self._cancel_event.set()
             callbacks, self._cancel_callbacks = self._cancel_callbacks, []
         for callback in callbacks:
             callback()

@@ -1,0 +1,411 @@
+"""The ``shell`` worker: run an argv (no shell) and capture its output live.
+
+What a run guarantees:
+
+- The command runs in its own session and process group (``start_new_session``),
+  with stdin from /dev/null, so it can never read the terminal or the engine's stdin.
+- stdout and stderr are merged in arrival order, like ``2>&1``, and passed to
+  ``ctx.log`` as whole lines as they arrive (a partial line is passed on after
+  :data:`PARTIAL_LINE_DELAY` seconds of quiet, so a ``\\r`` progress bar still shows).
+  stderr lines carry no marker: ``workdeck log`` shows exactly what a terminal would.
+- Nothing of the run outlives it (systemd's ``KillMode=control-group``): when the main
+  process exits, whatever is left in its process group gets SIGTERM (and SIGCONT, so a
+  stopped process can act on it), then SIGKILL after the grace period. A process that
+  left the group on purpose (``setsid``, a daemon) is not ours to kill; if it still
+  holds the output pipes we stop reading them after :data:`DRAIN_TIMEOUT` seconds.
+- Cancellation (``ctx.cancel`` from any thread) stops the whole group the same way,
+  at once, and the run ends CANCELLED.
+- The main process is reaped last: until then its zombie keeps the process group id
+  reserved, so ``killpg`` can never hit an unrelated group that reused the number.
+
+Waiting is done with a selector on the pipes, a self-pipe written by the cancel
+callback, and pidfds (Linux) that become readable when a process exits: no polling.
+Deadlines use ``time.monotonic`` directly: they bound real kernel waits, which a fake
+clock could not drive (workers know nothing of :mod:`engine.clock`).
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import os
+import selectors
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Sequence
+
+import psutil
+
+from engine.errors import BadSpecError
+from engine.model import Outcome
+from engine.workers.base import Worker, WorkContext, WorkResult
+
+#: Seconds between SIGTERM and SIGKILL when a run is stopped or leaves processes behind.
+GRACE_PERIOD = 2.0
+#: Seconds a partial line (no newline yet) waits before it is passed on.
+PARTIAL_LINE_DELAY = 0.2
+#: Seconds we keep reading pipes held open by a process that escaped the group.
+DRAIN_TIMEOUT = 1.0
+#: Seconds we wait for SIGKILLed processes to be gone (only a hung kernel call delays it).
+KILL_WAIT = 1.0
+_READ_SIZE = 65536
+# psutil.process_iter keeps a module-wide cache of Process objects; two runs ending at
+# once on two pool threads should not update it together.
+_SCAN_LOCK = threading.Lock()
+_MAX_PENDING = 65536  # a "line" longer than this is passed on in pieces
+
+
+class ShellWorker(Worker):
+    name = "shell"
+
+    def __init__(self, grace_period: float = GRACE_PERIOD) -> None:
+        self.grace_period = grace_period
+
+    def validate(self, args: Sequence[str]) -> None:
+        if not args:
+            raise BadSpecError("a shell task needs a command: give it after --, e.g. workdeck add -- echo hi")
+        if not all(isinstance(a, str) for a in args):
+            raise BadSpecError("a shell task's command and arguments must be strings")
+        if not args[0]:
+            raise BadSpecError("a shell task's command must not be empty")
+
+    def run(self, ctx: WorkContext) -> WorkResult:
+        try:
+            self.validate(ctx.args)
+        except BadSpecError as exc:  # the engine validates at submission; be safe anyway
+            return _refused(ctx, str(exc), None)
+        argv = list(ctx.args)
+        try:
+            proc = subprocess.Popen(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                start_new_session=True,
+                close_fds=True,
+            )
+        except FileNotFoundError:
+            return _refused(ctx, f"command not found: {argv[0]}", 127)
+        except PermissionError:
+            return _refused(ctx, f"permission denied: {argv[0]}", 126)
+        except OSError as exc:
+            return _refused(ctx, f"cannot run {argv[0]}: {exc.strerror or exc}", 126)
+        return _Supervisor(proc, ctx, self.grace_period).run()
+
+
+def _refused(ctx: WorkContext, message: str, exit_code: int | None) -> WorkResult:
+    ctx.log(message + "\n")
+    return WorkResult(Outcome.FAILED, exit_code=exit_code, error=message)
+
+
+class _Stream:
+    """One output pipe: incremental UTF-8 decoding and line assembly."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self.pending = ""
+        self.pending_since: float | None = None
+
+    def feed(self, data: bytes, now: float) -> str:
+        """Decode ``data``; return the complete lines it finishes (possibly "")."""
+        text = self.pending + self.decoder.decode(data, final=not data)
+        if not data:  # EOF: pass on everything
+            self.pending, self.pending_since = "", None
+            return text
+        cut = text.rfind("\n") + 1
+        if len(text) - cut > _MAX_PENDING:
+            cut = len(text)
+        ready, self.pending = text[:cut], text[cut:]
+        if not self.pending:
+            self.pending_since = None
+        elif ready or self.pending_since is None:
+            self.pending_since = now
+        return ready
+
+    def take_pending(self) -> str:
+        text, self.pending, self.pending_since = self.pending, "", None
+        return text
+
+
+class _Supervisor:
+    """Runs one process to its end: output, cancellation, group cleanup."""
+
+    def __init__(self, proc: subprocess.Popen[bytes], ctx: WorkContext, grace: float) -> None:
+        self.proc, self.ctx, self.grace = proc, ctx, grace
+        self.pgid = proc.pid  # a session leader's group id is its pid
+        self.selector = selectors.DefaultSelector()
+        self.streams: dict[int, _Stream] = {}
+        self.watchers: list[_ExitWatcher] = []
+        self.leader_exited = False
+        self.kill_deadline: float | None = None  # SIGKILL the group at this instant
+        self.killed_at: float | None = None  # when the group got SIGKILL
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_w, False)
+        self._wake_lock = threading.Lock()
+        self._wake_open = True
+
+    # -- the cancel callback: any thread ------------------------------------------
+
+    def _wake(self) -> None:
+        with self._wake_lock:  # never write to a closed (and maybe reused) fd number
+            if self._wake_open:
+                try:
+                    os.write(self._wake_w, b"x")
+                except BlockingIOError:  # the pipe is full: a wake-up is pending anyway
+                    pass
+
+    # -- the loop ------------------------------------------------------------------
+
+    def run(self) -> WorkResult:
+        assert self.proc.stdout is not None and self.proc.stderr is not None
+        try:
+            for pipe in (self.proc.stdout, self.proc.stderr):
+                fd = pipe.fileno()
+                os.set_blocking(fd, False)
+                self.streams[fd] = _Stream(fd)
+                self.selector.register(fd, selectors.EVENT_READ, "pipe")
+            self.selector.register(self._wake_r, selectors.EVENT_READ, "wake")
+            leader = _ExitWatcher.leader(self.proc)
+            self.watchers.append(leader)
+            self.selector.register(leader.fd, selectors.EVENT_READ, leader)
+            self.ctx.add_cancel_callback(self._wake)
+            self._loop()
+            returncode = self.proc.wait()  # reap the leader last: see the module docstring
+        finally:
+            self._close()
+        return self._result(returncode)
+
+    def _loop(self) -> None:
+        drain_deadline: float | None = None
+        while True:
+            now = time.monotonic()
+            if self.ctx.cancelled and self.kill_deadline is None:
+                self._terminate_group(now)
+            if self.kill_deadline is not None and now >= self.kill_deadline and self.killed_at is None:
+                self._kill_group()
+            if self.leader_exited and self._group_done(now):
+                if self.killed_at is None:
+                    # Catches a process forked after we looked, harmless on an empty group
+                    # (the unreaped leader keeps the group id ours).
+                    self._kill_group()
+                if not self.streams:
+                    return
+                if drain_deadline is None:
+                    drain_deadline = now + DRAIN_TIMEOUT
+                elif now >= drain_deadline:
+                    self._log("workdeck: stopped reading output held open by a process outside the task\n")
+                    return
+            timeout = self._timeout(now, drain_deadline)
+            for key, _ in self.selector.select(timeout):
+                self._on_ready(key.data, key.fd)
+            self._flush_quiet_partials(time.monotonic())
+
+    def _timeout(self, now: float, drain_deadline: float | None) -> float | None:
+        deadlines = [s.pending_since + PARTIAL_LINE_DELAY for s in self.streams.values() if s.pending_since]
+        if self.kill_deadline is not None and self.killed_at is None:
+            deadlines.append(self.kill_deadline)
+        if self.killed_at is not None and not all(w.exited for w in self.watchers):
+            deadlines.append(self.killed_at + KILL_WAIT)
+        if drain_deadline is not None:
+            deadlines.append(drain_deadline)
+        return max(0.0, min(deadlines) - now) if deadlines else None
+
+    def _on_ready(self, what: object, fd: int) -> None:
+        if what == "pipe":
+            stream = self.streams[fd]
+            try:
+                data = os.read(fd, _READ_SIZE)
+            except BlockingIOError:
+                return
+            self._log(stream.feed(data, time.monotonic()))
+            if not data:
+                self.selector.unregister(fd)
+                del self.streams[fd]
+        elif what == "wake":
+            os.read(self._wake_r, 4096)
+        elif isinstance(what, _ExitWatcher):
+            self.selector.unregister(fd)
+            what.exited = True
+            if what.is_leader:
+                self._on_leader_exit()
+
+    def _on_leader_exit(self) -> None:
+        self.leader_exited = True
+        if self.kill_deadline is not None:
+            return  # already stopping the group (cancelled)
+        others = self._other_members()
+        for pid in others:
+            self._watch(pid)
+        if others:
+            # Say so: a user whose background helper vanished should learn why.
+            self._log(f"workdeck: the command left {len(others)} process(es) running; stopping them\n")
+            self._terminate_group(time.monotonic())
+
+    def _group_done(self, now: float) -> bool:
+        """True when every process we know of in the group has ended.
+
+        Ended means gone, not just signalled: a run that returns has released whatever
+        its processes held (files, ports). Only a process stuck in the kernel (D state)
+        outlives SIGKILL; we give up on those after KILL_WAIT.
+        """
+        if all(w.exited for w in self.watchers):
+            return True
+        return self.killed_at is not None and now >= self.killed_at + KILL_WAIT
+
+    # -- signals -------------------------------------------------------------------
+
+    def _terminate_group(self, now: float) -> None:
+        if not self.leader_exited:
+            # Cancelled while running: also watch the members, so that we stop waiting
+            # as soon as they are all gone instead of at the deadline.
+            for pid in self._other_members():
+                self._watch(pid)
+        self.kill_deadline = now + self.grace
+        self._signal_group(signal.SIGTERM)
+        self._signal_group(signal.SIGCONT)
+
+    def _kill_group(self) -> None:
+        self._signal_group(signal.SIGKILL)
+        self.killed_at = time.monotonic()
+
+    def _signal_group(self, signum: signal.Signals) -> None:
+        try:
+            os.killpg(self.pgid, signum)
+        except ProcessLookupError:
+            pass
+
+    def _other_members(self) -> list[int]:
+        members = []
+        with _SCAN_LOCK, contextlib.suppress(psutil.Error):
+            members = self._scan()
+        return members
+
+    def _scan(self) -> list[int]:
+        members = []
+        for proc in psutil.process_iter(["pid", "status"]):
+            if proc.info["pid"] == self.proc.pid or proc.info["status"] == psutil.STATUS_ZOMBIE:
+                continue
+            try:
+                if os.getpgid(proc.info["pid"]) == self.pgid:
+                    members.append(proc.info["pid"])
+            except OSError:  # it ended meanwhile
+                continue
+        return members
+
+    def _watch(self, pid: int) -> None:
+        if any(w.pid == pid for w in self.watchers):
+            return
+        watcher = _ExitWatcher.other(pid)
+        if watcher is None:
+            return  # already gone
+        self.watchers.append(watcher)
+        self.selector.register(watcher.fd, selectors.EVENT_READ, watcher)
+
+    # -- output and result ---------------------------------------------------------
+
+    def _log(self, text: str) -> None:
+        if text:
+            self.ctx.log(text)
+
+    def _flush_quiet_partials(self, now: float) -> None:
+        for stream in self.streams.values():
+            if stream.pending_since is not None and now - stream.pending_since >= PARTIAL_LINE_DELAY:
+                self._log(stream.take_pending())
+
+    def _result(self, returncode: int) -> WorkResult:
+        if self.ctx.cancelled:
+            return WorkResult(Outcome.CANCELLED, exit_code=returncode)
+        if returncode == 0:
+            return WorkResult(Outcome.SUCCEEDED, exit_code=0)
+        if returncode < 0:
+            name = _signal_name(-returncode)
+            return WorkResult(Outcome.FAILED, exit_code=returncode, error=f"killed by signal {name}")
+        return WorkResult(Outcome.FAILED, exit_code=returncode, error=f"exited with status {returncode}")
+
+    def _close(self) -> None:
+        with self._wake_lock:
+            self._wake_open = False
+        for stream in list(self.streams.values()):
+            self._log(stream.take_pending())
+        for watcher in self.watchers:
+            watcher.close()
+        self.selector.close()
+        os.close(self._wake_r)
+        os.close(self._wake_w)
+        for pipe in (self.proc.stdout, self.proc.stderr):
+            if pipe is not None:
+                pipe.close()
+        if self.proc.returncode is None:  # an exception got us here: leave no process behind
+            self._kill_group()
+            self.proc.wait()
+
+
+def _signal_name(signum: int) -> str:
+    try:
+        return signal.Signals(signum).name
+    except ValueError:
+        return str(signum)
+
+
+class _ExitWatcher:
+    """A file descriptor that becomes readable when a process exits.
+
+    Linux: a pidfd. Elsewhere: a pipe written by a thread that waits for the process
+    (``waitid(WNOWAIT)`` for our child, so the zombie keeps the group id reserved;
+    psutil's wait for the others).
+    """
+
+    def __init__(self, pid: int, fd: int, is_leader: bool, thread_pipe_w: int | None = None) -> None:
+        self.pid, self.fd, self.is_leader = pid, fd, is_leader
+        self.exited = False
+        self._thread_pipe_w = thread_pipe_w
+
+    @classmethod
+    def leader(cls, proc: subprocess.Popen[bytes]) -> _ExitWatcher:
+        pid = proc.pid
+        if hasattr(os, "pidfd_open"):
+            try:
+                return cls(pid, os.pidfd_open(pid), True)
+            except OSError:  # no pidfds in this kernel or sandbox
+                pass
+
+        def wait() -> None:
+            os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
+
+        return cls._threaded(pid, True, wait)
+
+    @classmethod
+    def other(cls, pid: int) -> _ExitWatcher | None:
+        if hasattr(os, "pidfd_open"):
+            try:
+                return cls(pid, os.pidfd_open(pid), False)
+            except ProcessLookupError:
+                return None
+            except OSError:
+                pass
+        try:
+            process = psutil.Process(pid)
+        except psutil.NoSuchProcess:
+            return None
+        return cls._threaded(pid, False, process.wait)
+
+    @classmethod
+    def _threaded(cls, pid: int, is_leader: bool, wait: object) -> _ExitWatcher:
+        read_fd, write_fd = os.pipe()
+        watcher = cls(pid, read_fd, is_leader, write_fd)
+
+        def body() -> None:
+            try:
+                wait()  # type: ignore[operator]
+            except Exception:  # gone already, or not ours: either way it is not running
+                pass
+            os.close(write_fd)  # EOF makes read_fd readable
+
+        threading.Thread(target=body, name=f"workdeck-wait-{pid}", daemon=True).start()
+        return watcher
+
+    def close(self) -> None:
+        os.close(self.fd)

@@ -1,0 +1,40 @@
+"""The reminder worker and the registry of built-in workers."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine import workers
+from engine.errors import BadSpecError
+from engine.model import Outcome
+from engine.workers.base import WorkContext, WorkResult
+from engine.workers.reminder import ReminderWorker
+
+
+@pytest.mark.parametrize("args", [(), ("",), ("   ",), ("a", "b")])
+def test_validate_refuses_an_empty_message(args: tuple[str, ...]) -> None:
+    with pytest.raises(BadSpecError, match="needs a message"):
+        ReminderWorker().validate(args)
+
+
+def test_run_notifies_and_succeeds() -> None:
+    messages: list[str] = []
+    ctx = WorkContext(task_id="r1", attempt=1, args=("stand up",), on_notify=messages.append)
+    assert ReminderWorker().run(ctx) == WorkResult(Outcome.SUCCEEDED)
+    assert messages == ["stand up"]
+    assert ReminderWorker.on_pool is False
+
+
+def test_the_builtin_workers_are_registered() -> None:
+    assert {"shell", "python", "reminder"} <= set(workers.names())
+    assert workers.get("reminder").on_pool is False
+    assert workers.get("shell").on_pool is True
+    with pytest.raises(BadSpecError, match="unknown worker 'nope'"):
+        workers.get("nope")
+
+
+@pytest.mark.parametrize(("name", "args"), [("shell", ()), ("python", ("nope",)), ("reminder", ("",))])
+def test_run_with_bad_args_fails_cleanly_instead_of_raising(name: str, args: tuple[str, ...]) -> None:
+    result = workers.get(name).run(WorkContext(task_id="x", attempt=1, args=args))
+    assert result.outcome is Outcome.FAILED
+    assert result.error is not None and "crashed" not in result.error

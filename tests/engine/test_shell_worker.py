@@ -1,0 +1,194 @@
+"""The shell worker: live merged output, exit codes, missing commands, cancellation, cleanup."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import psutil
+import pytest
+
+from engine.errors import BadSpecError
+from engine.model import Outcome, StopReason
+from engine.workers import shell as shell_module
+from engine.workers.base import WorkContext, WorkResult
+from engine.workers.shell import ShellWorker
+
+
+def _ctx(argv: Sequence[str], on_log: Callable[[str], None]) -> WorkContext:
+    return WorkContext(task_id="t1", attempt=1, args=tuple(argv), on_log=on_log)
+
+
+def _gone(pid: int) -> bool:
+    """Not running: absent, or a zombie nobody reaped yet (our PID 1 may not reap)."""
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+class _Background:
+    """Runs the worker on a thread, so the test thread can cancel it (any thread may)."""
+
+    def __init__(self, worker: ShellWorker, ctx: WorkContext) -> None:
+        self.result: WorkResult | None = None
+        self._thread = threading.Thread(target=self._run, args=(worker, ctx))
+        self._thread.start()
+
+    def _run(self, worker: ShellWorker, ctx: WorkContext) -> None:
+        self.result = worker.run(ctx)
+
+    def join(self, timeout: float = 20.0) -> WorkResult:
+        self._thread.join(timeout)
+        assert not self._thread.is_alive(), "the shell worker did not return"
+        assert self.result is not None
+        return self.result
+
+
+def test_validate_refuses_an_empty_argv() -> None:
+    worker = ShellWorker()
+    with pytest.raises(BadSpecError, match="needs a command"):
+        worker.validate(())
+    with pytest.raises(BadSpecError, match="must not be empty"):
+        worker.validate(("",))
+    worker.validate(("echo", "hi"))
+
+
+def test_output_is_passed_on_live_in_arrival_order(tmp_path: Path) -> None:
+    # The command cannot go on until the test has seen its previous line: if output
+    # were passed on only at the end, this would deadlock (and time out).
+    fifo = tmp_path / "go"
+    os.mkfifo(fifo)
+    script = f'echo one; read x < "{fifo}"; echo two >&2; read x < "{fifo}"; echo three'
+    chunks: list[str] = []
+
+    def on_log(text: str) -> None:
+        chunks.append(text)
+        if text in ("one\n", "two\n"):
+            with open(fifo, "w") as pipe:
+                pipe.write("go\n")
+
+    result = ShellWorker().run(_ctx(["sh", "-c", script], on_log))
+    assert chunks == ["one\n", "two\n", "three\n"]
+    assert result == WorkResult(Outcome.SUCCEEDED, exit_code=0)
+
+
+def test_stderr_is_merged_unmarked_and_a_partial_last_line_is_kept() -> None:
+    chunks: list[str] = []
+    result = ShellWorker().run(_ctx(["sh", "-c", "echo oops >&2; printf 'no newline'"], chunks.append))
+    assert "".join(chunks) == "oops\nno newline"
+    assert result.outcome is Outcome.SUCCEEDED
+
+
+def test_undecodable_bytes_are_replaced_not_fatal() -> None:
+    chunks: list[str] = []
+    result = ShellWorker().run(_ctx(["printf", "caf\\351\\n"], chunks.append))
+    assert "".join(chunks) == "caf\ufffd\n"
+    assert result.exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("script", "exit_code", "error"),
+    [("exit 0", 0, None), ("exit 3", 3, "exited with status 3"), ("kill -KILL $$", -9, "killed by signal SIGKILL")],
+)
+def test_exit_codes(script: str, exit_code: int, error: str | None) -> None:
+    result = ShellWorker().run(_ctx(["sh", "-c", script], lambda text: None))
+    assert result.exit_code == exit_code
+    assert result.outcome is (Outcome.SUCCEEDED if exit_code == 0 else Outcome.FAILED)
+    assert result.error == error
+
+
+def test_a_command_that_does_not_exist_fails_with_one_clear_line() -> None:
+    chunks: list[str] = []
+    result = ShellWorker().run(_ctx(["workdeck-no-such-command"], chunks.append))
+    assert result == WorkResult(
+        Outcome.FAILED, exit_code=127, error="command not found: workdeck-no-such-command"
+    )
+    assert chunks == ["command not found: workdeck-no-such-command\n"]
+
+
+def test_a_file_that_is_not_executable_fails_with_126(tmp_path: Path) -> None:
+    script = tmp_path / "script.sh"
+    script.write_text("echo hi\n")
+    result = ShellWorker().run(_ctx([str(script)], lambda text: None))
+    assert (result.outcome, result.exit_code) == (Outcome.FAILED, 126)
+    assert result.error == f"permission denied: {script}"
+
+
+def test_cancelled_before_the_start_kills_at_once() -> None:
+    ctx = _ctx([sys.executable, "-c", "import time; time.sleep(60)"], lambda text: None)
+    ctx.cancel(StopReason.CANCELLED_BY_USER)
+    result = ShellWorker().run(ctx)
+    assert result.outcome is Outcome.CANCELLED
+    assert result.exit_code == -15
+
+
+# A command whose child (the worker's grandchild) ignores SIGTERM and prints its pid.
+_STUBBORN_GRANDCHILD = "sh -c 'trap \"\" TERM; echo \"grandchild $$\"; exec sleep 60' &"
+
+
+@pytest.mark.realtime
+@pytest.mark.parametrize("reason", [StopReason.CANCELLED_BY_USER, StopReason.TIMED_OUT])
+def test_cancel_from_another_thread_kills_the_whole_tree(reason: StopReason) -> None:
+    pids: dict[str, int] = {}
+    ready = threading.Event()
+
+    def on_log(text: str) -> None:
+        for line in text.splitlines():
+            name, _, pid = line.partition(" ")
+            pids[name] = int(pid)
+        if len(pids) == 2:
+            ready.set()
+
+    script = f'echo "child $$"; {_STUBBORN_GRANDCHILD} wait'
+    ctx = _ctx(["sh", "-c", script], on_log)
+    run = _Background(ShellWorker(grace_period=0.3), ctx)
+    assert ready.wait(10), f"the command did not start: {pids}"
+    assert not _gone(pids["grandchild"])
+    ctx.cancel(reason)
+    result = run.join()
+    assert result.outcome is Outcome.CANCELLED
+    assert result.exit_code == -15  # the shell took SIGTERM; its stubborn child needed SIGKILL
+    assert ctx.stop_reason is reason
+    assert _gone(pids["child"]) and _gone(pids["grandchild"])
+
+
+@pytest.mark.realtime
+def test_processes_left_behind_by_a_finished_command_are_stopped(tmp_path: Path) -> None:
+    # The command ends only once its child is ready (has set its trap), via a FIFO.
+    fifo = tmp_path / "ready"
+    os.mkfifo(fifo)
+    chunks: list[str] = []
+    stubborn = f"sh -c 'trap \"\" TERM; echo \"grandchild $$\"; echo ready > {fifo}; exec sleep 60' &"
+    script = f"{stubborn} read x < {fifo}; echo done"
+    result = ShellWorker(grace_period=0.3).run(_ctx(["sh", "-c", script], chunks.append))
+    text = "".join(chunks)
+    grandchild = int(text.split("grandchild ")[1].split()[0])
+    assert result == WorkResult(Outcome.SUCCEEDED, exit_code=0)
+    assert "left 1 process(es) running; stopping them" in text
+    assert _gone(grandchild)
+
+
+@pytest.mark.realtime
+def test_output_held_open_by_an_escaped_process_does_not_hang_the_run(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # setsid leaves the group on purpose: not ours to kill, but we must not wait for it.
+    monkeypatch.setattr(shell_module, "DRAIN_TIMEOUT", 0.2)
+    fifo = tmp_path / "ready"
+    os.mkfifo(fifo)
+    chunks: list[str] = []
+    script = f"setsid sh -c 'echo \"escaped $$\"; echo ready > {fifo}; exec sleep 30' & read x < {fifo}"
+    escaped = None
+    try:
+        result = ShellWorker(grace_period=0.3).run(_ctx(["sh", "-c", script], chunks.append))
+        text = "".join(chunks)
+        escaped = int(text.split("escaped ")[1].split()[0])
+        assert result.outcome is Outcome.SUCCEEDED
+        assert "stopped reading output held open by a process outside the task" in text
+    finally:
+        if escaped is not None:
+            os.kill(escaped, 9)
