@@ -73,6 +73,7 @@ class AlreadyOwnedError(WorkdeckError):
         super().__init__(message)
         self.pid, self.role = pid, role
 
+
 class JobAlreadyRunningError(WorkdeckError):
     """A bug in the caller: a task may have one running job at a time."""
 
