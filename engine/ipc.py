@@ -34,7 +34,6 @@ from typing import TYPE_CHECKING, Any
 
 from engine.errors import BadInputError, NoSuchTaskError, WorkdeckError
 from engine.model import State, TaskSpec
-from engine.serialize import task_json
 
 if TYPE_CHECKING:
     from engine.engine import Engine
@@ -132,6 +131,14 @@ class _LineReader:
 # ---------------------------------------------------------------- the owner's side
 
 
+def _task_json(task: Any) -> dict[str, Any]:
+    # Imported here: the client half of this module stays free of Qt (serialize uses
+    # engine.clock), which keeps `workdeck add` quick to start.
+    from engine.serialize import task_json
+
+    return task_json(task)
+
+
 class RequestHandler:
     """Executes requests through the same :class:`Engine` methods the window uses.
 
@@ -179,7 +186,7 @@ class RequestHandler:
                 raise
             raise BadInputError(f"malformed task spec in the request: {exc}") from None
         task = self.engine.enqueue(spec)
-        return {"ok": True, "task": task_json(self.engine.task(task.id))}
+        return {"ok": True, "task": _task_json(self.engine.task(task.id))}
 
     def _cancel(self, request: dict[str, Any], respond: Respond) -> None:
         if request.get("id"):
@@ -248,7 +255,7 @@ class _PendingCancel:
             self.timer.stop()
         self.handler._forget(self)
         try:
-            tasks = [task_json(self.handler.engine.task(i)) for i in self.ids]
+            tasks = [_task_json(self.handler.engine.task(i)) for i in self.ids]
         except NoSuchTaskError as exc:  # pragma: no cover - tasks are never deleted
             self.respond(error_reply(exc))
             return

@@ -13,6 +13,7 @@ written), 3 no such task.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import signal
@@ -193,9 +194,7 @@ def _add(args: argparse.Namespace, db: Path, is_default: bool, *, worker: str, t
 
 def _print_task_result(task: dict[str, Any], *, as_json: bool) -> None:
     if as_json:
-        from engine.serialize import dumps
-
-        print(dumps(task))
+        print(json.dumps(task, indent=2, ensure_ascii=False))  # serialize.dumps' form, without importing Qt
     else:
         print(task["id"])
 
@@ -216,9 +215,7 @@ def _cancel(args: argparse.Namespace, db: Path) -> int:
 
     tasks = _through_owner(db, request, direct)["tasks"]
     if args.json:
-        from engine.serialize import dumps
-
-        print(dumps(tasks))
+        print(json.dumps(tasks, indent=2, ensure_ascii=False))
     else:
         for task in tasks:
             print(f"{task['id']} {task['state']}")
@@ -230,7 +227,7 @@ def _through_owner(
 ) -> dict[str, Any]:
     """Ask the owner; with none, hold the lock and act on the database directly."""
     from engine import ipc
-    from engine.owner import OwnerLock, socket_path
+    from engine.owner_lock import OwnerLock, socket_path
 
     path = socket_path(db)
     lock = OwnerLock(db)
@@ -384,7 +381,7 @@ def _quit_on_signals(app: QCoreApplication) -> Iterator[None]:
 
 def _window(db: Path) -> int:
     from engine import ipc
-    from engine.owner import socket_path
+    from engine.owner_lock import socket_path
 
     # A window already open for this database is raised instead of a second one.
     reply = ipc.call(socket_path(db), {"op": "activate"}, timeout=5.0)
