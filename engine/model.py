@@ -7,6 +7,7 @@ place that knows which moves are legal.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import enum
 import json
@@ -216,7 +217,12 @@ class TaskSpec:
 
     def to_json(self) -> dict[str, Any]:
         """The spec as plain JSON-able data, for the store and the command line's socket."""
-        data = dataclasses.asdict(self)
+        # Built field by field: dataclasses.asdict deep-copies everything recursively and
+        # was half the cost of a durable enqueue. Same result for these field types.
+        data = {f.name: getattr(self, f.name) for f in _SPEC_FIELDS}
+        data["retry"] = dict(vars(self.retry))
+        data["schedule"] = dict(vars(self.schedule)) if self.schedule is not None else None
+        data["input"] = copy.deepcopy(self.input) if self.input else {}
         data["run_at"] = self.run_at.isoformat() if self.run_at else None
         return data
 
@@ -234,6 +240,9 @@ class TaskSpec:
                 data[key] = enum_type(data[key])
         known = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
+
+
+_SPEC_FIELDS = dataclasses.fields(TaskSpec)
 
 
 def check_data_size(data: dict[str, Any], what: str) -> None:
