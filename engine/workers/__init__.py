@@ -29,17 +29,10 @@ def names() -> list[str]:
     return sorted(_REGISTRY)
 
 
-_builtins_loaded = False
-
-
 def _load_builtins() -> None:
-    # Imported lazily so that importing the registry never imports every worker. The
-    # flag spares the import statement on every get(): enqueue's hot path calls it.
-    global _builtins_loaded
-    if not _builtins_loaded:
-        from engine.workers import builtin  # noqa: F401
-
-        _builtins_loaded = True
+    # Imported lazily so that importing the registry never imports every worker.
+    from engine.workers import builtin  # noqa: F401
+    from engine.workers import extra  # noqa: F401  (download, copy, notify: issue 7)
 
 
 __all__ = ["Worker", "WorkContext", "WorkResult", "register", "get", "names"]
