@@ -130,11 +130,7 @@ class Engine(QObject):
 
     def enqueue(self, spec: TaskSpec) -> Task:
         """Validate and store a task; it is committed before this returns."""
-        workers.get(spec.worker).validate(spec.args)
-        if spec.schedule is not None:
-            recurrence.validate(spec.schedule)
-        if spec.kind is Kind.EXACT and spec.run_at is None and not (spec.schedule and spec.schedule.repeats):
-            raise BadSpecError("an exact task needs a time (--at) or a repeat rule")
+        self.validate(spec)
         now = self.clock.now()
         superseded: list[Task] = []
         with self.store.transaction():
@@ -156,6 +152,15 @@ class Engine(QObject):
             self._emit_changed(old.id)
         self.dispatcher.wake()
         return task
+
+    def validate(self, spec: TaskSpec) -> None:
+        """Raise BadInputError for a spec that :meth:`enqueue` would refuse; writes nothing.
+        The New Task form calls it as the user types."""
+        workers.get(spec.worker).validate(spec.args)
+        if spec.schedule is not None:
+            recurrence.validate(spec.schedule)
+        if spec.kind is Kind.EXACT and spec.run_at is None and not (spec.schedule and spec.schedule.repeats):
+            raise BadSpecError("an exact task needs a time (--at) or a repeat rule")
 
     def _apply_unique_policy(
         self, spec: TaskSpec, existing: list[Task], now: datetime
@@ -361,6 +366,10 @@ class Engine(QObject):
 
     def tasks(self, **filters: Any) -> list[Task]:
         return self.store.tasks(**filters)
+
+    def runs_between(self, start: datetime, end: datetime) -> list[Run]:
+        """Runs overlapping [start, end], open runs included: the timeline's range read."""
+        return self.store.runs_between(to_us(start), to_us(end))
 
     def log(self, task_id: str) -> str:
         self._flush_output()

@@ -1,0 +1,179 @@
+"""The window as a user drives it: the table, the timeline, the details and the shortcuts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+
+from engine.clock import to_us
+from engine.model import Kind, Outcome, State, StopReason, TaskSpec
+from ui.main_window import MainWindow
+from ui.task_form import SCOPED_TAG
+from ui.task_table import TASK_ID_ROLE
+from ui.timeline import lane_key
+from tests.ui.helpers import run_task, start_task
+
+S = 1_000_000
+
+
+@pytest.fixture
+def window(qtbot, engine):
+    win = MainWindow(engine)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    return win
+
+
+def click_row(qtbot, window: MainWindow, task_id: str) -> None:
+    proxy = window.proxy
+    row = next(r for r in range(proxy.rowCount()) if proxy.index(r, 0).data(TASK_ID_ROLE) == task_id)
+    rect = window.table.visualRect(proxy.index(row, 0))
+    qtbot.mouseClick(window.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert window.details.task_id == task_id
+
+
+def test_cancel_from_the_table_with_delete(qtbot, window, engine, runner) -> None:
+    task = start_task(engine, runner, name="long")
+    click_row(qtbot, window, task.id)
+    assert window.act_cancel.isEnabled() and not window.act_run_now.isEnabled()
+    window.table.setFocus()
+    qtbot.keyClick(window.table, Qt.Key.Key_Delete)
+    cancelled = engine.task(task.id)
+    assert cancelled.state is State.CANCELLED
+    assert cancelled.runs[-1].stop_reason is StopReason.CANCELLED_BY_USER
+    assert window.details.subtitle.text().endswith("cancelled · attempts 1")
+    assert not window.act_cancel.isEnabled() and window.act_retry.isEnabled()
+
+
+def test_run_now_from_the_table_with_f5(qtbot, window, engine, runner, clock) -> None:
+    later = engine.enqueue(TaskSpec("shell", ("backup",), kind=Kind.DEFERRED, run_at=clock.now() + timedelta(hours=1)))
+    assert later.id not in runner.jobs
+    click_row(qtbot, window, later.id)
+    assert window.act_run_now.isEnabled()
+    qtbot.keyClick(window.table, Qt.Key.Key_F5)
+    assert later.id in runner.jobs and engine.task(later.id).state is State.RUNNING
+    qtbot.waitUntil(lambda: window.running_label.text() == "1 running")
+    clock.advance(2)
+    runner.finish(later.id)
+    qtbot.waitUntil(lambda: window.running_label.text() == "0 running")
+    assert window.details.runs.topLevelItem(0).text(4) == "succeeded"
+
+
+def test_select_from_the_table_highlights_on_the_timeline(qtbot, window, engine, runner, clock) -> None:
+    a = run_task(engine, runner, clock, 5, name="a")
+    run_task(engine, runner, clock, 5, name="b")
+    click_row(qtbot, window, a.id)
+    assert window.timeline_view.selected_task == a.id
+    assert window.details.title.text() == "a"
+
+
+def test_select_from_the_timeline_selects_the_row_and_details(qtbot, window, engine, runner, clock) -> None:
+    run_task(engine, runner, clock, 5, name="a")
+    b = run_task(engine, runner, clock, 20, name="b", tags=("x",))
+    window.state_filter.setCurrentIndex(window.state_filter.findData(State.FAILED))  # b is filtered out
+    view = window.timeline_view
+    run = b.runs[0]
+    view.set_range(to_us(run.started_at) - 60 * S, 120 * S, follow=False)
+    x = round(view.x_for(to_us(run.started_at) + 10 * S))
+    y = view.row_rect(lane_key(Kind.IMMEDIATE)).center().y()
+    qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=QPoint(x, y))
+    assert window.details.task_id == b.id and window.details.title.text() == "b"
+    assert window.table.currentIndex().data(TASK_ID_ROLE) == b.id
+    assert window.state_filter.currentIndex() == 0  # the filter gave way to the selection
+
+
+def test_ctrl_n_opens_the_new_task_dialog_and_the_new_task_is_selected(qtbot, window, engine) -> None:
+    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    dialog = window.dialog
+    assert dialog is not None and dialog.isVisible()
+    for key in ("exact", "scoped", "keep_running"):
+        qtbot.mouseClick(dialog.decide.no[key], Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(dialog.next, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(dialog.form.program, "make")
+    qtbot.keyClicks(dialog.form.delay, "5m")
+    qtbot.mouseClick(dialog.create, Qt.MouseButton.LeftButton)
+    (task,) = engine.tasks()
+    assert task.kind is Kind.DEFERRED
+    assert window.details.task_id == task.id
+
+
+def test_ctrl_f_focuses_search_and_search_filters(qtbot, window, engine, runner, clock) -> None:
+    run_task(engine, runner, clock, 1, name="alpha")
+    run_task(engine, runner, clock, 1, name="beta")
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert window.search.hasFocus()
+    qtbot.keyClicks(window.search, "bet")
+    assert window.proxy.rowCount() == 1
+
+
+def test_retry_duplicate_and_edit(qtbot, window, engine, runner, clock) -> None:
+    failed = run_task(engine, runner, clock, 1, Outcome.FAILED, name="flaky")
+    click_row(qtbot, window, failed.id)
+    window.act_retry.trigger()
+    retried = [t for t in engine.tasks() if t.id != failed.id]
+    assert len(retried) == 1 and retried[0].spec.args == failed.spec.args and retried[0].state is State.RUNNING
+    assert window.details.task_id == retried[0].id
+    runner.finish(retried[0].id)
+
+    later = engine.enqueue(TaskSpec("shell", ("sync",), kind=Kind.DEFERRED, run_at=clock.now() + timedelta(hours=1),
+                                    name="sync"))
+    click_row(qtbot, window, later.id)
+    dialog = window.edit_task()
+    assert dialog.form.program.text() == "sync"
+    dialog.form.program.clear()
+    qtbot.keyClicks(dialog.form.program, "rsync")
+    qtbot.mouseClick(dialog.create, Qt.MouseButton.LeftButton)
+    assert engine.task(later.id).state is State.CANCELLED
+    (edited,) = [t for t in engine.tasks(name="sync") if not t.state.finished]
+    assert edited.spec.args == ("rsync",) and window.details.task_id == edited.id
+
+    dialog = window.duplicate_task()
+    assert dialog.pages.currentIndex() == 1 and dialog.form.program.text() == "rsync"
+    dialog.form.name.clear()
+    qtbot.keyClicks(dialog.form.name, "sync2")
+    qtbot.mouseClick(dialog.create, Qt.MouseButton.LeftButton)
+    assert engine.tasks(name="sync2")[0].spec.args == ("rsync",)
+
+
+def test_details_follow_output_and_progress(qtbot, window, engine, runner) -> None:
+    task = start_task(engine, runner, name="talker")
+    click_row(qtbot, window, task.id)
+    engine.run_output.emit(task.id, "one\n")
+    engine.run_output.emit(task.id, "two\n")
+    assert window.details.output.toPlainText() == "one\ntwo\n"
+    engine.run_progress.emit(task.id, 0.5, "half")
+    assert window.details.progress.value() == 500 and window.details.progress.isVisible()
+
+
+def test_status_bar_and_visibility(qtbot, window, engine, clock) -> None:
+    assert window.visibility_label.text() == "visible"
+    engine.enqueue(TaskSpec("reminder", ("tea",), kind=Kind.EXACT, run_at=clock.now() + timedelta(minutes=5)))
+    qtbot.waitUntil(lambda: window.alarm_label.text().startswith("next alarm"))
+    assert "in 5m" in window.alarm_label.text()
+    window.showMinimized()
+    qtbot.waitUntil(lambda: window.visibility_label.text() == "background")
+    assert [v for _, v in window.timeline.visibility][-2:] == [True, False]
+    assert not window.timeline_view.ticking()
+
+
+def test_closing_the_window_cancels_its_scoped_work(qtbot, window, engine, runner) -> None:
+    scoped = start_task(engine, runner, tags=(SCOPED_TAG,))
+    kept = start_task(engine, runner)
+    window.close()
+    assert engine.task(scoped.id).state is State.CANCELLED
+    assert engine.task(kept.id).state is State.RUNNING
+    runner.finish(kept.id)
+
+
+def test_every_control_has_an_accessible_name(window) -> None:
+    from PySide6.QtWidgets import QAbstractButton, QComboBox, QLineEdit, QPlainTextEdit, QTableView, QTreeWidget
+
+    unnamed = [
+        w for kind in (QAbstractButton, QComboBox, QLineEdit, QPlainTextEdit, QTableView, QTreeWidget)
+        for w in window.findChildren(kind)
+        if w.isVisible() and not w.accessibleName() and not (isinstance(w, QAbstractButton) and w.text())
+    ]
+    assert unnamed == []

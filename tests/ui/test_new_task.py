@@ -1,0 +1,190 @@
+"""Creating each kind through the New Task dialog by clicking and typing real widgets."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from PySide6.QtCore import QDateTime, Qt
+
+from engine.errors import BadInputError
+from engine.model import Constraint, Kind, Schedule, State, TaskSpec
+from engine.timeparse import parse_duration
+from ui.new_task import NewTaskDialog
+from ui.task_form import SCOPED_TAG
+
+
+@pytest.fixture
+def dialog(qtbot, engine):
+    dlg = NewTaskDialog(engine)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    return dlg
+
+
+def answer(qtbot, dlg: NewTaskDialog, *answers: bool) -> None:
+    for key, yes in zip(("exact", "scoped", "keep_running"), answers):
+        button = dlg.decide.yes[key] if yes else dlg.decide.no[key]
+        assert button.isVisible(), f"question {key} should be asked"
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert dlg.next.isEnabled()
+    qtbot.mouseClick(dlg.next, Qt.MouseButton.LeftButton)
+    assert dlg.pages.currentIndex() == 1
+
+
+def create(qtbot, dlg: NewTaskDialog) -> None:
+    assert dlg.form.error is None, dlg.form.error
+    assert dlg.create.isEnabled()
+    qtbot.mouseClick(dlg.create, Qt.MouseButton.LeftButton)
+    assert dlg.created is not None
+
+
+@pytest.mark.parametrize(
+    ("answers", "label", "kind"),
+    [
+        ((True,), "Exact.", Kind.EXACT),
+        ((False, True), "Immediate, scoped.", Kind.IMMEDIATE),
+        ((False, False, True), "Immediate, keep-running.", Kind.IMMEDIATE),
+        ((False, False, False), "Deferred.", Kind.DEFERRED),
+    ],
+)
+def test_the_decision_trees_four_paths(qtbot, dialog, answers, label, kind) -> None:
+    assert not dialog.next.isEnabled()
+    assert not dialog.decide.yes["scoped"].isVisible()  # asked only after a "no"
+    for key, yes in zip(("exact", "scoped", "keep_running"), answers):
+        qtbot.mouseClick(dialog.decide.yes[key] if yes else dialog.decide.no[key], Qt.MouseButton.LeftButton)
+    answer_text = dialog.decide.answer.text()
+    assert label in answer_text
+    assert answer_text.split("</b> ", 1)[1].count(". ") == 0  # the kind, then one sentence why
+    assert dialog.next.isEnabled()
+    assert dialog.form.kind is kind
+    if answers[0]:
+        assert not dialog.decide.yes["scoped"].isVisible()  # the first "yes" decides
+
+
+def test_create_keep_running_command(qtbot, dialog, engine, runner) -> None:
+    answer(qtbot, dialog, False, False, True)
+    form = dialog.form
+    assert not dialog.create.isEnabled()  # no command yet
+    assert "needs a command" in form.error_label.text()
+    qtbot.keyClicks(form.program, "/bin/echo")
+    qtbot.keyClicks(form.arguments, "hello world")
+    form.arguments.appendPlainText("two")
+    assert form.argv_preview.text() == "/bin/echo 'hello world' two"
+    qtbot.keyClicks(form.name, "greet")
+    qtbot.keyClicks(form.tags, "a, b")
+    create(qtbot, dialog)
+    task = engine.task(dialog.created.id)
+    assert task.kind is Kind.IMMEDIATE and task.spec.args == ("/bin/echo", "hello world", "two")
+    assert task.name == "greet" and task.spec.tags == ("a", "b")
+    assert task.state is State.RUNNING and task.id in runner.jobs
+
+
+def test_create_scoped_python_callable(qtbot, dialog, engine) -> None:
+    answer(qtbot, dialog, False, True)
+    form = dialog.form
+    form.worker.setCurrentIndex(form.worker.findData("python"))
+    assert form.callable.isVisible() and not form.program.isVisible()
+    qtbot.keyClicks(form.callable, "not a callable")
+    assert not dialog.create.isEnabled()
+    form.callable.clear()
+    qtbot.keyClicks(form.callable, "json:dumps")
+    create(qtbot, dialog)
+    task = engine.task(dialog.created.id)
+    assert task.spec.worker == "python" and task.spec.args == ("json:dumps",)
+    assert SCOPED_TAG in task.spec.tags
+
+
+def test_create_exact_reminder_with_repeat(qtbot, dialog, engine, clock) -> None:
+    answer(qtbot, dialog, True)
+    form = dialog.form
+    assert form.at.isVisible() and not form.delay.isVisible()
+    form.worker.setCurrentIndex(form.worker.findData("reminder"))
+    qtbot.keyClicks(form.message, "stand up")
+    when = datetime(2026, 1, 5, 14, 30, tzinfo=UTC)
+    form.at.setDateTime(QDateTime.fromMSecsSinceEpoch(int(when.timestamp() * 1000)))
+    form.repeat.setCurrentIndex(form.repeat.findData("every"))
+    assert not dialog.create.isEnabled()  # an interval is needed now
+    qtbot.keyClicks(form.repeat_value, "1d")
+    create(qtbot, dialog)
+    task = engine.task(dialog.created.id)
+    assert task.kind is Kind.EXACT and task.state is State.SCHEDULED
+    assert task.spec.run_at == when and task.spec.schedule.every == 86400
+    assert task.spec.args == ("stand up",)
+
+
+def test_create_deferred_with_constraints_retries_and_cron(qtbot, dialog, engine, clock) -> None:
+    answer(qtbot, dialog, False, False, False)
+    form = dialog.form
+    assert form.delay.isVisible() and form.constraints[Constraint.NETWORK].isVisible()
+    qtbot.keyClicks(form.program, "rsync")
+    qtbot.keyClicks(form.delay, "10m")
+    qtbot.mouseClick(form.constraints[Constraint.AC_POWER], Qt.MouseButton.LeftButton)
+    form.retries.setValue(3)
+    form.backoff_delay.clear()
+    qtbot.keyClicks(form.backoff_delay, "1m")
+    form.repeat.setCurrentIndex(form.repeat.findData("cron"))
+    qtbot.keyClicks(form.repeat_value, "0 8 * * 1-5")
+    qtbot.keyClicks(form.timeout, "1h")
+    create(qtbot, dialog)
+    task = engine.task(dialog.created.id)
+    assert task.kind is Kind.DEFERRED and task.state is State.ENQUEUED
+    assert task.spec.run_at == clock.now() + timedelta(minutes=10)
+    assert task.spec.constraints == (Constraint.AC_POWER,)
+    assert task.spec.retry.max_retries == 3 and task.spec.retry.delay == 60
+    assert task.spec.schedule.cron == "0 8 * * 1-5" and task.spec.timeout == 3600
+
+
+@pytest.mark.parametrize(
+    ("field", "typed", "expected"),
+    [
+        ("delay", "10x", lambda: parse_duration("10x")),
+        ("timeout", "0s", lambda: TaskSpec("shell", ("x",), timeout=parse_duration("0s"))),
+        ("repeat_value", "not cron", None),
+    ],
+)
+def test_refuses_what_the_engine_refuses_with_its_words(qtbot, dialog, engine, field, typed, expected) -> None:
+    answer(qtbot, dialog, False, False, False)
+    form = dialog.form
+    qtbot.keyClicks(form.program, "rsync")
+    assert dialog.create.isEnabled()
+    if field == "repeat_value":
+        form.repeat.setCurrentIndex(form.repeat.findData("cron"))
+    qtbot.keyClicks(getattr(form, field), typed)
+    assert not dialog.create.isEnabled()
+    if expected is None:
+        spec = TaskSpec("shell", ("rsync",), kind=Kind.DEFERRED, schedule=Schedule(cron=typed))
+        with pytest.raises(BadInputError) as refused:
+            engine.validate(spec)
+    else:
+        with pytest.raises(BadInputError) as refused:
+            expected()
+    assert form.error_label.text() == str(refused.value)
+    assert engine.tasks() == []  # nothing written
+
+
+def test_negative_retries_are_refused_by_the_model(qtbot, dialog) -> None:
+    answer(qtbot, dialog, False, False, False)
+    qtbot.keyClicks(dialog.form.program, "rsync")
+    dialog.form.retries.setValue(-1)
+    assert dialog.form.error_label.text() == "retries must be 0 or more, not -1"
+    assert not dialog.create.isEnabled()
+
+
+def test_edit_reuses_the_form(qtbot, engine, clock) -> None:
+    spec = TaskSpec("shell", ("rsync", "-a"), kind=Kind.DEFERRED, run_at=clock.now() + timedelta(minutes=30),
+                    name="sync", tags=("t",), constraints=(Constraint.NETWORK,))
+    old = engine.enqueue(spec)
+    dlg = NewTaskDialog(engine, spec=spec, mode="edit")
+    qtbot.addWidget(dlg)
+    dlg.show()
+    assert dlg.pages.currentIndex() == 1 and not dlg.back.isVisible()
+    form = dlg.form
+    assert form.program.text() == "rsync" and form.arguments.toPlainText() == "-a"
+    assert form.delay.text() == "30m" and form.constraints[Constraint.NETWORK].isChecked()
+    assert form.name.text() == "sync" and form.tags.text() == "t"
+    form.arguments.setPlainText("-av")
+    qtbot.mouseClick(dlg.create, Qt.MouseButton.LeftButton)
+    assert dlg.created is None  # the caller applies an edit
+    assert dlg.spec.args == ("rsync", "-av") and dlg.spec.constraints == (Constraint.NETWORK,)
+    assert engine.task(old.id).state is State.ENQUEUED

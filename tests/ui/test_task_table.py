@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from PySide6.QtCore import Qt
+
+from engine.model import Kind, Outcome, State, TaskSpec
+from ui.task_table import (
+    KIND,
+    LAST_OUTCOME,
+    NAME,
+    NEXT_RUN,
+    PROGRESS,
+    PROGRESS_ROLE,
+    STATE,
+    TASK_ID_ROLE,
+    TaskFilterProxy,
+    TaskTableModel,
+    next_alarm,
+)
+from tests.ui.helpers import run_task, start_task
+
+
+def test_qtmodeltester_on_a_live_model(qtmodeltester, engine, runner, clock) -> None:
+    run_task(engine, runner, clock, 5, name="first")
+    model = TaskTableModel(engine)
+    qtmodeltester.check(model)
+    # Rows arriving and changing while the tester watches.
+    start_task(engine, runner, name="second", tags=("x",))
+    engine.enqueue(TaskSpec("shell", ("later",), kind=Kind.DEFERRED, run_at=clock.now() + timedelta(hours=1)))
+    qtmodeltester.check(model)
+    assert model.rowCount() == 3
+
+
+def test_columns_follow_the_engine(qtbot, engine, runner, clock) -> None:
+    model = TaskTableModel(engine)
+    task = start_task(engine, runner, name="copy")
+    row = model.row_of(task.id)
+    assert model.index(row, NAME).data() == "copy"
+    assert model.index(row, KIND).data() == "immediate"
+    assert model.index(row, STATE).data() == "running"
+    engine.run_progress.emit(task.id, 0.25, "copying")
+    assert model.index(row, PROGRESS).data() == "25% copying"
+    assert model.index(row, PROGRESS).data(PROGRESS_ROLE) == 0.25
+    clock.advance(3)
+    with qtbot.waitSignal(model.dataChanged):
+        runner.finish(task.id, Outcome.FAILED, exit_code=1)
+    assert model.index(row, STATE).data() == "failed"
+    assert model.index(row, LAST_OUTCOME).data() == "failed"
+    assert model.index(row, PROGRESS).data() == ""
+    assert model.index(row, 0).data(TASK_ID_ROLE) == task.id
+
+
+def test_last_outcome_is_loaded_from_history(engine, runner, clock) -> None:
+    done = run_task(engine, runner, clock, 2, Outcome.SUCCEEDED, name="done")
+    model = TaskTableModel(engine)
+    assert model.index(model.row_of(done.id), LAST_OUTCOME).data() == "succeeded"
+
+
+def test_sorting_and_filters(engine, runner, clock) -> None:
+    model = TaskTableModel(engine)
+    proxy = TaskFilterProxy()
+    proxy.setSourceModel(model)
+    late = engine.enqueue(TaskSpec("shell", ("b",), kind=Kind.DEFERRED, run_at=clock.now() + timedelta(hours=2),
+                                   name="late", tags=("backup",)))
+    soon = engine.enqueue(TaskSpec("shell", ("a",), kind=Kind.DEFERRED, run_at=clock.now() + timedelta(hours=1),
+                                   name="soon"))
+    alarm = engine.enqueue(TaskSpec("reminder", ("tea",), kind=Kind.EXACT, run_at=clock.now() + timedelta(minutes=5)))
+    now_task = run_task(engine, runner, clock, 1, name="ran")
+
+    def ids() -> list[str]:
+        return [proxy.index(r, 0).data(TASK_ID_ROLE) for r in range(proxy.rowCount())]
+
+    proxy.sort(NEXT_RUN, Qt.SortOrder.AscendingOrder)
+    assert ids() == [alarm.id, soon.id, late.id, now_task.id]  # undated last
+    proxy.set_filters(kind=Kind.DEFERRED)
+    assert set(ids()) == {soon.id, late.id}
+    proxy.set_filters(state=State.SUCCEEDED)
+    assert ids() == [now_task.id]
+    proxy.set_filters(tag="backup")
+    assert ids() == [late.id]
+    proxy.set_filters(search="TEA")
+    assert ids() == [alarm.id]
+    proxy.set_filters()
+    assert len(ids()) == 4
+    assert next_alarm(model.tasks()) == alarm.next_run_at

@@ -1,0 +1,137 @@
+"""Command line: ``workdeck manifest check PATH``, ``workdeck export``, ``workdeck import PATH``.
+
+ui/cli.py owns the parser; it calls :func:`add_manifest_commands` with its sub-parsers.
+Each sub-command sets ``func`` to a handler ``(args) -> exit status``, the same
+convention as the other commands. Handlers that need the database get an engine from
+``open_engine(args)`` (a context manager: the CLI's own, which honours ``--db`` and
+``WORKDECK_DB``); without one they open the database the contract names themselves.
+
+- ``manifest check PATH``: checks like the engine would when loading it (ownership and
+  permissions included) and runs nothing. Exit 0 and a summary on stdout; exit 2 and
+  one ``FILE:LINE: KEY: message`` line per problem on stderr.
+- ``export [-o FILE]``: the user's unfinished tasks as a manifest, on stdout or into
+  FILE (written whole, then renamed into place).
+- ``import PATH``: adds the file's tasks; a task whose name is already waiting or
+  running is kept. One line per task: ``added NAME ID`` or ``kept NAME ID``. A file
+  with any problem adds nothing (exit 2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, ContextManager
+
+from engine.manifest import ManifestError, load
+
+OpenEngine = Callable[[argparse.Namespace], ContextManager[Any]]
+
+
+def add_manifest_commands(subparsers: Any, open_engine: OpenEngine | None = None) -> None:
+    """Register ``manifest``, ``export`` and ``import`` on the CLI's sub-parsers."""
+    opener = open_engine or _open_default_engine
+
+    manifest = subparsers.add_parser("manifest", help="work with the receivers manifest")
+    manifest_sub = manifest.add_subparsers(dest="manifest_command", required=True, metavar="COMMAND")
+    check = manifest_sub.add_parser("check", help="validate a manifest; runs nothing")
+    check.add_argument("path", metavar="PATH")
+    check.set_defaults(func=cmd_manifest_check)
+
+    export = subparsers.add_parser("export", help="write your unfinished tasks as a manifest")
+    export.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    export.set_defaults(func=lambda args: cmd_export(args, opener))
+
+    imported = subparsers.add_parser("import", help="add the tasks of a manifest file")
+    imported.add_argument("path", metavar="PATH")
+    imported.add_argument("--json", action="store_true", help="print the result as JSON")
+    imported.set_defaults(func=lambda args: cmd_import(args, opener))
+
+
+def cmd_manifest_check(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    _register_gui_workers()
+    try:
+        manifest = load(args.path, now=datetime.now(UTC))
+    except ManifestError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 2
+    standing = len(manifest.standing_specs())
+    print(f"{args.path}: ok: {len(manifest.tasks)} tasks ({standing} standing), {len(manifest.receivers)} receivers")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace, open_engine: OpenEngine) -> int:
+    from engine.manifest_io import export_manifest
+
+    with open_engine(args) as engine:
+        text = export_manifest(engine.tasks(), engine.clock.now())
+    if not args.output:
+        sys.stdout.write(text)
+        return 0
+    target = Path(args.output)
+    # Whole or nothing: a half-written export must not replace a good one.
+    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as out:
+            out.write(text)
+        os.chmod(temp, 0o600)  # it may become a manifest, which refuses group/other write
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return 0
+
+
+def cmd_import(args: argparse.Namespace, open_engine: OpenEngine) -> int:
+    from engine.manifest_io import import_manifest
+
+    _register_gui_workers()
+    with open_engine(args) as engine:
+        try:
+            results, receivers = import_manifest(engine, args.path)
+        except ManifestError as exc:
+            for problem in exc.problems:
+                print(problem, file=sys.stderr)
+            return 2
+    if args.json:
+        print(json.dumps([{"name": r.key, "id": r.task.id, "added": r.added} for r in results]))
+    else:
+        for r in results:
+            print(f"{'added' if r.added else 'kept'} {r.key} {r.task.id}")
+    if receivers:
+        print(f"{receivers} receivers not imported: receivers belong in the manifest", file=sys.stderr)
+    return 0
+
+
+def _register_gui_workers() -> None:
+    from ui.workers import register_gui_workers
+
+    register_gui_workers()
+
+
+@contextlib.contextmanager
+def _open_default_engine(args: argparse.Namespace) -> Iterator[Any]:
+    """An engine that is never started, on the database CONTRACT.md names."""
+    import platformdirs
+
+    from engine.engine import Engine
+    from engine.store import Store
+
+    path = getattr(args, "db", None) or os.environ.get("WORKDECK_DB")
+    if not path:
+        folder = platformdirs.user_data_path("workdeck")
+        folder.mkdir(parents=True, exist_ok=True)
+        path = str(folder / "workdeck.db")
+    store = Store(path)
+    try:
+        yield Engine(store)
+    finally:
+        store.close()

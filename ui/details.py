@@ -1,0 +1,247 @@
+"""The details pane: one task's spec, why it waits, its runs, its live output and progress."""
+
+from __future__ import annotations
+
+import json
+from html import escape
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QFont, QTextCursor
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QProgressBar,
+    QTabWidget,
+    QToolButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.engine import Engine
+from engine.errors import NoSuchTaskError
+from engine.model import Run, State, Task
+from ui import style, text
+
+RUN_COLUMNS = ("#", "Started", "Ended", "Duration", "Outcome", "Stop reason", "Exit", "Note")
+
+
+class DetailsPane(QWidget):
+    """Follows one task: reloads it when the engine says it changed, appends output as it arrives."""
+
+    def __init__(self, engine: Engine, actions: list[QAction], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.engine = engine
+        self.task_id: str | None = None
+        self.task: Task | None = None
+        self.setAccessibleName("Task details")
+        layout = QVBoxLayout(self)
+        self.title = QLabel("No task selected")
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.title.setAccessibleName("Task name")
+        layout.addWidget(self.title)
+        self.subtitle = QLabel()
+        self.subtitle.setAccessibleName("Task id, kind and state")
+        self.subtitle.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.subtitle)
+        self.why = QLabel()
+        self.why.setWordWrap(True)
+        self.why.setAccessibleName("Why it waits")
+        layout.addWidget(self.why)
+        self.progress = QProgressBar()
+        self.progress.setAccessibleName("Progress")
+        self.progress.setRange(0, 1000)
+        self.progress.setTextVisible(True)
+        layout.addWidget(self.progress)
+        buttons = QHBoxLayout()
+        self.buttons: dict[str, QToolButton] = {}
+        for action in actions:
+            button = QToolButton()
+            button.setDefaultAction(action)
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            button.setAccessibleName(action.text().replace("&", ""))
+            buttons.addWidget(button)
+            self.buttons[action.objectName()] = button
+        buttons.addStretch()
+        layout.addLayout(buttons)
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Task details tabs")
+        self.spec = QLabel()
+        self.spec.setWordWrap(True)
+        self.spec.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.spec.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.spec.setAccessibleName("Task spec")
+        self.runs = QTreeWidget()
+        self.runs.setHeaderLabels(list(RUN_COLUMNS))
+        self.runs.setRootIsDecorated(False)
+        self.runs.setAlternatingRowColors(True)
+        self.runs.setAccessibleName("Runs")
+        self.output = QPlainTextEdit()
+        self.output.setReadOnly(True)
+        self.output.setMaximumBlockCount(20_000)  # a chatty task must not eat the window's memory
+        self.output.setFont(QFont("monospace"))
+        self.output.setAccessibleName("Output of the latest run")
+        self.tabs.addTab(self.output, "Output")
+        self.tabs.addTab(self.runs, "Runs")
+        self.tabs.addTab(self.spec, "Spec")
+        layout.addWidget(self.tabs, 1)
+        engine.task_changed.connect(self._on_task_changed)
+        engine.run_started.connect(self._on_run_started)
+        engine.run_finished.connect(self._on_run_finished)
+        engine.run_output.connect(self._on_run_output)
+        engine.run_progress.connect(self._on_run_progress)
+        self.show_task(None)
+
+    # ------------------------------------------------------------ showing a task
+
+    def show_task(self, task_id: str | None) -> None:
+        self.task_id = task_id
+        if task_id is None:
+            self.task = None
+            self.title.setText("No task selected")
+            self.subtitle.setText("Select a task in the table or on the timeline.")
+            self.why.hide()
+            self.progress.hide()
+            self.spec.clear()
+            self.runs.clear()
+            self.output.clear()
+            return
+        self._reload()
+        try:
+            log = self.engine.log(task_id)
+        except NoSuchTaskError:
+            log = ""
+        self.output.setPlainText(log)
+        self.output.moveCursor(QTextCursor.MoveOperation.End)
+
+    def _reload(self) -> None:
+        if self.task_id is None:
+            return
+        try:
+            task = self.engine.task(self.task_id)
+        except NoSuchTaskError:
+            self.show_task(None)
+            return
+        self.task = task
+        self.title.setText(text.task_title(task))
+        next_run = f" · next run {text.when(task.next_run_at, self.engine.clock.now())}" if task.next_run_at else ""
+        self.subtitle.setText(
+            f"{task.id} · {task.kind.value} · {task.state.value} · attempts {task.attempts}{next_run}"
+        )
+        self._show_why(task)
+        self.progress.setVisible(task.state is State.RUNNING)
+        if task.state is State.RUNNING and self.progress.maximum() and self.progress.value() <= 0:
+            self.progress.setRange(0, 0)  # busy until the first report
+        self.spec.setText(_spec_html(task))
+        self._fill_runs(task.runs)
+
+    def _show_why(self, task: Task) -> None:
+        why = getattr(self.engine, "why", None)  # the scheduler's explanation, once it offers one
+        reason = None
+        if why is not None and task.state in (State.ENQUEUED, State.BLOCKED, State.SCHEDULED):
+            try:
+                reason = why(task.id)
+            except Exception:  # an explanation must never break the pane
+                reason = None
+        if reason is None and task.state is State.BLOCKED:
+            reason = "waits for " + ", ".join(task.spec.after) + " to succeed"
+        self.why.setVisible(bool(reason))
+        self.why.setText(f"<i>Waiting:</i> {escape(str(reason))}" if reason else "")
+
+    def _fill_runs(self, runs: tuple[Run, ...]) -> None:
+        now = self.engine.clock.now()
+        self.runs.clear()
+        for run in reversed(runs):
+            outcome = run.outcome.value if run.outcome else "running"
+            item = QTreeWidgetItem([
+                str(run.attempt),
+                text.when(run.started_at, now),
+                text.when(run.ended_at, now),
+                text.duration(text.run_duration(run, now)),
+                style.OUTCOME_LABELS.get(outcome, outcome),
+                run.stop_reason.value if run.stop_reason else "",
+                "" if run.exit_code is None else str(run.exit_code),
+                run.detail or "",
+            ])
+            item.setForeground(4, style.outcome_color(outcome, self.palette()))
+            item.setToolTip(1, text.full_time(run.started_at))
+            item.setToolTip(2, text.full_time(run.ended_at))
+            self.runs.addTopLevelItem(item)
+
+    # ------------------------------------------------------------ engine signals
+
+    def _on_task_changed(self, task: Task) -> None:
+        if task.id == self.task_id:
+            self._reload()
+
+    def _on_run_started(self, run: Run) -> None:
+        if run.task_id == self.task_id:
+            self.output.clear()  # the pane shows the latest run's output
+            self.progress.setRange(0, 0)
+            self._reload()
+
+    def _on_run_finished(self, run: Run) -> None:
+        if run.task_id == self.task_id:
+            self.progress.setRange(0, 1000)
+            self._reload()
+
+    def _on_run_output(self, task_id: str, chunk: str) -> None:
+        if task_id != self.task_id:
+            return
+        bar = self.output.verticalScrollBar()
+        following = bar.value() >= bar.maximum() - 4
+        cursor = QTextCursor(self.output.document())
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        cursor.insertText(chunk)
+        if following:  # follow new lines unless the user scrolled up to read
+            bar.setValue(bar.maximum())
+
+    def _on_run_progress(self, task_id: str, fraction: float | None, message: str) -> None:
+        if task_id != self.task_id:
+            return
+        self.progress.show()
+        if fraction is None:
+            self.progress.setRange(0, 0)
+        else:
+            self.progress.setRange(0, 1000)
+            self.progress.setValue(int(fraction * 1000))
+        self.progress.setFormat(f"%p% {message}".strip())
+
+
+def _spec_html(task: Task) -> str:
+    spec = task.spec
+    rows = [
+        ("runs", f"{spec.worker}: {text.command_text(task)}"),
+        ("kind", spec.kind.value),
+        ("name", f"{spec.name} (if it exists: {spec.policy.value})" if spec.name else "—"),
+        ("tags", ", ".join(spec.tags) or "—"),
+        ("created", text.full_time(task.created_at)),
+        ("first due", text.full_time(spec.run_at) if spec.run_at else "at once"),
+    ]
+    if spec.schedule:
+        rule = spec.schedule.cron or spec.schedule.rrule or (
+            f"every {text.duration(spec.schedule.every)}" if spec.schedule.every else "")
+        rows.append(("repeats", rule))
+    if spec.constraints:
+        rows.append(("requires", ", ".join(c.value for c in spec.constraints)))
+    if spec.retry.max_retries:
+        rows.append(("retries", f"{spec.retry.max_retries}, {spec.retry.backoff.value} from "
+                                f"{text.duration(spec.retry.delay)}"))
+    if spec.timeout:
+        rows.append(("timeout", text.duration(spec.timeout)))
+    if spec.after:
+        rows.append(("after", ", ".join(spec.after)))
+    if spec.kind.value == "exact":
+        rows.append(("if missed", f"{spec.missed.value} (grace {text.duration(spec.grace)})"))
+    if spec.input:
+        rows.append(("input", json.dumps(spec.input)[:500]))
+    if task.output:
+        rows.append(("output", json.dumps(task.output)[:500]))
+    body = "".join(f"<tr><td><b>{escape(k)}</b>&nbsp;&nbsp;</td><td>{escape(v)}</td></tr>" for k, v in rows)
+    return f"<table>{body}</table>"

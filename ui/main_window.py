@@ -1,0 +1,388 @@
+"""The main window: the live timeline above, the task table and the details pane below."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent, QHideEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QSplitter,
+    QTableView,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.engine import Engine
+from engine.errors import WorkdeckError
+from engine.model import Kind, Run, State, StopReason, Task, UniquePolicy
+from ui import style, text
+from ui.details import DetailsPane
+from ui.new_task import NewTaskDialog
+from ui.task_form import SCOPED_TAG
+from ui.task_table import NAME, PROGRESS, TASK_ID_ROLE, ProgressDelegate, TaskFilterProxy, TaskTableModel, next_alarm
+from ui.timeline import Timeline
+from ui.timeline_view import TimelineView
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, engine: Engine, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.engine = engine
+        self.dialog: NewTaskDialog | None = None
+        self.visible_state: bool | None = None
+        self.setWindowTitle("Workdeck")
+        self.setWindowIcon(style.icon("app"))
+        self.setAccessibleName("Workdeck")
+        self.resize(1280, 860)
+
+        self.model = TaskTableModel(engine, self)
+        self.proxy = TaskFilterProxy(self)
+        self.proxy.setSourceModel(self.model)
+        self.timeline = Timeline(engine, self)
+        self.timeline_view = TimelineView(self.timeline)
+        self._make_actions()
+        self.details = DetailsPane(
+            engine, [self.act_run_now, self.act_cancel, self.act_retry, self.act_duplicate, self.act_edit]
+        )
+
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setAccessibleName("Tasks")
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # creation order until the user sorts
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().hide()
+        self.table.setItemDelegateForColumn(PROGRESS, ProgressDelegate(self.table))
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(False)
+        self.table.selectionModel().currentRowChanged.connect(self._on_table_current)
+
+        filters = QHBoxLayout()
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search name, command, id or tag (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.search.setAccessibleName("Search tasks")
+        self.kind_filter = QComboBox()
+        self.kind_filter.setAccessibleName("Filter by kind")
+        self.kind_filter.addItem("All kinds", None)
+        for kind in Kind:
+            self.kind_filter.addItem(style.kind_icon(kind), kind.value, kind)
+        self.state_filter = QComboBox()
+        self.state_filter.setAccessibleName("Filter by state")
+        self.state_filter.addItem("All states", None)
+        for state in State:
+            self.state_filter.addItem(state.value, state)
+        self.tag_filter = QComboBox()
+        self.tag_filter.setAccessibleName("Filter by tag")
+        self._refresh_tags()
+        filters.addWidget(self.search, 1)
+        for combo in (self.kind_filter, self.state_filter, self.tag_filter):
+            filters.addWidget(combo)
+            combo.currentIndexChanged.connect(self._on_filters_changed)
+        self.search.textChanged.connect(self._on_filters_changed)
+
+        table_box = QWidget()
+        table_layout = QVBoxLayout(table_box)
+        table_layout.setContentsMargins(0, 0, 0, 0)
+        table_layout.addLayout(filters)
+        table_layout.addWidget(self.table)
+        lower = QSplitter(Qt.Orientation.Horizontal)
+        lower.addWidget(table_box)
+        lower.addWidget(self.details)
+        lower.setStretchFactor(0, 3)
+        lower.setStretchFactor(1, 2)
+        upper = QSplitter(Qt.Orientation.Vertical)
+        upper.addWidget(self.timeline_view)
+        upper.addWidget(lower)
+        upper.setStretchFactor(0, 2)
+        upper.setStretchFactor(1, 3)
+        self.setCentralWidget(upper)
+
+        self.running_label = QLabel()
+        self.running_label.setAccessibleName("Running tasks")
+        self.alarm_label = QLabel()
+        self.alarm_label.setAccessibleName("Next alarm")
+        self.visibility_label = QLabel()
+        self.visibility_label.setAccessibleName("Visible or background")
+        for label in (self.running_label, self.alarm_label, self.visibility_label):
+            self.statusBar().addPermanentWidget(label)
+
+        self.timeline_view.task_selected.connect(self.select_task)
+        self.timeline_view.follow_changed.connect(self.act_follow.setChecked)
+        # Status and tag list are recomputed at most every 100 ms: a burst of 200
+        # finishing tasks a second must not cost 200 scans of the task list.
+        self._status_timer = QTimer(self)
+        self._status_timer.setSingleShot(True)
+        self._status_timer.setInterval(100)
+        self._status_timer.timeout.connect(self._update_status)
+        for signal in (engine.task_added, engine.task_changed, engine.run_started, engine.run_finished):
+            signal.connect(self._on_engine_changed)
+        self._update_actions()
+        self._update_status()
+
+    # ------------------------------------------------------------ actions
+
+    def _action(self, name: str, label: str, icon: str | None, shortcut: object, slot: object,
+                tip: str) -> QAction:
+        action = QAction(label, self)
+        action.setObjectName(name)
+        if icon:
+            action.setIcon(style.icon(icon))
+        if shortcut is not None:
+            action.setShortcut(shortcut)  # type: ignore[arg-type]
+        action.setToolTip(tip)
+        action.setStatusTip(tip)
+        action.triggered.connect(slot)  # type: ignore[arg-type]
+        self.addAction(action)
+        return action
+
+    def _make_actions(self) -> None:
+        new_keys = QKeySequence(QKeySequence.StandardKey.New)
+        self.act_new = self._action("new", "&New task…", "new", new_keys, self.new_task, "Create a task (Ctrl+N)")
+        self.act_run_now = self._action("run_now", "&Run now", "run", QKeySequence(Qt.Key.Key_F5), self.run_now,
+                                        "Start the selected task now (F5)")
+        self.act_cancel = self._action("cancel", "&Cancel", "cancel", QKeySequence(Qt.Key.Key_Delete),
+                                       self.cancel_task, "Cancel the selected task (Delete)")
+        self.act_retry = self._action("retry", "Re&try", "retry", None, self.retry_task,
+                                      "Run a finished task again, as a new task")
+        self.act_duplicate = self._action("duplicate", "&Duplicate…", "duplicate", None, self.duplicate_task,
+                                          "Create a new task from the selected one's spec")
+        self.act_edit = self._action("edit", "&Edit…", "edit", None, self.edit_task,
+                                     "Change a task that has not run yet")
+        self.act_find = self._action("find", "&Find", None, QKeySequence(QKeySequence.StandardKey.Find),
+                                     self._focus_search, "Search tasks (Ctrl+F)")
+        self.act_quit = self._action("quit", "&Quit", None, QKeySequence(QKeySequence.StandardKey.Quit),
+                                     self.close, "Quit Workdeck (Ctrl+Q)")
+        self.act_follow = self._action("follow", "&Follow now", "follow", QKeySequence(Qt.Key.Key_End),
+                                       self.timeline_view.set_follow_now, "Keep now in view on the timeline")
+        self.act_follow.setCheckable(True)
+        self.act_follow.setChecked(self.timeline_view.follow_now)
+        self.act_fit = self._action("fit", "Fit &all", None, QKeySequence(Qt.Key.Key_Home),
+                                    self.timeline_view.fit_all, "Show everything on the timeline (Home)")
+        # Home and End belong to the table and the search box when they have focus.
+        for action in (self.act_follow, self.act_fit):
+            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        toolbar = QToolBar("Main")
+        toolbar.setObjectName("main toolbar")
+        toolbar.setAccessibleName("Main toolbar")
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        for action in (self.act_new, self.act_run_now, self.act_cancel, self.act_retry, self.act_duplicate,
+                       self.act_edit):
+            toolbar.addAction(action)
+        toolbar.addSeparator()
+        toolbar.addAction(self.act_follow)
+        toolbar.addAction(self.act_fit)
+        self.addToolBar(toolbar)
+        menu = self.menuBar()
+        file_menu = menu.addMenu("&File")
+        file_menu.addAction(self.act_new)
+        file_menu.addSeparator()
+        file_menu.addAction(self.act_quit)
+        task_menu = menu.addMenu("&Task")
+        for action in (self.act_run_now, self.act_cancel, self.act_retry, self.act_duplicate, self.act_edit):
+            task_menu.addAction(action)
+        view_menu = menu.addMenu("&View")
+        for action in (self.act_find, self.act_follow, self.act_fit):
+            view_menu.addAction(action)
+
+    def current_task(self) -> Task | None:
+        task_id = self.details.task_id
+        return self.model.task(task_id) if task_id else None
+
+    def _update_actions(self) -> None:
+        task = self.current_task()
+        state = task.state if task else None
+        self.act_run_now.setEnabled(state in (State.ENQUEUED, State.SCHEDULED))
+        self.act_cancel.setEnabled(state is not None and not state.finished)
+        self.act_retry.setEnabled(state is not None and state.finished)
+        self.act_duplicate.setEnabled(task is not None)
+        self.act_edit.setEnabled(state in (State.ENQUEUED, State.BLOCKED, State.SCHEDULED))
+
+    def _guard(self, what: str, call: object) -> object:
+        """Run an engine call; a refusal is shown plainly, never raised into Qt."""
+        try:
+            return call()  # type: ignore[operator]
+        except WorkdeckError as exc:
+            self.statusBar().showMessage(f"{what}: {exc}", 8000)
+            return None
+
+    def new_task(self) -> NewTaskDialog:
+        return self._open_dialog(NewTaskDialog(self.engine, self))
+
+    def duplicate_task(self) -> NewTaskDialog | None:
+        task = self.current_task()
+        if task is None:
+            return None
+        return self._open_dialog(NewTaskDialog(self.engine, self, spec=task.spec, mode="duplicate"))
+
+    def edit_task(self) -> NewTaskDialog | None:
+        task = self.current_task()
+        if task is None or not self.act_edit.isEnabled():
+            return None
+        return self._open_dialog(NewTaskDialog(self.engine, self, spec=task.spec, mode="edit"), editing=task)
+
+    def _open_dialog(self, dialog: NewTaskDialog, editing: Task | None = None) -> NewTaskDialog:
+        self.dialog = dialog
+        dialog.accepted.connect(lambda: self._on_dialog_accepted(dialog, editing))
+        dialog.open()  # window-modal, not a nested event loop: the engine keeps running
+        return dialog
+
+    def _on_dialog_accepted(self, dialog: NewTaskDialog, editing: Task | None) -> None:
+        if editing is not None and dialog.spec is not None:
+            self._guard("edit", lambda: self._apply_edit(editing, dialog.spec))  # type: ignore[arg-type]
+        elif dialog.created is not None:
+            self.select_task(dialog.created.id)
+        self.dialog = None
+
+    def _apply_edit(self, old: Task, spec: object) -> None:
+        """Replace ``old`` by a task with the edited spec (the engine has no in-place edit)."""
+        update = getattr(self.engine, "update", None)
+        if update is not None:
+            update(old.id, spec)
+            return
+        from engine.model import TaskSpec
+
+        assert isinstance(spec, TaskSpec)
+        if spec.name is not None and spec.name == old.name:
+            spec = spec.replace(policy=UniquePolicy.REPLACE)  # the engine cancels the old one as replaced
+        new = self.engine.enqueue(spec)
+        if not self.engine.task(old.id).state.finished:
+            self.engine.cancel(old.id, StopReason.REPLACED)
+        self.select_task(new.id)
+
+    def run_now(self) -> None:
+        task = self.current_task()
+        if task is None:
+            return
+        fresh = self.engine.task(task.id)
+        if fresh.state not in (State.ENQUEUED, State.SCHEDULED):
+            self.statusBar().showMessage(f"{text.task_title(fresh)} is {fresh.state.value}: nothing to start", 5000)
+            return
+        started = self._guard("run now", lambda: self.engine.start_run(fresh))
+        if not started:
+            self.statusBar().showMessage(f"{text.task_title(fresh)} could not be started now", 5000)
+
+    def cancel_task(self) -> None:
+        task = self.current_task()
+        if task is not None:
+            self._guard("cancel", lambda: self.engine.cancel(task.id))
+
+    def retry_task(self) -> None:
+        """Retry = the same spec again as a new task, due now."""
+        task = self.current_task()
+        if task is None:
+            return
+        spec = task.spec
+        spec = spec.replace(run_at=self.engine.clock.now() if spec.kind is Kind.EXACT else None)
+        new = self._guard("retry", lambda: self.engine.enqueue(spec))
+        if isinstance(new, Task):
+            self.select_task(new.id)
+
+    def _focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    # ------------------------------------------------------------ selection
+
+    def select_task(self, task_id: str) -> None:
+        """Select a task everywhere: the table's row, the details pane, the timeline's bars."""
+        row = self.model.row_of(task_id)
+        if row < 0:
+            return
+        index = self.proxy.mapFromSource(self.model.index(row, 0))
+        if not index.isValid():  # filtered out: show everything rather than hide the selection
+            self.search.clear()
+            for combo in (self.kind_filter, self.state_filter, self.tag_filter):
+                combo.setCurrentIndex(0)
+            index = self.proxy.mapFromSource(self.model.index(row, 0))
+        self.table.selectionModel().setCurrentIndex(
+            index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+        )
+        self.table.scrollTo(index)
+
+    def _on_table_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        task_id = current.data(TASK_ID_ROLE) if current.isValid() else None
+        if task_id == self.details.task_id:
+            return
+        self.details.show_task(task_id)
+        self.timeline_view.select_task(task_id)
+        self._update_actions()
+
+    def _on_filters_changed(self) -> None:
+        self.proxy.set_filters(
+            kind=self.kind_filter.currentData(),
+            state=self.state_filter.currentData(),
+            tag=self.tag_filter.currentData(),
+            search=self.search.text(),
+        )
+
+    def _refresh_tags(self) -> None:
+        current = self.tag_filter.currentData()
+        tags = self.model.tags()
+        if [self.tag_filter.itemData(i) for i in range(1, self.tag_filter.count())] == tags:
+            return
+        self.tag_filter.blockSignals(True)
+        self.tag_filter.clear()
+        self.tag_filter.addItem("All tags", None)
+        for tag in tags:
+            self.tag_filter.addItem(tag, tag)
+        self.tag_filter.setCurrentIndex(max(0, self.tag_filter.findData(current)))
+        self.tag_filter.blockSignals(False)
+
+    # ------------------------------------------------------------ status and visibility
+
+    def _on_engine_changed(self, item: Task | Run) -> None:
+        if not self._status_timer.isActive():
+            self._status_timer.start()
+        if getattr(item, "task_id", getattr(item, "id", None)) == self.details.task_id:
+            self._update_actions()
+
+    def _update_status(self) -> None:
+        self._refresh_tags()
+        self.running_label.setText(f"{self.engine.running_count()} running")
+        alarm = next_alarm(self.model.tasks())
+        now = self.engine.clock.now()
+        self.alarm_label.setText(
+            f"next alarm {text.when(alarm, now)} ({text.relative(alarm, now)})" if alarm else "no alarm armed"
+        )
+
+    def _set_visible_state(self, visible: bool) -> None:
+        if visible == self.visible_state:
+            return
+        self.visible_state = visible
+        self.visibility_label.setText("visible" if visible else "background")
+        self.timeline.record_visibility(visible)
+        lifecycle = getattr(self.engine, "set_visible", None)  # the lifecycle issue adds it
+        if lifecycle is not None:
+            lifecycle(visible)
+        self.timeline_view.refresh_ticking()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        self._set_visible_state(not self.isMinimized())
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802
+        super().hideEvent(event)
+        self._set_visible_state(False)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.WindowStateChange:
+            self._set_visible_state(self.isVisible() and not self.isMinimized())
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        """Scoped work ends with the window that started it."""
+        for task in self.model.tasks():
+            if SCOPED_TAG in task.spec.tags and not task.state.finished:
+                self._guard("cancel", lambda t=task: self.engine.cancel(t.id))
+        super().closeEvent(event)

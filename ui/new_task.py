@@ -1,0 +1,175 @@
+"""The New Task dialog: the seed's decision tree as plain questions, then the kind's form.
+
+The questions come from :mod:`engine.classify` (the same tree the command line's
+documentation follows); the answer picks the kind and says why in one sentence.
+Editing a task opens the same dialog on the form page with the task's spec loaded.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QRadioButton,
+    QScrollArea,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.classify import QUESTIONS, Decision, classify
+from engine.engine import Engine
+from engine.errors import BadInputError
+from engine.model import Task, TaskSpec
+from ui import style
+from ui.task_form import TaskForm
+
+
+class DecisionPage(QWidget):
+    """Three yes/no questions, each shown once the one before it was answered "no"."""
+
+    def __init__(self, on_change: object, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        intro = QLabel("Answer a few questions and Workdeck picks the right kind of work.")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        grid = QGridLayout()
+        self.groups: dict[str, QButtonGroup] = {}
+        self.yes: dict[str, QRadioButton] = {}
+        self.no: dict[str, QRadioButton] = {}
+        self._rows: dict[str, list[QWidget]] = {}
+        for i, (key, question) in enumerate(QUESTIONS):
+            label = QLabel(f"{i + 1}. {question}")
+            label.setWordWrap(True)
+            yes, no = QRadioButton("Yes"), QRadioButton("No")
+            yes.setAccessibleName(f"{question} Yes")
+            no.setAccessibleName(f"{question} No")
+            group = QButtonGroup(self)
+            group.addButton(yes)
+            group.addButton(no)
+            group.buttonToggled.connect(lambda *_: on_change())  # type: ignore[operator]
+            grid.addWidget(label, i, 0)
+            grid.addWidget(yes, i, 1)
+            grid.addWidget(no, i, 2)
+            self.groups[key], self.yes[key], self.no[key] = group, yes, no
+            self._rows[key] = [label, yes, no]
+        grid.setColumnStretch(0, 1)
+        layout.addLayout(grid)
+        self.answer = QLabel()
+        self.answer.setWordWrap(True)
+        self.answer.setAccessibleName("The kind picked and why")
+        layout.addWidget(self.answer)
+        layout.addStretch()
+
+    def decision(self) -> Decision | None:
+        """The kind, once the questions asked so far decide it; shows only the questions still needed."""
+        answers: dict[str, bool] = {}
+        decided: Decision | None = None
+        asking = True  # a question is shown while every one before it was answered "no"
+        for key, _ in QUESTIONS:
+            show = asking and decided is None
+            for widget in self._rows[key]:
+                widget.setVisible(show)
+            if not show:
+                continue
+            if self.yes[key].isChecked():
+                answers[key] = True
+                decided = classify(**answers)  # type: ignore[arg-type]
+            elif self.no[key].isChecked():
+                answers[key] = False
+            else:
+                asking = False
+        if decided is None and len(answers) == len(QUESTIONS):
+            decided = classify(**answers)  # type: ignore[arg-type]
+        if decided is None:
+            self.answer.setText("")
+        else:
+            self.answer.setText(f"<b>{decided.label.capitalize()}.</b> {decided.reason}")
+        return decided
+
+
+class NewTaskDialog(QDialog):
+    """Create a task (decision page, then form) or, given ``spec``, edit one (form only)."""
+
+    def __init__(
+        self, engine: Engine, parent: QWidget | None = None, *, spec: TaskSpec | None = None, mode: str = "new"
+    ) -> None:
+        """``mode``: "new" (questions first), "edit" (save ``spec``'s changes: the caller
+        applies them) or "duplicate" (a new task from ``spec``, form first)."""
+        super().__init__(parent)
+        self.engine = engine
+        self.mode = mode
+        self.editing = mode == "edit"
+        self.created: Task | None = None
+        self.spec: TaskSpec | None = None
+        self.setWindowTitle({"new": "New task", "edit": "Edit task", "duplicate": "Duplicate task"}[mode])
+        self.setWindowIcon(style.icon("new"))
+        self.setAccessibleName(self.windowTitle())
+        self.resize(620, 640)
+        layout = QVBoxLayout(self)
+        self.pages = QStackedWidget()
+        self.decide = DecisionPage(self._on_decision_changed)
+        self.form = TaskForm(engine)
+        self.form.changed.connect(self._update_buttons)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.form)
+        self.pages.addWidget(self.decide)
+        self.pages.addWidget(scroll)
+        layout.addWidget(self.pages)
+        buttons = QHBoxLayout()
+        self.back = QPushButton("Back")
+        self.next = QPushButton("Next")
+        self.create = QPushButton("Save" if self.editing else "Create")
+        self.create.setDefault(True)
+        self.cancel = QPushButton("Cancel")
+        for button, name in ((self.back, "Back"), (self.next, "Next"), (self.create, self.create.text()),
+                             (self.cancel, "Cancel")):
+            button.setAccessibleName(name)
+        buttons.addStretch()
+        for button in (self.back, self.next, self.create, self.cancel):
+            buttons.addWidget(button)
+        layout.addLayout(buttons)
+        self.back.clicked.connect(lambda: self._go(0))
+        self.next.clicked.connect(lambda: self._go(1))
+        self.create.clicked.connect(self._on_create)
+        self.cancel.clicked.connect(self.reject)
+        if spec is not None:
+            self.form.load(spec)
+            self._go(1)
+        else:
+            self._go(0)
+
+    def _on_decision_changed(self) -> None:
+        decision = self.decide.decision()
+        if decision is not None:
+            self.form.set_kind(decision.kind, scoped=decision.scoped)
+        self._update_buttons()
+
+    def _go(self, page: int) -> None:
+        self.pages.setCurrentIndex(page)
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        on_form = self.pages.currentIndex() == 1
+        self.back.setVisible(on_form and self.mode == "new")
+        self.next.setVisible(not on_form)
+        self.next.setEnabled(self.decide.decision() is not None)
+        self.create.setVisible(on_form)
+        self.create.setEnabled(on_form and self.form.error is None)
+
+    def _on_create(self) -> None:
+        try:
+            spec = self.form.build_spec()
+            if not self.editing:
+                self.created = self.engine.enqueue(spec)
+        except BadInputError as exc:
+            self.form.error_label.setText(str(exc))
+            return
+        self.spec = spec
+        self.accept()

@@ -1,0 +1,335 @@
+"""The task form: what a task runs and when, for one kind of work. New Task and Edit use it.
+
+The form never re-implements the engine's rules: :meth:`TaskForm.build_spec` turns the
+fields into a :class:`TaskSpec` (whose constructor checks itself) and asks
+``engine.validate`` — the same checks ``enqueue`` runs — so the form refuses exactly
+what the engine would refuse, with the engine's own message.
+"""
+
+from __future__ import annotations
+
+import shlex
+from datetime import UTC, datetime, timedelta
+
+from PySide6.QtCore import QDateTime, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateTimeEdit,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.engine import Engine
+from engine.errors import BadInputError
+from engine.model import Backoff, Constraint, Kind, MissedPolicy, RetryPolicy, Schedule, TaskSpec, UniquePolicy
+from engine.timeparse import format_duration, parse_duration
+
+#: Scoped immediate work is enqueued as immediate work with this tag; the window that
+#: launched it cancels it when it closes.
+SCOPED_TAG = "scoped"
+
+WORKERS = (("shell", "Command"), ("python", "Python callable"), ("reminder", "Reminder message"))
+REPEATS = (("none", "Does not repeat"), ("every", "Every (interval)"), ("cron", "Cron expression"))
+
+
+def _named(widget: QWidget, name: str, description: str = "") -> QWidget:
+    widget.setAccessibleName(name)
+    if description:
+        widget.setAccessibleDescription(description)
+        widget.setToolTip(description)
+    return widget
+
+
+class TaskForm(QWidget):
+    """Fields for one task; ``changed`` fires on every edit, ``error`` holds the current refusal."""
+
+    changed = Signal()
+
+    def __init__(self, engine: Engine, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.engine = engine
+        self.kind = Kind.IMMEDIATE
+        self.scoped = False
+        self.error: str | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+
+        what = QGroupBox("What it runs")
+        form = QFormLayout(what)
+        self.worker = QComboBox()
+        for key, label in WORKERS:
+            self.worker.addItem(label, key)
+        form.addRow("Type", _named(self.worker, "Work type"))
+        self.program = QLineEdit()
+        self.program.setPlaceholderText("/usr/bin/rsync")
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._on_browse)
+        _named(browse, "Choose a program file")
+        row = QHBoxLayout()
+        row.addWidget(_named(self.program, "Program", "The program to run: a path or a name on PATH"))
+        row.addWidget(browse)
+        self.program_row = QWidget()
+        self.program_row.setLayout(row)
+        row.setContentsMargins(0, 0, 0, 0)
+        form.addRow("Program", self.program_row)
+        self.arguments = QPlainTextEdit()
+        self.arguments.setPlaceholderText("one argument per line, no shell quoting needed")
+        self.arguments.setFixedHeight(70)
+        form.addRow("Arguments", _named(self.arguments, "Arguments", "One argument per line"))
+        self.argv_preview = QLabel()
+        self.argv_preview.setWordWrap(True)
+        form.addRow("", _named(self.argv_preview, "Command preview"))
+        self.callable = QLineEdit()
+        self.callable.setPlaceholderText("package.module:function")
+        form.addRow("Callable", _named(self.callable, "Python callable", "package.module:function"))
+        self.message = QLineEdit()
+        form.addRow("Message", _named(self.message, "Reminder message"))
+        self._what_form = form
+        layout.addWidget(what)
+
+        when = QGroupBox("When")
+        wform = QFormLayout(when)
+        self.at = QDateTimeEdit()
+        self.at.setCalendarPopup(True)
+        self.at.setDisplayFormat("yyyy-MM-dd HH:mm:ss")
+        self.at.setDateTime(QDateTime.currentDateTime().addSecs(3600))
+        wform.addRow("At", _named(self.at, "Alarm time", "The local date and time the alarm fires"))
+        self.delay = QLineEdit()
+        self.delay.setPlaceholderText("e.g. 10m or 1h30m; empty: as soon as possible")
+        wform.addRow("Delay", _named(self.delay, "Delay", "How long to wait before it may run"))
+        self.repeat = QComboBox()
+        for key, label in REPEATS:
+            self.repeat.addItem(label, key)
+        self.repeat_value = QLineEdit()
+        rrow = QHBoxLayout()
+        rrow.setContentsMargins(0, 0, 0, 0)
+        rrow.addWidget(_named(self.repeat, "Repeat rule"))
+        rrow.addWidget(_named(self.repeat_value, "Repeat value", "An interval such as 1h, or a cron expression"))
+        self.repeat_row = QWidget()
+        self.repeat_row.setLayout(rrow)
+        wform.addRow("Repeat", self.repeat_row)
+        self.missed = QComboBox()
+        for policy in MissedPolicy:
+            self.missed.addItem(policy.value, policy)
+        wform.addRow("If missed", _named(self.missed, "Missed alarm policy"))
+        self._when_form = wform
+        layout.addWidget(when)
+        self.when_box = when
+
+        self.conditions_box = QGroupBox("Conditions and retries")
+        cform = QFormLayout(self.conditions_box)
+        crow = QHBoxLayout()
+        self.constraints: dict[Constraint, QCheckBox] = {}
+        for constraint in Constraint:
+            box = QCheckBox(constraint.value)
+            _named(box, f"Requires {constraint.value}")
+            self.constraints[constraint] = box
+            crow.addWidget(box)
+        crow.addStretch()
+        self.constraints_row = QWidget()
+        self.constraints_row.setLayout(crow)
+        crow.setContentsMargins(0, 0, 0, 0)
+        cform.addRow("Requires", self.constraints_row)
+        self.retries = QSpinBox()
+        self.retries.setRange(-1, 100)  # -1 lets the engine say what it thinks of it
+        self.retries.setValue(0)
+        cform.addRow("Retries", _named(self.retries, "Retries"))
+        self.backoff = QComboBox()
+        for backoff in Backoff:
+            self.backoff.addItem(backoff.value, backoff)
+        self.backoff.setCurrentIndex(list(Backoff).index(Backoff.EXPONENTIAL))
+        cform.addRow("Backoff", _named(self.backoff, "Backoff"))
+        self.backoff_delay = QLineEdit("30s")
+        cform.addRow("Backoff delay", _named(self.backoff_delay, "Backoff delay"))
+        self.timeout = QLineEdit()
+        self.timeout.setPlaceholderText("empty: no limit")
+        cform.addRow("Timeout", _named(self.timeout, "Timeout", "Stop a run after this long; counts as a failure"))
+        self._conditions_form = cform
+        layout.addWidget(self.conditions_box)
+
+        ident = QGroupBox("Name and tags")
+        iform = QFormLayout(ident)
+        self.name = QLineEdit()
+        self.name.setPlaceholderText("optional: unique work name")
+        iform.addRow("Name", _named(self.name, "Unique name"))
+        self.policy = QComboBox()
+        for policy in UniquePolicy:
+            self.policy.addItem(policy.value, policy)
+        iform.addRow("If it exists", _named(self.policy, "Unique policy"))
+        self.tags = QLineEdit()
+        self.tags.setPlaceholderText("comma separated")
+        iform.addRow("Tags", _named(self.tags, "Tags"))
+        layout.addWidget(ident)
+
+        self.error_label = QLabel()
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: palette(link);")  # readable on light and dark
+        _named(self.error_label, "Validation message")
+        layout.addWidget(self.error_label)
+        layout.addStretch()
+
+        for signal in (
+            self.program.textChanged, self.arguments.textChanged, self.callable.textChanged,
+            self.message.textChanged, self.at.dateTimeChanged, self.delay.textChanged,
+            self.repeat_value.textChanged, self.retries.valueChanged, self.backoff_delay.textChanged,
+            self.timeout.textChanged, self.name.textChanged, self.tags.textChanged,
+        ):
+            signal.connect(self._on_edit)
+        for combo in (self.worker, self.repeat, self.missed, self.backoff, self.policy):
+            combo.currentIndexChanged.connect(self._on_edit)
+        for box in self.constraints.values():
+            box.toggled.connect(self._on_edit)
+        self.set_kind(Kind.IMMEDIATE)
+
+    # ------------------------------------------------------------ layout by kind
+
+    def set_kind(self, kind: Kind, *, scoped: bool = False) -> None:
+        self.kind, self.scoped = kind, scoped
+        exact, deferred = kind is Kind.EXACT, kind is Kind.DEFERRED
+        self._when_form.setRowVisible(self.at, exact)
+        self._when_form.setRowVisible(self.missed, exact)
+        self._when_form.setRowVisible(self.delay, deferred)
+        self._when_form.setRowVisible(self.repeat_row, exact or deferred)
+        self.when_box.setVisible(exact or deferred)
+        self._conditions_form.setRowVisible(self.constraints_row, deferred)
+        self.conditions_box.setTitle("Conditions and retries" if deferred else "Retries and limits")
+        self._on_edit()
+
+    def _sync_worker_rows(self) -> None:
+        worker = self.worker.currentData()
+        self._what_form.setRowVisible(self.program_row, worker == "shell")
+        self._what_form.setRowVisible(self.arguments, worker == "shell")
+        self._what_form.setRowVisible(self.argv_preview, worker == "shell")
+        self._what_form.setRowVisible(self.callable, worker == "python")
+        self._what_form.setRowVisible(self.message, worker == "reminder")
+        self.repeat_value.setEnabled(self.repeat.currentData() != "none")
+        placeholder = {"every": "e.g. 1h or 1d", "cron": "e.g. 0 8 * * 1-5"}.get(self.repeat.currentData(), "")
+        self.repeat_value.setPlaceholderText(placeholder)
+
+    def _on_browse(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Choose a program")
+        if path:
+            self.program.setText(path)
+
+    def _on_edit(self) -> None:
+        self._sync_worker_rows()
+        self.argv_preview.setText(shlex.join(self.argv()) if self.argv() else "")
+        try:
+            self.build_spec()
+        except BadInputError as exc:
+            self.error = str(exc)
+        else:
+            self.error = None
+        self.error_label.setText(self.error or "")
+        self.changed.emit()
+
+    # ------------------------------------------------------------ reading the fields
+
+    def argv(self) -> list[str]:
+        program = self.program.text().strip()
+        args = [line for line in self.arguments.toPlainText().split("\n") if line != ""]
+        return [program, *args] if program or args else []
+
+    def _args(self) -> tuple[str, ...]:
+        worker = self.worker.currentData()
+        if worker == "shell":
+            return tuple(self.argv())
+        if worker == "python":
+            return (self.callable.text().strip(),) if self.callable.text().strip() else ()
+        return (self.message.text(),)
+
+    def _duration(self, field: QLineEdit) -> float | None:
+        value = field.text().strip()
+        return parse_duration(value) if value else None
+
+    def _schedule(self) -> Schedule | None:
+        if self.kind is Kind.IMMEDIATE:
+            return None
+        rule, value = self.repeat.currentData(), self.repeat_value.text().strip()
+        if rule == "every":
+            if not value:
+                raise BadInputError("give the repeat interval, e.g. 1h")
+            return Schedule(every=parse_duration(value))
+        if rule == "cron":
+            if not value:
+                raise BadInputError("give the cron expression, e.g. 0 8 * * 1-5")
+            return Schedule(cron=value)
+        return None
+
+    def build_spec(self) -> TaskSpec:
+        """The spec the fields describe; raises :class:`BadInputError` with the engine's reason."""
+        now = self.engine.clock.now()
+        run_at: datetime | None = None
+        if self.kind is Kind.EXACT:
+            run_at = datetime.fromtimestamp(self.at.dateTime().toMSecsSinceEpoch() / 1000, UTC)
+        elif self.kind is Kind.DEFERRED:
+            delay = self._duration(self.delay)
+            run_at = now + timedelta(seconds=delay) if delay else None
+        tags = {t.strip() for t in self.tags.text().split(",") if t.strip()}
+        if self.scoped:
+            tags.add(SCOPED_TAG)
+        spec = TaskSpec(
+            worker=self.worker.currentData(),
+            args=self._args(),
+            kind=self.kind,
+            name=self.name.text().strip() or None,
+            policy=self.policy.currentData(),
+            tags=tuple(tags),
+            retry=RetryPolicy(
+                max_retries=self.retries.value(),
+                backoff=self.backoff.currentData(),
+                delay=self._duration(self.backoff_delay) or 0.0,
+            ),
+            timeout=self._duration(self.timeout),
+            constraints=tuple(c for c, box in self.constraints.items() if box.isChecked())
+            if self.kind is Kind.DEFERRED else (),
+            run_at=run_at,
+            schedule=self._schedule(),
+            missed=self.missed.currentData() if self.kind is Kind.EXACT else MissedPolicy.FIRE_ONCE,
+        )
+        self.engine.validate(spec)
+        return spec
+
+    # ------------------------------------------------------------ edit: fill from a spec
+
+    def load(self, spec: TaskSpec) -> None:
+        self.worker.setCurrentIndex([k for k, _ in WORKERS].index(spec.worker) if spec.worker in dict(WORKERS) else 0)
+        if spec.worker == "shell" and spec.args:
+            self.program.setText(spec.args[0])
+            self.arguments.setPlainText("\n".join(spec.args[1:]))
+        elif spec.worker == "python" and spec.args:
+            self.callable.setText(spec.args[0])
+        elif spec.worker == "reminder" and spec.args:
+            self.message.setText(spec.args[0])
+        now = self.engine.clock.now()
+        if spec.kind is Kind.EXACT and spec.run_at:
+            self.at.setDateTime(QDateTime.fromMSecsSinceEpoch(int(spec.run_at.timestamp() * 1000)))
+        elif spec.kind is Kind.DEFERRED and spec.run_at and spec.run_at > now:
+            self.delay.setText(format_duration((spec.run_at - now).total_seconds()))
+        if spec.schedule and spec.schedule.every is not None:
+            self.repeat.setCurrentIndex(1)
+            self.repeat_value.setText(format_duration(spec.schedule.every))
+        elif spec.schedule and spec.schedule.cron:
+            self.repeat.setCurrentIndex(2)
+            self.repeat_value.setText(spec.schedule.cron)
+        self.missed.setCurrentIndex(list(MissedPolicy).index(spec.missed))
+        for constraint, box in self.constraints.items():
+            box.setChecked(constraint in spec.constraints)
+        self.retries.setValue(spec.retry.max_retries)
+        self.backoff.setCurrentIndex(list(Backoff).index(spec.retry.backoff))
+        self.backoff_delay.setText(format_duration(spec.retry.delay) if spec.retry.delay else "")
+        self.timeout.setText(format_duration(spec.timeout) if spec.timeout else "")
+        self.name.setText(spec.name or "")
+        self.policy.setCurrentIndex(list(UniquePolicy).index(spec.policy))
+        self.tags.setText(", ".join(t for t in spec.tags if t != SCOPED_TAG))
+        self.set_kind(spec.kind, scoped=SCOPED_TAG in spec.tags)

@@ -1,0 +1,374 @@
+"""The timeline's model: runs, due times and the visible/background history, by row.
+
+:class:`Timeline` keeps what the view needs in per-row indexes sorted by start, so a
+paint touches only the bars in the visible range (a bisect, then a slice). It reads
+the database only through ``engine.runs_between`` for ranges it has not seen yet,
+and otherwise follows the engine's signals: a run that starts, ends or a task that
+changes updates the indexes in place. The view (:mod:`ui.timeline_view`) draws it.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, Signal
+
+from engine.clock import from_us, to_us
+from engine.engine import Engine
+from engine.model import Kind, Run, State, StopReason, Task
+from ui import text
+
+LANES: tuple[Kind, ...] = (Kind.IMMEDIATE, Kind.DEFERRED, Kind.EXACT)
+LANE_TITLES = {Kind.IMMEDIATE: "Immediate", Kind.DEFERRED: "Deferred", Kind.EXACT: "Exact"}
+
+#: A row is either a lane (all tasks of a kind) or one task inside an open lane.
+RowKey = tuple[str, str]  # ("lane", kind value) | ("task", task id)
+
+
+def lane_key(kind: Kind) -> RowKey:
+    return ("lane", kind.value)
+
+
+def task_key(task_id: str) -> RowKey:
+    return ("task", task_id)
+
+
+class Bar:
+    """One run as drawn. Mutable: a running bar gets its end when the run finishes."""
+
+    __slots__ = ("run_id", "task_id", "start", "end", "color", "missed", "run")
+
+    def __init__(self, run: Run) -> None:
+        self.run_id = run.id
+        self.task_id = run.task_id
+        self.update(run)
+
+    def update(self, run: Run) -> None:
+        self.run = run
+        self.missed = run.stop_reason is StopReason.MISSED
+        # A missed alarm is drawn at the instant it was due, not when it was noticed.
+        start = run.due_at if self.missed and run.due_at else run.started_at
+        self.start = to_us(start)
+        self.end = to_us(run.ended_at) if run.ended_at is not None else None
+        self.color = "missed" if self.missed else (run.outcome.value if run.outcome else "running")
+
+
+@dataclass(frozen=True)
+class Row:
+    key: RowKey
+    label: str
+    kind: Kind
+    task_id: str | None = None
+
+    @property
+    def is_lane(self) -> bool:
+        return self.task_id is None
+
+
+#: Which outcome shows when several share a pixel: failures must never hide behind successes.
+PRIORITY = {"failed": 5, "timed_out": 4, "interrupted": 3, "cancelled": 2, "succeeded": 1, "running": 0}
+
+
+class Strip:
+    """One row's finished bars merged on a pixel grid (``px`` µs per pixel, anchored at the
+    epoch, so panning by whole or partial pixels keeps it valid; only zoom rebuilds it).
+
+    ``rects`` are ``[g1, g2, colour]`` in grid pixels, sorted by ``g1``, never overlapping:
+    a bar hidden inside pixels already drawn is skipped (unless it is a failure among
+    successes), so a paint draws at most one rectangle per pixel column per row, however
+    many runs fall there.
+    """
+
+    __slots__ = ("px", "g1", "rects", "consumed", "max_len")
+
+    def __init__(self, px: float) -> None:
+        self.px = px
+        self.g1: list[int] = []
+        self.rects: list[list] = []  # type: ignore[type-arg]
+        self.consumed = 0
+        self.max_len = 0
+
+    def extend(self, bars: list[Bar]) -> None:
+        px = self.px
+        rects, g1s = self.rects, self.g1
+        cur = rects[-1] if rects else None
+        max_len = self.max_len
+        for bar in bars[self.consumed:]:
+            if bar.missed:
+                continue
+            x1 = int(bar.start // px)
+            x2 = int(bar.end // px)  # type: ignore[operator]
+            if x2 < x1 + 2:
+                x2 = x1 + 2  # a run of any length stays visible
+            color = bar.color
+            if cur is not None and x1 <= cur[1] + 1:
+                if color == cur[2]:  # touching or a pixel apart: one rectangle
+                    if x2 > cur[1]:
+                        cur[1] = x2
+                    continue
+            if cur is not None and x1 <= cur[1]:
+                if color == cur[2]:
+                    if x2 > cur[1]:
+                        cur[1] = x2
+                    continue
+                if x2 <= cur[1]:  # hidden in pixels already drawn
+                    if PRIORITY.get(color, 0) > PRIORITY.get(cur[2], 0) and cur[1] - x2 <= 2:
+                        if x1 > cur[0]:
+                            cur[1] = x1
+                            cur = [x1, x2, color]
+                            rects.append(cur)
+                            g1s.append(x1)
+                        else:
+                            cur[2] = color
+                    continue
+                x1 = cur[1]
+            if cur is not None and cur[1] - cur[0] > max_len:
+                max_len = cur[1] - cur[0]
+            cur = [x1, x2, color]
+            rects.append(cur)
+            g1s.append(x1)
+        self.consumed = len(bars)
+        self.max_len = max_len
+
+    def visible(self, g_start: float, g_end: float) -> list[list]:  # type: ignore[type-arg]
+        last_len = self.rects[-1][1] - self.rects[-1][0] if self.rects else 0
+        lo = bisect_left(self.g1, g_start - max(self.max_len, last_len) - 1)
+        hi = bisect_right(self.g1, g_end)
+        return self.rects[lo:hi]
+
+
+class _RowIndex:
+    """Finished bars sorted by start (parallel ``starts`` for bisect), the running ones,
+    the missed alarms, and the pixel strip the painter draws from."""
+
+    __slots__ = ("starts", "bars", "max_duration", "running", "missed", "_strip", "_dirty")
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.bars: list[Bar] = []
+        self.max_duration = 0
+        self.running: dict[int, Bar] = {}
+        self.missed: list[Bar] = []
+        self._strip: Strip | None = None
+        self._dirty = False
+
+    def add(self, bar: Bar) -> None:
+        if bar.end is None:
+            self.running[bar.run_id] = bar
+            return
+        self.running.pop(bar.run_id, None)
+        # Runs mostly arrive in start order: appending is the common case, and the
+        # strip then extends instead of being rebuilt.
+        i = bisect_right(self.starts, bar.start)
+        if i < len(self.starts):
+            self._dirty = True
+        self.starts.insert(i, bar.start)
+        self.bars.insert(i, bar)
+        self.max_duration = max(self.max_duration, bar.end - bar.start)
+        if bar.missed:
+            self.missed.insert(bisect_right([b.start for b in self.missed], bar.start), bar)
+
+    def between(self, start: int, end: int) -> list[Bar]:
+        lo = bisect_left(self.starts, start - self.max_duration)
+        hi = bisect_right(self.starts, end)
+        return self.bars[lo:hi]
+
+    def strip(self, px: float) -> Strip:
+        strip = self._strip
+        if strip is None or strip.px != px or self._dirty:
+            strip = self._strip = Strip(px)
+            self._dirty = False
+        if strip.consumed < len(self.bars):
+            strip.extend(self.bars)
+        return strip
+
+
+class Timeline(QObject):
+    """What the timeline shows, fed by the engine's signals and range reads."""
+
+    changed = Signal()  # anything drawn changed: repaint
+    rows_changed = Signal()  # rows were added, removed or opened
+
+    def __init__(self, engine: Engine, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.engine = engine
+        self.clock = engine.clock
+        self._tasks: dict[str, Task] = {t.id: t for t in engine.tasks()}
+        self._bars: dict[int, Bar] = {}
+        self._rows: dict[RowKey, _RowIndex] = {}
+        self._loaded: tuple[int, int] | None = None
+        self._markers: dict[RowKey, tuple[list[int], list[str]]] | None = None
+        self.expanded: set[Kind] = set()
+        #: (instant in µs, visible?) in time order; fed by the window (later the lifecycle).
+        self.visibility: list[tuple[int, bool]] = []
+        engine.task_added.connect(self._on_task_changed)
+        engine.task_changed.connect(self._on_task_changed)
+        engine.run_started.connect(self._on_run)
+        engine.run_finished.connect(self._on_run)
+
+    # ------------------------------------------------------------ time
+
+    def now_us(self) -> int:
+        """Now, from the engine's clock (a FakeClock in tests)."""
+        return to_us(self.clock.now())
+
+    def extent(self) -> tuple[int, int]:
+        """From the first task's creation to the last due time or now: what Home fits.
+        Every run falls inside it, so it needs no database read."""
+        now = self.now_us()
+        starts = [to_us(t.created_at) for t in self._tasks.values()]
+        ends = [to_us(t.next_run_at) for t in self._tasks.values() if t.next_run_at and not t.state.finished]
+        lo = min([*starts, now - 60_000_000])
+        hi = max([*ends, now])
+        return lo, hi
+
+    # ------------------------------------------------------------ loading
+
+    def ensure_loaded(self, start_us: int, end_us: int) -> None:
+        """Read the runs of [start, end] that are not loaded yet (with a margin each side)."""
+        if self._loaded is not None and self._loaded[0] <= start_us and end_us <= self._loaded[1]:
+            return
+        margin = max(end_us - start_us, 1_000_000) // 2
+        want = (start_us - margin, end_us + margin)
+        if self._loaded is None:
+            gaps = [want]
+            self._loaded = want
+        else:
+            lo, hi = self._loaded
+            gaps = []
+            if want[0] < lo:
+                gaps.append((want[0], lo))
+            if want[1] > hi:
+                gaps.append((hi, want[1]))
+            self._loaded = (min(lo, want[0]), max(hi, want[1]))
+        for a, b in gaps:
+            self.add_runs(self.engine.runs_between(from_us(a), from_us(b)), notify=False)
+        self.changed.emit()
+
+    @property
+    def loaded_range(self) -> tuple[int, int] | None:
+        return self._loaded
+
+    def add_runs(self, runs: Iterable[Run], *, notify: bool = True) -> None:
+        """Add or update runs (range reads, signals, and tests that feed runs directly)."""
+        for run in runs:
+            bar = self._bars.get(run.id)
+            if bar is not None:
+                if bar.end is not None:
+                    continue  # a finished run never changes
+                bar.update(run)
+            else:
+                bar = Bar(run)
+                self._bars[run.id] = bar
+            task = self._tasks.get(run.task_id)
+            kind = task.kind if task else Kind.IMMEDIATE
+            for key in (lane_key(kind), task_key(run.task_id)):
+                self._rows.setdefault(key, _RowIndex()).add(bar)
+        if notify:
+            self.changed.emit()
+
+    def set_tasks(self, tasks: Iterable[Task]) -> None:
+        """Replace the known tasks (tests drive the model directly with Task objects)."""
+        self._tasks = {t.id: t for t in tasks}
+        self._markers = None
+        self.rows_changed.emit()
+        self.changed.emit()
+
+    # ------------------------------------------------------------ signals
+
+    def _on_task_changed(self, task: Task) -> None:
+        new = task.id not in self._tasks
+        self._tasks[task.id] = task
+        self._markers = None
+        if new and task.kind in self.expanded:
+            self.rows_changed.emit()
+        self.changed.emit()
+
+    def _on_run(self, run: Run) -> None:
+        self.add_runs([run])
+
+    # ------------------------------------------------------------ rows
+
+    def task(self, task_id: str) -> Task | None:
+        return self._tasks.get(task_id)
+
+    def bar(self, run_id: int) -> Bar | None:
+        return self._bars.get(run_id)
+
+    def toggle(self, kind: Kind) -> None:
+        self.expanded ^= {kind}
+        self.rows_changed.emit()
+        self.changed.emit()
+
+    def rows(self) -> list[Row]:
+        rows: list[Row] = []
+        for kind in LANES:
+            rows.append(Row(lane_key(kind), LANE_TITLES[kind], kind))
+            if kind in self.expanded:
+                for task in self._tasks.values():
+                    if task.kind is kind:
+                        rows.append(Row(task_key(task.id), text.task_title(task), kind, task.id))
+        return rows
+
+    def bars(self, key: RowKey, start_us: int, end_us: int) -> tuple[list[Bar], list[Bar]]:
+        """(finished bars that may overlap the range, in start order; running bars)."""
+        index = self._rows.get(key)
+        if index is None:
+            return [], []
+        return index.between(start_us, end_us), [b for b in index.running.values() if b.start <= end_us]
+
+    def strip(self, key: RowKey, px: float) -> Strip | None:
+        """The row's finished bars merged on a ``px``-µs pixel grid (see :class:`Strip`)."""
+        index = self._rows.get(key)
+        return index.strip(px) if index is not None else None
+
+    def missed(self, key: RowKey, start_us: int, end_us: int) -> list[Bar]:
+        index = self._rows.get(key)
+        return [b for b in index.missed if start_us <= b.start <= end_us] if index is not None else []
+
+    def running(self, key: RowKey, end_us: int) -> list[Bar]:
+        index = self._rows.get(key)
+        return [b for b in index.running.values() if b.start <= end_us] if index is not None else []
+
+    def markers(self, key: RowKey, start_us: int, end_us: int) -> tuple[list[int], list[str]]:
+        """Future due times (µs) in the range and their tasks: waiting and scheduled work."""
+        if self._markers is None:
+            self._markers = self._build_markers()
+        starts, ids = self._markers.get(key, ([], []))
+        lo, hi = bisect_left(starts, start_us), bisect_right(starts, end_us)
+        return starts[lo:hi], ids[lo:hi]
+
+    def _build_markers(self) -> dict[RowKey, tuple[list[int], list[str]]]:
+        pending: dict[RowKey, list[tuple[int, str]]] = {}
+        for task in self._tasks.values():
+            if task.next_run_at is None or task.state not in (State.ENQUEUED, State.SCHEDULED):
+                continue
+            due = to_us(task.next_run_at)
+            for key in (lane_key(task.kind), task_key(task.id)):
+                pending.setdefault(key, []).append((due, task.id))
+        result = {}
+        for key, items in pending.items():
+            items.sort()
+            result[key] = ([d for d, _ in items], [i for _, i in items])
+        return result
+
+    # ------------------------------------------------------------ visibility
+
+    def record_visibility(self, visible: bool, at_us: int | None = None) -> None:
+        at = self.now_us() if at_us is None else at_us
+        if self.visibility and self.visibility[-1][1] == visible:
+            return
+        self.visibility.append((at, visible))
+        self.changed.emit()
+
+    def visibility_segments(self, start_us: int, end_us: int) -> list[tuple[int, int, bool]]:
+        """(from, to, visible) pieces of the history that overlap the range; the last runs to now."""
+        segments = []
+        now = self.now_us()
+        for i, (at, visible) in enumerate(self.visibility):
+            until = self.visibility[i + 1][0] if i + 1 < len(self.visibility) else now
+            if until >= start_us and at <= end_us:
+                segments.append((at, until, visible))
+        return segments

@@ -1,0 +1,398 @@
+"""TimelineView: the custom-painted live timeline of a :class:`ui.timeline.Timeline`.
+
+Custom painting (not QGraphicsView): bars are coalesced per pixel column per row, so
+a paint costs the visible bars' iteration plus at most a few fillRects per pixel
+column, whatever the number of runs. A repaint timer runs only while the widget is
+shown, its window not minimized, and now is in view; its interval is the time the
+now-line takes to move one pixel (16 ms to 1 s), so a week's view wakes once a second.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from PySide6.QtCore import QPoint, QRect, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QColor,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPen,
+    QResizeEvent,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
+
+from engine.clock import from_us
+from ui.text import local_zone
+from ui import style
+from ui import text as fmt
+from ui.timeline import Bar, Row, RowKey, Timeline
+from ui.timeline_paint import TimelinePainter
+
+SECOND = 1_000_000
+MIN_SPAN = 10 * SECOND  # "from seconds ..."
+MAX_SPAN = 8 * 7 * 86400 * SECOND  # "... to weeks"
+#: Where the now-line sits while following now (fraction of the plot's width).
+FOLLOW_AT = 0.85
+
+
+class TimelineView(QWidget):
+    """Lanes of runs over time. Emits ``task_selected`` when a bar or marker is clicked."""
+
+    task_selected = Signal(str)
+    range_changed = Signal()
+    follow_changed = Signal(bool)
+
+    LABEL_WIDTH = 160
+    AXIS_HEIGHT = 22
+    BAND_HEIGHT = 8
+    LANE_HEIGHT = 26
+    ROW_HEIGHT = 20
+    LEGEND_HEIGHT = 22
+
+    def __init__(self, timeline: Timeline, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.timeline = timeline
+        self.setAccessibleName("Timeline")
+        self.setAccessibleDescription(
+            "Runs over time by kind of work. Ctrl+wheel or +/- zooms, drag or arrows pan, Home fits all."
+        )
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setMouseTracking(True)
+        self.setMinimumHeight(160)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.selected_task: str | None = None
+        self.follow_now = True
+        self._span = 10 * 60 * SECOND
+        self._start = timeline.now_us() - int(self._span * FOLLOW_AT)
+        self._scroll = 0  # vertical offset of the rows, in pixels
+        self._press: QPoint | None = None
+        self._dragged = False
+        self._rows: list[Row] = timeline.rows()
+        self._painter = TimelinePainter(self)
+        self._tick = QTimer(self)
+        self._tick.setTimerType(Qt.TimerType.PreciseTimer)
+        self._tick.timeout.connect(self._on_tick)
+        # Engine bursts (hundreds of runs a second) repaint at most every 50 ms.
+        self._coalesce = QTimer(self)
+        self._coalesce.setSingleShot(True)
+        self._coalesce.setInterval(50)
+        self._coalesce.timeout.connect(self.update)
+        timeline.changed.connect(self._on_timeline_changed)
+        timeline.rows_changed.connect(self._on_rows_changed)
+
+    # ------------------------------------------------------------ geometry
+
+    @property
+    def plot_left(self) -> int:
+        return self.LABEL_WIDTH
+
+    @property
+    def plot_width(self) -> int:
+        return max(1, self.width() - self.LABEL_WIDTH)
+
+    def visible_range(self) -> tuple[int, int]:
+        return int(self._start), int(self._start + self._span)
+
+    def x_for(self, us: float) -> float:
+        return self.plot_left + (us - self._start) * self.plot_width / self._span
+
+    def us_at(self, x: float) -> float:
+        return self._start + (x - self.plot_left) * self._span / self.plot_width
+
+    def rows(self) -> list[Row]:
+        return self._rows
+
+    def row_rects(self) -> list[tuple[Row, QRect]]:
+        """Each row and its rectangle across the whole width (label included)."""
+        y = self.AXIS_HEIGHT + self.BAND_HEIGHT + 2 - self._scroll
+        result = []
+        for row in self._rows:
+            h = self.LANE_HEIGHT if row.is_lane else self.ROW_HEIGHT
+            result.append((row, QRect(0, y, self.width(), h)))
+            y += h
+        return result
+
+    def row_rect(self, key: RowKey) -> QRect:
+        for row, rect in self.row_rects():
+            if row.key == key:
+                return rect
+        raise KeyError(key)
+
+    def rows_bottom(self) -> int:
+        return self.height() - self.LEGEND_HEIGHT
+
+    # ------------------------------------------------------------ range
+
+    def set_range(self, start_us: float, span_us: float, *, follow: bool | None = None) -> None:
+        self._span = min(MAX_SPAN, max(MIN_SPAN, span_us))
+        self._start = start_us
+        if follow is not None and follow != self.follow_now:
+            self.follow_now = follow
+            self.follow_changed.emit(follow)
+        start, end = self.visible_range()
+        self.timeline.ensure_loaded(start, end)
+        self._update_ticking()
+        self.range_changed.emit()
+        self.update()
+
+    def zoom(self, factor: float, anchor_x: float | None = None) -> None:
+        """Zoom by ``factor`` (>1 zooms in) keeping the instant under ``anchor_x`` in place;
+        while following now, the anchor is the now-line."""
+        if self.follow_now:
+            anchor_us = float(self.timeline.now_us())
+        else:
+            anchor_us = self.us_at(anchor_x if anchor_x is not None else self.plot_left + self.plot_width / 2)
+        span = min(MAX_SPAN, max(MIN_SPAN, self._span / factor))
+        fraction = (anchor_us - self._start) / self._span
+        self.set_range(anchor_us - fraction * span, span)
+
+    def pan(self, delta_us: float) -> None:
+        self.set_range(self._start + delta_us, self._span, follow=False)
+
+    def fit_all(self) -> None:
+        lo, hi = self.timeline.extent()
+        span = max(MIN_SPAN, (hi - lo) * 1.08)
+        self.set_range(lo - (span - (hi - lo)) / 2, span, follow=False)
+
+    def set_follow_now(self, on: bool) -> None:
+        if on:
+            self.set_range(self.timeline.now_us() - self._span * FOLLOW_AT, self._span, follow=True)
+        else:
+            self.set_range(self._start, self._span, follow=False)
+
+    def select_task(self, task_id: str | None) -> None:
+        """Highlight ``task_id``'s bars (from the table's selection; emits nothing)."""
+        if task_id != self.selected_task:
+            self.selected_task = task_id
+            self.update()
+
+    # ------------------------------------------------------------ the live clock
+
+    def tick_interval_ms(self) -> int:
+        """How long the now-line takes to move one pixel, within 16 ms .. 1 s."""
+        return int(min(1000, max(16, self._span / self.plot_width / 1000)))
+
+    def ticking(self) -> bool:
+        return self._tick.isActive()
+
+    def _update_ticking(self) -> None:
+        start, end = self.visible_range()
+        now = self.timeline.now_us()
+        window = self.window()
+        wanted = (
+            self.isVisible()
+            and not (window is not None and window.isMinimized())
+            and (self.follow_now or start <= now <= end)
+        )
+        if wanted:
+            interval = self.tick_interval_ms()
+            if not self._tick.isActive() or self._tick.interval() != interval:
+                self._tick.start(interval)
+        else:
+            self._tick.stop()
+
+    def _on_tick(self) -> None:
+        if self.follow_now:
+            now = self.timeline.now_us()
+            self._start = now - self._span * FOLLOW_AT
+            start, end = self.visible_range()
+            self.timeline.ensure_loaded(start, end)
+        self._update_ticking()
+        self.update()
+
+    def refresh_ticking(self) -> None:
+        """The window was minimized or restored: start or stop the repaint timer."""
+        self._update_ticking()
+
+    def showEvent(self, event: object) -> None:  # noqa: N802
+        self._update_ticking()
+        start, end = self.visible_range()
+        self.timeline.ensure_loaded(start, end)
+
+    def hideEvent(self, event: object) -> None:  # noqa: N802
+        self._tick.stop()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        self._clamp_scroll()
+        self._update_ticking()
+
+    def _on_timeline_changed(self) -> None:
+        if not self._coalesce.isActive():
+            self._coalesce.start()
+
+    def _on_rows_changed(self) -> None:
+        self._rows = self.timeline.rows()
+        self._clamp_scroll()
+        self.update()
+
+    def _clamp_scroll(self) -> None:
+        total = sum(self.LANE_HEIGHT if r.is_lane else self.ROW_HEIGHT for r in self._rows)
+        room = self.rows_bottom() - (self.AXIS_HEIGHT + self.BAND_HEIGHT + 2)
+        self._scroll = max(0, min(self._scroll, total - room))
+
+    # ------------------------------------------------------------ painting
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        painter = QPainter(self)
+        try:
+            self._painter.paint(painter, self.timeline.now_us())
+        finally:
+            painter.end()
+
+    def colors(self) -> dict[str, QColor]:
+        return style.outcome_colors(self.palette())
+
+    def now_color(self) -> QColor:
+        return QColor("#ff7a66") if style.is_dark(self.palette()) else QColor("#d93a26")
+
+    def highlight_color(self) -> QColor:
+        return self.palette().color(QPalette.ColorRole.Highlight)
+
+    # ------------------------------------------------------------ hit testing
+
+    def item_at(self, pos: QPoint) -> tuple[Row | None, Bar | None, tuple[int, str] | None]:
+        """The row under ``pos`` and the bar or due marker there, if any (3 px of slack)."""
+        row = next((r for r, rect in self.row_rects() if rect.top() <= pos.y() <= rect.bottom()), None)
+        if row is None or pos.x() < self.plot_left:
+            return row, None, None
+        slack = 3 * self._span / self.plot_width
+        t = self.us_at(pos.x())
+        now = self.timeline.now_us()
+        finished, running = self.timeline.bars(row.key, int(t - slack), int(t + slack))
+        for bar in [*running, *reversed(finished)]:
+            end = bar.end if bar.end is not None else now
+            if bar.start - slack <= t <= end + slack:
+                return row, bar, None
+        dues, ids = self.timeline.markers(row.key, int(t - slack), int(t + slack))
+        if dues:
+            return row, None, (dues[0], ids[0])
+        return row, None, None
+
+    def hover_text(self, pos: QPoint) -> str | None:
+        row, bar, marker = self.item_at(pos)
+        now = from_us(self.timeline.now_us())
+        if bar is not None:
+            task = self.timeline.task(bar.task_id)
+            run = bar.run
+            title = fmt.task_title(task) if task else bar.task_id
+            lines = [f"<b>{_esc(title)}</b> — {task.kind.value if task else ''} · attempt {run.attempt}"]
+            if bar.missed:
+                lines.append(f"missed alarm due {fmt.full_time(run.due_at)}")
+            else:
+                lines.append(f"started {fmt.full_time(run.started_at)}")
+                lines.append(f"ended {fmt.full_time(run.ended_at)}" if run.ended_at else "still running")
+                lines.append(f"duration {fmt.duration(fmt.run_duration(run, now))}")
+            outcome = style.OUTCOME_LABELS.get(bar.color, bar.color)
+            lines.append(f"outcome: {outcome}" + (f" ({run.stop_reason.value})" if run.stop_reason else ""))
+            if run.detail:
+                lines.append(_esc(run.detail))
+            return "<br>".join(lines)
+        if marker is not None:
+            due, task_id = marker
+            task = self.timeline.task(task_id)
+            title = fmt.task_title(task) if task else task_id
+            return f"<b>{_esc(title)}</b><br>due {fmt.full_time(from_us(due))} ({fmt.relative(from_us(due), now)})"
+        return None
+
+    # ------------------------------------------------------------ input
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
+        steps = event.angleDelta().y() / 120
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            self.zoom(1.25**steps, event.position().x())
+        elif event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+            self.pan(-steps * self._span * 0.1)
+        else:
+            self._scroll -= int(steps * self.ROW_HEIGHT * 2)
+            self._clamp_scroll()
+            self.update()
+        event.accept()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        key = event.key()
+        if key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
+            self.zoom(1.5)
+        elif key in (Qt.Key.Key_Minus, Qt.Key.Key_Underscore):
+            self.zoom(1 / 1.5)
+        elif key == Qt.Key.Key_Left:
+            self.pan(-self._span * 0.1)
+        elif key == Qt.Key.Key_Right:
+            self.pan(self._span * 0.1)
+        elif key == Qt.Key.Key_Up:
+            self._scroll -= self.ROW_HEIGHT
+            self._clamp_scroll()
+            self.update()
+        elif key == Qt.Key.Key_Down:
+            self._scroll += self.ROW_HEIGHT
+            self._clamp_scroll()
+            self.update()
+        elif key == Qt.Key.Key_Home:
+            self.fit_all()
+        elif key == Qt.Key.Key_End:
+            self.set_follow_now(True)
+        else:
+            super().keyPressEvent(event)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._press = event.position().toPoint()
+            self._press_start = self._start
+            self._dragged = False
+        self.setFocus()
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        pos = event.position().toPoint()
+        if self._press is not None and event.buttons() & Qt.MouseButton.LeftButton:
+            dx = pos.x() - self._press.x()
+            if self._dragged or abs(dx) > 3:
+                self._dragged = True
+                self.setCursor(Qt.CursorShape.ClosedHandCursor)
+                self.set_range(self._press_start - dx * self._span / self.plot_width, self._span, follow=False)
+            return
+        tip = self.hover_text(pos)
+        if tip:
+            QToolTip.showText(event.globalPosition().toPoint(), tip, self)
+        else:
+            QToolTip.hideText()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if event.button() != Qt.MouseButton.LeftButton or self._press is None:
+            return
+        self.unsetCursor()
+        pos = event.position().toPoint()
+        clicked = not self._dragged
+        self._press = None
+        if not clicked:
+            return
+        row, bar, marker = self.item_at(pos)
+        if row is not None and pos.x() < self.plot_left:
+            if row.is_lane:
+                self.timeline.toggle(row.kind)
+            elif row.task_id:
+                self._select(row.task_id)
+            return
+        task_id = bar.task_id if bar else marker[1] if marker else None
+        if task_id is not None:
+            self._select(task_id)
+
+    def _select(self, task_id: str) -> None:
+        self.select_task(task_id)
+        self.task_selected.emit(task_id)
+
+
+def local_offset_us(at_us: int) -> int:
+    """The local zone's UTC offset at an instant, for aligning ticks to local time."""
+    offset = from_us(at_us).astimezone(local_zone()).utcoffset() or timedelta(0)
+    return int(offset.total_seconds() * SECOND)
+
+
+def local_datetime(at_us: int) -> datetime:
+    return from_us(at_us).astimezone(local_zone())
+
+
+def _esc(value: str) -> str:
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

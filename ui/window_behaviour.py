@@ -1,0 +1,255 @@
+"""How Workdeck's window behaves as a tray app, installed on the main window with one call.
+
+- Showing, hiding and minimizing the window feed :class:`engine.lifecycle.Lifecycle`.
+- Closing hides the window to the tray (when there is a tray and the setting is on);
+  the first time, a message says so and how to quit, and that it was said is
+  remembered in the settings. Without a tray, closing is quitting: a window hidden
+  with no tray icon to bring it back would strand the user.
+- Quit (the tray's Quit, Ctrl+Q) with tasks running asks what to do with them:
+  let them finish (quit when the last one ends; no new deferred work starts meanwhile),
+  stop them and resume them at the next start (``engine.stop()``: they are recorded as
+  interrupted and run again), or cancel them. Quitting never loses a task: each choice
+  leaves every task recorded in the database, finished, resumable or cancelled.
+
+::
+
+    behaviour = WindowBehaviour(window, engine=engine, lifecycle=lifecycle, settings=settings, tray=tray)
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QSystemTrayIcon, QWidget
+
+from engine.model import State
+from ui.scoped import HIDING_NOT_CLOSING
+
+log = logging.getLogger(__name__)
+
+HIDDEN_TITLE = "Workdeck is still running"
+HIDDEN_TEXT = ("Closing the window keeps Workdeck running in the tray, so your tasks and reminders go on. "
+               "To quit, choose Quit in the tray icon's menu or press Ctrl+Q in the window.")
+
+
+class QuitChoice(enum.StrEnum):
+    FINISH = "finish"  # let running tasks finish, then quit
+    STOP = "stop"  # stop them now; they resume at the next start
+    CANCEL = "cancel"  # cancel them; they are recorded as cancelled
+    ABORT = "abort"  # do not quit
+
+
+class WindowBehaviour(QObject):
+    hidden_to_tray = Signal(bool)  # True the first time (when the explaining message is shown)
+    quit_prompted = Signal(object)  # the QMessageBox, for tests and tools
+    quitting = Signal(str)  # the QuitChoice taken ("" with nothing running)
+    waiting_to_quit = Signal(int)  # "let them finish": how many still run
+
+    def __init__(
+        self,
+        window: QWidget,
+        *,
+        engine: Any,
+        lifecycle: Any,
+        settings: Any,
+        tray: Any = None,
+        tray_available: bool | None = None,
+        quit_app: Callable[[], None] | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent or window)
+        self.window = window
+        self._engine = engine
+        self._lifecycle = lifecycle
+        self._settings = settings
+        self._tray = tray
+        self._tray_available = tray_available
+        self._quit_app = quit_app or QApplication.quit
+        self._quitting = False
+        self._waiting = False
+        self.prompt: QMessageBox | None = None
+        self._choice_buttons: dict[QPushButton, QuitChoice] = {}
+
+        self.quit_action = QAction("Quit", window)
+        self.quit_action.setObjectName("quitWorkdeck")
+        self.quit_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
+        if self.quit_action.shortcut().isEmpty():  # some platforms map Quit to nothing
+            self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        self.quit_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.quit_action.triggered.connect(self.request_quit)
+        window.addAction(self.quit_action)
+        window.installEventFilter(self)
+        if window.isVisible():
+            self._on_state(window)
+
+    # -- the window's events ----------------------------------------------------------
+
+    @property
+    def tray_available(self) -> bool:
+        if self._tray_available is not None:
+            return self._tray_available
+        return self._tray is not None and QSystemTrayIcon.isSystemTrayAvailable()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is not self.window:
+            return False
+        kind = event.type()
+        if kind in (QEvent.Type.Show, QEvent.Type.Hide, QEvent.Type.WindowStateChange):
+            self._on_state(self.window)
+        elif kind == QEvent.Type.Close and not self._quitting:
+            event.ignore()
+            if self._settings.close_to_tray and self.tray_available:
+                self._hide_to_tray()
+            else:
+                self.request_quit()
+            return True
+        return False
+
+    def _on_state(self, window: QWidget) -> None:
+        key = id(window)
+        if not window.isVisible():
+            self._lifecycle.window_hidden(key)
+        elif window.isMinimized():
+            self._lifecycle.window_minimized(key)
+        else:
+            self._lifecycle.window_shown(key)
+
+    def _hide_to_tray(self) -> None:
+        # A close turned into a hide: the window's scoped work goes on (ui/scoped.py).
+        self.window.setProperty(HIDING_NOT_CLOSING, True)
+        try:
+            self.window.hide()
+        finally:
+            self.window.setProperty(HIDING_NOT_CLOSING, False)
+        first = not self._settings.close_message_shown
+        if first:
+            self._settings.close_message_shown = True
+            icon = getattr(self._tray, "icon", self._tray)
+            if isinstance(icon, QSystemTrayIcon) and QSystemTrayIcon.supportsMessages():
+                icon.showMessage(HIDDEN_TITLE, HIDDEN_TEXT, QSystemTrayIcon.MessageIcon.Information, 10_000)
+            else:
+                box = QMessageBox(QMessageBox.Icon.Information, HIDDEN_TITLE, HIDDEN_TEXT,
+                                  QMessageBox.StandardButton.Ok)
+                box.setObjectName("hiddenToTrayMessage")
+                box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+                box.open()
+        self.hidden_to_tray.emit(first)
+
+    def show_window(self) -> None:
+        """Bring the window forward: the tray's Show, a second start's "activate"."""
+        if self.window.isMinimized():
+            self.window.showNormal()
+        else:
+            self.window.show()
+        self.window.raise_()
+        self.window.activateWindow()
+
+    # -- quitting ---------------------------------------------------------------------
+
+    def running_tasks(self) -> list[Any]:
+        return [t for t in self._engine.tasks(state=State.RUNNING) if self._engine.is_running(t.id)]
+
+    def request_quit(self) -> None:
+        """Quit, asking first if tasks are running. Never blocks: the prompt is window-modal."""
+        if self._waiting or self._quitting:
+            return
+        running = self.running_tasks()
+        if not running:
+            self._quit("")
+            return
+        if self.prompt is not None:
+            self.prompt.raise_()
+            return
+        self.show_window()
+        self.prompt = self._make_prompt(len(running))
+        self.prompt.open()
+        self.quit_prompted.emit(self.prompt)
+
+    def _make_prompt(self, count: int) -> QMessageBox:
+        many = count != 1
+        box = QMessageBox(self.window)
+        box.setObjectName("quitPrompt")
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Quit Workdeck")
+        box.setText(f"{count} task{'s are' if many else ' is'} still running.")
+        box.setInformativeText(
+            "Let them finish and quit afterwards, stop them now and resume them when Workdeck starts "
+            "again, or cancel them. Scheduled and deferred work stays scheduled either way."
+        )
+        choices = [
+            ("Let them finish" if many else "Let it finish", QuitChoice.FINISH, QMessageBox.ButtonRole.AcceptRole),
+            ("Stop, resume at next start", QuitChoice.STOP, QMessageBox.ButtonRole.AcceptRole),
+            ("Cancel them" if many else "Cancel it", QuitChoice.CANCEL, QMessageBox.ButtonRole.DestructiveRole),
+            ("Don't quit", QuitChoice.ABORT, QMessageBox.ButtonRole.RejectRole),
+        ]
+        self._choice_buttons = {}
+        for text, choice, role in choices:
+            button = box.addButton(text, role)
+            button.setObjectName(f"quit_{choice.value}")
+            self._choice_buttons[button] = choice
+        by_choice = {c: b for b, c in self._choice_buttons.items()}
+        box.setDefaultButton(by_choice[QuitChoice.FINISH])
+        box.setEscapeButton(by_choice[QuitChoice.ABORT])
+        box.buttonClicked.connect(self._on_prompt_answer)
+        box.finished.connect(self._on_prompt_closed)
+        return box
+
+    def _on_prompt_answer(self, button: Any) -> None:
+        self.choose(self._choice_buttons.get(button, QuitChoice.ABORT))
+
+    def _on_prompt_closed(self) -> None:
+        if self.prompt is not None:
+            self.prompt.deleteLater()
+            self.prompt = None
+
+    def choose(self, choice: QuitChoice) -> None:
+        """Carry out an answer to the quit prompt."""
+        if choice is QuitChoice.ABORT:
+            return
+        if choice is QuitChoice.STOP:
+            self._quit(choice)
+        elif choice is QuitChoice.CANCEL:
+            for task in self.running_tasks():
+                self._engine.cancel(task.id)
+            # engine.stop() below waits for the cancelled runs and records them as
+            # cancelled: a cancel's reason wins over the shutdown's.
+            self._quit(choice)
+        elif choice is QuitChoice.FINISH:
+            self._wait_then_quit()
+
+    def _wait_then_quit(self) -> None:
+        self._waiting = True
+        dispatcher = getattr(self._engine, "dispatcher", None)
+        if dispatcher is not None:
+            dispatcher.paused = True  # nothing new from the deferred queue while we wait
+        self.window.hide()
+        self._engine.run_finished.connect(self._on_run_finished_while_waiting)
+        self._on_run_finished_while_waiting(None)
+
+    def _on_run_finished_while_waiting(self, _run: Any) -> None:
+        left = len(self.running_tasks())
+        if left:
+            self.waiting_to_quit.emit(left)
+            return
+        self._engine.run_finished.disconnect(self._on_run_finished_while_waiting)
+        self._quit(QuitChoice.FINISH)
+
+    def _quit(self, choice: str) -> None:
+        self._quitting = True
+        log.info("quitting (%s)", choice or "nothing running")
+        self.quitting.emit(str(choice))
+        try:
+            # Graceful: whatever still runs is recorded as interrupted and resumed at
+            # the next start. Before the window closes, so nothing is left unrecorded.
+            self._engine.stop()
+        finally:
+            self.window.close()
+            self._quit_app()
+
+
+__all__ = ["QuitChoice", "WindowBehaviour"]
