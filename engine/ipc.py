@@ -7,10 +7,11 @@ Requests (``"v"`` is the protocol version)::
     {"v": 1, "op": "add", "spec": <TaskSpec.to_json()>}
     {"v": 1, "op": "cancel", "id": ID}        or "tag": TAG, or "name": NAME
     {"v": 1, "op": "activate"}                 show the window (role "window" only)
+    {"v": 1, "op": "yield"}                    stop gracefully so a window can take over (role "serve" only)
     {"v": 1, "op": "ping"}
 
 Replies: ``{"ok": true, "task": {...}}`` (add), ``{"ok": true, "tasks": [...]}`` (cancel),
-``{"ok": true, "pid": ..., "role": ...}`` (ping, activate), or
+``{"ok": true, "pid": ..., "role": ...}`` (ping, activate, yield), or
 ``{"ok": false, "error": "one line", "exit": 1|2|3}``, ``exit`` being the status the
 command line exits with. Task objects are :func:`engine.serialize.task_json`'s.
 
@@ -146,10 +147,18 @@ class RequestHandler:
     when its run has ended, so ``workdeck cancel X; workdeck show X`` shows it cancelled.
     """
 
-    def __init__(self, engine: Engine, *, role: str, on_activate: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        role: str,
+        on_activate: Callable[[], None] | None = None,
+        on_yield: Callable[[], None] | None = None,
+    ) -> None:
         self.engine = engine
         self.role = role
         self._on_activate = on_activate
+        self._on_yield = on_yield
         # task id -> the cancel requests waiting for its run to end
         self._waiting: dict[str, list[_PendingCancel]] = {}
         engine.task_changed.connect(self._on_task_changed)
@@ -168,6 +177,8 @@ class RequestHandler:
                 self._cancel(request, respond)
             elif op == "activate":
                 respond(self._activate())
+            elif op == "yield":
+                self._yield(respond)
             elif op == "ping":
                 respond({"ok": True, **self.greeting()})
             else:
@@ -223,6 +234,14 @@ class RequestHandler:
                     "and has no window: stop it first to open the window"}
         self._on_activate()
         return {"ok": True, **self.greeting()}
+
+    def _yield(self, respond: Respond) -> None:
+        if self._on_yield is None:
+            respond({"ok": False, "exit": 1, "error": f"workdeck {self.role} (pid {os.getpid()}) owns this database "
+                     "and does not hand it over: close that window instead"})
+            return
+        respond({"ok": True, **self.greeting()})  # answered before the owner starts to stop
+        self._on_yield()
 
     def close(self) -> None:
         """Answer every waiting cancel now (the owner is stopping)."""

@@ -18,6 +18,7 @@ the window (role ``window``) and ``workdeck serve`` (role ``serve``) both use it
 
     host = EngineHost.open(db_path, role="window")   # AlreadyOwnedError if owned
     host.activate_requested.connect(window.show_and_raise)
+    # (role "serve" instead has yield_requested: a window asks it to stop and hand over)
     host.start()        # needs a QCoreApplication; listens, then starts the engine
     ...
     host.stop()         # graceful: running tasks are recorded as interrupted
@@ -50,9 +51,13 @@ class EngineHost(QObject):
     Build it with :meth:`open`; ``engine``, ``store``, ``role`` and ``socket_path`` are
     public. ``activate_requested`` is emitted when another ``workdeck`` asks to show
     the window (role ``window`` only; ``serve`` answers that it has none).
+    ``yield_requested`` is emitted when a window asks ``serve`` to hand the database
+    over (role ``serve`` only): the owner's code stops it (``serve`` quits its loop,
+    then calls :meth:`stop`), and the window takes the lock once it is free.
     """
 
     activate_requested = Signal()
+    yield_requested = Signal()
 
     def __init__(self, engine: Engine, lock: OwnerLock, *, role: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -64,7 +69,10 @@ class EngineHost(QObject):
         self._server: QLocalServer | None = None
         self._clients: set[_Client] = set()
         self.handler = ipc.RequestHandler(
-            engine, role=role, on_activate=self.activate_requested.emit if role == "window" else None
+            engine,
+            role=role,
+            on_activate=self.activate_requested.emit if role == "window" else None,
+            on_yield=self.yield_requested.emit if role == "serve" else None,
         )
         self._stopped = False
 

@@ -337,6 +337,7 @@ def _serve(db: Path) -> int:
     app = QCoreApplication.instance() or QCoreApplication([PROG])
     with _quit_on_signals(app):
         host = EngineHost.open(db, role="serve")
+        host.yield_requested.connect(app.quit)  # a window takes over: stop gracefully
         try:
             host.start()
             app.exec()
@@ -383,13 +384,17 @@ def _window(db: Path) -> int:
     from engine import ipc
     from engine.owner_lock import socket_path
 
-    # A window already open for this database is raised instead of a second one.
-    reply = ipc.call(socket_path(db), {"op": "activate"}, timeout=5.0)
-    if reply is not None:
-        if not reply.get("ok"):
-            raise _OwnerReplyError(str(reply.get("error")), int(reply.get("exit", 1)))
-        return 0
-    from ui import app  # written by the window's helper; imported only here
+    # A window already open for this database is brought forward instead of a second
+    # one. Any other case (no owner, or serve: the window offers to take over) is the
+    # window's to handle.
+    owner = ipc.call(socket_path(db), {"op": "ping"}, timeout=5.0)
+    if owner is not None and owner.get("role") == "window":
+        reply = ipc.call(socket_path(db), {"op": "activate"}, timeout=5.0)
+        if reply is not None:
+            if not reply.get("ok"):
+                raise _OwnerReplyError(str(reply.get("error")), int(reply.get("exit", 1)))
+            return 0
+    from ui import app  # imported only here: the other commands never load widgets
 
     return int(app.main(str(db)) or 0)
 

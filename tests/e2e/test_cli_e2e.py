@@ -119,10 +119,24 @@ def test_a_second_owner_is_refused_with_a_clear_message(wd: Workdeck) -> None:
     assert second.returncode == 1
     assert second.stderr == (f"workdeck: {os.path.realpath(wd.db)} is already owned by workdeck serve "
                              f"(pid {serve.pid}): stop it first, or choose another database with --db\n")
-    window = wd.run(timeout=20)  # `workdeck` with no command asks the owner to show its window
-    assert window.returncode == 1 and "has no window" in window.stderr and window.stderr.count("\n") == 1
     assert wd.ping()["pid"] == serve.pid  # the first owner is unharmed
     assert wd.stop(serve) == 0
+
+
+def test_serve_yields_to_a_window_that_takes_over(wd: Workdeck) -> None:
+    from engine import ipc
+    from engine.owner import socket_path
+
+    serve = wd.serve()
+    task_id = wd.add(*KEEP_RUNNING)
+    wait_until(lambda: open_runs(wd) == 1, what="the task to run")
+    reply = ipc.call(socket_path(wd.db), {"op": "yield"}, timeout=10)
+    assert reply is not None and reply["ok"] and reply["pid"] == serve.pid
+    assert serve.wait(20) == 0  # it stopped gracefully by itself
+    with wd.store() as store:
+        task = store.task(task_id)
+        assert task.state is State.ENQUEUED  # the new owner resumes it
+        assert [(r.outcome, r.stop_reason) for r in task.runs] == [(Outcome.INTERRUPTED, StopReason.SHUTDOWN)]
 
 
 def test_a_task_added_for_now_starts_within_100_ms(wd: Workdeck) -> None:

@@ -212,6 +212,22 @@ def test_activate_asks_the_window_to_show(db: Path, clock: Any, qapp: Any, qtbot
         owner.stop()
 
 
+def test_serve_yields_when_a_window_asks(host: EngineHost, qtbot: Any) -> None:
+    with qtbot.waitSignal(host.yield_requested):
+        reply = call_in_thread(qtbot, host.socket_path, {"op": "yield"})
+    assert reply["ok"] is True and reply["role"] == "serve"
+
+
+def test_a_window_does_not_yield(db: Path, clock: Any, qapp: Any, qtbot: Any) -> None:
+    owner = EngineHost.open(db, role="window", clock=clock)
+    owner.start()
+    try:
+        reply = call_in_thread(qtbot, owner.socket_path, {"op": "yield"})
+        assert reply["ok"] is False and reply["exit"] == 1 and "does not hand it over" in reply["error"]
+    finally:
+        owner.stop()
+
+
 def test_a_line_that_is_not_json_gets_an_error_and_the_connection_lives_on(host: EngineHost, qtbot: Any) -> None:
     import socket
 
