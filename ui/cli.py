@@ -96,6 +96,10 @@ def build_parser() -> _Parser:
     cancel.add_argument("--tag")
     cancel.add_argument("--name")
     cancel.add_argument("--json", action="store_true")
+
+    from ui.cli_manifest import add_manifest_commands  # manifest check, export, import
+
+    add_manifest_commands(sub, open_engine=_open_engine)
     return parser
 
 
@@ -153,6 +157,8 @@ def _run(argv: list[str]) -> int:
         return _cancel(args, db)
     if command == "serve":
         return _serve(_writable(db, is_default))
+    if command is not None and hasattr(args, "func"):
+        return int(args.func(args))
     return _window(_writable(db, is_default))
 
 
@@ -263,6 +269,35 @@ def _direct(db: Path, lock: Any, direct: Callable[[Engine], dict[str, Any]]) -> 
         return direct(Engine(store))
     finally:
         store.close()
+
+
+@contextmanager
+def _open_engine(args: argparse.Namespace) -> Iterator[Engine]:
+    """An un-started Engine on the database ``--db``/``WORKDECK_DB`` names (for the
+    manifest commands). Held under the owner lock when no owner runs; beside a running
+    owner it works on the database alone (SQLite serialises the writes), and the owner
+    sees imported tasks when it next looks at the database, not at once."""
+    from engine import ipc
+    from engine.engine import Engine
+    from engine.owner_lock import OwnerLock, socket_path
+    from engine.store import Store
+
+    db = _writable(*_db_path(args.db))
+    lock = OwnerLock(db)
+    owned = ipc.call(socket_path(db), {"op": "ping"}, timeout=5.0) is not None or not lock.try_acquire("cli")
+    try:
+        try:
+            store = Store(db)
+        except BadInputError:
+            if not owned:
+                lock.abandon()
+            raise
+        try:
+            yield Engine(store)
+        finally:
+            store.close()
+    finally:
+        lock.release()
 
 
 # ---------------------------------------------------------------- reading

@@ -299,3 +299,14 @@ def test_the_environment_and_the_default_location(
 def test_help_exits_0(capsys: Any) -> None:
     assert cli.main(["add", "--help"]) == 0
     assert "--backoff-delay" in capsys.readouterr().out
+
+
+def test_the_manifest_commands_are_wired_to_the_same_database(capsys: Any, db: Path, tmp_path: Path) -> None:
+    run(capsys, "--db", db, "add", "--in", "1h", "--name", "backup", "--", "true")
+    out_file = tmp_path / "tasks.toml"
+    assert run(capsys, "--db", db, "export", "-o", out_file)[0] == 0
+    assert "backup" in out_file.read_text()
+    other = tmp_path / "other.db"
+    status, out, err = run(capsys, "--db", other, "import", out_file)
+    assert (status, err) == (0, "") and out.startswith("added backup ")
+    assert [t.name for t in Store(other).tasks()] == ["backup"]
