@@ -69,6 +69,10 @@ class EnvironmentFaultError(StoreError):
 class AlreadyOwnedError(WorkdeckError):
     """Another engine (a window or `workdeck serve`) owns this database."""
 
+    def __init__(self, message: str, *, pid: int | None = None, role: str | None = None) -> None:
+        super().__init__(message)
+        self.pid, self.role = pid, role
+
 
 class JobAlreadyRunningError(WorkdeckError):
     """A bug in the caller: a task may have one running job at a time."""

@@ -14,6 +14,7 @@ both start the same task.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -154,6 +155,10 @@ class Store:
                 parent = Path(self.path).parent
                 if not parent.is_dir():
                     raise DatabaseReadOnlyError(f"cannot create database {self.path}: no folder {parent}")
+                if os.path.exists(self.path) and not os.access(self.path, os.W_OK):
+                    # Refused before SQLite opens it: a read-only open of a WAL database
+                    # would leave -wal and -shm files beside it (bad input writes nothing).
+                    raise DatabaseReadOnlyError(f"database {self.path} is read-only: choose a writable file with --db")
             conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
             self.db = sqlite_utils.Database(conn, execute_plugins=False)

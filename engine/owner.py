@@ -1,0 +1,189 @@
+"""Ownership of a database: one engine at a time, and the local socket it listens on.
+
+Two things make an owner:
+
+- an exclusive ``fcntl.flock`` on ``<database>.lock`` beside the database. The OS
+  drops it when the process dies, however it dies, so there is no stale lock to
+  clean up. The holder writes ``{"pid", "role"}`` into the file so others can say
+  who owns it. The command line takes the same lock (role ``cli``) for the few
+  milliseconds it writes the database itself when no owner runs; an owner starting
+  then waits for it (:data:`CLI_WAIT_SECONDS`) instead of failing.
+- a ``QLocalServer`` on a socket file whose name derives from the database's real
+  path, in the user's runtime dir (mode 0700) with ``UserAccessOption``, so only
+  the user can connect. A socket file left by a crash is removed before listening:
+  safe, because only the lock holder ever listens.
+
+:class:`EngineHost` puts the two together with the :class:`engine.engine.Engine`;
+the window (role ``window``) and ``workdeck serve`` (role ``serve``) both use it::
+
+    host = EngineHost.open(db_path, role="window")   # AlreadyOwnedError if owned
+    host.activate_requested.connect(window.show_and_raise)
+    # (role "serve" instead has yield_requested: a window asks it to stop and hand over)
+    host.start()        # needs a QCoreApplication; listens, then starts the engine
+    ...
+    host.stop()         # graceful: running tasks are recorded as interrupted
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtNetwork import QLocalServer, QLocalSocket
+
+from engine import ipc
+from engine.clock import Clock
+from engine.engine import Engine
+from engine.errors import EnvironmentFaultError
+from engine.owner_lock import ROLES, OwnerLock, lock_path, real_path, runtime_dir, socket_path
+from engine.store import Store
+
+log = logging.getLogger(__name__)
+
+__all__ = ["ROLES", "EngineHost", "OwnerLock", "lock_path", "real_path", "runtime_dir", "socket_path"]
+
+class EngineHost(QObject):
+    """An engine that owns its database and serves the command line over the socket.
+
+    Build it with :meth:`open`; ``engine``, ``store``, ``role`` and ``socket_path`` are
+    public. ``activate_requested`` is emitted when another ``workdeck`` asks to show
+    the window (role ``window`` only; ``serve`` answers that it has none).
+    ``yield_requested`` is emitted when a window asks ``serve`` to hand the database
+    over (role ``serve`` only): the owner's code stops it (``serve`` quits its loop,
+    then calls :meth:`stop`), and the window takes the lock once it is free.
+    """
+
+    activate_requested = Signal()
+    yield_requested = Signal()
+
+    def __init__(self, engine: Engine, lock: OwnerLock, *, role: str, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.engine = engine
+        self.store = engine.store
+        self.role = role
+        self.socket_path = socket_path(lock.db_path)
+        self._lock = lock
+        self._server: QLocalServer | None = None
+        self._clients: set[_Client] = set()
+        self.handler = ipc.RequestHandler(
+            engine,
+            role=role,
+            on_activate=self.activate_requested.emit if role == "window" else None,
+            on_yield=self.yield_requested.emit if role == "serve" else None,
+        )
+        self._stopped = False
+
+    @classmethod
+    def open(
+        cls,
+        db_path: str | os.PathLike[str],
+        *,
+        role: str = "serve",
+        clock: Clock | None = None,
+        parent: QObject | None = None,
+    ) -> EngineHost:
+        """Take ownership of ``db_path`` (raises :class:`AlreadyOwnedError` naming the owner),
+        open the store (bad, read-only or newer databases raise BadInputError subclasses)
+        and build the engine. Nothing runs until :meth:`start`."""
+        if role not in ROLES:
+            raise ValueError(f"role must be one of {ROLES}, not {role!r}")
+        lock = OwnerLock(db_path)
+        lock.acquire(role)
+        try:
+            store = Store(lock.db_path)
+        except Exception:
+            lock.abandon()
+            raise
+        try:
+            engine = Engine(store, clock)
+        except Exception:
+            store.close()
+            lock.release()
+            raise
+        return cls(engine, lock, role=role, parent=parent)
+
+    def start(self) -> None:
+        """Listen on the socket, then start the engine (it recovers what a crash left).
+
+        Listening first closes a race: a command line that found no socket wrote the
+        database under the lock, which we held by then, so the engine's first look at
+        the database sees its task.
+        """
+        server = QLocalServer(self)
+        server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
+        QLocalServer.removeServer(self.socket_path)  # a crash's leftover; we hold the lock
+        if not server.listen(self.socket_path):
+            raise EnvironmentFaultError(f"cannot listen on {self.socket_path}: {server.errorString()}")
+        server.newConnection.connect(self._on_new_connection)
+        self._server = server
+        self.engine.start()
+        log.info("workdeck %s owns %s (pid %d), listening on %s", self.role, self._lock.db_path, os.getpid(),
+                 self.socket_path)
+
+    def stop(self) -> None:
+        """Stop listening, stop the engine gracefully, close the store, release the lock."""
+        if self._stopped:
+            return
+        self._stopped = True
+        if self._server is not None:
+            self._server.close()  # new command lines now fall back to the database
+            QLocalServer.removeServer(self.socket_path)
+        self.handler.close()
+        if self.engine.started:
+            self.engine.stop()
+        for client in list(self._clients):
+            client.close()
+        self.store.close()
+        self._lock.release()
+
+    def _on_new_connection(self) -> None:
+        assert self._server is not None
+        while (sock := self._server.nextPendingConnection()) is not None:
+            client = _Client(self, sock)
+            self._clients.add(client)
+            client.begin()
+
+
+class _Client:
+    """One connection: greeting first, then a reply per request line."""
+
+    def __init__(self, host: EngineHost, sock: QLocalSocket) -> None:
+        self.host, self.sock = host, sock
+        self.buffer = b""
+        self.closed = False
+
+    def begin(self) -> None:
+        self.write(self.host.handler.greeting())
+        self.sock.readyRead.connect(self._on_ready_read)
+        self.sock.disconnected.connect(self.close)
+        self._on_ready_read()
+
+    def write(self, message: dict[str, Any]) -> None:
+        if self.closed:
+            return
+        self.sock.write(ipc.encode(message))
+        self.sock.flush()
+
+    def _on_ready_read(self) -> None:
+        self.buffer += bytes(self.sock.readAll().data())
+        while not self.closed and b"\n" in self.buffer:
+            line, self.buffer = self.buffer.split(b"\n", 1)
+            try:
+                request = json.loads(line)
+            except ValueError:
+                self.write({"ok": False, "error": "a request must be one line of JSON", "exit": 2})
+                continue
+            self.host.handler.handle(request, self.write)
+        if len(self.buffer) > ipc.MAX_LINE_BYTES:
+            self.close()
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        self.host._clients.discard(self)
+        self.sock.disconnectFromServer()
+        self.sock.deleteLater()

@@ -1,0 +1,99 @@
+"""The JSON form of tasks and runs (CONTRACT.md, "JSON of a task"): one place for it.
+
+``workdeck show --json``, ``list --json``, ``add --json``, the owner's socket replies
+and the window all render tasks here, so the form cannot drift between them.
+The contract's keys are kept exactly; the extra keys (``worker``, ``spec``, ``why``,
+``updated_at``; ``id``, ``stop_reason`` and ``detail`` per run) are additions, which
+the contract allows.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from engine.clock import iso
+from engine.model import Run, State, Task
+
+
+def run_json(run: Run) -> dict[str, Any]:
+    return {
+        "attempt": run.attempt,
+        "due_at": iso(run.due_at),
+        "fired_at": iso(run.fired_at),
+        "started_at": iso(run.started_at),
+        "ended_at": iso(run.ended_at),
+        "outcome": run.outcome.value if run.outcome is not None else None,  # None while it runs
+        "exit_code": run.exit_code,
+        # additions
+        "id": run.id,
+        "stop_reason": run.stop_reason.value if run.stop_reason is not None else None,
+        "detail": run.detail,
+    }
+
+
+def task_json(task: Task) -> dict[str, Any]:
+    """A task as CONTRACT.md's object. ``runs`` is what ``task`` carries (load it with runs)."""
+    spec = task.spec
+    data: dict[str, Any] = {
+        "id": task.id,
+        "name": spec.name,
+        "kind": spec.kind.value,
+        "state": task.state.value,
+        # a reminder's args are its message, not a command line
+        "command": [] if spec.worker == "reminder" else list(spec.args),
+        "tags": list(spec.tags),
+        "attempts": task.attempts,
+        "created_at": iso(task.created_at),
+        "next_run_at": iso(task.next_run_at),
+        "runs": [run_json(r) for r in task.runs],
+        # additions
+        "worker": spec.worker,
+        "updated_at": iso(task.updated_at),
+        "why": why(task),
+        "spec": spec_json(task),
+    }
+    if spec.worker == "reminder" and spec.args:
+        data["message"] = spec.args[0]
+    return data
+
+
+def spec_json(task: Task) -> dict[str, Any]:
+    """The parts of the spec a person asks about in ``show``: how it is scheduled and retried."""
+    spec = task.spec
+    schedule = spec.schedule
+    return {
+        "run_at": iso(spec.run_at),
+        "every": schedule.every if schedule else None,
+        "cron": schedule.cron if schedule else None,
+        "rrule": schedule.rrule if schedule else None,
+        "tz": schedule.tz if schedule else None,
+        "policy": spec.policy.value,
+        "after": list(spec.after),
+        "retries": spec.retry.max_retries,
+        "backoff": spec.retry.backoff.value,
+        "backoff_delay": spec.retry.delay,
+        "timeout": spec.timeout,
+        "requires": [c.value for c in spec.constraints],
+        "missed": spec.missed.value,
+    }
+
+
+def why(task: Task) -> str | None:
+    """One line on what an unfinished, not running task waits for; None otherwise."""
+    spec = task.spec
+    if task.state is State.BLOCKED:
+        return f"waiting for {', '.join(spec.after)} to succeed"
+    if task.state not in (State.ENQUEUED, State.SCHEDULED):
+        return None
+    parts = []
+    if task.next_run_at is not None:
+        parts.append(f"{'alarm at' if task.state is State.SCHEDULED else 'due'} {iso(task.next_run_at)}")
+    if spec.constraints:
+        parts.append("requires " + ", ".join(c.value for c in spec.constraints))
+    return "; ".join(parts) or None
+
+
+def dumps(data: Any) -> str:
+    """Indented for a person reading the terminal; ``jq`` reads it just the same."""
+    return json.dumps(data, indent=2, ensure_ascii=False)

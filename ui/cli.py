@@ -1,0 +1,438 @@
+"""The ``workdeck`` command (CONTRACT.md is the contract; keep it exactly).
+
+``add``, ``remind`` and ``cancel`` go to the running owner (the window or ``serve``)
+over its local socket, so a task for now starts at once. With no owner they take
+the owner lock for the moment they write and use an un-started Engine on the
+database; the next owner finds the task there. ``list``, ``show`` and ``log`` only
+read the database (SQLite's WAL lets them read beside a running owner).
+
+Exit status: 0 done, 1 runtime failure, 2 bad input (one line on stderr, nothing
+written), 3 no such task.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import socket
+import sys
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import platformdirs
+
+from engine.errors import BadInputError, NoSuchTaskError, WorkdeckError
+from engine.model import Kind, State
+from ui import cli_spec
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QCoreApplication
+
+    from engine.engine import Engine
+
+PROG = "workdeck"
+#: How long a command waits for an owner that is starting or stopping (it holds the
+#: lock but is not listening) before it gives up.
+OWNER_WAIT_SECONDS = 10.0
+
+
+class UsageError(BadInputError):
+    pass
+
+
+class _OwnerReplyError(WorkdeckError):
+    def __init__(self, message: str, exit_status: int) -> None:
+        super().__init__(message)
+        self.exit_status = exit_status
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # argparse prints usage and exits 2; the contract wants one line.
+        command = self.prog[len(PROG) :].strip()
+        raise UsageError(f"{command + ': ' if command else ''}{message} (see {self.prog} --help)")
+
+
+def build_parser() -> _Parser:
+    parser = _Parser(prog=PROG, description="A desktop command centre for background work.")
+    parser.add_argument("--db", metavar="PATH", help="the database (default: $WORKDECK_DB, else workdeck.db in "
+                        "your user data folder)")
+    parser.add_argument("--version", action="version", version="%(prog)s 0.1.0")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.add_parser("serve", help="run the engine headless until SIGTERM/SIGINT")
+
+    add = sub.add_parser("add", help="create a task that runs CMD: add [OPTIONS] -- CMD [ARG...]",
+                         usage=f"{PROG} add [OPTIONS] -- CMD [ARG...]")
+    cli_spec.add_timing_options(add, remind=False)
+    cli_spec.add_task_options(add)
+
+    remind = sub.add_parser("remind", help="an exact reminder shown as a tray notification")
+    cli_spec.add_timing_options(remind, remind=True)
+    remind.add_argument("message", nargs="*", metavar="MESSAGE")
+
+    lst = sub.add_parser("list", help="list tasks")
+    lst.add_argument("--json", action="store_true")
+    lst.add_argument("--state", choices=[s.value for s in State])
+    lst.add_argument("--tag")
+    lst.add_argument("--kind", choices=[k.value for k in Kind])
+    lst.add_argument("--name")
+
+    show = sub.add_parser("show", help="spec, state, attempts, runs")
+    show.add_argument("id", metavar="ID")
+    show.add_argument("--json", action="store_true")
+
+    log_ = sub.add_parser("log", help="captured stdout+stderr of the latest run")
+    log_.add_argument("id", metavar="ID")
+
+    cancel = sub.add_parser("cancel", help="cancel (ID | --tag TAG | --name NAME)")
+    cancel.add_argument("id", nargs="?", metavar="ID")
+    cancel.add_argument("--tag")
+    cancel.add_argument("--name")
+    cancel.add_argument("--json", action="store_true")
+
+    from ui.cli_manifest import add_manifest_commands  # manifest check, export, import
+
+    add_manifest_commands(sub, open_engine=_open_engine)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _run(argv)
+    except SystemExit as exc:  # --help, --version
+        return exc.code if isinstance(exc.code, int) else 0
+    except KeyboardInterrupt:
+        return 130
+    except WorkdeckError as exc:
+        _say(str(exc))
+        return exc.exit_status
+    except Exception as exc:  # a bug: say so plainly, with the traceback for the report
+        traceback.print_exc()
+        _say(f"internal error: {type(exc).__name__}: {exc}")
+        return 1
+
+
+def _say(message: str) -> None:
+    print(f"{PROG}: " + " ".join(message.split()), file=sys.stderr)
+
+
+def _run(argv: list[str]) -> int:
+    # Everything after the first "--" is the task's argv, untouched by option parsing.
+    head, tail = (argv[: argv.index("--")], argv[argv.index("--") + 1 :]) if "--" in argv else (argv, None)
+    args, extra = build_parser().parse_known_args(head)
+    command = args.command
+    if extra:
+        where = f"{PROG} {command}" if command else PROG
+        if command == "add" and tail is None and not extra[0].startswith("-"):
+            raise UsageError(f"add: put the command after --: {PROG} add [OPTIONS] -- CMD [ARG...]")
+        raise UsageError(f"{command + ': ' if command else ''}unrecognized arguments: {' '.join(extra)} "
+                         f"(see {where} --help)")
+    db, is_default = _db_path(args.db)
+    if tail is not None and command not in ("add", "remind"):
+        raise UsageError(f"{command or PROG}: unexpected -- (only add takes a command after --)")
+    if command == "add":
+        if not tail:
+            raise UsageError(f"add: missing the command after --: {PROG} add [OPTIONS] -- CMD [ARG...]")
+        return _add(args, db, is_default, worker="shell", task_args=tail)
+    if command == "remind":
+        message = " ".join([*args.message, *(tail or [])]).strip()
+        if not message:
+            raise UsageError("remind: missing the MESSAGE")
+        return _add(args, db, is_default, worker="reminder", task_args=[message])
+    if command == "list":
+        return _list(args, db)
+    if command == "show":
+        return _show(args, db)
+    if command == "log":
+        return _log(args, db)
+    if command == "cancel":
+        return _cancel(args, db)
+    if command == "serve":
+        return _serve(_writable(db, is_default))
+    if command is not None and hasattr(args, "func"):
+        return int(args.func(args))
+    return _window(_writable(db, is_default))
+
+
+def _db_path(option: str | None) -> tuple[Path, bool]:
+    chosen = option or os.environ.get("WORKDECK_DB") or None
+    if chosen:
+        return Path(chosen).expanduser().absolute(), False
+    return Path(platformdirs.user_data_dir("workdeck")) / "workdeck.db", True
+
+
+def _writable(db: Path, is_default: bool) -> Path:
+    """The default database's folder is created on first use; a --db's must exist."""
+    if is_default:
+        db.parent.mkdir(parents=True, exist_ok=True)
+    return db
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _add(args: argparse.Namespace, db: Path, is_default: bool, *, worker: str, task_args: list[str]) -> int:
+    from engine.clock import SystemClock
+    from engine.errors import BadSpecError
+
+    spec = cli_spec.spec_from_args(args, SystemClock().now(), worker=worker, task_args=task_args)
+    if spec.after and not db.exists():
+        raise BadSpecError(f"--after {spec.after[0]}: no such task")
+
+    def direct(engine: Engine) -> dict[str, Any]:
+        from engine.serialize import task_json
+
+        return task_json(engine.task(engine.enqueue(spec).id))
+
+    reply = _through_owner(_writable(db, is_default), {"op": "add", "spec": spec.to_json()}, direct)
+    task = reply["task"] if "task" in reply else reply
+    _print_task_result(task, as_json=args.json)
+    return 0
+
+
+def _print_task_result(task: dict[str, Any], *, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(task, indent=2, ensure_ascii=False))  # serialize.dumps' form, without importing Qt
+    else:
+        print(task["id"])
+
+
+def _cancel(args: argparse.Namespace, db: Path) -> int:
+    given = [x for x in (args.id, args.tag, args.name) if x]
+    if len(given) != 1:
+        raise UsageError("cancel: give one of ID, --tag TAG or --name NAME")
+    if not db.exists():
+        raise NoSuchTaskError(args.id or (f"tag {args.tag}" if args.tag else f"name {args.name}"))
+    request = {"op": "cancel", "id": args.id, "tag": args.tag, "name": args.name}
+
+    def direct(engine: Engine) -> dict[str, Any]:
+        from engine.serialize import task_json
+
+        tasks = [engine.cancel(args.id)] if args.id else engine.cancel_matching(tag=args.tag, name=args.name)
+        return {"tasks": [task_json(engine.task(t.id)) for t in tasks]}
+
+    tasks = _through_owner(db, request, direct)["tasks"]
+    if args.json:
+        print(json.dumps(tasks, indent=2, ensure_ascii=False))
+    else:
+        for task in tasks:
+            print(f"{task['id']} {task['state']}")
+    return 0
+
+
+def _through_owner(
+    db: Path, request: dict[str, Any], direct: Callable[[Engine], dict[str, Any]]
+) -> dict[str, Any]:
+    """Ask the owner; with none, hold the lock and act on the database directly."""
+    from engine import ipc
+    from engine.owner_lock import OwnerLock, socket_path
+
+    path = socket_path(db)
+    lock = OwnerLock(db)
+    deadline = time.monotonic() + OWNER_WAIT_SECONDS
+    while True:
+        reply = ipc.call(path, request)
+        if reply is not None:
+            if not reply.get("ok"):
+                raise _OwnerReplyError(str(reply.get("error")), int(reply.get("exit", 1)))
+            return reply
+        if lock.try_acquire("cli"):
+            try:
+                return _direct(db, lock, direct)
+            finally:
+                lock.release()
+        # The holder is an owner starting (not listening yet) or stopping, or another
+        # command line writing: each takes milliseconds to seconds.
+        if time.monotonic() >= deadline:
+            raise lock.owned_error(lock.holder())
+        time.sleep(0.01)
+
+
+def _direct(db: Path, lock: Any, direct: Callable[[Engine], dict[str, Any]]) -> dict[str, Any]:
+    from engine.engine import Engine
+    from engine.store import Store
+
+    try:
+        store = Store(db)
+    except BadInputError:
+        lock.abandon()  # not a database we can use: leave no lock file beside it
+        raise
+    try:
+        return direct(Engine(store))
+    finally:
+        store.close()
+
+
+@contextmanager
+def _open_engine(args: argparse.Namespace) -> Iterator[Engine]:
+    """An un-started Engine on the database ``--db``/``WORKDECK_DB`` names (for the
+    manifest commands). Held under the owner lock when no owner runs; beside a running
+    owner it works on the database alone (SQLite serialises the writes), and the owner
+    sees imported tasks when it next looks at the database, not at once."""
+    from engine import ipc
+    from engine.engine import Engine
+    from engine.owner_lock import OwnerLock, socket_path
+    from engine.store import Store
+
+    db = _writable(*_db_path(args.db))
+    lock = OwnerLock(db)
+    owned = ipc.call(socket_path(db), {"op": "ping"}, timeout=5.0) is not None or not lock.try_acquire("cli")
+    try:
+        try:
+            store = Store(db)
+        except BadInputError:
+            if not owned:
+                lock.abandon()
+            raise
+        try:
+            yield Engine(store)
+        finally:
+            store.close()
+    finally:
+        lock.release()
+
+
+# ---------------------------------------------------------------- reading
+
+
+@contextmanager
+def _reading(db: Path) -> Iterator[Any]:
+    """The store, or None when the database does not exist yet (reading creates nothing)."""
+    if not db.exists():
+        yield None
+        return
+    from engine.store import Store
+
+    store = Store(db)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def _list(args: argparse.Namespace, db: Path) -> int:
+    with _reading(db) as store:
+        tasks = [] if store is None else store.tasks(
+            state=State(args.state) if args.state else None, kind=Kind(args.kind) if args.kind else None,
+            tag=args.tag, name=args.name, with_runs=args.json,
+        )
+    if args.json:
+        from engine.serialize import dumps, task_json
+
+        print(dumps([task_json(t) for t in tasks]))
+    elif tasks:
+        from ui.cli_render import table
+
+        print(table(tasks))
+    return 0
+
+
+def _show(args: argparse.Namespace, db: Path) -> int:
+    with _reading(db) as store:
+        if store is None:
+            raise NoSuchTaskError(args.id)
+        task = store.task(args.id)
+    if args.json:
+        from engine.serialize import dumps, task_json
+
+        print(dumps(task_json(task)))
+    else:
+        from ui.cli_render import details
+
+        print(details(task))
+    return 0
+
+
+def _log(args: argparse.Namespace, db: Path) -> int:
+    with _reading(db) as store:
+        if store is None:
+            raise NoSuchTaskError(args.id)
+        text = store.latest_output(args.id)
+    sys.stdout.write(text)
+    return 0
+
+
+# ---------------------------------------------------------------- owning
+
+
+def _serve(db: Path) -> int:
+    from PySide6.QtCore import QCoreApplication
+
+    from engine.owner import EngineHost
+
+    logging.basicConfig(level=logging.INFO, format="workdeck serve: %(levelname)s %(name)s: %(message)s")
+    app = QCoreApplication.instance() or QCoreApplication([PROG])
+    with _quit_on_signals(app):
+        host = EngineHost.open(db, role="serve")
+        host.yield_requested.connect(app.quit)  # a window takes over: stop gracefully
+        try:
+            host.start()
+            app.exec()
+        finally:
+            host.stop()
+    return 0
+
+
+@contextmanager
+def _quit_on_signals(app: QCoreApplication) -> Iterator[None]:
+    """SIGTERM and SIGINT quit Qt's loop. Python runs signal handlers only between
+    bytecodes, which never happen while Qt sleeps in C++, so the C-level handler's
+    wakeup byte (``signal.set_wakeup_fd``) on a socketpair wakes a QSocketNotifier: no
+    polling timer."""
+    from PySide6.QtCore import QSocketNotifier
+
+    reader, writer = socket.socketpair()
+    reader.setblocking(False)
+    writer.setblocking(False)
+    old_fd = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
+    old_handlers = {s: signal.signal(s, lambda *_: None) for s in (signal.SIGTERM, signal.SIGINT)}
+    notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read)
+
+    def on_wakeup() -> None:
+        try:
+            if reader.recv(64):
+                app.quit()
+        except BlockingIOError:
+            pass
+
+    notifier.activated.connect(on_wakeup)
+    try:
+        yield
+    finally:
+        notifier.setEnabled(False)
+        for sig, handler in old_handlers.items():
+            signal.signal(sig, handler)
+        signal.set_wakeup_fd(old_fd)
+        reader.close()
+        writer.close()
+
+
+def _window(db: Path) -> int:
+    from engine import ipc
+    from engine.owner_lock import socket_path
+
+    # A window already open for this database is brought forward instead of a second
+    # one. Any other case (no owner, or serve: the window offers to take over) is the
+    # window's to handle.
+    owner = ipc.call(socket_path(db), {"op": "ping"}, timeout=5.0)
+    if owner is not None and owner.get("role") == "window":
+        reply = ipc.call(socket_path(db), {"op": "activate"}, timeout=5.0)
+        if reply is not None:
+            if not reply.get("ok"):
+                raise _OwnerReplyError(str(reply.get("error")), int(reply.get("exit", 1)))
+            return 0
+    from ui import app  # imported only here: the other commands never load widgets
+
+    return int(app.main(str(db)) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

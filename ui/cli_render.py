@@ -1,0 +1,108 @@
+"""Human-readable ``list`` and ``show``: local times, a compact table, no colours."""
+
+from __future__ import annotations
+
+import shlex
+from datetime import datetime
+
+from engine.model import Run, Task
+from engine.serialize import why
+from engine.timeparse import format_duration
+
+_COLUMNS = ("ID", "KIND", "STATE", "NEXT RUN", "TRIES", "NAME/TAGS", "COMMAND")
+
+
+def local(instant: datetime | None, *, seconds: bool = True) -> str:
+    if instant is None:
+        return "-"
+    return instant.astimezone().strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
+def what(task: Task) -> str:
+    """The command line, or a reminder's message in quotes."""
+    spec = task.spec
+    if spec.worker == "reminder":
+        return f"remind: {spec.args[0]!r}" if spec.args else "remind"
+    if spec.worker == "shell":
+        return shlex.join(spec.args)
+    return f"{spec.worker}: {' '.join(spec.args)}"
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def table(tasks: list[Task]) -> str:
+    rows = [_COLUMNS]
+    for task in tasks:
+        label = task.name or ""
+        if task.spec.tags:
+            label = (label + " " if label else "") + ",".join(f"#{t}" for t in task.spec.tags)
+        rows.append((
+            task.id, task.kind.value, task.state.value, local(task.next_run_at), str(task.attempts),
+            _clip(label, 24) or "-", _clip(what(task), 60),
+        ))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(_COLUMNS) - 1)]
+    return "\n".join(
+        "  ".join(cell.ljust(w) for cell, w in zip(row[:-1], widths, strict=True)) + "  " + row[-1]
+        for row in rows
+    )
+
+
+def _schedule(task: Task) -> str | None:
+    schedule = task.spec.schedule
+    if schedule is None or not schedule.repeats:
+        return None
+    if schedule.every is not None:
+        text = f"every {format_duration(schedule.every)}"
+    elif schedule.cron is not None:
+        text = f"cron {schedule.cron!r}"
+    else:
+        text = f"rrule {schedule.rrule}"
+    return text + (f" ({schedule.tz})" if schedule.tz else "")
+
+
+def _retry(task: Task) -> str | None:
+    retry = task.spec.retry
+    if retry.max_retries == 0:
+        return None
+    return f"{retry.max_retries} retries, {retry.backoff.value} backoff from {format_duration(retry.delay)}"
+
+
+def _run_line(run: Run) -> str:
+    outcome = run.outcome.value if run.outcome is not None else "running"
+    parts = [f"#{run.attempt}", local(run.started_at), "->", local(run.ended_at), outcome]
+    if run.exit_code is not None:
+        parts.append(f"exit {run.exit_code}")
+    if run.stop_reason is not None:
+        parts.append(f"({run.stop_reason.value})")
+    if run.detail:
+        parts.append(f"- {run.detail}")
+    return "  " + " ".join(parts)
+
+
+def details(task: Task) -> str:
+    spec = task.spec
+    state = task.state.value
+    reason = why(task)
+    fields: list[tuple[str, str | None]] = [
+        ("id", task.id),
+        ("name", spec.name),
+        ("kind", spec.kind.value),
+        ("state", f"{state} ({reason})" if reason else state),
+        ("message" if spec.worker == "reminder" else "command", spec.args[0] if spec.worker == "reminder" and
+         spec.args else what(task)),
+        ("tags", ", ".join(spec.tags) or None),
+        ("after", ", ".join(spec.after) or None),
+        ("repeats", _schedule(task)),
+        ("retry", _retry(task)),
+        ("timeout", format_duration(spec.timeout) if spec.timeout else None),
+        ("requires", ", ".join(c.value for c in spec.constraints) or None),
+        ("attempts", str(task.attempts)),
+        ("created", local(task.created_at)),
+        ("next run", local(task.next_run_at) if task.next_run_at else None),
+    ]
+    lines = [f"{key + ':':<10} {value}" for key, value in fields if value is not None]
+    lines.append("runs:" if task.runs else "runs:      none yet")
+    lines.extend(_run_line(r) for r in task.runs)
+    return "\n".join(lines)

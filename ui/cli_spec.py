@@ -1,0 +1,167 @@
+"""``add`` and ``remind`` options -> a :class:`engine.model.TaskSpec` (CONTRACT.md).
+
+Everything is checked here, before the database is opened, so bad input writes
+nothing. Choices the contract leaves open, decided here:
+
+- ``--now`` (the default), ``--defer``, ``--in`` and ``--at`` are mutually exclusive.
+  ``--every``/``--cron`` without ``--at`` make deferred periodic work (with ``--in``:
+  its first run waits that long); with ``--at`` a repeating alarm anchored there.
+  ``--now`` with a repeat rule is refused: immediate work runs once, now.
+- A one-shot ``--at`` in the past is refused unless ``--now-if-past`` is given (then
+  it fires at once). With a repeat rule a past ``--at`` is just the series' anchor.
+- ``--requires`` is for deferred work (the seed's constraints); an immediate task
+  starts now and an alarm fires at its instant, so both refuse it. ``--after`` is
+  refused with ``--at`` for the same reason.
+- ``--policy`` needs ``--name``. ``--tz ZONE`` sets the zone of local TIMEs and of
+  repeat rules; without it both follow the user's zone.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import datetime, timedelta
+
+from engine import recurrence, workers
+from engine.errors import BadInputError, BadSpecError
+from engine.model import Backoff, Constraint, Kind, MissedPolicy, RetryPolicy, Schedule, TaskSpec, UniquePolicy
+from engine.timeparse import parse_duration, parse_time, zone
+
+
+def duration(text: str) -> float:
+    """argparse ``type=``: a DURATION, refused in argparse's one-line form."""
+    try:
+        return parse_duration(text)
+    except BadInputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def positive_duration(text: str) -> float:
+    seconds = duration(text)
+    if seconds <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be longer than zero")
+    return seconds
+
+
+def count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be 0 or more")
+    return value
+
+
+def _choices(enum_type: type) -> list[str]:
+    return [m.value for m in enum_type]
+
+
+def add_timing_options(parser: argparse.ArgumentParser, *, remind: bool) -> None:
+    when = parser.add_mutually_exclusive_group(required=remind)
+    if not remind:
+        when.add_argument("--now", action="store_true", help="immediate, keep-running (the default)")
+        when.add_argument("--defer", action="store_true", help="deferred, eligible at once (subject to constraints)")
+    when.add_argument("--in", dest="in_", type=duration, metavar="DURATION", help="after that delay")
+    when.add_argument("--at", metavar="TIME", help="exact: at that instant (ISO 8601 or HH:MM[:SS])")
+    repeat = parser.add_mutually_exclusive_group()
+    repeat.add_argument("--every", type=positive_duration, metavar="DURATION", help="repeat at this interval")
+    repeat.add_argument("--cron", metavar="EXPR", help="repeat on this cron rule (five fields)")
+    parser.add_argument("--tz", metavar="ZONE", help="IANA zone for local TIMEs and repeat rules (default: yours)")
+    parser.add_argument("--now-if-past", action="store_true", help="a one-shot --at in the past fires at once")
+    parser.add_argument("--missed", choices=_choices(MissedPolicy), help="exact: what missed alarms do")
+    parser.add_argument("--name", help="unique work name")
+    parser.add_argument("--policy", choices=_choices(UniquePolicy), help="what an existing task of that name means")
+    parser.add_argument("--tag", action="append", default=[], metavar="TAG", help="a tag (repeatable)")
+    parser.add_argument("--json", action="store_true", help="print the created task as JSON")
+
+
+def add_task_options(parser: argparse.ArgumentParser) -> None:
+    """The options only ``add`` has (``remind`` is always an exact reminder)."""
+    parser.add_argument("--after", action="append", default=[], metavar="ID", help="run after this task succeeded")
+    parser.add_argument("--retries", type=count, metavar="N", help="retries after a failure")
+    parser.add_argument("--backoff", choices=_choices(Backoff), help="how the retry delay grows")
+    parser.add_argument("--backoff-delay", type=duration, metavar="DURATION", help="delay before the first retry")
+    parser.add_argument("--timeout", type=positive_duration, metavar="DURATION", help="stop a run after that long")
+    parser.add_argument("--requires", action="append", default=[], choices=_choices(Constraint),
+                        metavar="CONSTRAINT", help="a constraint (repeatable): " + ", ".join(_choices(Constraint)))
+
+
+def spec_from_args(args: argparse.Namespace, now: datetime, *, worker: str, task_args: list[str]) -> TaskSpec:
+    """Build and validate the spec. Raises :class:`BadInputError` with a one-line message."""
+    tz = zone(args.tz) if args.tz else None
+    repeats = args.every is not None or args.cron is not None
+    run_at: datetime | None = None
+    if args.at is not None:
+        kind = Kind.EXACT
+        run_at = parse_time(args.at, now, tz)
+        if run_at < now and not repeats:
+            if not args.now_if_past:
+                raise BadSpecError(
+                    f"--at {args.at}: that time has passed; give a future time, or add --now-if-past to run it at once"
+                )
+            run_at = now
+    elif worker == "reminder":
+        kind = Kind.EXACT  # ``remind --in``: an alarm that long from now
+        run_at = now + timedelta(seconds=args.in_)
+    elif getattr(args, "now", False):
+        if repeats:
+            raise BadSpecError("--now runs once, now: to repeat use --defer, --in or --at with --every/--cron")
+        kind = Kind.IMMEDIATE
+    elif args.in_ is not None:
+        kind, run_at = Kind.DEFERRED, now + timedelta(seconds=args.in_)
+    elif args.defer or repeats:
+        kind = Kind.DEFERRED
+    else:
+        kind = Kind.IMMEDIATE
+    if args.now_if_past and args.at is None:
+        raise BadSpecError("--now-if-past only applies to --at")
+    if args.missed is not None and kind is not Kind.EXACT:
+        raise BadSpecError("--missed only applies to alarms (--at)")
+    if args.policy is not None and args.name is None:
+        raise BadSpecError("--policy needs --name: it says what an existing task of that name means")
+
+    constraints = tuple(getattr(args, "requires", ()))
+    if constraints and kind is not Kind.DEFERRED:
+        raise BadSpecError("--requires is for deferred work: add --defer, --in or --every")
+    after = tuple(getattr(args, "after", ()))
+    if after and kind is Kind.EXACT:
+        raise BadSpecError("--after cannot be combined with --at: an alarm fires at its time, not after a task")
+
+    retry = RetryPolicy()
+    if getattr(args, "retries", None) is not None or getattr(args, "backoff", None) or \
+            getattr(args, "backoff_delay", None) is not None:
+        retry = RetryPolicy(
+            max_retries=args.retries if args.retries is not None else 0,
+            backoff=Backoff(args.backoff) if args.backoff else RetryPolicy.backoff,
+            delay=args.backoff_delay if args.backoff_delay is not None else RetryPolicy.delay,
+        )
+    schedule = Schedule(every=args.every, cron=args.cron, tz=args.tz) if repeats else None
+    spec = TaskSpec(
+        worker=worker,
+        args=tuple(task_args),
+        kind=kind,
+        name=args.name,
+        policy=UniquePolicy(args.policy) if args.policy else UniquePolicy.KEEP,
+        tags=tuple(args.tag),
+        after=after,
+        retry=retry,
+        timeout=getattr(args, "timeout", None),
+        constraints=constraints,
+        run_at=run_at,
+        schedule=schedule,
+        missed=MissedPolicy(args.missed) if args.missed else MissedPolicy.FIRE_ONCE,
+    )
+    prevalidate(spec)
+    return spec
+
+
+def prevalidate(spec: TaskSpec) -> None:
+    """The engine's own checks that need no database, run before one is opened."""
+    workers.get(spec.worker).validate(spec.args)
+    if spec.schedule is not None:
+        recurrence.validate(spec.schedule)
+    for tag in spec.tags:
+        if not tag.strip():
+            raise BadSpecError("a --tag must not be empty")
+    if spec.name is not None and not spec.name.strip():
+        raise BadSpecError("a --name must not be empty")
