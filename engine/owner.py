@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -38,8 +39,13 @@ from engine import ipc
 from engine.clock import Clock
 from engine.engine import Engine
 from engine.errors import EnvironmentFaultError
+from engine.manifest import default_manifest_path
 from engine.owner_lock import ROLES, OwnerLock, lock_path, real_path, runtime_dir, socket_path
+from engine.receivers import Receivers, sources_from_conditions
 from engine.store import Store
+
+#: The idle trigger's source reports from this many minutes of no input (receivers may ask for more).
+IDLE_MINUTES = 1.0
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +74,8 @@ class EngineHost(QObject):
         self._lock = lock
         self._server: QLocalServer | None = None
         self._clients: set[_Client] = set()
+        self.manifest_path: Path = default_manifest_path()
+        self.manifest_receivers: Receivers | None = None
         self.handler = ipc.RequestHandler(
             engine,
             role=role,
@@ -83,6 +91,7 @@ class EngineHost(QObject):
         *,
         role: str = "serve",
         clock: Clock | None = None,
+        manifest: str | os.PathLike[str] | None = None,
         parent: QObject | None = None,
     ) -> EngineHost:
         """Take ownership of ``db_path`` (raises :class:`AlreadyOwnedError` naming the owner),
@@ -103,7 +112,9 @@ class EngineHost(QObject):
             store.close()
             lock.release()
             raise
-        return cls(engine, lock, role=role, parent=parent)
+        host = cls(engine, lock, role=role, parent=parent)
+        host.manifest_path = Path(manifest) if manifest is not None else default_manifest_path()
+        return host
 
     def start(self) -> None:
         """Listen on the socket, then start the engine (it recovers what a crash left).
@@ -120,6 +131,15 @@ class EngineHost(QObject):
         server.newConnection.connect(self._on_new_connection)
         self._server = server
         self.engine.start()
+        # The manifest's receivers and standing tasks, in every owner (window or serve):
+        # a broken manifest is reported (receivers.problem) and never stops the engine.
+        self.manifest_receivers = Receivers(
+            self.engine, self.manifest_path,
+            sources=sources_from_conditions(self.engine.conditions, self.engine.clock, idle_minutes=IDLE_MINUTES),
+            parent=self,
+        )
+        self.manifest_receivers.problem.connect(lambda message: log.warning("manifest: %s", message))
+        self.manifest_receivers.start()
         log.info("workdeck %s owns %s (pid %d), listening on %s", self.role, self._lock.db_path, os.getpid(),
                  self.socket_path)
 
@@ -132,6 +152,8 @@ class EngineHost(QObject):
             self._server.close()  # new command lines now fall back to the database
             QLocalServer.removeServer(self.socket_path)
         self.handler.close()
+        if self.manifest_receivers is not None:
+            self.manifest_receivers.stop()
         if self.engine.started:
             self.engine.stop()
         for client in list(self._clients):

@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# No test may read or write the user's own Workdeck: a real manifest would run its
+# commands, a real database would gain tasks. Child processes (e2e) inherit these.
+_HOME = tempfile.mkdtemp(prefix="workdeck-tests-")
+for _var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME", "XDG_RUNTIME_DIR"):
+    os.environ[_var] = os.path.join(_HOME, _var.lower())
+    os.makedirs(os.environ[_var], mode=0o700, exist_ok=True)
+os.environ.pop("WORKDECK_DB", None)
 
 import pytest
 from PySide6.QtCore import QThreadPool

@@ -66,6 +66,7 @@ def open_for_window(
     db_path: str | os.PathLike[str],
     *,
     clock: Any = None,
+    manifest: str | os.PathLike[str] | None = None,
     ask: AskTakeOver | None = None,
     wait_ms: int = TAKE_OVER_WAIT_MS,
 ) -> EngineHost | None:
@@ -76,7 +77,7 @@ def open_for_window(
     chose to leave ``serve`` running.
     """
     try:
-        return EngineHost.open(db_path, role="window", clock=clock)
+        return EngineHost.open(db_path, role="window", clock=clock, manifest=manifest)
     except AlreadyOwnedError as exc:
         owned = exc
     sock = socket_path(db_path)
@@ -86,7 +87,7 @@ def open_for_window(
         if reply is not None:
             return None
         # It died between our lock attempt and the call: the lock is free now.
-        return EngineHost.open(db_path, role="window", clock=clock)
+        return EngineHost.open(db_path, role="window", clock=clock, manifest=manifest)
     if owned.role != "serve":
         raise owned
     if not (ask or ask_take_over)(owned):
@@ -94,11 +95,11 @@ def open_for_window(
     reply = ipc.call(sock, {"op": "yield"}, timeout=5.0)
     if reply is not None and not reply.get("ok"):
         raise TakeOverFailedError(f"workdeck serve (pid {owned.pid}) refused to stop: {reply.get('error')}")
-    return _wait_for_ownership(db_path, clock=clock, wait_ms=wait_ms, pid=owned.pid)
+    return _wait_for_ownership(db_path, clock=clock, manifest=manifest, wait_ms=wait_ms, pid=owned.pid)
 
 
-def _wait_for_ownership(db_path: str | os.PathLike[str], *, clock: Any, wait_ms: int,
-                        pid: int | None) -> EngineHost:
+def _wait_for_ownership(db_path: str | os.PathLike[str], *, clock: Any, manifest: str | os.PathLike[str] | None,
+                        wait_ms: int, pid: int | None) -> EngineHost:
     """Try the lock every few milliseconds until serve has let go, with the event loop
     running meanwhile (the window stays responsive; no sleep on the UI thread)."""
     deadline = QDeadlineTimer(wait_ms)
@@ -107,7 +108,7 @@ def _wait_for_ownership(db_path: str | os.PathLike[str], *, clock: Any, wait_ms:
 
     def attempt() -> None:
         try:
-            result["host"] = EngineHost.open(db_path, role="window", clock=clock)
+            result["host"] = EngineHost.open(db_path, role="window", clock=clock, manifest=manifest)
         except AlreadyOwnedError:
             if deadline.hasExpired():
                 result["error"] = TakeOverFailedError(
