@@ -1,62 +1,65 @@
 """Starting the window: a QApplication, qasync's loop as asyncio's loop, the engine's
-owner, the main window, and a clean stop when the user quits."""
+owner (or the window that already owns the database), the main window with its tray
+and reminders, and a clean stop when the user quits."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
-from pathlib import Path
-from typing import Any
 
 from PySide6.QtWidgets import QApplication
 
 from ui import style
 
 
-def main(db_path: str | Path) -> int:
+def main(db_path: str | os.PathLike[str], *, manifest: str | os.PathLike[str] | None = None,
+         hidden: bool = False) -> int:
     """Open the window on ``db_path`` and run until the user quits. Returns the exit status."""
     import qasync
 
-    # engine.owner arrives with the command line's branch: imported here so that the
-    # window's own modules import without it.
-    from engine.owner import EngineHost
+    from ui.desktop import DesktopShell
+    from ui.instance import open_for_window
+    from ui.logging_setup import setup_logging
+    from ui.main_window import MainWindow
+    from ui.quit_signals import quit_on_signals
+    from ui.window_behaviour import QuitChoice
+    from ui.workers import register_gui_workers
 
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
     app.setApplicationName("Workdeck")
+    app.setOrganizationName("Workdeck")
     app.setDesktopFileName("workdeck")
     app.setWindowIcon(style.icon("app"))
+    setup_logging()
+    register_gui_workers()
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
 
-    host = EngineHost.open(str(db_path), role="window")
-    from ui.main_window import MainWindow
-
+    # Another window owns the database: it was brought forward. serve owns it: the
+    # user chose to leave it running. Either way this process has nothing to show.
+    host = open_for_window(db_path, manifest=manifest)
+    if host is None:
+        return 0
     window = MainWindow(host.engine)
-    _connect_activate(host, window)
-    host.start()
-    window.show()
-
+    shell = DesktopShell(host.engine, window, db_path=db_path, hidden=hidden)
+    window.attach_desktop(shell)
+    host.activate_requested.connect(shell.show_window)
     quitting = asyncio.Event()
     app.aboutToQuit.connect(quitting.set)
-    app.lastWindowClosed.connect(app.quit)
     try:
-        with loop:
+        host.start()
+        receivers = host.manifest_receivers
+        if receivers is not None:
+            receivers.problem.connect(lambda message: window.statusBar().showMessage(f"Manifest: {message}"))
+            if receivers.last_error is not None:
+                window.statusBar().showMessage(f"Manifest: {receivers.last_error}")
+        # Logout sends SIGTERM and nobody can answer the quit prompt: stop running
+        # tasks so they resume at the next start. (Qt 6's quit() would ask the window to
+        # close, which hides to the tray instead.)
+        with loop, quit_on_signals(app, on_signal=lambda: shell.behaviour.choose(QuitChoice.STOP)):
             loop.run_until_complete(quitting.wait())
     finally:
         host.stop()
     return 0
-
-
-def _connect_activate(host: Any, window: Any) -> None:
-    """A second ``workdeck`` asks the running one to show itself."""
-    signal = getattr(host, "activate", None) or getattr(host, "activated", None)
-    if signal is None or not hasattr(signal, "connect"):
-        return
-
-    def raise_window(*_: object) -> None:
-        window.showNormal()
-        window.raise_()
-        window.activateWindow()
-
-    signal.connect(raise_window)

@@ -16,8 +16,6 @@ import argparse
 import json
 import logging
 import os
-import signal
-import socket
 import sys
 import time
 import traceback
@@ -64,6 +62,9 @@ def build_parser() -> _Parser:
     parser = _Parser(prog=PROG, description="A desktop command centre for background work.")
     parser.add_argument("--db", metavar="PATH", help="the database (default: $WORKDECK_DB, else workdeck.db in "
                         "your user data folder)")
+    parser.add_argument("--manifest", metavar="PATH", help="the manifest of receivers and standing tasks (default: "
+                        "manifest.toml in your user config folder); for the window and serve")
+    parser.add_argument("--hidden", action="store_true", help="start the window hidden in the tray (start at login)")
     parser.add_argument("--version", action="version", version="%(prog)s 0.1.0")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.add_parser("serve", help="run the engine headless until SIGTERM/SIGINT")
@@ -155,11 +156,12 @@ def _run(argv: list[str]) -> int:
         return _log(args, db)
     if command == "cancel":
         return _cancel(args, db)
+    manifest = Path(args.manifest).expanduser() if args.manifest else None
     if command == "serve":
-        return _serve(_writable(db, is_default))
+        return _serve(_writable(db, is_default), manifest)
     if command is not None and hasattr(args, "func"):
         return int(args.func(args))
-    return _window(_writable(db, is_default))
+    return _window(_writable(db, is_default), manifest, hidden=args.hidden)
 
 
 def _db_path(option: str | None) -> tuple[Path, bool]:
@@ -363,15 +365,18 @@ def _log(args: argparse.Namespace, db: Path) -> int:
 # ---------------------------------------------------------------- owning
 
 
-def _serve(db: Path) -> int:
+def _serve(db: Path, manifest: Path | None = None) -> int:
     from PySide6.QtCore import QCoreApplication
 
     from engine.owner import EngineHost
+    from ui.quit_signals import quit_on_signals
+    from ui.workers import register_gui_workers
 
     logging.basicConfig(level=logging.INFO, format="workdeck serve: %(levelname)s %(name)s: %(message)s")
     app = QCoreApplication.instance() or QCoreApplication([PROG])
-    with _quit_on_signals(app):
-        host = EngineHost.open(db, role="serve")
+    with quit_on_signals(app):
+        register_gui_workers()  # thumbnails decode with QImage, which needs no display
+        host = EngineHost.open(db, role="serve", manifest=manifest)
         host.yield_requested.connect(app.quit)  # a window takes over: stop gracefully
         try:
             host.start()
@@ -381,41 +386,7 @@ def _serve(db: Path) -> int:
     return 0
 
 
-@contextmanager
-def _quit_on_signals(app: QCoreApplication) -> Iterator[None]:
-    """SIGTERM and SIGINT quit Qt's loop. Python runs signal handlers only between
-    bytecodes, which never happen while Qt sleeps in C++, so the C-level handler's
-    wakeup byte (``signal.set_wakeup_fd``) on a socketpair wakes a QSocketNotifier: no
-    polling timer."""
-    from PySide6.QtCore import QSocketNotifier
-
-    reader, writer = socket.socketpair()
-    reader.setblocking(False)
-    writer.setblocking(False)
-    old_fd = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
-    old_handlers = {s: signal.signal(s, lambda *_: None) for s in (signal.SIGTERM, signal.SIGINT)}
-    notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read)
-
-    def on_wakeup() -> None:
-        try:
-            if reader.recv(64):
-                app.quit()
-        except BlockingIOError:
-            pass
-
-    notifier.activated.connect(on_wakeup)
-    try:
-        yield
-    finally:
-        notifier.setEnabled(False)
-        for sig, handler in old_handlers.items():
-            signal.signal(sig, handler)
-        signal.set_wakeup_fd(old_fd)
-        reader.close()
-        writer.close()
-
-
-def _window(db: Path) -> int:
+def _window(db: Path, manifest: Path | None = None, *, hidden: bool = False) -> int:
     from engine import ipc
     from engine.owner_lock import socket_path
 
@@ -431,7 +402,7 @@ def _window(db: Path) -> int:
             return 0
     from ui import app  # imported only here: the other commands never load widgets
 
-    return int(app.main(str(db)) or 0)
+    return int(app.main(str(db), manifest=manifest, hidden=hidden) or 0)
 
 
 if __name__ == "__main__":

@@ -37,6 +37,7 @@ class MainWindow(QMainWindow):
         self.engine = engine
         self.dialog: NewTaskDialog | None = None
         self.visible_state: bool | None = None
+        self._lifecycle: Any = None  # engine.lifecycle.Lifecycle, once a desktop shell is attached
         self.setWindowTitle("Workdeck")
         self.setWindowIcon(style.icon("app"))
         self.setAccessibleName("Workdeck")
@@ -184,7 +185,7 @@ class MainWindow(QMainWindow):
         toolbar.addAction(self.act_fit)
         self.addToolBar(toolbar)
         menu = self.menuBar()
-        file_menu = menu.addMenu("&File")
+        self.file_menu = file_menu = menu.addMenu("&File")
         file_menu.addAction(self.act_new)
         file_menu.addSeparator()
         file_menu.addAction(self.act_quit)
@@ -356,7 +357,29 @@ class MainWindow(QMainWindow):
             f"next alarm {text.when(alarm, now)} ({text.relative(alarm, now)})" if alarm else "no alarm armed"
         )
 
+    def attach_desktop(self, shell: Any) -> None:
+        """Hand quitting and the visible/background state to the desktop shell
+        (ui/desktop.py: tray, lifecycle, the quit prompt), so each has one owner."""
+        self.act_quit.triggered.disconnect(self.close)
+        self.act_quit.triggered.connect(shell.behaviour.request_quit)
+        self.removeAction(shell.behaviour.quit_action)  # one Ctrl+Q, not two ambiguous ones
+        for action in (shell.new_reminder_action, shell.settings_action, shell.open_log_action):
+            self.file_menu.insertAction(self.act_quit, action)
+        self.file_menu.insertSeparator(self.act_quit)
+        self._lifecycle = shell.lifecycle
+        shell.lifecycle.state_changed.connect(self._on_lifecycle_state)
+        self._on_lifecycle_state(str(shell.lifecycle.state))
+
+    def _on_lifecycle_state(self, state: str) -> None:
+        self.visible_state = state == "visible"
+        self.visibility_label.setText(state)
+        self.timeline.record_visibility(self.visible_state)
+        self.timeline_view.refresh_ticking()
+
     def _set_visible_state(self, visible: bool) -> None:
+        if self._lifecycle is not None:  # the lifecycle decides; the view still ticks only when seen
+            self.timeline_view.refresh_ticking()
+            return
         if visible == self.visible_state:
             return
         self.visible_state = visible
