@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from engine import rules
-from engine.clock import Clock
+from engine.clock import Clock, to_us
 from engine.conditions import Conditions
 from engine.model import Constraint, Kind, Outcome, State, StopReason, Task
 from engine.store import Store
@@ -72,6 +72,21 @@ class Dispatcher:
 
     def wake(self) -> None:
         """Something changed (enqueue, completion, cancel, a clock jump): look again."""
+        self.dispatch()
+
+    def enqueued(self, task: Task) -> None:
+        """A new task was stored. One that is not due yet needs only the timer, and only
+        if it is now the earliest: no queries, so an owner's enqueue rate does not pay
+        for a dispatch pass per task."""
+        if task.state is not State.ENQUEUED or task.next_run_at is None:
+            return  # blocked (its parents wake it), scheduled (the alarm scheduler's), cancelled
+        due_us = to_us(task.next_run_at)
+        now_us = self._clock.now_us()
+        if due_us > now_us and self._engine.started and not self._busy:
+            if self.armed_for is None or due_us < self.armed_for:
+                self.armed_for = due_us
+                self._timer.start(min(MAX_SLEEP, (due_us - now_us) / 1e6))
+            return
         self.dispatch()
 
     def pause(self) -> None:

@@ -154,7 +154,7 @@ class Engine(QObject):
                 self.runner.cancel(old.id, StopReason.REPLACED)  # its run ends, then its chain
             else:
                 self._emit_changed(old.id)
-        self.dispatcher.wake()
+        self.dispatcher.enqueued(task)
         return task
 
     def validate(self, spec: TaskSpec) -> None:

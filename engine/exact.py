@@ -283,7 +283,7 @@ class AlarmScheduler(QObject):
         self._timer.stop()
         if not self.running:
             return
-        task = self._store.next_due(State.SCHEDULED)
+        task = self._store.next_due(State.SCHEDULED, kinds=(Kind.EXACT,))
         if task is None or task.next_run_at is None:
             self._armed_id = self._armed_for = None
             self._mark = None

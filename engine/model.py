@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import enum
+import functools
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -223,8 +224,11 @@ class TaskSpec:
     def replace(self, **changes: Any) -> TaskSpec:
         return dataclasses.replace(self, **changes)
 
-    def to_json(self) -> dict[str, Any]:
-        """The spec as plain JSON-able data, for the store and the command line's socket."""
+    def to_json(self, *, compact: bool = False) -> dict[str, Any]:
+        """The spec as plain JSON-able data, for the store and the command line's socket.
+
+        ``compact`` leaves out fields at their defaults (``from_json`` restores them):
+        the store's form, a quarter of the bytes to write on every enqueue."""
         # Built field by field: dataclasses.asdict deep-copies everything recursively and
         # was half the cost of a durable enqueue. Same result for these field types.
         data = {f.name: getattr(self, f.name) for f in _SPEC_FIELDS}
@@ -232,6 +236,9 @@ class TaskSpec:
         data["schedule"] = dict(vars(self.schedule)) if self.schedule is not None else None
         data["input"] = copy.deepcopy(self.input) if self.input else {}
         data["run_at"] = self.run_at.isoformat() if self.run_at else None
+        if compact:
+            defaults = _default_spec_json()
+            return {k: v for k, v in data.items() if k == "worker" or v != defaults[k]}
         return data
 
     @classmethod
@@ -251,6 +258,11 @@ class TaskSpec:
 
 
 _SPEC_FIELDS = dataclasses.fields(TaskSpec)
+
+
+@functools.cache
+def _default_spec_json() -> dict[str, Any]:
+    return TaskSpec(worker="").to_json()
 
 
 def check_data_size(data: dict[str, Any], what: str) -> None:

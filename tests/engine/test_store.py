@@ -76,6 +76,15 @@ def test_claims_check_the_state_they_saw(store: Store, clock: FakeClock) -> None
         store.set_state(running, State.BLOCKED, clock.now_us())
 
 
+def test_the_stored_spec_leaves_out_defaults_and_reads_back_whole(store: Store, clock: FakeClock) -> None:
+    task = make_task(clock, tags=("x",), timeout=5)
+    with store.transaction():
+        store.insert_task(task)
+    raw = store.conn.execute("SELECT spec FROM tasks WHERE id = 't1'").fetchone()[0]
+    assert raw == '{"worker":"shell","args":["true"],"tags":["x"],"timeout":5}'
+    assert store.task("t1").spec == task.spec
+
+
 def test_runs_and_output(store: Store, clock: FakeClock) -> None:
     with store.transaction():
         store.insert_task(make_task(clock))
@@ -97,10 +106,14 @@ def test_next_due_is_an_index_seek_not_a_scan(store: Store, clock: FakeClock) ->
         for i in range(50):
             store.insert_task(make_task(clock, f"t{i:02}"))
     plan = " ".join(str(r) for r in store.conn.execute(
-        "EXPLAIN QUERY PLAN SELECT id FROM tasks WHERE state = 'enqueued' AND next_run_at IS NOT NULL "
-        "ORDER BY next_run_at LIMIT 1"
+        "EXPLAIN QUERY PLAN SELECT id FROM tasks WHERE state = 'enqueued' AND kind = 'immediate' "
+        "AND next_run_at IS NOT NULL ORDER BY next_run_at LIMIT 1"
     ))
-    assert "USING INDEX tasks_due" in plan and "SCAN tasks" not in plan
+    assert "USING INDEX tasks_kind_due" in plan and "SCAN tasks" not in plan and "TEMP B-TREE" not in plan
+    by_name = " ".join(str(r) for r in store.conn.execute(
+        "EXPLAIN QUERY PLAN SELECT id FROM tasks WHERE name = 'backup'"
+    ))
+    assert "USING INDEX tasks_name" in by_name  # the partial index (named tasks only) still serves lookups
     assert store.next_due(State.ENQUEUED) is not None
     assert store.next_due(State.SCHEDULED) is None
     assert len(store.due(State.ENQUEUED, clock.now_us(), kind=Kind.IMMEDIATE, limit=10)) == 10

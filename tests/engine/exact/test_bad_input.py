@@ -88,7 +88,7 @@ def test_schema_2_database_migrates_to_the_reminders_schema(tmp_path: Path) -> N
 
     store = Store(path)
     try:
-        assert store.schema_version == store_module.SCHEMA_VERSION == 4  # through 3 (index) to 4 (reminders)
+        assert store.schema_version == store_module.SCHEMA_VERSION  # through 3 (kind index), 4 (reminders), 5
         assert "tasks_kind_due" in {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
         assert store.has_task("t1")
         with store.transaction():
