@@ -521,9 +521,16 @@ class Store:
         rows = self.conn.execute(f"SELECT {_RUN_COLUMNS} FROM runs WHERE ended_at IS NULL ORDER BY id").fetchall()
         return [_run_from_row(r) for r in rows]
 
-    def runs(self, task_id: str) -> list[Run]:
-        rows = self.conn.execute(f"SELECT {_RUN_COLUMNS} FROM runs WHERE task_id = ? ORDER BY id", (task_id,))
-        return [_run_from_row(r) for r in rows]
+    def runs(self, task_id: str, *, newest: int | None = None) -> list[Run]:
+        """The task's runs, oldest first; only the ``newest`` N of them if given (a
+        periodic task's history grows without end; deciding after a run needs its tail)."""
+        if newest is None:
+            rows = self.conn.execute(f"SELECT {_RUN_COLUMNS} FROM runs WHERE task_id = ? ORDER BY id", (task_id,))
+            return [_run_from_row(r) for r in rows]
+        rows = self.conn.execute(
+            f"SELECT {_RUN_COLUMNS} FROM runs WHERE task_id = ? ORDER BY id DESC LIMIT ?", (task_id, newest)
+        )
+        return [_run_from_row(r) for r in reversed(rows.fetchall())]
 
     def last_run(self, task_id: str) -> Run | None:
         row = self.conn.execute(

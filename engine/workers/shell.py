@@ -13,6 +13,9 @@ What a run guarantees:
   stopped process can act on it), then SIGKILL after the grace period. A process that
   left the group on purpose (``setsid``, a daemon) is not ours to kill; if it still
   holds the output pipes we stop reading them after :data:`DRAIN_TIMEOUT` seconds.
+- The command runs at a lower CPU priority (nice +:data:`NICENESS`, like systemd's
+  ``Nice=`` for background services, or Android's background thread priority): work
+  in the background must not starve the window that shows it.
 - Cancellation (``ctx.cancel`` from any thread) stops the whole group the same way,
   at once, and the run ends CANCELLED.
 - The main process is reaped last: until then its zombie keeps the process group id
@@ -92,7 +95,35 @@ class ShellWorker(Worker):
             return _refused(ctx, f"permission denied: {argv[0]}", 126)
         except OSError as exc:
             return _refused(ctx, f"cannot run {argv[0]}: {exc.strerror or exc}", 126)
+        _lower_priority(proc.pid)
         return _Supervisor(proc, ctx, self.grace_period).run()
+
+
+#: How much nicer than the engine a command runs (0 to 19).
+NICENESS = 10
+
+
+def _lower_priority(pgid: int) -> None:
+    """Renice the new process group at once: processes it starts later inherit the
+    value. (Popen's preexec_fn could do it in the child, but it is unsafe in a process
+    with threads, which the engine always is.)
+
+    On Linux with sched_autogroup (the default on desktops) that alone does nothing
+    across processes: the command leads a new session, every session is a scheduling
+    group of its own, and nice weighs threads only within their group. So the
+    session's group is made nicer too. Measured with 8 CPU-bound commands and 200
+    tasks a second: the engine's process got 0.30 of a core for the 0.46 it needed,
+    and the window's event-loop lag p99 was 144-200 ms."""
+    niceness = min(19, os.getpriority(os.PRIO_PROCESS, 0) + NICENESS)
+    try:
+        os.setpriority(os.PRIO_PGRP, pgid, niceness)
+    except OSError:  # already gone, or not permitted: it runs at normal priority
+        return
+    try:
+        with open(f"/proc/{pgid}/autogroup", "w") as autogroup:
+            autogroup.write(str(niceness))
+    except OSError:  # not Linux, no autogroup, or already gone
+        pass
 
 
 def _refused(ctx: WorkContext, message: str, exit_code: int | None) -> WorkResult:

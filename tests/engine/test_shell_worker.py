@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -195,3 +196,32 @@ def test_output_held_open_by_an_escaped_process_does_not_hang_the_run(
     finally:
         if escaped is not None:
             os.kill(escaped, 9)
+
+
+@pytest.mark.realtime
+def test_a_command_runs_below_the_engine_s_cpu_priority_autogroup_included(tmp_path: Path) -> None:
+    """Background work must not starve the window: nice +10, and on Linux with
+    sched_autogroup the command's own session group is made as nice (nice alone only
+    weighs threads within their group)."""
+    fifo = tmp_path / "ready"
+    os.mkfifo(fifo)
+    ctx = _ctx(["sh", "-c", f"echo $$ > {fifo}; exec sleep 30"], lambda text: None)
+    worker = threading.Thread(target=ShellWorker().run, args=(ctx,))
+    worker.start()
+    try:
+        with open(fifo) as ready:
+            pid = int(ready.read().strip())
+        process = psutil.Process(pid)
+        expected = min(19, os.getpriority(os.PRIO_PROCESS, 0) + shell_module.NICENESS)
+        # The renice follows the spawn at once; the exec'd sleep is the same process.
+        deadline = time.monotonic() + 5
+        while process.nice() != expected and time.monotonic() < deadline:
+            pass
+        assert process.nice() == expected
+        autogroup = Path(f"/proc/{pid}/autogroup")
+        if autogroup.exists():
+            assert autogroup.read_text().split()[-1] == str(expected)
+    finally:
+        ctx.cancel(StopReason.CANCELLED_BY_USER)
+        worker.join(10)
+    assert not worker.is_alive()
