@@ -22,7 +22,7 @@ from engine.clock import Clock, SystemClock, Timer, to_us
 from engine.conditions import Conditions
 from engine.deferred import Dispatcher
 from engine.exact import AlarmScheduler
-from engine.errors import BadSpecError, NoSuchTaskError
+from engine.errors import NoSuchTaskError
 from engine.immediate import PRIORITY_DEFERRED, PRIORITY_IMMEDIATE, JobRunner
 from engine.model import Kind, Outcome, Reminder, Run, State, StopReason, Task, TaskSpec
 from engine.store import StaleTaskError, Store

@@ -36,7 +36,7 @@ from typing import Any
 
 from PySide6.QtCore import QDeadlineTimer, QObject, Qt, QThread, QThreadPool, Signal, Slot
 
-from engine.errors import JobAlreadyRunningError
+from engine.errors import BadSpecError, JobAlreadyRunningError
 from engine.model import Outcome, StopReason
 from engine.scope import PRIORITY_SCOPED, Scope, ScopeClosedError
 from engine.workers.base import Worker, WorkContext, WorkResult
@@ -338,12 +338,21 @@ class JobRunner(QObject):
 
 
 def run_worker(worker: Worker, ctx: WorkContext) -> WorkResult:
-    """``worker.run(ctx)`` with every failure turned into a FAILED result.
+    """``worker.run(ctx)`` with every failure turned into a FAILED result: args the
+    worker refuses, an exception, a wrong return value.
 
     A job cancelled before it started is not run at all.
     """
     if ctx.cancelled:
         return WorkResult(Outcome.CANCELLED)
+    try:
+        # The engine validated the spec at submission; a database written by hand or by
+        # an older Workdeck can still hold one that no longer passes. One check here,
+        # for every worker.
+        worker.validate(ctx.args)
+    except BadSpecError as exc:
+        ctx.log(f"{exc}\n")
+        return WorkResult(Outcome.FAILED, error=str(exc))
     try:
         result = worker.run(ctx)
         if not isinstance(result, WorkResult):

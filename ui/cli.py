@@ -31,7 +31,6 @@ from engine.model import Kind, State
 from ui import cli_spec
 
 if TYPE_CHECKING:
-    from PySide6.QtCore import QCoreApplication
 
     from engine.engine import Engine
 

@@ -52,10 +52,6 @@ class CopyWorker(Worker):
             raise BadSpecError(f"copy: {dest} and {src} overlap; copy to a folder outside the source")
 
     def run(self, ctx: WorkContext) -> WorkResult:
-        try:
-            self.validate(ctx.args)
-        except BadSpecError as exc:  # the engine validates at submission; be safe anyway
-            return WorkResult(Outcome.FAILED, error=str(exc))
         src, dest = Path(ctx.args[0]).expanduser(), Path(ctx.args[1]).expanduser()
         mirror = len(ctx.args) == 3 and ctx.args[2] == "mirror"
         if not src.exists() and not src.is_symlink():

@@ -63,10 +63,6 @@ class DownloadWorker(Worker):
             raise BadSpecError(f"download: {args[0]!r} is not an http:// or https:// URL")
 
     def run(self, ctx: WorkContext) -> WorkResult:
-        try:
-            self.validate(ctx.args)
-        except BadSpecError as exc:  # the engine validates at submission; be safe anyway
-            return WorkResult(Outcome.FAILED, error=str(exc))
         url, dest = ctx.args[0], destination(ctx.args[0], ctx.args[1])
         return _Download(url, dest, ctx, self.timeout, self.resume_delay).run()
 

@@ -37,10 +37,6 @@ class NotifyWorker(Worker):
             raise BadSpecError('notify needs one argument: the message, e.g. args = ["backup done"]')
 
     def run(self, ctx: WorkContext) -> WorkResult:
-        try:
-            self.validate(ctx.args)
-        except BadSpecError as exc:  # the engine validates at submission; be safe anyway
-            return WorkResult(Outcome.FAILED, error=str(exc))
         message = fill(ctx.args[0], ctx.input)
         ctx.notify(message)
         ctx.log(message + "\n")

@@ -39,11 +39,6 @@ class PythonWorker(Worker):
 
     def run(self, ctx: WorkContext) -> WorkResult:
         try:
-            self.validate(ctx.args)
-        except BadSpecError as exc:  # the engine validates at submission; be safe anyway
-            ctx.log(f"{exc}\n")
-            return WorkResult(Outcome.FAILED, error=str(exc))
-        try:
             function = _resolve(ctx.args[0])
             value = function(ctx)
         except Exception as exc:

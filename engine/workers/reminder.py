@@ -18,9 +18,5 @@ class ReminderWorker(Worker):
             raise BadSpecError("a reminder needs a message, e.g. workdeck remind --in 10m 'stand up'")
 
     def run(self, ctx: WorkContext) -> WorkResult:
-        try:
-            self.validate(ctx.args)
-        except BadSpecError as exc:  # the engine validates at submission; be safe anyway
-            return WorkResult(Outcome.FAILED, error=str(exc))
         ctx.notify(ctx.args[0])
         return WorkResult(Outcome.SUCCEEDED)

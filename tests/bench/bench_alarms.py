@@ -29,7 +29,7 @@ from typing import Any
 import psutil
 from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
 
-from engine.clock import SystemClock, to_us
+from engine.clock import SystemClock
 from engine.model import Kind, State, Task, TaskSpec
 from engine.store import Store
 

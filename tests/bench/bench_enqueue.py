@@ -18,7 +18,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from engine.clock import SystemClock, to_us
+from engine.clock import SystemClock
 from engine.engine import Engine
 from engine.model import Constraint, Kind, RetryPolicy, TaskSpec
 from engine.store import Store

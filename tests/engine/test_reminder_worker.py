@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from engine import workers
 from engine.errors import BadSpecError
+from engine.immediate import run_worker
 from engine.model import Outcome
 from engine.workers.base import WorkContext, WorkResult
 from engine.workers.reminder import ReminderWorker
@@ -35,6 +38,13 @@ def test_the_builtin_workers_are_registered() -> None:
 
 @pytest.mark.parametrize(("name", "args"), [("shell", ()), ("python", ("nope",)), ("reminder", ("",))])
 def test_run_with_bad_args_fails_cleanly_instead_of_raising(name: str, args: tuple[str, ...]) -> None:
-    result = workers.get(name).run(WorkContext(task_id="x", attempt=1, args=args))
+    """A stored spec that no longer validates fails its run with the worker's own
+    message (the runner checks every worker's args before running it)."""
+    logged: list[str] = []
+    ctx = WorkContext(task_id="x", attempt=1, args=args, on_log=logged.append)
+    result = run_worker(workers.get(name), ctx)
     assert result.outcome is Outcome.FAILED
     assert result.error is not None and "crashed" not in result.error
+    with pytest.raises(BadSpecError, match=re.escape(result.error)):
+        workers.get(name).validate(args)
+    assert logged == [result.error + "\n"]

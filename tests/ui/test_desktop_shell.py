@@ -14,7 +14,6 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMainWindow
 from engine.clock import FakeClock
 from engine.engine import Engine, Reminder
 from engine.model import Kind, State, TaskSpec
-from engine.store import Store
 from tests.ui import ui_targets
 from ui.autostart import Autostart
 from ui.desktop import DesktopShell
@@ -22,16 +21,8 @@ from ui.settings import Settings
 
 
 @pytest.fixture
-def engine(tmp_path: Path, clock: FakeClock, qapp: Any) -> Iterator[Engine]:
-    ui_targets.release.clear()
-    store = Store(tmp_path / "w.db")
-    eng = Engine(store, clock)
-    eng.start()
-    yield eng
-    ui_targets.release.set()
-    eng.stop()
-    eng.runner.shutdown(msecs=10_000)
-    store.close()
+def engine(real_engine: Engine) -> Engine:
+    return real_engine
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,6 @@ from engine.clock import FakeClock
 from engine.engine import Engine
 from engine.lifecycle import AppState, Lifecycle
 from engine.model import Kind, Outcome, State, StopReason, TaskSpec
-from engine.store import Store
 from engine.workers.base import WorkContext
 from tests.engine.conftest import qloop, run  # noqa: F401  (the qasync loop fixtures)
 from tests.ui import ui_targets
@@ -28,16 +26,8 @@ KEEP_RUNNING = TaskSpec(worker="python", args=("tests.ui.ui_targets:until_releas
 
 
 @pytest.fixture
-def engine(tmp_path: Path, clock: FakeClock, qapp: Any) -> Iterator[Engine]:
-    ui_targets.release.clear()
-    store = Store(tmp_path / "w.db")
-    eng = Engine(store, clock)
-    eng.start()
-    yield eng
-    ui_targets.release.set()
-    eng.stop()
-    eng.runner.shutdown(msecs=10_000)
-    store.close()
+def engine(real_engine: Engine) -> Engine:
+    return real_engine
 
 
 class Desk:

@@ -49,10 +49,6 @@ class ThumbnailsWorker(Worker):
             raise BadSpecError(f"thumbnails: SIZE is a number of pixels from 8 to 4096, not {args[2]!r}")
 
     def run(self, ctx: WorkContext) -> WorkResult:
-        try:
-            self.validate(ctx.args)
-        except BadSpecError as exc:  # the engine validates at submission; be safe anyway
-            return WorkResult(Outcome.FAILED, error=str(exc))
         src, dest = Path(ctx.args[0]).expanduser(), Path(ctx.args[1]).expanduser()
         size = int(ctx.args[2]) if len(ctx.args) == 3 else DEFAULT_SIZE
         if not src.is_dir():
