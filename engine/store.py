@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
@@ -43,101 +43,11 @@ from engine.model import (
     TaskSpec,
     transition,
 )
-
-#: 'WDK1': marks a file as a Workdeck database (PRAGMA application_id).
-APPLICATION_ID = 0x57444B31
-SCHEMA_VERSION = 5
+from engine.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, create_v1
 
 _TASK_COLUMNS = "id, spec, state, created_at, attempts, next_run_at, output, updated_at"
 _REMINDER_COLUMNS = "id, task_id, message, due_at, fired_at, status, detail"
 _RUN_COLUMNS = "id, task_id, attempt, started_at, due_at, fired_at, ended_at, outcome, exit_code, stop_reason, detail"
-
-
-def _create_v1(db: sqlite_utils.Database) -> None:
-    """The first schema. Kept as it was: migrations start from it."""
-    db.table("tasks").create(
-        {
-            "id": str,
-            "name": str,
-            "kind": str,
-            "worker": str,
-            "state": str,
-            "created_at": int,
-            "updated_at": int,
-            "next_run_at": int,
-            "attempts": int,
-            "spec": str,
-            "output": str,
-        },
-        pk="id",
-        not_null={"kind", "worker", "state", "created_at", "attempts", "spec"},
-        defaults={"attempts": 0},
-    )
-    # Finding the next due task walks this index from its start: no table scan,
-    # however many finished tasks pile up (persist-queue's dequeue slows as they do).
-    db.table("tasks").create_index(["state", "next_run_at"], index_name="tasks_due")
-    db.table("tasks").create_index(["name"], index_name="tasks_name")
-    db.table("tags").create({"task_id": str, "tag": str}, pk=("task_id", "tag"))
-    db.table("tags").create_index(["tag"], index_name="tags_tag")
-    db.table("deps").create({"task_id": str, "parent_id": str}, pk=("task_id", "parent_id"))
-    db.table("deps").create_index(["parent_id"], index_name="deps_parent")
-    db.execute(
-        "CREATE TABLE runs (id INTEGER PRIMARY KEY AUTOINCREMENT, task_id TEXT NOT NULL, "
-        "attempt INTEGER NOT NULL, started_at INTEGER NOT NULL, due_at INTEGER, fired_at INTEGER, "
-        "ended_at INTEGER, outcome TEXT, exit_code INTEGER)"
-    )
-    db.table("runs").create_index(["task_id", "id"], index_name="runs_task")
-    db.execute(
-        "CREATE TABLE output (seq INTEGER PRIMARY KEY AUTOINCREMENT, run_id INTEGER NOT NULL, text TEXT NOT NULL)"
-    )
-    db.table("output").create_index(["run_id", "seq"], index_name="output_run")
-    # Runs still open: what a crash leaves behind, found at start without a scan.
-    db.execute("CREATE INDEX runs_open ON runs(task_id) WHERE ended_at IS NULL")
-
-
-def _migrate_1_to_2(db: sqlite_utils.Database) -> None:
-    """Version 2 records why a run was stopped and a human note per run."""
-    db.table("runs").add_column("stop_reason", str)
-    db.table("runs").add_column("detail", str)
-
-
-def _migrate_2_to_3(db: sqlite_utils.Database) -> None:
-    """Version 3 finds due tasks of one kind by index: with 100,000 deferred tasks due
-    (waiting for a slot or a constraint), finding the immediate ones no longer walks
-    them all, and neither does finding the next deferred one behind them."""
-    db.execute("CREATE INDEX tasks_kind_due ON tasks(state, kind, next_run_at)")
-
-
-def _migrate_3_to_4(db: sqlite_utils.Database) -> None:
-    """Version 4 keeps reminders until someone acknowledges them (the missed-reminders list)."""
-    db.execute(
-        "CREATE TABLE reminders (id INTEGER PRIMARY KEY AUTOINCREMENT, task_id TEXT NOT NULL, "
-        "message TEXT NOT NULL, due_at INTEGER, fired_at INTEGER, status TEXT NOT NULL, detail TEXT, "
-        "created_at INTEGER NOT NULL, acknowledged_at INTEGER)"
-    )
-    # The list a tray reads on every start: unacknowledged rows only, found without a scan.
-    db.execute("CREATE INDEX reminders_open ON reminders(task_id) WHERE acknowledged_at IS NULL")
-
-
-def _migrate_4_to_5(db: sqlite_utils.Database) -> None:
-    """Version 5 writes fewer B-tree entries per enqueue: every due query names its
-    kind, so tasks_kind_due covers tasks_due; tasks_name indexes only named tasks
-    (unique work), which most are not; tags lose their rowid. With the compact spec JSON, durable enqueue went
-    from 0.40x to 0.51-0.58x of raw sqlite3 (tests/bench/bench_enqueue.py)."""
-    db.execute("DROP INDEX tasks_due")
-    db.execute("DROP INDEX tasks_name")
-    db.execute("CREATE INDEX tasks_name ON tasks(name) WHERE name IS NOT NULL")
-    # Tags keyed by their primary key alone (WITHOUT ROWID): one B-tree fewer to
-    # write for every tag of every task.
-    db.execute("CREATE TABLE tags_v5 (task_id TEXT NOT NULL, tag TEXT NOT NULL, PRIMARY KEY (task_id, tag)) WITHOUT ROWID")
-    db.execute("INSERT INTO tags_v5 SELECT task_id, tag FROM tags")
-    db.execute("DROP TABLE tags")
-    db.execute("ALTER TABLE tags_v5 RENAME TO tags")
-    db.execute("CREATE INDEX tags_tag ON tags(tag)")
-
-
-#: MIGRATIONS[n] takes a database from version n to n + 1.
-MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {1: _migrate_1_to_2, 2: _migrate_2_to_3, 3: _migrate_3_to_4, 4: _migrate_4_to_5}
 
 
 def _blame(exc: sqlite3.Error, path: str) -> Exception:
@@ -212,7 +122,7 @@ class Store:
             return
         with self.transaction():
             if version == 0:
-                _create_v1(self.db)
+                create_v1(self.db)
                 conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
                 version = 1
             while version < SCHEMA_VERSION:

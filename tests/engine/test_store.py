@@ -18,7 +18,8 @@ from engine.errors import (
     SchemaFromTheFutureError,
 )
 from engine.model import Kind, Outcome, State, StopReason, Task, TaskSpec
-from engine.store import APPLICATION_ID, SCHEMA_VERSION, StaleTaskError, Store, _create_v1
+from engine.schema import APPLICATION_ID, SCHEMA_VERSION, create_v1
+from engine.store import StaleTaskError, Store
 
 
 def make_task(clock: FakeClock, task_id: str = "t1", **spec: object) -> Task:
@@ -123,7 +124,7 @@ def test_migration_from_version_1_keeps_data(tmp_path: Path, clock: FakeClock) -
     path = tmp_path / "old.db"
     conn = sqlite3.connect(path, isolation_level=None)
     db = sqlite_utils.Database(conn)
-    _create_v1(db)
+    create_v1(db)
     conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
     conn.execute("PRAGMA user_version = 1")
     conn.execute(

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from engine import store as store_module
+from engine import schema
 from engine.errors import BadInputError, BadSpecError, BadTimeError
 from engine.model import Kind, Reminder, ReminderStatus, Schedule, State, TaskSpec
 from engine.store import Store
@@ -75,20 +75,20 @@ def test_schema_2_database_migrates_to_the_reminders_schema(tmp_path: Path) -> N
     path = tmp_path / "old.db"
     conn = sqlite3.connect(path, isolation_level=None)
     db = sqlite_utils.Database(conn)
-    store_module._create_v1(db)
-    store_module._migrate_1_to_2(db)
+    schema.create_v1(db)
+    schema.migrate_1_to_2(db)
     conn.execute(
         "INSERT INTO tasks (id, kind, worker, state, created_at, attempts, spec) VALUES ('t1', 'exact', 'reminder', "
         "'scheduled', 0, 0, ?)",
         (json.dumps(TaskSpec("reminder", ("hi",)).to_json()),),
     )
-    conn.execute(f"PRAGMA application_id = {store_module.APPLICATION_ID}")
+    conn.execute(f"PRAGMA application_id = {schema.APPLICATION_ID}")
     conn.execute("PRAGMA user_version = 2")
     conn.close()
 
     store = Store(path)
     try:
-        assert store.schema_version == store_module.SCHEMA_VERSION  # through 3 (kind index), 4 (reminders), 5
+        assert store.schema_version == schema.SCHEMA_VERSION  # through 3 (kind index), 4 (reminders), 5
         assert "tasks_kind_due" in {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
         assert store.has_task("t1")
         with store.transaction():
