@@ -66,6 +66,16 @@ def add_timing_options(parser: argparse.ArgumentParser, *, remind: bool) -> None
     repeat = parser.add_mutually_exclusive_group()
     repeat.add_argument("--every", type=positive_duration, metavar="DURATION", help="repeat at this interval")
     repeat.add_argument("--cron", metavar="EXPR", help="repeat on this cron rule (five fields)")
+    repeat.add_argument("--rrule", metavar="RULE", help="repeat on an RFC 5545 rule, e.g. "
+                        "'FREQ=WEEKLY;BYDAY=MO,WE;BYHOUR=8;BYMINUTE=0' (starts at --at, or now)")
+    parser.add_argument("--flex", type=duration, metavar="DURATION",
+                        help="deferred --every: a run may start this long before its period ends (default: the "
+                             "whole period)")
+    parser.add_argument("--grace", type=duration, metavar="DURATION",
+                        help="alarms: how late a missed one may still fire (default 1h)")
+    if remind:
+        parser.add_argument("--before", type=duration, metavar="DURATION",
+                            help="show the reminder this long before its time")
     parser.add_argument("--tz", metavar="ZONE", help="IANA zone for local TIMEs and repeat rules (default: yours)")
     parser.add_argument("--now-if-past", action="store_true", help="a one-shot --at in the past fires at once")
     parser.add_argument("--missed", choices=_choices(MissedPolicy), help="exact: what missed alarms do")
@@ -89,7 +99,7 @@ def add_task_options(parser: argparse.ArgumentParser) -> None:
 def spec_from_args(args: argparse.Namespace, now: datetime, *, worker: str, task_args: list[str]) -> TaskSpec:
     """Build and validate the spec. Raises :class:`BadInputError` with a one-line message."""
     tz = zone(args.tz) if args.tz else None
-    repeats = args.every is not None or args.cron is not None
+    repeats = args.every is not None or args.cron is not None or args.rrule is not None
     run_at: datetime | None = None
     if args.at is not None:
         kind = Kind.EXACT
@@ -117,6 +127,10 @@ def spec_from_args(args: argparse.Namespace, now: datetime, *, worker: str, task
         raise BadSpecError("--now-if-past only applies to --at")
     if args.missed is not None and kind is not Kind.EXACT:
         raise BadSpecError("--missed only applies to alarms (--at)")
+    if args.flex is not None and (args.every is None or kind is not Kind.DEFERRED):
+        raise BadSpecError("--flex applies to deferred periodic work: --defer/--in with --every")
+    if args.grace is not None and kind is not Kind.EXACT:
+        raise BadSpecError("--grace only applies to alarms (--at, remind)")
     if args.policy is not None and args.name is None:
         raise BadSpecError("--policy needs --name: it says what an existing task of that name means")
 
@@ -135,7 +149,13 @@ def spec_from_args(args: argparse.Namespace, now: datetime, *, worker: str, task
             backoff=Backoff(args.backoff) if args.backoff else RetryPolicy.backoff,
             delay=args.backoff_delay if args.backoff_delay is not None else RetryPolicy.delay,
         )
-    schedule = Schedule(every=args.every, cron=args.cron, tz=args.tz) if repeats else None
+    schedule = Schedule(every=args.every, cron=args.cron, rrule=args.rrule, tz=args.tz, flex=args.flex) \
+        if repeats else None
+    timing: dict[str, float] = {}
+    if args.grace is not None:
+        timing["grace"] = args.grace
+    if getattr(args, "before", None) is not None:
+        timing["remind_before"] = args.before
     spec = TaskSpec(
         worker=worker,
         args=tuple(task_args),
@@ -150,6 +170,7 @@ def spec_from_args(args: argparse.Namespace, now: datetime, *, worker: str, task
         run_at=run_at,
         schedule=schedule,
         missed=MissedPolicy(args.missed) if args.missed else MissedPolicy.FIRE_ONCE,
+        **timing,  # type: ignore[arg-type]
     )
     prevalidate(spec)
     return spec

@@ -108,6 +108,18 @@ def test_after_and_missed() -> None:
     assert spec("--at", "10:00", "--missed", "skip").missed is MissedPolicy.SKIP
 
 
+def test_rrule_flex_grace_and_before() -> None:
+    weekly = spec("--at", "2026-03-02T09:00:00+00:00", "--rrule", "FREQ=WEEKLY;BYDAY=MO,WE", "--tz", "Europe/Berlin")
+    assert weekly.kind is Kind.EXACT and weekly.schedule is not None
+    assert (weekly.schedule.rrule, weekly.schedule.tz) == ("FREQ=WEEKLY;BYDAY=MO,WE", "Europe/Berlin")
+    periodic = spec("--defer", "--every", "1h", "--flex", "15m")
+    assert periodic.schedule is not None and (periodic.schedule.every, periodic.schedule.flex) == (3600, 900)
+    assert spec("--at", "10:00", "--grace", "10m").grace == 600
+    args, _ = cli.build_parser().parse_known_args(["remind", "--at", "10:00", "--before", "5m", "tea"])
+    got = cli_spec.spec_from_args(args, NOW, worker="reminder", task_args=["tea"])
+    assert got.remind_before == 300
+
+
 def test_remind_is_an_exact_reminder() -> None:
     args, _ = cli.build_parser().parse_known_args(["remind", "--in", "10m", "stretch"])
     got = cli_spec.spec_from_args(args, NOW, worker="reminder", task_args=["stretch"])
@@ -130,6 +142,10 @@ def test_remind_is_an_exact_reminder() -> None:
         (["--now-if-past"], "--now-if-past only applies to --at"),
         (["--defer", "--missed", "skip"], "--missed only applies to alarms"),
         (["--name", " "], "must not be empty"),
+        (["--rrule", "FREQ=SOMETIMES"], "invalid RRULE"),
+        (["--at", "10:00", "--every", "1h", "--flex", "10m"], "--flex applies to deferred periodic work"),
+        (["--defer", "--every", "1h", "--flex", "2h"], "flex window must be between 0 and the interval"),
+        (["--defer", "--grace", "1h"], "--grace only applies to alarms"),
     ],
 )
 def test_contradictions_are_bad_input(argv: list[str], words: str) -> None:
