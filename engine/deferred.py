@@ -82,6 +82,12 @@ class Dispatcher:
             return  # blocked (its parents wake it), scheduled (the alarm scheduler's), cancelled
         due_us = to_us(task.next_run_at)
         now_us = self._clock.now_us()
+        if (task.kind is Kind.IMMEDIATE and due_us <= now_us and not task.spec.constraints
+                and self._engine.started and not self._busy):
+            # Immediate work has no slot limit, so nothing can be queued ahead of it:
+            # start the task in hand instead of querying for it.
+            self._engine.start_run(task)
+            return
         if due_us > now_us and self._engine.started and not self._busy:
             if self.armed_for is None or due_us < self.armed_for:
                 self.armed_for = due_us
