@@ -117,7 +117,8 @@ class TaskTableModel(QAbstractTableModel):
             return style.kind_icon(task.kind)
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == NAME:
-                return f"{text.command_text(task)}\nid {task.id}"
+                origin = "\ndefined by the manifest: change it there" if task.spec.origin == "manifest" else ""
+                return f"{text.command_text(task)}\nid {task.id}{origin}"
             if column == NEXT_RUN:
                 return text.full_time(task.next_run_at)
             if column == PROGRESS:

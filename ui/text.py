@@ -17,8 +17,13 @@ def local_zone() -> tzinfo:
     return _engine_local_zone()
 
 
+MANIFEST_PREFIX = "manifest:"  # engine.manifest.NAME_PREFIX: the unique names of manifest tasks
+
+
 def task_title(task: Task) -> str:
-    """The name if it has one, else what it runs."""
+    """The name if it has one, else what it runs; a manifest's task says so."""
+    if task.spec.origin == "manifest":
+        return f"{(task.name or command_text(task)).removeprefix(MANIFEST_PREFIX)} (manifest)"
     if task.name:
         return task.name
     return command_text(task)

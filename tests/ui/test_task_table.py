@@ -84,3 +84,15 @@ def test_sorting_and_filters(engine, runner, clock) -> None:
     proxy.set_filters()
     assert len(ids()) == 4
     assert next_alarm(model.tasks()) == alarm.next_run_at
+
+
+def test_a_manifest_task_says_where_it_comes_from(engine) -> None:
+    mine = engine.enqueue(TaskSpec("shell", ("backup",), kind=Kind.DEFERRED, name="nightly"))
+    theirs = engine.enqueue(TaskSpec("shell", ("rsync",), kind=Kind.DEFERRED, name="manifest:backup",
+                                     origin="manifest"))
+    model = TaskTableModel(engine)
+    rows = {model.index(r, NAME).data(TASK_ID_ROLE): model.index(r, NAME) for r in range(model.rowCount())}
+    assert rows[mine.id].data() == "nightly"
+    assert rows[theirs.id].data() == "backup (manifest)"
+    assert "defined by the manifest" in rows[theirs.id].data(Qt.ItemDataRole.ToolTipRole)
+    assert "manifest" not in rows[mine.id].data(Qt.ItemDataRole.ToolTipRole)
