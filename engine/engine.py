@@ -134,6 +134,7 @@ class Engine(QObject):
     def enqueue(self, spec: TaskSpec) -> Task:
         """Validate and store a task; it is committed before this returns."""
         self.validate(spec)
+        spec = workers.with_implied_constraints(spec)
         now = self.clock.now()
         if spec.kind is Kind.EXACT:
             spec = exact.prepare(spec, now)

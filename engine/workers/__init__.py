@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from engine.errors import BadSpecError
+from engine.model import Kind, TaskSpec
 from engine.workers.base import Worker, WorkContext, WorkResult
 
 _REGISTRY: dict[str, Worker] = {}
@@ -22,6 +23,16 @@ def get(name: str) -> Worker:
     except KeyError:
         known = ", ".join(sorted(_REGISTRY))
         raise BadSpecError(f"unknown worker {name!r} (known: {known})") from None
+
+
+def with_implied_constraints(spec: TaskSpec) -> TaskSpec:
+    """Deferred work waits for what its worker cannot do without (``download``: the
+    network), whoever adds it: the command line, the wizard or the manifest. Work for
+    now runs now, and fails if it must."""
+    implied = get(spec.worker).implied_constraints
+    if spec.kind is not Kind.DEFERRED or set(implied) <= set(spec.constraints):
+        return spec
+    return spec.replace(constraints=(*spec.constraints, *implied))
 
 
 def names() -> list[str]:
@@ -45,4 +56,4 @@ def _load_builtins() -> None:
     _builtins_loaded = True
 
 
-__all__ = ["Worker", "WorkContext", "WorkResult", "register", "get", "names"]
+__all__ = ["Worker", "WorkContext", "WorkResult", "register", "get", "names", "with_implied_constraints"]

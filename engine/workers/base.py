@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from engine.model import Outcome, StopReason
+from engine.model import Constraint, Outcome, StopReason
 
 
 @dataclass(frozen=True)
@@ -110,6 +110,8 @@ class Worker(ABC):
 
     name: ClassVar[str]
     on_pool: ClassVar[bool] = True
+    #: What deferred work of this kind always waits for (download: the network).
+    implied_constraints: ClassVar[tuple[Constraint, ...]] = ()
 
     def validate(self, args: Sequence[str]) -> None:
         """Raise :class:`engine.errors.BadSpecError` if ``args`` cannot be run."""

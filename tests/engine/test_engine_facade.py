@@ -14,7 +14,7 @@ import pytest
 from engine.clock import FakeClock, to_us
 from engine.engine import Engine
 from engine.errors import BadSpecError, NoSuchTaskError
-from engine.model import Backoff, Kind, Outcome, RetryPolicy, State, StopReason, TaskSpec
+from engine.model import Backoff, Constraint, Kind, Outcome, RetryPolicy, State, StopReason, TaskSpec
 from engine.store import Store
 
 TARGETS = "tests.engine.pyworker_targets"
@@ -199,4 +199,16 @@ def test_unknown_ids_and_tags(qapp, db_path: Path, clock: FakeClock) -> None:
         engine.task("missing")
     with pytest.raises(NoSuchTaskError):
         engine.cancel_matching(tag="none")
+    engine.store.close()
+
+
+def test_deferred_work_waits_for_what_its_worker_implies(qapp, db_path: Path, clock: FakeClock) -> None:
+    engine = Engine(Store(db_path), clock)
+    url = ("https://example.org/a.iso", "/tmp/")
+    later = engine.enqueue(TaskSpec("download", url, kind=Kind.DEFERRED))
+    now = engine.enqueue(TaskSpec("download", url, kind=Kind.IMMEDIATE))
+    plain = engine.enqueue(TaskSpec("shell", ("true",), kind=Kind.DEFERRED))
+    assert engine.task(later.id).spec.constraints == (Constraint.NETWORK,)
+    assert engine.task(now.id).spec.constraints == ()
+    assert engine.task(plain.id).spec.constraints == ()
     engine.store.close()
