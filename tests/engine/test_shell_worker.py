@@ -123,7 +123,7 @@ def test_a_file_that_is_not_executable_fails_with_126(tmp_path: Path) -> None:
 
 
 def test_cancelled_before_the_start_kills_at_once() -> None:
-    ctx = _ctx([sys.executable, "-c", "import time; time.sleep(60)"], lambda text: None)
+    ctx = _ctx([sys.executable, "-c", "import signal; signal.pause()"], lambda text: None)  # waits until killed
     ctx.cancel(StopReason.CANCELLED_BY_USER)
     result = ShellWorker().run(ctx)
     assert result.outcome is Outcome.CANCELLED
