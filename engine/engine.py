@@ -258,7 +258,7 @@ class Engine(QObject):
         return self.dispatcher.conditions
 
     def set_background(self, background: bool) -> None:
-        """The app went to (or left) the background; until engine.lifecycle drives it."""
+        """The app went to (or left) the background: engine.lifecycle.Lifecycle calls it."""
         self.dispatcher.conditions.set_background(background)
 
     def pause_deferred(self) -> None:
