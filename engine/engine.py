@@ -17,12 +17,13 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from engine import chains, exact, recurrence, rules, workers
+from engine import chains, exact, rules, workers
+from engine.checks import check_spec
 from engine.clock import Clock, SystemClock, Timer, to_us
 from engine.conditions import Conditions
 from engine.deferred import Dispatcher
-from engine.exact import AlarmScheduler
 from engine.errors import NoSuchTaskError
+from engine.exact import AlarmScheduler
 from engine.immediate import PRIORITY_DEFERRED, PRIORITY_IMMEDIATE, JobRunner
 from engine.model import Kind, Outcome, Reminder, Run, State, StopReason, Task, TaskSpec
 from engine.store import StaleTaskError, Store
@@ -133,13 +134,10 @@ class Engine(QObject):
 
     def enqueue(self, spec: TaskSpec) -> Task:
         """Validate and store a task; it is committed before this returns."""
-        self.validate(spec)
-        spec = workers.with_implied_constraints(spec)
         now = self.clock.now()
-        if spec.kind is Kind.EXACT:
-            spec = exact.prepare(spec, now)
+        spec = self._prepare(spec, now)
         with self.store.transaction():
-            chains.validate(self.store, spec)
+            chains.validate(self.store, spec)  # reads the parents: inside the transaction
             unique = chains.resolve_unique(self.store, spec, now)  # WorkManager's unique work
             if unique.existing is None:
                 task = self._new_task(unique.spec, now)
@@ -164,12 +162,17 @@ class Engine(QObject):
     def validate(self, spec: TaskSpec) -> None:
         """Raise BadInputError for a spec that :meth:`enqueue` would refuse; writes nothing.
         The New Task form calls it as the user types."""
-        workers.get(spec.worker).validate(spec.args)
-        if spec.schedule is not None:
-            recurrence.validate(spec.schedule)
-        chains.validate(self.store, spec)  # reads only; enqueue checks again inside its transaction
-        if spec.kind is Kind.EXACT:
-            exact.prepare(spec, self.clock.now())  # a past time, a rule that never fires, ...
+        self._prepare(spec, self.clock.now())
+        chains.validate(self.store, spec)  # reads only
+
+    @staticmethod
+    def _prepare(spec: TaskSpec, now: datetime) -> TaskSpec:
+        """The spec as it will be stored, checked without the database: its worker's args
+        and repeat rule, the constraints its worker implies, an alarm's first instant
+        (a past time, a rule that never fires, ... are refused here)."""
+        check_spec(spec)
+        spec = workers.with_implied_constraints(spec)
+        return exact.prepare(spec, now) if spec.kind is Kind.EXACT else spec
 
     def _new_task(self, spec: TaskSpec, now: datetime) -> Task:
         task_id = os.urandom(6).hex()  # 48 random bits, as uuid4().hex[:12] without the UUID object

@@ -21,9 +21,18 @@ from __future__ import annotations
 import argparse
 from datetime import datetime, timedelta
 
-from engine import recurrence, workers
+from engine.checks import check_spec
 from engine.errors import BadInputError, BadSpecError
-from engine.model import Backoff, Constraint, Kind, MissedPolicy, RetryPolicy, Schedule, TaskSpec, UniquePolicy
+from engine.model import (
+    Backoff,
+    Constraint,
+    Kind,
+    MissedPolicy,
+    RetryPolicy,
+    Schedule,
+    TaskSpec,
+    UniquePolicy,
+)
 from engine.timeparse import parse_duration, parse_time, zone
 
 
@@ -172,17 +181,5 @@ def spec_from_args(args: argparse.Namespace, now: datetime, *, worker: str, task
         missed=MissedPolicy(args.missed) if args.missed else MissedPolicy.FIRE_ONCE,
         **timing,  # type: ignore[arg-type]
     )
-    prevalidate(spec)
+    check_spec(spec)  # the engine's own checks, before any database is opened
     return spec
-
-
-def prevalidate(spec: TaskSpec) -> None:
-    """The engine's own checks that need no database, run before one is opened."""
-    workers.get(spec.worker).validate(spec.args)
-    if spec.schedule is not None:
-        recurrence.validate(spec.schedule)
-    for tag in spec.tags:
-        if not tag.strip():
-            raise BadSpecError("a --tag must not be empty")
-    if spec.name is not None and not spec.name.strip():
-        raise BadSpecError("a --name must not be empty")

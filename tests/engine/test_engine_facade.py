@@ -183,6 +183,8 @@ def test_a_finished_task_never_runs_again(qtbot, engine: Engine) -> None:
         (TaskSpec("shell", ()), "a shell task needs a command"),
         (TaskSpec("shell", ("true",), after=("nope",)), "--after nope: no such task"),
         (TaskSpec("shell", ("true",), kind=Kind.EXACT), "needs a time"),
+        (TaskSpec("shell", ("true",), tags=(" ",)), "a tag must not be empty"),
+        (TaskSpec("shell", ("true",), name=""), "unique name must not be empty"),
     ],
 )
 def test_bad_specs_write_nothing(qapp, db_path: Path, clock: FakeClock, spec: TaskSpec, message: str) -> None:
