@@ -401,6 +401,7 @@ class Conditions(QObject):
         super().__init__(parent)
         self._sources: dict[Constraint, ConditionSource] = {}
         self._watched: set[Constraint] = set()
+        self._wanted: dict[str, set[Constraint]] = {}  # owner -> the constraints it needs
         for source in sources:
             self._sources[source.constraint] = source
             source.changed.connect(lambda c=source.constraint: self.changed.emit(c.value))
@@ -438,10 +439,14 @@ class Conditions(QObject):
         for source in self._sources.values():
             source.stop()
         self._watched = set()
+        self._wanted.clear()
 
-    def watch(self, constraints: Iterable[Constraint]) -> None:
-        """Keep exactly these constraints fresh (polled sources poll only for these)."""
-        wanted = set(constraints)
+    def watch(self, constraints: Iterable[Constraint], *, owner: str = "dispatcher") -> None:
+        """``owner`` needs exactly these constraints kept fresh. A source is watched (a
+        polled one polls) while any owner needs it: the dispatcher for waiting and
+        running tasks, each manifest receiver for its trigger."""
+        self._wanted[owner] = set(constraints)
+        wanted = set().union(*self._wanted.values())
         for constraint in self._watched - wanted:
             if (source := self._sources.get(constraint)) is not None:
                 source.watch(False)

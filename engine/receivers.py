@@ -61,6 +61,9 @@ class TriggerSource(QObject):
     def value(self) -> Any:
         raise NotImplementedError
 
+    def watch(self, watched: bool) -> None:
+        """A receiver is (or is no longer) bound to this source: keep it fresh, or stop."""
+
 
 @dataclass
 class Sources:
@@ -80,16 +83,25 @@ class ConditionTrigger(TriggerSource):
     A receiver that wants fewer fires when the condition is met.
     """
 
-    def __init__(self, condition: Any, clock: Clock, *, idle_seconds: float | None = None) -> None:
+    def __init__(
+        self, condition: Any, clock: Clock, *, idle_seconds: float | None = None,
+        conditions: Any = None, constraint: Any = None,
+    ) -> None:
         super().__init__()
         self.condition = condition
         self.clock = clock
         self.idle_seconds = idle_seconds
+        self._conditions = conditions
+        self._constraint = constraint
         self._met_since: float | None = None
         condition.changed.connect(self._on_changed)
-        if hasattr(condition, "watch"):
-            condition.watch(True)  # psutil sources poll only while someone watches
         self._track()
+
+    def watch(self, watched: bool) -> None:
+        # Through Conditions, as an owner of its own: the dispatcher watches the same
+        # sources for its tasks, and neither may switch off what the other needs.
+        if self._conditions is not None:
+            self._conditions.watch({self._constraint} if watched else (), owner=f"receiver:{self._constraint}")
 
     def _track(self) -> None:
         met = bool(self.condition.reading().met)
@@ -116,7 +128,9 @@ def sources_from_conditions(conditions: Any, clock: Clock, *, idle_minutes: floa
 
     def wrap(constraint: Constraint, idle: float | None = None) -> TriggerSource | None:
         source = conditions.source(constraint)
-        return ConditionTrigger(source, clock, idle_seconds=idle) if source is not None else None
+        if source is None:
+            return None
+        return ConditionTrigger(source, clock, idle_seconds=idle, conditions=conditions, constraint=constraint)
 
     return Sources(
         power=wrap(Constraint.AC_POWER),
@@ -186,6 +200,9 @@ class Receivers(QObject):
             self._fire(receiver)
 
     def stop(self) -> None:
+        """Stop listening. Safe to call again, or before start."""
+        if not self.started:
+            return
         self.started = False
         self._reload_timer.stop()
         self._unbind()
@@ -358,6 +375,10 @@ class Receivers(QObject):
     # ------------------------------------------------------------ file-changed
 
     def _bind(self, manifest: Manifest) -> None:
+        # Keep fresh only the sources this manifest's receivers listen to: with none,
+        # nothing polls power or asks the session for idle time on their account.
+        for source, triggers in self._source_triggers():
+            source.watch(any(manifest.receivers_for(t) for t in triggers))
         for index, receiver in enumerate(manifest.receivers_for(Trigger.FILE_CHANGED)):
             watch = _Watch(receiver, self.clock.timer(_bound(self._fire, receiver)))
             self._watches[index] = watch
@@ -365,7 +386,17 @@ class Receivers(QObject):
         if self.sources.idle is not None and self.sources.idle.value() is not None:
             self._on_idle_changed()
 
+    def _source_triggers(self) -> list[tuple[TriggerSource, tuple[Trigger, ...]]]:
+        pairs = (
+            (self.sources.power, (Trigger.POWER_CONNECTED, Trigger.POWER_DISCONNECTED)),
+            (self.sources.network, (Trigger.NETWORK_AVAILABLE,)),
+            (self.sources.idle, (Trigger.USER_IDLE,)),
+        )
+        return [(source, triggers) for source, triggers in pairs if source is not None]
+
     def _unbind(self) -> None:
+        for source, _ in self._source_triggers():
+            source.watch(False)
         for watch in self._watches.values():
             watch.timer.stop()
         self._watches.clear()

@@ -11,13 +11,12 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 from textwrap import dedent
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QObject, Signal
 
 from engine.clock import FakeClock
+from engine.conditions import Conditions, StaticSource
 from engine.engine import Engine
 from engine.model import Constraint, Kind, State, Task
 from engine.receivers import RELOAD_DELAY, Receivers, Sources, TriggerSource, sources_from_conditions
@@ -311,29 +310,10 @@ def test_file_changed_on_a_single_file_survives_replacement(qtbot: Any, offline:
     assert fired == ["file-changed", "file-changed"]
 
 
-class FakeCondition(QObject):
-    """Shaped like engine.conditions' sources: ``changed`` and ``reading().met``."""
-
-    changed = Signal()
-
-    def __init__(self, met: bool) -> None:
-        super().__init__()
-        self.met, self.watched = met, False
-
-    def reading(self) -> SimpleNamespace:
-        return SimpleNamespace(met=self.met, why="")
-
-    def watch(self, watched: bool) -> None:
-        self.watched = watched
-
-    def set(self, met: bool) -> None:
-        self.met = met
-        self.changed.emit()
-
-
 def test_condition_sources_drive_receivers(offline: Engine, receivers_of: Any, clock: FakeClock) -> None:
-    conditions = {Constraint.AC_POWER: FakeCondition(False), Constraint.NETWORK: FakeCondition(True), Constraint.IDLE: FakeCondition(False)}
-    sources = sources_from_conditions(SimpleNamespace(source=conditions.get), clock, idle_minutes=5)
+    conditions = {c: StaticSource(c, met) for c, met in
+                  ((Constraint.AC_POWER, False), (Constraint.NETWORK, True), (Constraint.IDLE, False))}
+    sources = sources_from_conditions(Conditions(list(conditions.values())), clock, idle_minutes=5)
     text = JOB + """
         [[receivers]]
         on = "power-connected"
@@ -355,3 +335,34 @@ def test_condition_sources_drive_receivers(offline: Engine, receivers_of: Any, c
     assert fired == ["power-connected"]
     clock.advance(1)  # 5 + 3 = 8 minutes
     assert fired == ["power-connected", "user-idle"]
+
+
+def test_receivers_keep_fresh_only_the_sources_their_manifest_listens_to(
+    offline: Engine, receivers_of: Any, clock: FakeClock
+) -> None:
+    """No manifest receiver for power: power is not polled on the receivers' account. And the
+    dispatcher, which watches the same sources for its tasks, cannot switch off what a
+    receiver still needs (one owner each in Conditions.watch)."""
+    power, network = StaticSource(Constraint.AC_POWER), StaticSource(Constraint.NETWORK)
+    conditions = Conditions([power, network, StaticSource(Constraint.IDLE)])
+    sources = sources_from_conditions(conditions, clock, idle_minutes=1)
+    receivers = receivers_of(offline, JOB + """
+        [[receivers]]
+        on = "power-connected"
+        start = "job"
+    """, sources=sources)
+    receivers.start()
+    assert (power.watched, network.watched) == (True, False)
+    conditions.watch([Constraint.AC_POWER])  # a deferred task needs AC power too...
+    conditions.watch([])  # ...and is done: the receiver's need remains
+    assert power.watched
+    receivers.stop()
+    assert not power.watched
+
+
+def test_with_no_manifest_no_source_is_watched(offline: Engine, receivers_of: Any, clock: FakeClock) -> None:
+    watched = [StaticSource(c) for c in (Constraint.AC_POWER, Constraint.NETWORK, Constraint.IDLE)]
+    conditions = Conditions(watched)
+    receivers = receivers_of(offline, None, sources=sources_from_conditions(conditions, clock, idle_minutes=1))
+    receivers.start()
+    assert [s.watched for s in watched] == [False, False, False]
