@@ -297,6 +297,7 @@ class MainWindow(QMainWindow):
 
     def select_task(self, task_id: str) -> None:
         """Select a task everywhere: the table's row, the details pane, the timeline's bars."""
+        self.model.flush()  # a task added a moment ago has its row now
         row = self.model.row_of(task_id)
         if row < 0:
             return

@@ -29,6 +29,8 @@ def window(qtbot, engine):
 
 def click_row(qtbot, window: MainWindow, task_id: str) -> None:
     proxy = window.proxy
+    # As a user would: click once the row is there (the table takes changes in batches).
+    qtbot.waitUntil(lambda: window.model.row_of(task_id) >= 0, timeout=2_000)
     row = next(r for r in range(proxy.rowCount()) if proxy.index(r, 0).data(TASK_ID_ROLE) == task_id)
     rect = window.table.visualRect(proxy.index(row, 0))
     qtbot.mouseClick(window.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
@@ -106,7 +108,8 @@ def test_ctrl_f_focuses_search_and_search_filters(qtbot, window, engine, runner,
     qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     assert window.search.hasFocus()
     qtbot.keyClicks(window.search, "bet")
-    assert window.proxy.rowCount() == 1
+    qtbot.waitUntil(lambda: window.proxy.rowCount() == 1, timeout=2_000)  # once the rows are in
+    assert window.proxy.index(0, 0).data() == "beta"
 
 
 def test_retry_duplicate_and_edit(qtbot, window, engine, runner, clock) -> None:

@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt
 
 from engine.model import Kind, Outcome, State, TaskSpec
 from ui.task_table import (
+    FLUSH_INTERVAL_MS,
     KIND,
     LAST_OUTCOME,
     NAME,
@@ -28,6 +29,7 @@ def test_qtmodeltester_on_a_live_model(qtmodeltester, engine, runner, clock) -> 
     # Rows arriving and changing while the tester watches.
     start_task(engine, runner, name="second", tags=("x",))
     engine.enqueue(TaskSpec("shell", ("later",), kind=Kind.DEFERRED, run_at=clock.now() + timedelta(hours=1)))
+    model.flush()
     qtmodeltester.check(model)
     assert model.rowCount() == 3
 
@@ -35,6 +37,7 @@ def test_qtmodeltester_on_a_live_model(qtmodeltester, engine, runner, clock) -> 
 def test_columns_follow_the_engine(qtbot, engine, runner, clock) -> None:
     model = TaskTableModel(engine)
     task = start_task(engine, runner, name="copy")
+    model.flush()
     row = model.row_of(task.id)
     assert model.index(row, NAME).data() == "copy"
     assert model.index(row, KIND).data() == "immediate"
@@ -67,6 +70,7 @@ def test_sorting_and_filters(engine, runner, clock) -> None:
                                    name="soon"))
     alarm = engine.enqueue(TaskSpec("reminder", ("tea",), kind=Kind.EXACT, run_at=clock.now() + timedelta(minutes=5)))
     now_task = run_task(engine, runner, clock, 1, name="ran")
+    model.flush()
 
     def ids() -> list[str]:
         return [proxy.index(r, 0).data(TASK_ID_ROLE) for r in range(proxy.rowCount())]
@@ -96,3 +100,27 @@ def test_a_manifest_task_says_where_it_comes_from(engine) -> None:
     assert rows[theirs.id].data() == "backup (manifest)"
     assert "defined by the manifest" in rows[theirs.id].data(Qt.ItemDataRole.ToolTipRole)
     assert "manifest" not in rows[mine.id].data(Qt.ItemDataRole.ToolTipRole)
+
+
+def test_changes_reach_the_views_in_batches(qtbot, engine, runner, clock) -> None:
+    """Many signals, few notifications: the new rows in one insertion, the changed rows
+    in one dataChanged per run of adjacent rows, all within FLUSH_INTERVAL_MS."""
+    model = TaskTableModel(engine)
+    old = [run_task(engine, runner, clock, 1, name=f"old{i}") for i in range(4)]
+    model.flush()
+    inserted: list[tuple[int, int]] = []
+    changed: list[tuple[int, int]] = []
+    model.rowsInserted.connect(lambda parent, first, last: inserted.append((first, last)))
+    model.dataChanged.connect(lambda top, bottom, roles: changed.append((top.row(), bottom.row())))
+    new = [start_task(engine, runner, name=f"new{i}") for i in range(3)]  # added, then running
+    for task in (old[0], old[1], old[3]):
+        engine.task_changed.emit(engine.task(task.id))
+    engine.run_progress.emit(new[0].id, 0.5, "half")
+    assert inserted == [] and changed == []
+    assert model.task(new[2].id) is not None and model.row_of(new[2].id) == -1  # known, not yet a row
+    with qtbot.waitSignal(model.rowsInserted, timeout=FLUSH_INTERVAL_MS * 10):
+        pass
+    assert inserted == [(4, 6)]
+    assert changed == [(0, 1), (3, 3)]  # the new rows came in with their latest data
+    assert [model.index(r, NAME).data() for r in range(4, 7)] == ["new0", "new1", "new2"]
+    assert model.index(4, PROGRESS).data() == "50% half"
