@@ -55,6 +55,8 @@ class Dispatcher:
         self.conditions.changed.connect(self._on_condition_changed)
         self._timer = clock.timer(self.dispatch)
         self.paused = False
+        #: The last pass stopped at the deferred slot limit: due work may wait for a slot.
+        self._slots_full = False
         self._busy = False
         self._again = False
         self.armed_for: int | None = None  # microseconds UTC the timer is armed for, for tests and `why`
@@ -95,6 +97,19 @@ class Dispatcher:
             return
         self.dispatch()
 
+    def run_ended(self, task: Task, *, released: bool) -> None:
+        """A run of ``task`` ended (``task`` as it is now); ``released``: it let children go.
+
+        A pass over the queue is needed only if the run freed a deferred slot that due
+        work waited for, or released children. Otherwise the task is like a new one: if
+        it runs again later (a retry, a period) only the timer may need to move. (A pass
+        per completion was 4 queries, a tenth of the main thread's time per task at 200
+        runs a second.)"""
+        if released or (task.kind is Kind.DEFERRED and self._slots_full):
+            self.dispatch()
+        else:
+            self.enqueued(task)
+
     def pause(self) -> None:
         """Start no new deferred runs until :meth:`resume`. Running ones finish."""
         self.paused = True
@@ -129,13 +144,13 @@ class Dispatcher:
         self._start_due(Kind.IMMEDIATE, now_us, None, watch)
         if not self.paused:
             free = self.max_deferred - self._engine.running_count(Kind.DEFERRED)
-            if free > 0:
-                self._start_due(Kind.DEFERRED, now_us, free, watch)
+            self._slots_full = free <= 0 or self._start_due(Kind.DEFERRED, now_us, free, watch)
         self.conditions.watch(watch)
         self._arm(now_us)
 
-    def _start_due(self, kind: Kind, now_us: int, free: int | None, watch: set[Constraint]) -> None:
-        """Start due tasks of ``kind`` whose constraints hold, up to ``free`` (None: all)."""
+    def _start_due(self, kind: Kind, now_us: int, free: int | None, watch: set[Constraint]) -> bool:
+        """Start due tasks of ``kind`` whose constraints hold, up to ``free`` (None: all).
+        True if it stopped at ``free``: more due tasks may be waiting for a slot."""
         key: tuple[int, int] | None = None
         # Decoding a task costs tens of microseconds: ask for as many as there are free
         # slots, and page wider only past tasks whose constraints do not hold. A full
@@ -153,10 +168,11 @@ class Dispatcher:
                     if free is not None:
                         free -= 1
                         if free == 0:
-                            return
+                            return True
             if len(page) < limit:
-                return
+                return False
             limit = PAGE
+        return True
 
     def _arm(self, now_us: int) -> None:
         upcoming = self._store.next_due_after(State.ENQUEUED, now_us, (Kind.IMMEDIATE, Kind.DEFERRED))

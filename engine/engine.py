@@ -48,6 +48,8 @@ class _Running:
     run_id: int
     ctx: WorkContext
     timeout: Timer | None = None
+    #: The task's (state, updated_at) as the start left it: see Engine._task_as_running.
+    stamp: tuple[str, int | None] | None = None
 
 
 @dataclass
@@ -231,9 +233,11 @@ class Engine(QObject):
             self.store.set_state(child, State.CANCELLED, now_us)
             self._cascade(child.id, reason, now)
 
-    def _release_children(self, parent_id: str, now: datetime) -> None:
-        """A parent succeeded: children whose parents all succeeded become enqueued."""
-        for child_id in self.store.children(parent_id):
+    def _release_children(self, parent_id: str, now: datetime, children: list[str]) -> int:
+        """A parent succeeded: children whose parents all succeeded become enqueued.
+        Returns how many did."""
+        released = 0
+        for child_id in children:
             child = self.store.task(child_id, with_runs=False)
             if child.state is not State.BLOCKED:
                 continue
@@ -241,6 +245,8 @@ class Engine(QObject):
             if all(p.state is State.SUCCEEDED for p in parents):
                 due = max(now, child.spec.run_at) if child.spec.run_at else now
                 self.store.set_state(child, State.ENQUEUED, to_us(now), next_run_at=to_us(due))
+                released += 1
+        return released
 
     # ------------------------------------------------------------ running
 
@@ -294,7 +300,7 @@ class Engine(QObject):
             return False
         fresh = dataclasses.replace(task, state=State.RUNNING, attempts=attempt, next_run_at=None, updated_at=now)
         ctx = WorkContext(task_id=task.id, attempt=attempt, args=task.spec.args, input=self._input_of(fresh))
-        running = _Running(task=fresh, run_id=run_id, ctx=ctx)
+        running = _Running(task=fresh, run_id=run_id, ctx=ctx, stamp=self.store.task_stamp(task.id))
         if task.spec.timeout is not None:
             running.timeout = self.clock.timer(lambda: self._time_out(task.id))
             running.timeout.start(task.spec.timeout)
@@ -349,7 +355,7 @@ class Engine(QObject):
             self.store.append_output([(running.run_id, f"\n[workdeck] {result.error}\n")])
         now = self.clock.now()
         outcome = rules.outcome_for(result.outcome, running.ctx.stop_reason)
-        task = self.store.task(running.task.id, with_runs=False)
+        task = self._task_as_running(running)
         if task.state is not State.RUNNING:
             # Another writer (the command line, with policy replace or cancel) already
             # ended the task in the database: record the run, change nothing else.
@@ -382,21 +388,33 @@ class Engine(QObject):
             self.store.set_state(
                 task, decision.state, to_us(now), next_run_at=_us(decision.next_run_at), output=result.output
             )
-            if outcome is Outcome.SUCCEEDED:
-                self._release_children(task.id, now)
+            children = self.store.children(task.id)
+            released = self._release_children(task.id, now, children) if outcome is Outcome.SUCCEEDED else 0
             if decision.cascade is not None:
                 self._cascade(task.id, decision.cascade, now)
         self.run_finished.emit(dataclasses.replace(
             run, ended_at=now, outcome=outcome, exit_code=result.exit_code, stop_reason=running.ctx.stop_reason,
             detail=decision.detail,
         ))
-        self.task_changed.emit(dataclasses.replace(
+        ended = dataclasses.replace(
             task, state=decision.state, next_run_at=decision.next_run_at, updated_at=now,
             output=result.output if result.output is not None else task.output,
-        ))
-        for child_id in self.store.children(task.id):
+        )
+        self.task_changed.emit(ended)
+        for child_id in children:
             self._emit_changed(child_id)
-        self.dispatcher.wake()
+        self.dispatcher.run_ended(ended, released=released > 0)
+
+    def _task_as_running(self, running: _Running) -> Task:
+        """The task of a run that just ended, as it is in the database. The copy taken at
+        the start is still it unless another writer touched the task since (a cancel or
+        an in-place update from the command line): every write moves updated_at on, so
+        one indexed read of (state, updated_at) tells, where a reload costs a spec decode
+        (a tenth of a millisecond, at 200 runs a second)."""
+        task = running.task
+        if running.stamp is not None and self.store.task_stamp(task.id) == running.stamp:
+            return dataclasses.replace(task, runs=()) if task.runs else task
+        return self.store.task(task.id, with_runs=False)
 
     # ------------------------------------------------------------ reminders
 

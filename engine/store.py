@@ -46,6 +46,10 @@ from engine.model import (
 from engine.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, create_v1
 
 _TASK_COLUMNS = "id, spec, state, created_at, attempts, next_run_at, output, updated_at"
+#: A task's new updated_at: now, but always later than the one it replaces, so that
+#: (state, updated_at) tells every write apart (see Store.task_stamp), even two in the
+#: same clock tick.
+_LATER = "MAX(?, COALESCE(updated_at + 1, 0))"
 _REMINDER_COLUMNS = "id, task_id, message, due_at, fired_at, status, detail"
 _RUN_COLUMNS = "id, task_id, attempt, started_at, due_at, fired_at, ended_at, outcome, exit_code, stop_reason, detail"
 
@@ -202,7 +206,7 @@ class Store:
     def update_spec(self, task_id: str, spec: TaskSpec, updated_at: int) -> None:
         """Replace a task's spec (unique work's ``update`` policy, edit). Inside a transaction."""
         self.conn.execute(
-            "UPDATE tasks SET spec = ?, name = ?, updated_at = ? WHERE id = ?",
+            "UPDATE tasks SET spec = ?, name = ?, updated_at = " + _LATER + " WHERE id = ?",
             (json.dumps(spec.to_json(compact=True), separators=(",", ":")), spec.name, updated_at, task_id),
         )
         self.conn.execute("DELETE FROM tags WHERE task_id = ?", (task_id,))
@@ -226,7 +230,7 @@ class Store:
         transition(task.state, target, task_id=task.id)
         cursor = self.conn.execute(
             "UPDATE tasks SET state = ?, next_run_at = ?, attempts = COALESCE(?, attempts), "
-            "output = COALESCE(?, output), updated_at = ? WHERE id = ? AND state = ?",
+            "output = COALESCE(?, output), updated_at = " + _LATER + " WHERE id = ? AND state = ?",
             (
                 target.value,
                 next_run_at,
@@ -242,7 +246,7 @@ class Store:
 
     def set_next_run(self, task_id: str, next_run_at: int | None, now_us: int) -> None:
         self.conn.execute(
-            "UPDATE tasks SET next_run_at = ?, updated_at = ? WHERE id = ?", (next_run_at, now_us, task_id)
+            "UPDATE tasks SET next_run_at = ?, updated_at = " + _LATER + " WHERE id = ?", (next_run_at, now_us, task_id)
         )
 
     def task(self, task_id: str, *, with_runs: bool = True) -> Task:
@@ -250,6 +254,12 @@ class Store:
         if row is None:
             raise NoSuchTaskError(task_id)
         return self._task_from_row(row, self.runs(task_id) if with_runs else ())
+
+    def task_stamp(self, task_id: str) -> tuple[str, int | None] | None:
+        """The task's state and last update (microseconds), or None: enough to tell
+        whether another writer touched it since we did, without decoding it."""
+        row = self.conn.execute("SELECT state, updated_at FROM tasks WHERE id = ?", (task_id,)).fetchone()
+        return (row[0], row[1]) if row is not None else None
 
     def has_task(self, task_id: str) -> bool:
         return self.conn.execute("SELECT 1 FROM tasks WHERE id = ?", (task_id,)).fetchone() is not None

@@ -152,6 +152,18 @@ def test_update_of_a_running_task_applies_from_its_next_run(deck: Deck) -> None:
     deck.step(3)
 
 
+def test_a_new_rhythm_given_while_running_decides_the_next_period(deck: Deck) -> None:
+    """The run's end reads the task as another writer left it, not as it was at the start."""
+    start = deck.clock.now()
+    running = deck.add("hold", name="sync", schedule=Schedule(every=60))
+    deck.add("hold", name="sync", policy=UniquePolicy.UPDATE, schedule=Schedule(every=600))
+    deck.clock.advance(5)
+    deck.runner.finish(running.id)
+    task = deck.task(running.id)
+    assert task.state is State.ENQUEUED
+    assert task.next_run_at == start + timedelta(seconds=600)
+
+
 def test_update_that_would_make_a_cycle_is_refused_and_writes_nothing(deck: Deck) -> None:
     a = deck.add("hold", name="a")
     b = deck.add(after=(a.id,), name="b")

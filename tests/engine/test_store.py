@@ -77,6 +77,23 @@ def test_claims_check_the_state_they_saw(store: Store, clock: FakeClock) -> None
         store.set_state(running, State.BLOCKED, clock.now_us())
 
 
+def test_every_write_moves_the_stamp_on_even_within_one_clock_tick(store: Store, clock: FakeClock) -> None:
+    task = make_task(clock)
+    now = clock.now_us()
+    with store.transaction():
+        store.insert_task(task)
+        stamps = [store.task_stamp("t1")]
+        store.set_state(task, State.RUNNING, now, attempts=1)
+        stamps.append(store.task_stamp("t1"))
+        store.update_spec("t1", task.spec.replace(tags=("x",)), now)
+        stamps.append(store.task_stamp("t1"))
+        store.set_next_run("t1", now + 5, now)
+        stamps.append(store.task_stamp("t1"))
+    assert [s[0] for s in stamps] == ["enqueued", "running", "running", "running"]
+    assert len(set(stamps)) == 4
+    assert store.task_stamp("nope") is None
+
+
 def test_the_stored_spec_leaves_out_defaults_and_reads_back_whole(store: Store, clock: FakeClock) -> None:
     task = make_task(clock, tags=("x",), timeout=5)
     with store.transaction():
