@@ -22,7 +22,7 @@ from engine.checks import check_spec
 from engine.clock import Clock, SystemClock, Timer, to_us
 from engine.conditions import Conditions
 from engine.deferred import Dispatcher
-from engine.errors import NoSuchTaskError
+from engine.errors import BadInputError, NoSuchTaskError
 from engine.exact import AlarmScheduler
 from engine.immediate import PRIORITY_DEFERRED, PRIORITY_IMMEDIATE, JobRunner
 from engine.model import Kind, Outcome, Reminder, Run, State, StopReason, Task, TaskSpec
@@ -62,6 +62,7 @@ class Engine(QObject):
 
     task_added = Signal(object)  # Task
     task_changed = Signal(object)  # Task, after any state or schedule change
+    task_removed = Signal(str)  # task id: deleted with its history
     run_started = Signal(object)  # Run
     run_progress = Signal(str, object, str)  # task id, fraction in 0..1 or None, message
     run_output = Signal(str, str)  # task id, text
@@ -202,6 +203,28 @@ class Engine(QObject):
         self._emit_changed(task_id)
         self.dispatcher.wake()
         return self.store.task(task_id)
+
+    def delete(self, task_id: str) -> None:
+        """Remove a task and its history for good (WorkManager's prune, for one task).
+
+        Refused (BadInputError, nothing written) for a running task, which must be
+        cancelled first, and for a task that unfinished tasks wait for (``--after``):
+        they would wait for ever. A waiting task is simply gone: it never runs."""
+        with self.store.transaction():  # the checks and the delete see one state of the database
+            task = self.store.task(task_id, with_runs=False)
+            if task.state is State.RUNNING:
+                raise BadInputError(f"task {task_id} is running: cancel it first, then delete it")
+            waiting = [c for c in self.store.children(task_id)
+                       if not self.store.task(c, with_runs=False).state.finished]
+            if waiting:
+                raise BadInputError(
+                    f"task {task_id} cannot be deleted: {', '.join(waiting)} wait for it; cancel or delete them first"
+                )
+            open_reminders = self.store.delete_task(task_id)
+        self.task_removed.emit(task_id)
+        if open_reminders:
+            self.reminders_changed.emit()
+        self.dispatcher.wake()  # its timer may have been armed for this task
 
     def cancel_matching(self, *, tag: str | None = None, name: str | None = None) -> list[Task]:
         matches = [t for t in self.store.tasks(tag=tag, name=name) if not t.state.finished]

@@ -241,6 +241,7 @@ class AlarmScheduler(QObject):
         self.jumps: list[float] = []
         engine.task_added.connect(self._on_task_event)
         engine.task_changed.connect(self._on_task_event)
+        engine.task_removed.connect(self._on_task_removed)
         if watch_sleep is None:
             watch_sleep = isinstance(clock, SystemClock) and sys.platform.startswith("linux")
         self._sleep_watch = _SleepWatcher(self, self.wake) if watch_sleep else None
@@ -277,6 +278,10 @@ class AlarmScheduler(QObject):
             and (self._armed_for is None or task.next_run_at < self._armed_for)
         )
         if earlier or task.id == self._armed_id:
+            self._arm()
+
+    def _on_task_removed(self, task_id: str) -> None:
+        if self.running and not self._firing and task_id == self._armed_id:
             self._arm()
 
     def _arm(self) -> None:

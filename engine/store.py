@@ -376,6 +376,25 @@ class Store:
     def parents(self, task_id: str) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT parent_id FROM deps WHERE task_id = ?", (task_id,))]
 
+    def delete_task(self, task_id: str) -> int:
+        """Remove a task and all that is recorded about it: its runs and their output,
+        tags, links to parents and children, reminders. Inside a transaction. Returns
+        how many of its reminders were still open."""
+        conn = self.conn
+        open_reminders = conn.execute(
+            "SELECT COUNT(*) FROM reminders WHERE task_id = ? AND acknowledged_at IS NULL", (task_id,)
+        ).fetchone()[0]
+        conn.execute("DELETE FROM output WHERE run_id IN (SELECT id FROM runs WHERE task_id = ?)", (task_id,))
+        for sql in (
+            "DELETE FROM runs WHERE task_id = ?",
+            "DELETE FROM tags WHERE task_id = ?",
+            "DELETE FROM deps WHERE task_id = ?1 OR parent_id = ?1",
+            "DELETE FROM reminders WHERE task_id = ?",
+            "DELETE FROM tasks WHERE id = ?",
+        ):
+            conn.execute(sql, (task_id,))
+        return int(open_reminders)
+
     def children(self, task_id: str) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT task_id FROM deps WHERE parent_id = ?", (task_id,))]
 
