@@ -92,6 +92,7 @@ class DetailsPane(QWidget):
         self.tabs.addTab(self.spec, "Spec")
         layout.addWidget(self.tabs, 1)
         engine.task_changed.connect(self._on_task_changed)
+        engine.task_removed.connect(self._on_task_removed)
         engine.run_started.connect(self._on_run_started)
         engine.run_finished.connect(self._on_run_finished)
         engine.run_output.connect(self._on_run_output)
@@ -179,6 +180,10 @@ class DetailsPane(QWidget):
     def _on_task_changed(self, task: Task) -> None:
         if task.id == self.task_id:
             self._reload()
+
+    def _on_task_removed(self, task_id: str) -> None:
+        if task_id == self.task_id:
+            self.show_task(None)
 
     def _on_run_started(self, run: Run) -> None:
         if run.task_id == self.task_id:

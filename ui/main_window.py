@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMessageBox,
     QSplitter,
     QTableView,
     QToolBar,
@@ -50,7 +51,8 @@ class MainWindow(QMainWindow):
         self.timeline_view = TimelineView(self.timeline)
         self._make_actions()
         self.details = DetailsPane(
-            engine, [self.act_run_now, self.act_cancel, self.act_retry, self.act_duplicate, self.act_edit]
+            engine, [self.act_run_now, self.act_cancel, self.act_retry, self.act_duplicate, self.act_edit,
+                     self.act_delete]
         )
 
         self.table = QTableView()
@@ -126,7 +128,8 @@ class MainWindow(QMainWindow):
         self._status_timer.setSingleShot(True)
         self._status_timer.setInterval(100)
         self._status_timer.timeout.connect(self._update_status)
-        for signal in (engine.task_added, engine.task_changed, engine.run_started, engine.run_finished):
+        for signal in (engine.task_added, engine.task_changed, engine.task_removed, engine.run_started,
+                       engine.run_finished):
             signal.connect(self._on_engine_changed)
         self._update_actions()
         self._update_status()
@@ -160,6 +163,9 @@ class MainWindow(QMainWindow):
                                           "Create a new task from the selected one's spec")
         self.act_edit = self._action("edit", "&Edit…", "edit", None, self.edit_task,
                                      "Change a task that has not run yet")
+        delete_keys = QKeySequence(Qt.KeyboardModifier.ShiftModifier | Qt.Key.Key_Delete)
+        self.act_delete = self._action("delete", "De&lete…", "delete", delete_keys, self.delete_task,
+                                       "Delete the selected task and its history (Shift+Delete)")
         self.act_find = self._action("find", "&Find", None, QKeySequence(QKeySequence.StandardKey.Find),
                                      self._focus_search, "Search tasks (Ctrl+F)")
         self.act_quit = self._action("quit", "&Quit", None, QKeySequence(QKeySequence.StandardKey.Quit),
@@ -178,7 +184,7 @@ class MainWindow(QMainWindow):
         toolbar.setAccessibleName("Main toolbar")
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         for action in (self.act_new, self.act_run_now, self.act_cancel, self.act_retry, self.act_duplicate,
-                       self.act_edit):
+                       self.act_edit, self.act_delete):
             toolbar.addAction(action)
         toolbar.addSeparator()
         toolbar.addAction(self.act_follow)
@@ -192,6 +198,8 @@ class MainWindow(QMainWindow):
         task_menu = menu.addMenu("&Task")
         for action in (self.act_run_now, self.act_cancel, self.act_retry, self.act_duplicate, self.act_edit):
             task_menu.addAction(action)
+        task_menu.addSeparator()
+        task_menu.addAction(self.act_delete)
         view_menu = menu.addMenu("&View")
         for action in (self.act_find, self.act_follow, self.act_fit):
             view_menu.addAction(action)
@@ -208,6 +216,7 @@ class MainWindow(QMainWindow):
         self.act_retry.setEnabled(state is not None and state.finished)
         self.act_duplicate.setEnabled(task is not None)
         self.act_edit.setEnabled(state in (State.ENQUEUED, State.BLOCKED, State.SCHEDULED))
+        self.act_delete.setEnabled(state is not None and state is not State.RUNNING)
 
     def _guard(self, what: str, call: object) -> object:
         """Run an engine call; a refusal is shown plainly, never raised into Qt."""
@@ -277,6 +286,31 @@ class MainWindow(QMainWindow):
         task = self.current_task()
         if task is not None:
             self._guard("cancel", lambda: self.engine.cancel(task.id))
+
+    def delete_task(self) -> QMessageBox | None:
+        """Ask, then delete the selected task and its history. The question is a window-
+        modal sheet, not a nested event loop: the window stays live while it is open.
+        Returns it (tests answer it)."""
+        task = self.current_task()
+        if task is None or task.state is State.RUNNING:
+            return None
+        box = QMessageBox(QMessageBox.Icon.Question, "Delete task",
+                          f"Delete {text.task_title(task)} and its history of runs and output?", parent=self)
+        box.setObjectName("deletePrompt")
+        box.setInformativeText("This cannot be undone.")
+        delete = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def answered() -> None:
+            if box.clickedButton() is delete:
+                self._guard("delete", lambda: self.engine.delete(task.id))
+
+        box.finished.connect(answered)
+        box.open()
+        return box
 
     def retry_task(self) -> None:
         """Retry = the same spec again as a new task, due now."""

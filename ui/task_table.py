@@ -71,6 +71,7 @@ class TaskTableModel(QAbstractTableModel):
         self._load()
         engine.task_added.connect(self._on_task_added)
         engine.task_changed.connect(self._on_task_changed)
+        engine.task_removed.connect(self._on_task_removed)
         engine.run_progress.connect(self._on_run_progress)
         engine.run_started.connect(self._on_run_started)
         engine.run_finished.connect(self._on_run_finished)
@@ -193,6 +194,19 @@ class TaskTableModel(QAbstractTableModel):
         if task.state is not State.RUNNING:
             self._progress.pop(task.id, None)
         self._schedule()
+
+    def _on_task_removed(self, task_id: str) -> None:
+        self._progress.pop(task_id, None)
+        self._last_outcome.pop(task_id, None)
+        if self._new.pop(task_id, None) is not None or task_id not in self._rows:
+            return
+        self.flush()  # pending changes name rows by number: apply them before numbers shift
+        row = self._rows.pop(task_id)
+        self.beginRemoveRows(QModelIndex(), row, row)
+        del self._tasks[row]
+        for later in self._tasks[row:]:
+            self._rows[later.id] -= 1
+        self.endRemoveRows()
 
     def _on_run_started(self, run: Run) -> None:
         self._progress[run.task_id] = (None, "")

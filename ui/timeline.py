@@ -170,6 +170,18 @@ class _RowIndex:
         if bar.missed:
             self.missed.insert(bisect_right([b.start for b in self.missed], bar.start), bar)
 
+    def discard(self, run_ids: set[int]) -> None:
+        """Drop these runs' bars (their task was deleted): rare, so a plain rebuild."""
+        for run_id in run_ids:
+            self.running.pop(run_id, None)
+        kept = [b for b in self.bars if b.run_id not in run_ids]
+        if len(kept) != len(self.bars):
+            self.bars = kept
+            self.starts = [b.start for b in kept]
+            self.max_duration = max((b.end - b.start for b in kept if b.end is not None), default=0)
+            self._strip = None
+        self.missed = [b for b in self.missed if b.run_id not in run_ids]
+
     def between(self, start: int, end: int) -> list[Bar]:
         lo = bisect_left(self.starts, start - self.max_duration)
         hi = bisect_right(self.starts, end)
@@ -205,6 +217,7 @@ class Timeline(QObject):
         self.visibility: list[tuple[int, bool]] = []
         engine.task_added.connect(self._on_task_changed)
         engine.task_changed.connect(self._on_task_changed)
+        engine.task_removed.connect(self._on_task_removed)
         engine.run_started.connect(self._on_run)
         engine.run_finished.connect(self._on_run)
 
@@ -283,6 +296,20 @@ class Timeline(QObject):
         self._tasks[task.id] = task
         self._markers = None
         if new and task.kind in self.expanded:
+            self.rows_changed.emit()
+        self.changed.emit()
+
+    def _on_task_removed(self, task_id: str) -> None:
+        task = self._tasks.pop(task_id, None)
+        gone = {run_id for run_id, bar in self._bars.items() if bar.task_id == task_id}
+        for run_id in gone:
+            del self._bars[run_id]
+        self._rows.pop(task_key(task_id), None)
+        for key, row in self._rows.items():
+            if gone and key[0] == "lane":
+                row.discard(gone)
+        self._markers = None
+        if task is not None and task.kind in self.expanded:
             self.rows_changed.emit()
         self.changed.emit()
 

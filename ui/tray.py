@@ -117,6 +117,7 @@ class TrayModel(QObject):
         engine.run_finished.connect(self._on_run_finished)
         engine.task_added.connect(self._on_task)
         engine.task_changed.connect(self._on_task)
+        engine.task_removed.connect(self._on_task_removed)
         if hasattr(engine, "paused_changed"):
             engine.paused_changed.connect(self._on_paused_changed)
         self._arm_soon()
@@ -200,6 +201,13 @@ class TrayModel(QObject):
             self._top = self._smallest()
             self._arm_soon()
             self.changed.emit()
+
+    def _on_task_removed(self, task_id: str) -> None:
+        self.running.pop(task_id, None)
+        if self._alarms.pop(task_id, None) is not None:
+            self._top = self._smallest()
+            self._arm_soon()
+        self.changed.emit()
 
     def _on_paused_changed(self, paused: bool) -> None:
         if paused != self.paused:

@@ -21,6 +21,7 @@ from engine.model import Kind, Outcome, Run, State, StopReason, Task, TaskSpec
 class FakeEngine(QObject):
     task_added = Signal(object)
     task_changed = Signal(object)
+    task_removed = Signal(str)
     run_started = Signal(object)
     run_progress = Signal(str, object, str)
     run_output = Signal(str, str)
@@ -50,6 +51,10 @@ class FakeEngine(QObject):
         self._tasks[task.id] = task
         self.task_added.emit(task)
         return task
+
+    def delete(self, task_id: str) -> None:
+        del self._tasks[task_id]
+        self.task_removed.emit(task_id)
 
     def start(self, task_id: str) -> None:
         task = self._set(task_id, State.RUNNING, next_run_at=None)

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from engine.clock import to_us
 from engine.model import Kind, Outcome, State, StopReason, TaskSpec
@@ -48,6 +49,49 @@ def test_cancel_from_the_table_with_delete(qtbot, window, engine, runner) -> Non
     assert cancelled.runs[-1].stop_reason is StopReason.CANCELLED_BY_USER
     assert window.details.subtitle.text().endswith("cancelled · attempts 1")
     assert not window.act_cancel.isEnabled() and window.act_retry.isEnabled()
+
+
+def _delete_prompt(qtbot, window: MainWindow):
+    qtbot.waitUntil(lambda: window.findChild(QMessageBox, "deletePrompt") is not None, timeout=2_000)
+    box = window.findChild(QMessageBox, "deletePrompt")
+    assert box.isVisible() and box.windowModality() == Qt.WindowModality.WindowModal
+    return box
+
+
+def test_delete_from_the_table_with_shift_delete_after_asking(qtbot, window, engine, runner, clock) -> None:
+    gone = run_task(engine, runner, clock, 2, name="old report")
+    kept = run_task(engine, runner, clock, 1, name="keeper")
+    gone_run = engine.task(gone.id).runs[0].id
+    qtbot.waitUntil(lambda: window.timeline.bar(gone_run) is not None or window.model.row_of(gone.id) >= 0)
+    click_row(qtbot, window, gone.id)
+    assert window.act_delete.isEnabled()
+    window.table.setFocus()
+    qtbot.keyClick(window.table, Qt.Key.Key_Delete, Qt.KeyboardModifier.ShiftModifier)
+    box = _delete_prompt(qtbot, window)
+    assert "old report" in box.text()
+    qtbot.mouseClick(box.button(QMessageBox.StandardButton.Cancel), Qt.MouseButton.LeftButton)
+    assert engine.task(gone.id).state is State.SUCCEEDED  # Cancel in the prompt deletes nothing
+    qtbot.waitUntil(lambda: window.findChild(QMessageBox, "deletePrompt") is None)
+    window.activateWindow()  # the offscreen platform does not give it back by itself
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2_000)
+    window.table.setFocus()
+    qtbot.keyClick(window.table, Qt.Key.Key_Delete, Qt.KeyboardModifier.ShiftModifier)
+    box = _delete_prompt(qtbot, window)
+    delete = next(b for b in box.buttons() if box.buttonRole(b) == QMessageBox.ButtonRole.DestructiveRole)
+    qtbot.mouseClick(delete, Qt.MouseButton.LeftButton)
+    assert [t.id for t in engine.tasks()] == [kept.id]
+    assert window.model.row_of(gone.id) == -1 and window.proxy.rowCount() == 1
+    assert window.timeline.task(gone.id) is None and window.timeline.bar(gone_run) is None
+    assert window.details.task_id == kept.id  # the selection moved to the row that took its place
+
+
+def test_delete_is_not_offered_for_a_running_task(qtbot, window, engine, runner) -> None:
+    task = start_task(engine, runner, name="busy")
+    click_row(qtbot, window, task.id)
+    assert not window.act_delete.isEnabled()
+    assert window.delete_task() is None
+    runner.finish(task.id, Outcome.SUCCEEDED)
+    qtbot.waitUntil(window.act_delete.isEnabled, timeout=2_000)
 
 
 def test_run_now_from_the_table_with_f5(qtbot, window, engine, runner, clock) -> None:

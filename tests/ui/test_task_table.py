@@ -124,3 +124,23 @@ def test_changes_reach_the_views_in_batches(qtbot, engine, runner, clock) -> Non
     assert changed == [(0, 1), (3, 3)]  # the new rows came in with their latest data
     assert [model.index(r, NAME).data() for r in range(4, 7)] == ["new0", "new1", "new2"]
     assert model.index(4, PROGRESS).data() == "50% half"
+
+
+def test_a_deleted_task_leaves_its_row_and_pending_changes_land_on_the_right_rows(
+        qtbot, qtmodeltester, engine, runner, clock) -> None:
+    model = TaskTableModel(engine)
+    first, second, third = (run_task(engine, runner, clock, 1, name=n) for n in ("first", "second", "third"))
+    model.flush()
+    qtmodeltester.check(model)
+    waiting = start_task(engine, runner, name="fourth")  # pending: not a row yet
+    engine.task_changed.emit(engine.task(third.id))  # pending: a change to row 2
+    engine.delete(first.id)  # a row above the pending change goes
+    assert [model.index(r, NAME).data() for r in range(model.rowCount())] == ["second", "third", "fourth"]
+    assert model.row_of(third.id) == 1 and model.row_of(waiting.id) == 2
+    engine.delete(second.id)
+    runner.finish(waiting.id)
+    engine.delete(waiting.id)
+    model.flush()
+    assert [model.index(r, NAME).data() for r in range(model.rowCount())] == ["third"]
+    assert model.task(first.id) is None and model.last_outcome(first.id) is None
+    qtmodeltester.check(model)

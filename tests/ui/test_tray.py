@@ -156,3 +156,14 @@ def test_only_changes_to_the_first_five_rebuild_and_a_fired_one_is_refilled(engi
     engine.start(first[0].id)  # the earliest fired: it leaves the alarms and joins the running
     assert len(changes) == 2
     assert [a.label for a in model.next_alarms()] == ["a2", "a3", "a4", "a5", "a6"]
+
+
+def test_a_deleted_alarm_leaves_the_menu_and_the_next_one_moves_up(engine: FakeEngine, clock: FakeClock,
+                                                                   qtbot: Any) -> None:
+    now = clock.now()
+    alarms = [engine.add((f"a{h}",), Kind.EXACT, worker="reminder", at=now + timedelta(hours=h)) for h in range(1, 7)]
+    menu = TrayMenu(TrayModel(engine))
+    qtbot.addWidget(menu)
+    engine.delete(alarms[0].id)
+    assert [a.label for a in menu.model.next_alarms()] == ["a2", "a3", "a4", "a5", "a6"]
+    assert menu.alarm_actions[0].text().endswith("a2")
