@@ -6,6 +6,14 @@
 2. Event-loop lag (a 1 ms PreciseTimer's lateness), p99 at most 16 ms, while 8
    CPU-bound tasks run and 200 tasks a second finish, with the window and timeline
    shown. Baseline: the same window shown, idle. Needs the JobRunner (engine.immediate).
+   The target holds for an engine without a controlling terminal (a desktop launch, a
+   service): its commands stay in its session at SCHED_IDLE. One row shows the same
+   load with the engine in a terminal, where each command gets a session (a
+   scheduling group) of its own; it is reported, not asserted.
+
+   Measured 2026-11-28 (2 shared cores), p99 of the combined load over 3 runs: 5.8-7.2
+   ms (was 10-55 ms before commands stayed in the engine's session at SCHED_IDLE,
+   the table took changes in batches and a run's end stopped re-reading its task).
 """
 
 from __future__ import annotations
@@ -157,21 +165,27 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
 
 
-def test_event_loop_lag_under_load(qapp: QApplication, tmp_path: Path) -> None:
+def test_event_loop_lag_under_load(qapp: QApplication, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from engine.clock import SystemClock
     from engine.immediate import JobRunner
+    from engine.workers import shell
     from ui.main_window import MainWindow
 
     seconds = float(os.environ.get("WORKDECK_BENCH_SECONDS", "6"))
     module = __name__ if __name__ != "__main__" else "tests.bench.bench_timeline"
     results = []
-    for label, cpu, rate in (
-        ("idle (baseline)", False, False),
-        ("8 CPU-bound commands", True, False),
-        ("200 python tasks/s", False, True),
-        ("8 CPU-bound + 200 tasks/s", True, True),
+    # Commands get a session of their own only when the engine has a controlling
+    # terminal (engine.workers.shell._has_terminal). Each row says which case it is,
+    # whatever terminal this benchmark runs from; the target is for a desktop launch.
+    for label, cpu, rate, terminal in (
+        ("idle (baseline)", False, False, False),
+        ("8 CPU-bound commands", True, False, False),
+        ("200 python tasks/s", False, True, False),
+        ("8 CPU-bound + 200 tasks/s, terminal", True, True, True),
+        ("8 CPU-bound + 200 tasks/s", True, True, False),
     ):
-        engine = Engine(Store(tmp_path / f"lag{cpu}{rate}.db"), SystemClock(), runner=JobRunner(max_threads=16))
+        monkeypatch.setattr(shell, "_has_terminal", lambda terminal=terminal: terminal)
+        engine = Engine(Store(tmp_path / f"lag{cpu}{rate}{terminal}.db"), SystemClock(), runner=JobRunner(max_threads=16))
         engine.start()
         window = MainWindow(engine)
         window.resize(1400, 900)
@@ -201,9 +215,9 @@ def test_event_loop_lag_under_load(qapp: QApplication, tmp_path: Path) -> None:
 
     print("\n\nEvent-loop lag: lateness of a 1 ms PreciseTimer (ms), window and timeline shown")
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-    print(f"{'load':<30} {'done/s':>7} {'ticks':>7} {'p50':>8} {'p99':>8} {'max':>8}")
+    print(f"{'load':<38} {'done/s':>7} {'ticks':>7} {'p50':>8} {'p99':>8} {'max':>8}")
     for label, data, done in results:
-        print(f"{label:<30} {done:7.0f} {len(data):>7} {_pct(data, .5):8.2f} {_pct(data, .99):8.2f} {max(data):8.2f}")
+        print(f"{label:<38} {done:7.0f} {len(data):>7} {_pct(data, .5):8.2f} {_pct(data, .99):8.2f} {max(data):8.2f}")
     idle_p99 = max(_pct(results[0][1], 0.99), 0.01)
     for label, data, _ in results[1:]:
         print(f"p99 {label} / idle: {_pct(data, .99) / idle_p99:.1f}x")
