@@ -319,11 +319,12 @@ class Engine(QObject):
             with self.store.transaction():
                 self.store.set_state(task, State.RUNNING, to_us(now), next_run_at=None, attempts=attempt)
                 run_id = self.store.start_run(task.id, attempt, to_us(now), due_at=_us(due_at), fired_at=_us(fired_at))
+                stamp = self.store.task_stamp(task.id)  # in the transaction: no other write can come between
         except StaleTaskError:
             return False
         fresh = dataclasses.replace(task, state=State.RUNNING, attempts=attempt, next_run_at=None, updated_at=now)
         ctx = WorkContext(task_id=task.id, attempt=attempt, args=task.spec.args, input=self._input_of(fresh))
-        running = _Running(task=fresh, run_id=run_id, ctx=ctx, stamp=self.store.task_stamp(task.id))
+        running = _Running(task=fresh, run_id=run_id, ctx=ctx, stamp=stamp)
         if task.spec.timeout is not None:
             running.timeout = self.clock.timer(lambda: self._time_out(task.id))
             running.timeout.start(task.spec.timeout)

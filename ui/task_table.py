@@ -69,7 +69,7 @@ class TaskTableModel(QAbstractTableModel):
         self._flush_timer.setInterval(FLUSH_INTERVAL_MS)
         self._flush_timer.timeout.connect(self.flush)
         self._load()
-        engine.task_added.connect(self._on_task_added)
+        engine.task_added.connect(self._on_task_changed)  # new or known, it waits for the next flush
         engine.task_changed.connect(self._on_task_changed)
         engine.task_removed.connect(self._on_task_removed)
         engine.run_progress.connect(self._on_run_progress)
@@ -180,9 +180,6 @@ class TaskTableModel(QAbstractTableModel):
         return (self._display(task, column) or "").lower()
 
     # ------------------------------------------------------------ engine signals
-
-    def _on_task_added(self, task: Task) -> None:
-        self._on_task_changed(task)
 
     def _on_task_changed(self, task: Task) -> None:
         row = self._rows.get(task.id)
