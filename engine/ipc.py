@@ -6,11 +6,14 @@ Requests (``"v"`` is the protocol version)::
 
     {"v": 1, "op": "add", "spec": <TaskSpec.to_json()>}
     {"v": 1, "op": "cancel", "id": ID}        or "tag": TAG, or "name": NAME
+    {"v": 1, "op": "import", "path": ABSOLUTE_PATH}   a manifest file's tasks (engine.manifest_io)
     {"v": 1, "op": "activate"}                 show the window (role "window" only)
     {"v": 1, "op": "yield"}                    stop gracefully so a window can take over (role "serve" only)
     {"v": 1, "op": "ping"}
 
 Replies: ``{"ok": true, "task": {...}}`` (add), ``{"ok": true, "tasks": [...]}`` (cancel),
+``{"ok": true, "imported": [...], "receivers": N}`` (import: see
+:func:`engine.manifest_io.import_reply`, whose error reply adds ``"problems"``),
 ``{"ok": true, "pid": ..., "role": ...}`` (ping, activate, yield), or
 ``{"ok": false, "error": "one line", "exit": 1|2|3}``, ``exit`` being the status the
 command line exits with. Task objects are :func:`engine.serialize.task_json`'s.
@@ -175,6 +178,8 @@ class RequestHandler:
                 respond(self._add(request))
             elif op == "cancel":
                 self._cancel(request, respond)
+            elif op == "import":
+                respond(self._import(request))
             elif op == "activate":
                 respond(self._activate())
             elif op == "yield":
@@ -198,6 +203,16 @@ class RequestHandler:
             raise BadInputError(f"malformed task spec in the request: {exc}") from None
         task = self.engine.enqueue(spec)
         return {"ok": True, "task": _task_json(self.engine.task(task.id))}
+
+    def _import(self, request: dict[str, Any]) -> Reply:
+        """The owner adds the tasks itself, so its engine (and a window's table) sees them
+        at once, and due ones start now, not when it next looks at the database."""
+        from engine.manifest_io import import_reply
+
+        path = request.get("path")
+        if not isinstance(path, str) or not os.path.isabs(path):
+            raise BadInputError("import needs the manifest's absolute path")
+        return import_reply(self.engine, path)
 
     def _cancel(self, request: dict[str, Any], respond: Respond) -> None:
         if request.get("id"):

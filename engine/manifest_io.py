@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from engine.manifest import Manifest, load
+from engine.manifest import Manifest, ManifestError, load
 from engine.manifest_text import toml_key, toml_value
 from engine.model import FINISHED_STATES, Kind, MissedPolicy, Task, TaskSpec, UniquePolicy
 from engine.timeparse import format_duration
@@ -128,6 +128,20 @@ def import_manifest(engine: Any, path: str | Path, *, env: Mapping[str, str] | N
         ids[key] = task.id
         results.append(Imported(key, task, added=task.id not in before))
     return results, len(manifest.receivers)
+
+
+def import_reply(engine: Any, path: str | Path) -> dict[str, Any]:
+    """:func:`import_manifest` as a reply of the owner's protocol (engine.ipc), which the
+    command line's own path gives too: ``{"ok": true, "imported": [{"name", "id",
+    "added"}], "receivers": N}``, or for a file with problems ``{"ok": false, "exit": 2,
+    "problems": [one line each], "error": the first}``."""
+    try:
+        results, receivers = import_manifest(engine, path)
+    except ManifestError as exc:
+        problems = [str(p) for p in exc.problems]
+        return {"ok": False, "exit": 2, "error": str(exc), "problems": problems}
+    imported = [{"name": r.key, "id": r.task.id, "added": r.added} for r in results]
+    return {"ok": True, "imported": imported, "receivers": receivers}
 
 
 def _as_user_task(spec: TaskSpec, key: str) -> TaskSpec:

@@ -99,7 +99,7 @@ def build_parser() -> _Parser:
 
     from ui.cli_manifest import add_manifest_commands  # manifest check, export, import
 
-    add_manifest_commands(sub, open_engine=_open_engine)
+    add_manifest_commands(sub, open_engine=_open_engine, ask_owner=_ask_owner)
     return parser
 
 
@@ -272,12 +272,25 @@ def _direct(db: Path, lock: Any, direct: Callable[[Engine], dict[str, Any]]) -> 
         store.close()
 
 
+def _ask_owner(args: argparse.Namespace, request: dict[str, Any]) -> dict[str, Any] | None:
+    """The running owner's reply to ``request``; None when no owner runs. A refusal with
+    ``problems`` (a manifest's) is returned for the caller to print; others are raised."""
+    from engine import ipc
+    from engine.owner_lock import socket_path
+
+    db, _ = _db_path(args.db)
+    reply = ipc.call(socket_path(db), request)
+    if reply is not None and not reply.get("ok") and "problems" not in reply:
+        raise _OwnerReplyError(str(reply.get("error")), int(reply.get("exit", 1)))
+    return reply
+
+
 @contextmanager
 def _open_engine(args: argparse.Namespace) -> Iterator[Engine]:
     """An un-started Engine on the database ``--db``/``WORKDECK_DB`` names (for the
     manifest commands). Held under the owner lock when no owner runs; beside a running
-    owner it works on the database alone (SQLite serialises the writes), and the owner
-    sees imported tasks when it next looks at the database, not at once."""
+    owner it works on the database alone (SQLite serialises the writes): export reads,
+    and import only gets here when no owner answered (see _ask_owner)."""
     from engine import ipc
     from engine.engine import Engine
     from engine.owner_lock import OwnerLock, socket_path

@@ -31,9 +31,14 @@ from typing import Any, ContextManager
 from engine.manifest import ManifestError, load
 
 OpenEngine = Callable[[argparse.Namespace], ContextManager[Any]]
+#: Sends a request to the running owner: its reply (problems included), or None when no
+#: owner runs. Other refusals are raised.
+AskOwner = Callable[[argparse.Namespace, dict[str, Any]], "dict[str, Any] | None"]
 
 
-def add_manifest_commands(subparsers: Any, open_engine: OpenEngine | None = None) -> None:
+def add_manifest_commands(
+    subparsers: Any, open_engine: OpenEngine | None = None, ask_owner: AskOwner | None = None
+) -> None:
     """Register ``manifest``, ``export`` and ``import`` on the CLI's sub-parsers."""
     opener = open_engine or _open_default_engine
 
@@ -50,7 +55,7 @@ def add_manifest_commands(subparsers: Any, open_engine: OpenEngine | None = None
     imported = subparsers.add_parser("import", help="add the tasks of a manifest file")
     imported.add_argument("path", metavar="PATH")
     imported.add_argument("--json", action="store_true", help="print the result as JSON")
-    imported.set_defaults(func=lambda args: cmd_import(args, opener))
+    imported.set_defaults(func=lambda args: cmd_import(args, opener, ask_owner))
 
 
 def cmd_manifest_check(args: argparse.Namespace) -> int:
@@ -90,24 +95,28 @@ def cmd_export(args: argparse.Namespace, open_engine: OpenEngine) -> int:
     return 0
 
 
-def cmd_import(args: argparse.Namespace, open_engine: OpenEngine) -> int:
-    from engine.manifest_io import import_manifest
+def cmd_import(args: argparse.Namespace, open_engine: OpenEngine, ask_owner: AskOwner | None = None) -> int:
+    """A running owner imports the file itself (so it, and a window's table, sees the tasks
+    at once); with none, the command line does, on the database."""
+    from engine.manifest_io import import_reply
 
-    _register_gui_workers()
-    with open_engine(args) as engine:
-        try:
-            results, receivers = import_manifest(engine, args.path)
-        except ManifestError as exc:
-            for problem in exc.problems:
-                print(problem, file=sys.stderr)
-            return 2
+    path = os.path.abspath(args.path)
+    reply = ask_owner(args, {"op": "import", "path": path}) if ask_owner is not None else None
+    if reply is None:
+        _register_gui_workers()
+        with open_engine(args) as engine:
+            reply = import_reply(engine, path)
+    if not reply["ok"]:
+        for problem in reply["problems"]:
+            print(problem, file=sys.stderr)
+        return 2
     if args.json:
-        print(json.dumps([{"name": r.key, "id": r.task.id, "added": r.added} for r in results]))
+        print(json.dumps(reply["imported"]))
     else:
-        for r in results:
-            print(f"{'added' if r.added else 'kept'} {r.key} {r.task.id}")
-    if receivers:
-        print(f"{receivers} receivers not imported: receivers belong in the manifest", file=sys.stderr)
+        for item in reply["imported"]:
+            print(f"{'added' if item['added'] else 'kept'} {item['name']} {item['id']}")
+    if reply["receivers"]:
+        print(f"{reply['receivers']} receivers not imported: receivers belong in the manifest", file=sys.stderr)
     return 0
 
 

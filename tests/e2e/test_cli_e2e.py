@@ -252,3 +252,24 @@ def test_contract_json_of_every_kind(wd: Workdeck) -> None:
         assert task["kind"] == kind and task["runs"] == []
     assert forms["exact"]["state"] == "scheduled"
     assert datetime.fromisoformat(forms["exact"]["next_run_at"]) > datetime.now().astimezone()
+
+
+def test_import_goes_through_the_running_owner_which_runs_the_tasks_at_once(wd: Workdeck) -> None:
+    serve = wd.serve()
+    manifest = wd.db.parent / "mine.toml"
+    manifest.write_text('[tasks.hello]\nrun = ["sh", "-c", "echo imported"]\n')
+    manifest.chmod(0o600)
+    out = wd.ok("import", str(manifest))
+    assert out.startswith("added hello ")
+    task_id = out.split()[2]
+    wait_until(lambda: finished(wd, [task_id]), timeout=5, what="the imported task to run")
+    assert wd.ok("log", task_id) == "imported\n"
+    again = wd.ok("import", str(manifest)).split()  # the first one finished: nothing waits under that name
+    assert again[:2] == ["added", "hello"] and again[2] != task_id
+    broken = wd.db.parent / "broken.toml"
+    broken.write_text('[tasks.a]\nrun = ["true"]\nretries = "x"\n')
+    broken.chmod(0o600)
+    result = wd.run("import", str(broken))
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == f"{broken}:3: tasks.a.retries: must be an integer, not a string\n"
+    assert wd.stop(serve) == 0

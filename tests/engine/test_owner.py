@@ -178,6 +178,8 @@ def test_add_goes_through_the_engine(host: EngineHost, qtbot: Any, clock: Any) -
         ({"op": "cancel", "id": "nope"}, 3, "no such task: nope"),
         ({"op": "cancel", "tag": "nothing"}, 3, "no such task: tag nothing"),
         ({"op": "cancel"}, 2, "needs an id"),
+        ({"op": "import", "path": "relative.toml"}, 2, "absolute path"),
+        ({"op": "import"}, 2, "absolute path"),
         ({"op": "activate"}, 1, "has no window"),
         ({"op": "reboot"}, 1, "does not know the request"),
     ],
@@ -188,6 +190,22 @@ def test_refusals_carry_the_exit_status(
     reply = call_in_thread(qtbot, host.socket_path, request_)
     assert reply["ok"] is False and reply["exit"] == status
     assert words in reply["error"] and "\n" not in reply["error"]
+
+
+def test_import_adds_the_file_s_tasks_in_the_owner(host: EngineHost, qtbot: Any, tmp_path: Path) -> None:
+    manifest = tmp_path / "m.toml"
+    manifest.write_text('[tasks.later]\nrun = ["true"]\nkind = "deferred"\nat = "2099-01-01T00:00:00"\n')
+    manifest.chmod(0o600)
+    with qtbot.waitSignal(host.engine.task_added):
+        reply = call_in_thread(qtbot, host.socket_path, {"op": "import", "path": str(manifest)})
+    assert reply["ok"] is True and reply["receivers"] == 0
+    (item,) = reply["imported"]
+    assert (item["name"], item["added"]) == ("later", True)
+    assert host.engine.task(item["id"]).name == "later"
+    manifest.write_text('[tasks.a]\nrun = ["true"]\nretries = "x"\n')
+    reply = call_in_thread(qtbot, host.socket_path, {"op": "import", "path": str(manifest)})
+    assert reply["ok"] is False and reply["exit"] == 2
+    assert reply["problems"] == [f"{manifest}:3: tasks.a.retries: must be an integer, not a string"]
 
 
 def test_cancel_answers_with_the_cancelled_task(host: EngineHost, qtbot: Any, clock: Any) -> None:
