@@ -14,7 +14,7 @@ import logging
 import os
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -62,6 +62,9 @@ class DesktopShell(QObject):
                                          tray=self.tray, tray_available=tray_available)
         self.reminders = ReminderPresenter(engine, self.settings, tray=self.tray.icon,
                                            tray_available=tray_available, parent=self)
+        if hasattr(window, "layout_state"):
+            window.restore_layout(self.settings.window_layout)  # before it first shows
+            window.installEventFilter(self)
         self.autostart = autostart or Autostart(launch_command(db_path))
         follow(self.settings, self.autostart)
 
@@ -82,6 +85,12 @@ class DesktopShell(QObject):
             # --hidden with no tray to come back from would leave no way in: show it.
             log.info("no system tray: starting with the window shown despite --hidden")
             self.show_window()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # The window hides to the tray and at quit: both are when its layout is saved.
+        if watched is self.window and event.type() == QEvent.Type.Hide:
+            self.settings.window_layout = self.window.layout_state()  # type: ignore[attr-defined]
+        return False
 
     def show_window(self) -> None:
         self.behaviour.show_window()

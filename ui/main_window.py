@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, Qt, QTimer
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QEvent, QItemSelectionModel, QModelIndex, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent, QHideEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -29,7 +31,7 @@ from ui.new_task import NewTaskDialog
 from ui.task_form import SCOPED_TAG
 from ui.task_table import NAME, PROGRESS, TASK_ID_ROLE, ProgressDelegate, TaskFilterProxy, TaskTableModel, next_alarm
 from ui.timeline import Timeline
-from ui.timeline_view import TimelineView
+from ui.timeline_view import FOLLOW_AT, TimelineView
 
 
 class MainWindow(QMainWindow):
@@ -110,6 +112,7 @@ class MainWindow(QMainWindow):
         upper.setStretchFactor(0, 2)
         upper.setStretchFactor(1, 3)
         self.setCentralWidget(upper)
+        self._splitters = (upper, lower)
 
         self.running_label = QLabel()
         self.running_label.setAccessibleName("Running tasks")
@@ -203,6 +206,36 @@ class MainWindow(QMainWindow):
         view_menu = menu.addMenu("&View")
         for action in (self.act_find, self.act_follow, self.act_fit):
             view_menu.addAction(action)
+
+    # ------------------------------------------------------------ layout between runs
+
+    def layout_state(self) -> dict[str, Any]:
+        """What the user arranged, for the next run: size and place, the splitters, the
+        table's columns and sort, the timeline's zoom and Follow-now."""
+        upper, lower = self._splitters
+        return {
+            "geometry": self.saveGeometry(),
+            "splitter_upper": upper.saveState(),
+            "splitter_lower": lower.saveState(),
+            "table_header": self.table.horizontalHeader().saveState(),
+            "timeline_span": self.timeline_view.visible_range()[1] - self.timeline_view.visible_range()[0],
+            "follow_now": self.timeline_view.follow_now,
+        }
+
+    def restore_layout(self, state: dict[str, Any]) -> None:
+        """Apply what :meth:`layout_state` gave; a missing or unreadable part keeps its default."""
+        upper, lower = self._splitters
+        for key, restore in (("geometry", self.restoreGeometry), ("splitter_upper", upper.restoreState),
+                             ("splitter_lower", lower.restoreState),
+                             ("table_header", self.table.horizontalHeader().restoreState)):
+            if isinstance(state.get(key), QByteArray):
+                restore(state[key])
+        span = state.get("timeline_span")
+        if isinstance(span, (int, float)) and span > 0:
+            view = self.timeline_view
+            follow = bool(state.get("follow_now", True))
+            start = view.timeline.now_us() - span * FOLLOW_AT if follow else view.visible_range()[0]
+            view.set_range(start, span, follow=follow)
 
     def current_task(self) -> Task | None:
         task_id = self.details.task_id

@@ -44,6 +44,7 @@ _DEFAULTS: dict[str, Any] = {
     "notification_style": NotificationStyle.AUTO.value,
     "default_snooze_minutes": 10,
     "max_parallel": 0,  # deferred runs at once; 0: the engine's default (the CPU count)
+    "window_layout": None,  # the main window's layout_state(), as the user left it
 }
 
 
@@ -145,6 +146,15 @@ class Settings(QObject):
         if int(count) < 0:
             raise ValueError("maximum parallel work must be 0 (automatic) or more")
         self.set_value("max_parallel", int(count))
+
+    @property
+    def window_layout(self) -> dict[str, Any]:
+        value = self.value("window_layout")
+        return dict(value) if isinstance(value, dict) else {}
+
+    @window_layout.setter
+    def window_layout(self, state: dict[str, Any]) -> None:
+        self.set_value("window_layout", state)
 
     @property
     def data_location(self) -> Path | None:

@@ -224,3 +224,11 @@ def test_every_control_has_an_accessible_name(window) -> None:
         if w.isVisible() and not w.accessibleName() and not (isinstance(w, QAbstractButton) and w.text())
     ]
     assert unnamed == []
+
+
+def test_an_unreadable_saved_layout_keeps_the_defaults(qtbot, window) -> None:
+    before = (window.size(), window.timeline_view.visible_range(), window.timeline_view.follow_now)
+    window.restore_layout({"geometry": "not bytes", "splitter_upper": 3, "table_header": None,
+                           "timeline_span": -5, "follow_now": "yes"})
+    after = (window.size(), window.timeline_view.visible_range(), window.timeline_view.follow_now)
+    assert after == before
