@@ -65,6 +65,8 @@ class DesktopShell(QObject):
         if hasattr(window, "layout_state"):
             window.restore_layout(self.settings.window_layout)  # before it first shows
             window.installEventFilter(self)
+            if isinstance(app, QApplication):
+                app.aboutToQuit.connect(self._save_layout)
         self.autostart = autostart or Autostart(launch_command(db_path))
         follow(self.settings, self.autostart)
 
@@ -87,10 +89,15 @@ class DesktopShell(QObject):
             self.show_window()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        # The window hides to the tray and at quit: both are when its layout is saved.
-        if watched is self.window and event.type() == QEvent.Type.Hide:
-            self.settings.window_layout = self.window.layout_state()  # type: ignore[attr-defined]
+        # Closing the window (to the tray, or to quit) is when its layout is saved; and at
+        # quit (aboutToQuit), which may come without a close. Not on Hide: a window being
+        # destroyed hides too, when its parts are half gone.
+        if watched is getattr(self, "window", None) and event.type() == QEvent.Type.Close:  # see WindowBehaviour
+            self._save_layout()
         return False
+
+    def _save_layout(self) -> None:
+        self.settings.window_layout = self.window.layout_state()  # type: ignore[attr-defined]
 
     def show_window(self) -> None:
         self.behaviour.show_window()

@@ -96,7 +96,9 @@ class WindowBehaviour(QObject):
         return self._tray is not None and QSystemTrayIcon.isSystemTrayAvailable()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is not self.window:
+        # A window deleted later (deleteLater) than its Python side was collected still
+        # sends its last events here, through a bare wrapper with no attributes.
+        if watched is not getattr(self, "window", None):
             return False
         kind = event.type()
         if kind in (QEvent.Type.Show, QEvent.Type.Hide, QEvent.Type.WindowStateChange):

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMainWindow
 
 from engine.clock import FakeClock
@@ -88,22 +89,16 @@ def test_engine_reminder_reaches_the_fallback_window(shell: DesktopShell, engine
 def test_the_window_comes_back_as_the_user_left_it(engine: Engine, tmp_path: Path, qtbot: Any,
                                                    qapp: QApplication) -> None:
     """Size, splitters, table columns and the timeline's zoom are saved when the window
-    hides (to the tray, or at quit) and restored before it next shows."""
+    closes (to the tray, or at quit) and restored before it next shows."""
     from ui.main_window import MainWindow
 
     before = qapp.quitOnLastWindowClosed()
-    shells = []
-
-    def open_window() -> MainWindow:
-        window = MainWindow(engine)
-        qtbot.addWidget(window)
-        settings = Settings.at(tmp_path / "s.ini", data_location=tmp_path / "w.db")
-        autostart = Autostart(["workdeck"], platform="linux", env={"XDG_CONFIG_HOME": str(tmp_path)}, home=tmp_path)
-        shells.append(DesktopShell(engine, window, settings=settings, autostart=autostart, tray_available=False))
-        return window
-
+    settings = Settings.at(tmp_path / "s.ini", data_location=tmp_path / "w.db")
+    autostart = Autostart(["workdeck"], platform="linux", env={"XDG_CONFIG_HOME": str(tmp_path)}, home=tmp_path)
     try:
-        first = open_window()
+        first = MainWindow(engine)
+        qtbot.addWidget(first)
+        shell = DesktopShell(engine, first, settings=settings, autostart=autostart, tray_available=False)
         default_span = first.timeline_view.visible_range()[1] - first.timeline_view.visible_range()[0]
         # The offscreen screen is 800x800 and the window's minimum wider: change the height.
         first.resize(first.minimumSizeHint().width(), 520)
@@ -113,15 +108,19 @@ def test_the_window_comes_back_as_the_user_left_it(engine: Engine, tmp_path: Pat
         first.timeline_view.zoom(4.0)  # zoom in 4x, still following now
         span = first.timeline_view.visible_range()[1] - first.timeline_view.visible_range()[0]
         assert span == pytest.approx(default_span / 4, rel=1e-3)
-        first.hide()  # to the tray: the layout is saved now
+        shell._save_layout()  # what closing the window or quitting does
+        assert shell.eventFilter(first, QCloseEvent()) is False  # and the close path saves too
+        shell.reminders.window.close()
 
-        second = open_window()
+        second = MainWindow(engine)
+        qtbot.addWidget(second)
+        again_shell = DesktopShell(engine, second, settings=Settings.at(tmp_path / "s.ini"), autostart=autostart,
+                                   tray_available=False)
         qtbot.waitUntil(second.isVisible)
         assert second.size() == size
         assert second.table.columnWidth(1) == 151
         again = second.timeline_view.visible_range()
         assert again[1] - again[0] == pytest.approx(span, rel=1e-3) and second.timeline_view.follow_now
+        again_shell.reminders.window.close()
     finally:
         qapp.setQuitOnLastWindowClosed(before)
-        for shell in shells:
-            shell.reminders.window.close()
