@@ -99,7 +99,10 @@ def build_parser() -> _Parser:
 
     from ui.cli_manifest import add_manifest_commands  # manifest check, export, import
 
-    add_manifest_commands(sub, open_engine=_open_engine, ask_owner=_ask_owner)
+    add_manifest_commands(
+        sub, open_engine=_open_engine,
+        through_owner=lambda args, request, direct: _through_owner(_writable(*_db_path(args.db)), request, direct),
+    )
     return parser
 
 
@@ -232,7 +235,9 @@ def _cancel(args: argparse.Namespace, db: Path) -> int:
 def _through_owner(
     db: Path, request: dict[str, Any], direct: Callable[[Engine], dict[str, Any]]
 ) -> dict[str, Any]:
-    """Ask the owner; with none, hold the lock and act on the database directly."""
+    """Ask the owner; with none, hold the lock and act on the database directly. A refusal
+    that lists ``problems`` (an import's manifest) is returned for the caller to print,
+    as the direct path returns it; other refusals are raised."""
     from engine import ipc
     from engine.owner_lock import OwnerLock, socket_path
 
@@ -242,7 +247,7 @@ def _through_owner(
     while True:
         reply = ipc.call(path, request)
         if reply is not None:
-            if not reply.get("ok"):
+            if not reply.get("ok") and "problems" not in reply:
                 raise _OwnerReplyError(str(reply.get("error")), int(reply.get("exit", 1)))
             return reply
         if lock.try_acquire("cli"):
@@ -272,25 +277,11 @@ def _direct(db: Path, lock: Any, direct: Callable[[Engine], dict[str, Any]]) -> 
         store.close()
 
 
-def _ask_owner(args: argparse.Namespace, request: dict[str, Any]) -> dict[str, Any] | None:
-    """The running owner's reply to ``request``; None when no owner runs. A refusal with
-    ``problems`` (a manifest's) is returned for the caller to print; others are raised."""
-    from engine import ipc
-    from engine.owner_lock import socket_path
-
-    db, _ = _db_path(args.db)
-    reply = ipc.call(socket_path(db), request)
-    if reply is not None and not reply.get("ok") and "problems" not in reply:
-        raise _OwnerReplyError(str(reply.get("error")), int(reply.get("exit", 1)))
-    return reply
-
-
 @contextmanager
 def _open_engine(args: argparse.Namespace) -> Iterator[Engine]:
     """An un-started Engine on the database ``--db``/``WORKDECK_DB`` names (for the
     manifest commands). Held under the owner lock when no owner runs; beside a running
-    owner it works on the database alone (SQLite serialises the writes): export reads,
-    and import only gets here when no owner answered (see _ask_owner)."""
+    owner it reads the database alone (export; import goes through _through_owner)."""
     from engine import ipc
     from engine.engine import Engine
     from engine.owner_lock import OwnerLock, socket_path

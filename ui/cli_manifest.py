@@ -31,16 +31,21 @@ from typing import Any, ContextManager
 from engine.manifest import ManifestError, load
 
 OpenEngine = Callable[[argparse.Namespace], ContextManager[Any]]
-#: Sends a request to the running owner: its reply (problems included), or None when no
-#: owner runs. Other refusals are raised.
-AskOwner = Callable[[argparse.Namespace, dict[str, Any]], "dict[str, Any] | None"]
+#: Hands a request to the running owner or, with none, runs the given function on an
+#: engine over the database (ui/cli.py's _through_owner): the reply either way.
+ThroughOwner = Callable[[argparse.Namespace, dict[str, Any], Callable[[Any], dict[str, Any]]], dict[str, Any]]
 
 
 def add_manifest_commands(
-    subparsers: Any, open_engine: OpenEngine | None = None, ask_owner: AskOwner | None = None
+    subparsers: Any, open_engine: OpenEngine | None = None, through_owner: ThroughOwner | None = None
 ) -> None:
-    """Register ``manifest``, ``export`` and ``import`` on the CLI's sub-parsers."""
+    """Register ``manifest``, ``export`` and ``import`` on the CLI's sub-parsers. Without
+    ``through_owner``, import works on ``open_engine``'s engine."""
     opener = open_engine or _open_default_engine
+
+    def on_opened_engine(args: argparse.Namespace, request: dict[str, Any], direct: Callable[[Any], Any]) -> Any:
+        with opener(args) as engine:
+            return direct(engine)
 
     manifest = subparsers.add_parser("manifest", help="work with the receivers manifest")
     manifest_sub = manifest.add_subparsers(dest="manifest_command", required=True, metavar="COMMAND")
@@ -55,7 +60,7 @@ def add_manifest_commands(
     imported = subparsers.add_parser("import", help="add the tasks of a manifest file")
     imported.add_argument("path", metavar="PATH")
     imported.add_argument("--json", action="store_true", help="print the result as JSON")
-    imported.set_defaults(func=lambda args: cmd_import(args, opener, ask_owner))
+    imported.set_defaults(func=lambda args: cmd_import(args, through_owner or on_opened_engine))
 
 
 def cmd_manifest_check(args: argparse.Namespace) -> int:
@@ -95,17 +100,18 @@ def cmd_export(args: argparse.Namespace, open_engine: OpenEngine) -> int:
     return 0
 
 
-def cmd_import(args: argparse.Namespace, open_engine: OpenEngine, ask_owner: AskOwner | None = None) -> int:
+def cmd_import(args: argparse.Namespace, through_owner: ThroughOwner) -> int:
     """A running owner imports the file itself (so it, and a window's table, sees the tasks
     at once); with none, the command line does, on the database."""
     from engine.manifest_io import import_reply
 
     path = os.path.abspath(args.path)
-    reply = ask_owner(args, {"op": "import", "path": path}) if ask_owner is not None else None
-    if reply is None:
+
+    def direct(engine: Any) -> dict[str, Any]:
         _register_gui_workers()
-        with open_engine(args) as engine:
-            reply = import_reply(engine, path)
+        return import_reply(engine, path)
+
+    reply = through_owner(args, {"op": "import", "path": path}, direct)
     if not reply["ok"]:
         for problem in reply["problems"]:
             print(problem, file=sys.stderr)
