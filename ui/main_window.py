@@ -213,12 +213,13 @@ class MainWindow(QMainWindow):
         """What the user arranged, for the next run: size and place, the splitters, the
         table's columns and sort, the timeline's zoom and Follow-now."""
         upper, lower = self._splitters
+        start, end = self.timeline_view.visible_range()
         return {
             "geometry": self.saveGeometry(),
             "splitter_upper": upper.saveState(),
             "splitter_lower": lower.saveState(),
             "table_header": self.table.horizontalHeader().saveState(),
-            "timeline_span": self.timeline_view.visible_range()[1] - self.timeline_view.visible_range()[0],
+            "timeline_span": end - start,
             "follow_now": self.timeline_view.follow_now,
         }
 

@@ -305,9 +305,11 @@ class Timeline(QObject):
         for run_id in gone:
             del self._bars[run_id]
         self._rows.pop(task_key(task_id), None)
-        for key, row in self._rows.items():
-            if gone and key[0] == "lane":
-                row.discard(gone)
+        if gone:
+            for kind in Kind:
+                lane = self._rows.get(lane_key(kind))
+                if lane is not None:
+                    lane.discard(gone)
         self._markers = None
         if task is not None and task.kind in self.expanded:
             self.rows_changed.emit()

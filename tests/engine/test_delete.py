@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.clock import FakeClock
+from engine.clock import FakeClock, to_us
 from engine.errors import BadInputError, NoSuchTaskError
 from engine.model import State
 from tests.deferred_helpers import Deck, make_deck
@@ -79,8 +79,8 @@ def test_a_waiting_task_never_runs_and_the_timer_moves_to_the_next(deck: Deck) -
     now = deck.clock.now()
     soon = deck.add(run_at=now + timedelta(minutes=5))
     later = deck.add(run_at=now + timedelta(minutes=30))
-    assert deck.engine.dispatcher.armed_for == int((now + timedelta(minutes=5)).timestamp() * 1_000_000)
+    assert deck.engine.dispatcher.armed_for == to_us(now + timedelta(minutes=5))
     deck.engine.delete(soon.id)
-    assert deck.engine.dispatcher.armed_for == int((now + timedelta(minutes=30)).timestamp() * 1_000_000)
+    assert deck.engine.dispatcher.armed_for == to_us(now + timedelta(minutes=30))
     deck.step(30 * 60)
     assert deck.runner.started == [later.id]
