@@ -14,7 +14,6 @@ import logging
 import os
 import plistlib
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -22,32 +21,35 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ui.resource_files import desktop_entry_template
+
 log = logging.getLogger(__name__)
 
-RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+#: Kept as it was first written, so an entry made by an earlier version is replaced, not doubled.
 DESKTOP_FILE_NAME = "workdeck.desktop"
 LAUNCH_AGENT_LABEL = "org.workdeck.Workdeck"
 RUN_KEY = r"Software\Microsoft\Windows\CurrentVersion\Run"
 RUN_VALUE = "Workdeck"
 HIDDEN_FLAG = "--hidden"
 
-# If resources/ is not installed beside the code (a wheel without it), this is the entry.
-_FALLBACK_DESKTOP = """[Desktop Entry]
-Type=Application
-Name=Workdeck
-Comment=Run, schedule and watch your background work; reminders from the tray
-Exec=workdeck
-Icon=workdeck
-Terminal=false
-Categories=Utility;System;
-"""
+
+
+def app_command() -> list[str]:
+    """The argv that starts *this* installation of Workdeck: the ``workdeck`` script
+    installed beside this interpreter (a pipx or virtual environment's bin/), else this
+    interpreter running the CLI module. Never a lookup on PATH, which may find another
+    installation (or none, in a desktop session's environment)."""
+    exe = Path(sys.executable)
+    if sys.platform != "win32":
+        script = exe.parent / "workdeck"
+        if script.is_file() and os.access(script, os.X_OK):
+            return [str(script)]
+    return [_gui_python(), "-m", "ui.cli"]
 
 
 def launch_command(db: str | os.PathLike[str] | None = None) -> list[str]:
-    """The argv that starts Workdeck hidden in the tray, as the installed command if
-    there is one on PATH, else this interpreter running the CLI module."""
-    exe = shutil.which("workdeck")
-    argv = [exe] if exe else [_gui_python(), "-m", "ui.cli"]
+    """The argv that starts Workdeck hidden in the tray (see :func:`app_command`)."""
+    argv = app_command()
     if db is not None:
         argv += ["--db", str(Path(db).resolve())]
     return [*argv, HIDDEN_FLAG]
@@ -73,6 +75,15 @@ def desktop_exec(argv: Sequence[str]) -> str:
         quoted = re.sub(r'(["`$\\])', r"\\\1", arg).replace("%", "%%")
         parts.append('"' + quoted.replace("\\", "\\\\") + '"')
     return " ".join(parts)
+
+
+def desktop_entry(argv: Sequence[str]) -> str:
+    """The packaged desktop entry (resources/org.workdeck.Workdeck.desktop) with Exec=argv."""
+    exec_line = f"Exec={desktop_exec(argv)}"
+    lines = [exec_line if line.startswith("Exec=") else line for line in desktop_entry_template().splitlines()]
+    if exec_line not in lines:
+        lines.append(exec_line)
+    return "\n".join(lines) + "\n"
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
@@ -123,14 +134,8 @@ class Autostart:
     # -- what -----------------------------------------------------------------------
 
     def desktop_entry(self) -> str:
-        """resources/workdeck.desktop with Exec set to start hidden."""
-        template_file = RESOURCES / DESKTOP_FILE_NAME
-        template = template_file.read_text(encoding="utf-8") if template_file.exists() else _FALLBACK_DESKTOP
-        exec_line = f"Exec={desktop_exec(self.argv)}"
-        lines = [exec_line if line.startswith("Exec=") else line for line in template.splitlines()]
-        if exec_line not in lines:
-            lines.append(exec_line)
-        return "\n".join(lines) + "\n"
+        """The application's desktop entry with Exec set to start hidden."""
+        return desktop_entry(self.argv)
 
     def launch_agent(self) -> bytes:
         return plistlib.dumps({
@@ -225,4 +230,4 @@ def follow(settings: Any, autostart: Autostart) -> None:
     settings.changed.connect(sync)
 
 
-__all__ = ["Autostart", "desktop_exec", "follow", "launch_command", "HIDDEN_FLAG"]
+__all__ = ["Autostart", "app_command", "desktop_entry", "desktop_exec", "follow", "launch_command", "HIDDEN_FLAG"]

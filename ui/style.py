@@ -1,4 +1,4 @@
-"""Icons and colours: SVG icons from resources/, outcome colours derived from the palette.
+"""Icons and colours: SVG icons from resources/icons, outcome colours derived from the palette.
 
 Colours are picked per palette so that each outcome stays readable on light and on
 dark themes: the same hue, lighter on a dark window, deeper on a light one.
@@ -7,13 +7,11 @@ dark themes: the same hue, lighter on a dark window, deeper on a light one.
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 
 from PySide6.QtGui import QColor, QIcon, QPalette
 
 from engine.model import Kind, Outcome
-
-ICONS = Path(__file__).resolve().parent.parent / "resources" / "icons"
+from ui.resource_files import resource_path
 
 #: Hues (degrees) and saturations per outcome; lightness comes from the palette.
 _OUTCOME_HUES: dict[str, tuple[int, int]] = {
@@ -39,7 +37,7 @@ OUTCOME_LABELS: dict[str, str] = {
 @cache
 def icon(name: str) -> QIcon:
     """An icon from resources/icons/NAME.svg (scalable: sharp at any device pixel ratio)."""
-    return QIcon(str(ICONS / f"{name}.svg"))
+    return QIcon(str(resource_path("icons", f"{name}.svg")))
 
 
 def kind_icon(kind: Kind) -> QIcon:

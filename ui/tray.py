@@ -15,7 +15,6 @@ import heapq
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
@@ -23,10 +22,10 @@ from PySide6.QtGui import QAction, QBrush, QColor, QFont, QIcon, QPainter, QPen,
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from engine.model import Kind, State
+from ui.resource_files import app_icon_path
 
 log = logging.getLogger(__name__)
 
-ICON_FILE = Path(__file__).resolve().parent.parent / "resources" / "workdeck.svg"
 ALARM_SOON = timedelta(minutes=5)
 NEXT_ALARMS = 5
 LABEL_MAX = 48
@@ -249,7 +248,7 @@ def render_icon(state: IconState, count: int = 0, *, paused: bool = False, size:
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    base = QIcon(str(ICON_FILE)) if ICON_FILE.exists() else QIcon()
+    base = QIcon(str(app_icon_path()))
     if not base.isNull():
         base.paint(painter, 0, 0, size, size)
     else:
