@@ -28,7 +28,7 @@ import platformdirs
 
 from engine.errors import BadInputError, NoSuchTaskError, WorkdeckError
 from engine.model import Kind, State
-from ui import cli_spec
+from ui import __version__, cli_spec
 
 if TYPE_CHECKING:
 
@@ -64,7 +64,7 @@ def build_parser() -> _Parser:
     parser.add_argument("--manifest", metavar="PATH", help="the manifest of receivers and standing tasks (default: "
                         "manifest.toml in your user config folder); for the window and serve")
     parser.add_argument("--hidden", action="store_true", help="start the window hidden in the tray (start at login)")
-    parser.add_argument("--version", action="version", version="%(prog)s 0.1.0")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.add_parser("serve", help="run the engine headless until SIGTERM/SIGINT")
 
@@ -103,10 +103,27 @@ def build_parser() -> _Parser:
         sub, open_engine=_open_engine,
         through_owner=lambda args, request, direct: _through_owner(_writable(*_db_path(args.db)), request, direct),
     )
+    from ui.cli_completion import add_completion_command
+    from ui.cli_desktop import add_desktop_commands
+
+    add_desktop_commands(sub)
+    add_completion_command(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        status = _main(argv)
+        sys.stdout.flush()  # a closed pipe shows here, not as Python's complaint at exit
+        return status
+    except BrokenPipeError:
+        # `workdeck list | head`: the reader has gone. Say nothing, as other tools do,
+        # and exit as they would on SIGPIPE (128 + 13). Further writes go nowhere.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+
+
+def _main(argv: list[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         return _run(argv)
@@ -117,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     except WorkdeckError as exc:
         _say(str(exc))
         return exc.exit_status
+    except BrokenPipeError:
+        raise
     except Exception as exc:  # a bug: say so plainly, with the traceback for the report
         traceback.print_exc()
         _say(f"internal error: {type(exc).__name__}: {exc}")
@@ -130,7 +149,12 @@ def _say(message: str) -> None:
 def _run(argv: list[str]) -> int:
     # Everything after the first "--" is the task's argv, untouched by option parsing.
     head, tail = (argv[: argv.index("--")], argv[argv.index("--") + 1 :]) if "--" in argv else (argv, None)
-    args, extra = build_parser().parse_known_args(head)
+    parser = build_parser()
+    if "_ARGCOMPLETE" in os.environ:  # the shell asks for completions (workdeck completion SHELL)
+        from ui.cli_completion import complete
+
+        complete(parser, _db_path)
+    args, extra = parser.parse_known_args(head)
     command = args.command
     if extra:
         where = f"{PROG} {command}" if command else PROG
