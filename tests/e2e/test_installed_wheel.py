@@ -11,9 +11,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tarfile
+import tempfile
 import venv
 import zipfile
 from collections.abc import Iterator
@@ -129,3 +131,32 @@ def test_desktop_install_points_the_menu_at_this_install(installed: Installed) -
         installed.ok("appstreamcli", "validate", "--no-net", metainfo)
     assert "removed" in installed.ok(installed.workdeck, "desktop", "uninstall")
     assert not entry.exists()
+
+
+def test_the_installed_window_starts_and_stops_without_missing_files(
+    installed: Installed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from engine import ipc
+    from engine.owner_lock import socket_path
+    from tests.e2e.conftest import wait_until
+
+    db = installed.home / "window.db"
+    runtime = Path(tempfile.mkdtemp(prefix="wdw-"))  # short: sockets need short paths
+    env = {**installed.env, "XDG_RUNTIME_DIR": str(runtime)}
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))  # socket_path reads it, as the window does
+    proc = subprocess.Popen([str(installed.workdeck), "--db", str(db)], env=env, cwd=installed.home,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        owner = wait_until(lambda: proc.poll() is not None or ipc.call(socket_path(db), {"op": "ping"}),
+                           timeout=60, what="the installed window to own its database")
+        assert proc.poll() is None, proc.communicate()
+        assert owner["role"] == "window"
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+        shutil.rmtree(runtime, ignore_errors=True)
+    assert proc.returncode == 0, err
+    assert "Cannot open file" not in err and "qt.svg" not in err, err
