@@ -22,7 +22,7 @@ from engine.checks import check_spec
 from engine.clock import Clock, SystemClock, Timer, to_us
 from engine.conditions import Conditions
 from engine.deferred import Dispatcher
-from engine.errors import BadInputError, NoSuchTaskError
+from engine.errors import BadInputError, BadSpecError, NoSuchTaskError
 from engine.exact import AlarmScheduler
 from engine.immediate import PRIORITY_DEFERRED, PRIORITY_IMMEDIATE, JobRunner
 from engine.model import Kind, Outcome, Reminder, Run, State, StopReason, Task, TaskSpec
@@ -200,6 +200,26 @@ class Engine(QObject):
             return task
         with self.store.transaction():
             self._cancel_in_transaction(task, reason, self.clock.now())
+        self._emit_changed(task_id)
+        self.dispatcher.wake()
+        return self.store.task(task_id)
+
+    def update(self, task_id: str, spec: TaskSpec) -> Task:
+        """Edit a task in place (WorkManager's ``update``): it keeps its id and history and
+        takes ``spec``. A waiting task is re-planned at once (an alarm re-armed for its new
+        time); a running one keeps its run and follows the new spec from its next run.
+        Refused (BadInputError, nothing written) for a finished task or a change of kind."""
+        now = self.clock.now()
+        spec = self._prepare(spec, now)
+        with self.store.transaction():
+            task = self.store.task(task_id, with_runs=False)
+            if task.state.finished:
+                raise BadSpecError(f"task {task_id} has {task.state.value}: only waiting or running tasks can be "
+                                   "changed; duplicate it instead")
+            chains.validate(self.store, spec)
+            updated = chains.update_in_place(self.store, task, spec, now)
+            if updated.state is State.SCHEDULED and updated.kind is Kind.EXACT:
+                self.store.set_next_run(task_id, to_us(exact.first_alarm(spec, now)), to_us(now))
         self._emit_changed(task_id)
         self.dispatcher.wake()
         return self.store.task(task_id)

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from engine.engine import Engine
 from engine.errors import WorkdeckError
-from engine.model import Kind, Run, State, StopReason, Task, UniquePolicy
+from engine.model import Kind, Run, State, Task, TaskSpec
 from ui import style, text
 from ui.details import DetailsPane
 from ui.new_task import NewTaskDialog
@@ -165,7 +165,7 @@ class MainWindow(QMainWindow):
         self.act_duplicate = self._action("duplicate", "&Duplicate…", "duplicate", None, self.duplicate_task,
                                           "Create a new task from the selected one's spec")
         self.act_edit = self._action("edit", "&Edit…", "edit", None, self.edit_task,
-                                     "Change a task that has not run yet")
+                                     "Change a waiting task, or a running one from its next run")
         delete_keys = QKeySequence(Qt.KeyboardModifier.ShiftModifier | Qt.Key.Key_Delete)
         self.act_delete = self._action("delete", "De&lete…", "delete", delete_keys, self.delete_task,
                                        "Delete the selected task and its history (Shift+Delete)")
@@ -249,7 +249,7 @@ class MainWindow(QMainWindow):
         self.act_cancel.setEnabled(state is not None and not state.finished)
         self.act_retry.setEnabled(state is not None and state.finished)
         self.act_duplicate.setEnabled(task is not None)
-        self.act_edit.setEnabled(state in (State.ENQUEUED, State.BLOCKED, State.SCHEDULED))
+        self.act_edit.setEnabled(state is not None and not state.finished)
         self.act_delete.setEnabled(state is not None and state is not State.RUNNING)
 
     def _guard(self, what: str, call: object) -> object:
@@ -288,21 +288,10 @@ class MainWindow(QMainWindow):
             self.select_task(dialog.created.id)
         self.dialog = None
 
-    def _apply_edit(self, old: Task, spec: object) -> None:
-        """Replace ``old`` by a task with the edited spec (the engine has no in-place edit)."""
-        update = getattr(self.engine, "update", None)
-        if update is not None:
-            update(old.id, spec)
-            return
-        from engine.model import TaskSpec
-
-        assert isinstance(spec, TaskSpec)
-        if spec.name is not None and spec.name == old.name:
-            spec = spec.replace(policy=UniquePolicy.REPLACE)  # the engine cancels the old one as replaced
-        new = self.engine.enqueue(spec)
-        if not self.engine.task(old.id).state.finished:
-            self.engine.cancel(old.id, StopReason.REPLACED)
-        self.select_task(new.id)
+    def _apply_edit(self, old: Task, spec: TaskSpec) -> None:
+        """The task takes the edited spec in place: same id, same history (a running one
+        follows it from its next run)."""
+        self.engine.update(old.id, spec)
 
     def run_now(self) -> None:
         task = self.current_task()

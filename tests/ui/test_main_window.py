@@ -173,9 +173,10 @@ def test_retry_duplicate_and_edit(qtbot, window, engine, runner, clock) -> None:
     dialog.form.program.clear()
     qtbot.keyClicks(dialog.form.program, "rsync")
     qtbot.mouseClick(dialog.create, Qt.MouseButton.LeftButton)
-    assert engine.task(later.id).state is State.CANCELLED
-    (edited,) = [t for t in engine.tasks(name="sync") if not t.state.finished]
-    assert edited.spec.args == ("rsync",) and window.details.task_id == edited.id
+    # Edited in place, as WorkManager's update: the same task, no cancelled twin.
+    (edited,) = engine.tasks(name="sync")
+    assert edited.id == later.id and edited.state is State.ENQUEUED
+    assert edited.spec.args == ("rsync",) and window.details.task_id == later.id
 
     dialog = window.duplicate_task()
     assert dialog.pages.currentIndex() == 1 and dialog.form.program.text() == "rsync"
