@@ -219,7 +219,7 @@ class Engine(QObject):
             chains.validate(self.store, spec)
             updated = chains.update_in_place(self.store, task, spec, now)
             if updated.state is State.SCHEDULED and updated.kind is Kind.EXACT:
-                self.store.set_next_run(task_id, to_us(exact.first_alarm(spec, now)), to_us(now))
+                self.store.set_next_run(task_id, _us(exact.first_alarm(spec, now)), to_us(now))
         self._emit_changed(task_id)
         self.dispatcher.wake()
         return self.store.task(task_id)
