@@ -1,20 +1,25 @@
 """The seed's decision tree: which kind of work a task is (DESIGN.md).
 
 A pure function over plain answers, so the New Task wizard, the command line and
-their tests all follow the same four questions in the same order.
+their tests all follow the same questions in the same order. The seed's third question
+("must it start now and continue even if the user leaves, quits or restarts?") is two
+questions here, each answerable on its own: *start now?* and *keep going through a
+close, a quit or a restart?*. Work that starts now but need not outlive the window is
+the seed's scoped work; work that need not start now is deferred.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from engine.model import Kind
 
-#: The questions, asked in this order; the first "yes" decides.
+#: The questions, asked in this order until the answers decide.
 QUESTIONS: tuple[tuple[str, str], ...] = (
-    ("exact", "Must it run at an exact point in time?"),
-    ("scoped", "Must it finish while you are in this window, and may it stop when you leave it?"),
-    ("keep_running", "Must it start now and continue even if you hide the window, quit, or the machine restarts?"),
+    ("exact", "Must it happen at an exact time, like an alarm?"),
+    ("start_now", "Should it start right away?"),
+    ("survive", "Must it keep going if you close this window, quit Workdeck or restart the computer?"),
 )
 
 
@@ -28,29 +33,47 @@ class Decision:
 
     @property
     def label(self) -> str:
+        """The kind in plain words (the machine words stay in --json and the contract)."""
         if self.kind is Kind.IMMEDIATE:
-            return "immediate, scoped" if self.scoped else "immediate, keep-running"
-        return self.kind.value
+            return "now, while this window is open" if self.scoped else "now, and keep going"
+        if self.kind is Kind.EXACT:
+            return "at a set time"
+        return "later, in the queue"
 
 
-def classify(*, exact: bool, scoped: bool = False, keep_running: bool = False) -> Decision:
-    """Walk the tree. Later answers are ignored once an earlier question said yes."""
+def classify(*, exact: bool, start_now: bool = False, survive: bool = False) -> Decision:
+    """Walk the tree. Later answers are ignored once earlier ones decided."""
     if exact:
         return Decision(
             Kind.EXACT, False,
-            "It must happen at a set time, so it is an exact alarm that fires then, even with the window closed.",
+            "It must happen at a set time, so it is an alarm that goes off then, even with the window closed.",
         )
-    if scoped:
+    if not start_now:
         return Decision(
-            Kind.IMMEDIATE, True,
-            "It belongs to what you are doing now, so it runs at once and stops when you leave this window.",
+            Kind.DEFERRED, False,
+            "It can wait, so it joins the queue and runs when its time and conditions come, even after a restart.",
         )
-    if keep_running:
+    if survive:
         return Decision(
             Kind.IMMEDIATE, False,
-            "It must start now and survive hiding, quitting or a restart, so it runs at once and is resumed if stopped.",
+            "It starts at once and keeps going when you close the window, and resumes after a quit or a restart.",
         )
     return Decision(
-        Kind.DEFERRED, False,
-        "It can run any time later, so it waits in the persistent queue for its delay and conditions.",
+        Kind.IMMEDIATE, True,
+        "It belongs to this window, so it starts at once and stops when you close the window (to the tray too).",
     )
+
+
+def decide(answers: Mapping[str, bool]) -> Decision | None:
+    """The decision the answers given so far make, or None while a question is still open."""
+    if "exact" not in answers:
+        return None
+    if answers["exact"]:
+        return classify(exact=True)
+    if "start_now" not in answers:
+        return None
+    if not answers["start_now"]:
+        return classify(exact=False)
+    if "survive" not in answers:
+        return None
+    return classify(exact=False, start_now=True, survive=answers["survive"])

@@ -7,6 +7,8 @@ Editing a task opens the same dialog on the form page with the task's spec loade
 
 from __future__ import annotations
 
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
     QDialog,
@@ -21,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.classify import QUESTIONS, Decision, classify
+from engine.classify import QUESTIONS, Decision, decide
 from engine.engine import Engine
 from engine.errors import BadInputError
 from engine.model import Task, TaskSpec
@@ -29,8 +31,14 @@ from ui import style
 from ui.task_form import TaskForm
 
 
+_ARROWS = (Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down)
+
+
 class DecisionPage(QWidget):
-    """Three yes/no questions, each shown once the one before it was answered "no"."""
+    """Yes/no questions, each shown once the answers before it leave the kind open.
+
+    Keyboard: Tab walks the questions; an arrow key on Yes or No moves to the other answer
+    *and picks it* (a radio group's usual behaviour, which Qt's buttons in one grid lack)."""
 
     def __init__(self, on_change: object, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -49,6 +57,8 @@ class DecisionPage(QWidget):
             yes, no = QRadioButton("Yes"), QRadioButton("No")
             yes.setAccessibleName(f"{question} Yes")
             no.setAccessibleName(f"{question} No")
+            for button in (yes, no):
+                button.installEventFilter(self)
             group = QButtonGroup(self)
             group.addButton(yes)
             group.addButton(no)
@@ -66,31 +76,40 @@ class DecisionPage(QWidget):
         layout.addWidget(self.answer)
         layout.addStretch()
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) and event.key() in _ARROWS:
+            for key in self.yes:
+                if watched in (self.yes[key], self.no[key]):
+                    other = self.no[key] if watched is self.yes[key] else self.yes[key]
+                    other.setChecked(True)
+                    other.setFocus(Qt.FocusReason.TabFocusReason)
+                    return True
+        return super().eventFilter(watched, event)
+
     def decision(self) -> Decision | None:
-        """The kind, once the questions asked so far decide it; shows only the questions still needed."""
+        """The kind, once the questions answered so far decide it; shows only the questions still needed."""
         answers: dict[str, bool] = {}
         decided: Decision | None = None
-        asking = True  # a question is shown while every one before it was answered "no"
-        for key, _ in QUESTIONS:
-            show = asking and decided is None
+        for index, (key, _) in enumerate(QUESTIONS):
+            show = decided is None and len(answers) == index  # every question before it answered
             for widget in self._rows[key]:
                 widget.setVisible(show)
-            if not show:
-                continue
-            if self.yes[key].isChecked():
-                answers[key] = True
-                decided = classify(**answers)  # type: ignore[arg-type]
-            elif self.no[key].isChecked():
-                answers[key] = False
-            else:
-                asking = False
-        if decided is None and len(answers) == len(QUESTIONS):
-            decided = classify(**answers)  # type: ignore[arg-type]
+            if show and (self.yes[key].isChecked() or self.no[key].isChecked()):
+                answers[key] = self.yes[key].isChecked()
+                decided = decide(answers)
         if decided is None:
             self.answer.setText("")
         else:
             self.answer.setText(f"<b>{decided.label.capitalize()}.</b> {decided.reason}")
         return decided
+
+    def first_open_answer(self) -> QRadioButton:
+        """Where the keyboard starts: the first shown question's answer (Yes if unanswered)."""
+        for key, _ in QUESTIONS:
+            if self.yes[key].isVisible() and not (self.yes[key].isChecked() or self.no[key].isChecked()):
+                return self.yes[key]
+        key = QUESTIONS[0][0]
+        return self.no[key] if self.no[key].isChecked() else self.yes[key]
 
 
 class NewTaskDialog(QDialog):
@@ -126,8 +145,9 @@ class NewTaskDialog(QDialog):
         self.back = QPushButton("Back")
         self.next = QPushButton("Next")
         self.create = QPushButton("Save" if self.editing else "Create")
-        self.create.setDefault(True)
         self.cancel = QPushButton("Cancel")
+        for button in (self.back, self.cancel):
+            button.setAutoDefault(False)  # Return means Next or Create, never Back or Cancel
         for button, name in ((self.back, "Back"), (self.next, "Next"), (self.create, self.create.text()),
                              (self.cancel, "Cancel")):
             button.setAccessibleName(name)
@@ -139,6 +159,9 @@ class NewTaskDialog(QDialog):
         self.next.clicked.connect(lambda: self._go(1))
         self.create.clicked.connect(self._on_create)
         self.cancel.clicked.connect(self.reject)
+        # Ctrl+Return creates from anywhere, even from the multi-line arguments field.
+        create_keys = QShortcut(QKeySequence(Qt.KeyboardModifier.ControlModifier | Qt.Key.Key_Return), self)
+        create_keys.activated.connect(lambda: self.create.isVisible() and self.create.isEnabled() and self._on_create())
         if spec is not None:
             self.form.load(spec)
             self._go(1)
@@ -154,6 +177,8 @@ class NewTaskDialog(QDialog):
     def _go(self, page: int) -> None:
         self.pages.setCurrentIndex(page)
         self._update_buttons()
+        first = self.form.first_field() if page == 1 else self.decide.first_open_answer()
+        first.setFocus(Qt.FocusReason.TabFocusReason)  # never left on the button that was pressed
 
     def _update_buttons(self) -> None:
         on_form = self.pages.currentIndex() == 1
@@ -162,6 +187,9 @@ class NewTaskDialog(QDialog):
         self.next.setEnabled(self.decide.decision() is not None)
         self.create.setVisible(on_form)
         self.create.setEnabled(on_form and self.form.error is None)
+        # Return presses the page's forward button.
+        self.next.setDefault(not on_form)
+        self.create.setDefault(on_form)
 
     def _on_create(self) -> None:
         try:

@@ -85,6 +85,7 @@ class TaskForm(QWidget):
         self.arguments = QPlainTextEdit()
         self.arguments.setPlaceholderText("one argument per line, no shell quoting needed")
         self.arguments.setFixedHeight(70)
+        self.arguments.setTabChangesFocus(True)  # Tab leaves the field; an argument never holds a tab
         form.addRow("Arguments", _named(self.arguments, "Arguments", "One argument per line"))
         self.argv_preview = QLabel()
         self.argv_preview.setWordWrap(True)
@@ -204,6 +205,11 @@ class TaskForm(QWidget):
         self._conditions_form.setRowVisible(self.constraints_row, deferred)
         self.conditions_box.setTitle("Conditions and retries" if deferred else "Retries and limits")
         self._on_edit()
+
+    def first_field(self) -> QWidget:
+        """The first field a person fills in for this kind of work (where focus starts)."""
+        return {"shell": self.program, "python": self.callable, "reminder": self.message}.get(
+            self.worker.currentData(), self.worker)
 
     def _sync_worker_rows(self) -> None:
         worker = self.worker.currentData()

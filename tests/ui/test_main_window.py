@@ -135,7 +135,7 @@ def test_ctrl_n_opens_the_new_task_dialog_and_the_new_task_is_selected(qtbot, wi
     qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     dialog = window.dialog
     assert dialog is not None and dialog.isVisible()
-    for key in ("exact", "scoped", "keep_running"):
+    for key in ("exact", "start_now"):
         qtbot.mouseClick(dialog.decide.no[key], Qt.MouseButton.LeftButton)
     qtbot.mouseClick(dialog.next, Qt.MouseButton.LeftButton)
     qtbot.keyClicks(dialog.form.program, "make")

@@ -23,7 +23,7 @@ def dialog(qtbot, engine):
 
 
 def answer(qtbot, dlg: NewTaskDialog, *answers: bool) -> None:
-    for key, yes in zip(("exact", "scoped", "keep_running"), answers):
+    for key, yes in zip(("exact", "start_now", "survive"), answers):
         button = dlg.decide.yes[key] if yes else dlg.decide.no[key]
         assert button.isVisible(), f"question {key} should be asked"
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
@@ -42,16 +42,16 @@ def create(qtbot, dlg: NewTaskDialog) -> None:
 @pytest.mark.parametrize(
     ("answers", "label", "kind"),
     [
-        ((True,), "Exact.", Kind.EXACT),
-        ((False, True), "Immediate, scoped.", Kind.IMMEDIATE),
-        ((False, False, True), "Immediate, keep-running.", Kind.IMMEDIATE),
-        ((False, False, False), "Deferred.", Kind.DEFERRED),
+        ((True,), "At a set time.", Kind.EXACT),
+        ((False, True, False), "Now, while this window is open.", Kind.IMMEDIATE),
+        ((False, True, True), "Now, and keep going.", Kind.IMMEDIATE),
+        ((False, False), "Later, in the queue.", Kind.DEFERRED),
     ],
 )
 def test_the_decision_trees_four_paths(qtbot, dialog, answers, label, kind) -> None:
     assert not dialog.next.isEnabled()
-    assert not dialog.decide.yes["scoped"].isVisible()  # asked only after a "no"
-    for key, yes in zip(("exact", "scoped", "keep_running"), answers):
+    assert not dialog.decide.yes["start_now"].isVisible()  # asked only after a "no"
+    for key, yes in zip(("exact", "start_now", "survive"), answers):
         qtbot.mouseClick(dialog.decide.yes[key] if yes else dialog.decide.no[key], Qt.MouseButton.LeftButton)
     answer_text = dialog.decide.answer.text()
     assert label in answer_text
@@ -59,11 +59,11 @@ def test_the_decision_trees_four_paths(qtbot, dialog, answers, label, kind) -> N
     assert dialog.next.isEnabled()
     assert dialog.form.kind is kind
     if answers[0]:
-        assert not dialog.decide.yes["scoped"].isVisible()  # the first "yes" decides
+        assert not dialog.decide.yes["start_now"].isVisible()  # the first "yes" decides
 
 
 def test_create_keep_running_command(qtbot, dialog, engine, runner) -> None:
-    answer(qtbot, dialog, False, False, True)
+    answer(qtbot, dialog, False, True, True)
     form = dialog.form
     assert not dialog.create.isEnabled()  # no command yet
     assert "needs a command" in form.error_label.text()
@@ -81,7 +81,7 @@ def test_create_keep_running_command(qtbot, dialog, engine, runner) -> None:
 
 
 def test_create_scoped_python_callable(qtbot, dialog, engine) -> None:
-    answer(qtbot, dialog, False, True)
+    answer(qtbot, dialog, False, True, False)
     form = dialog.form
     form.worker.setCurrentIndex(form.worker.findData("python"))
     assert form.callable.isVisible() and not form.program.isVisible()
@@ -114,7 +114,7 @@ def test_create_exact_reminder_with_repeat(qtbot, dialog, engine, clock) -> None
 
 
 def test_create_deferred_with_constraints_retries_and_cron(qtbot, dialog, engine, clock) -> None:
-    answer(qtbot, dialog, False, False, False)
+    answer(qtbot, dialog, False, False)
     form = dialog.form
     assert form.delay.isVisible() and form.constraints[Constraint.NETWORK].isVisible()
     qtbot.keyClicks(form.program, "rsync")
@@ -144,7 +144,7 @@ def test_create_deferred_with_constraints_retries_and_cron(qtbot, dialog, engine
     ],
 )
 def test_refuses_what_the_engine_refuses_with_its_words(qtbot, dialog, engine, field, typed, expected) -> None:
-    answer(qtbot, dialog, False, False, False)
+    answer(qtbot, dialog, False, False)
     form = dialog.form
     qtbot.keyClicks(form.program, "rsync")
     assert dialog.create.isEnabled()
@@ -164,7 +164,7 @@ def test_refuses_what_the_engine_refuses_with_its_words(qtbot, dialog, engine, f
 
 
 def test_negative_retries_are_refused_by_the_model(qtbot, dialog) -> None:
-    answer(qtbot, dialog, False, False, False)
+    answer(qtbot, dialog, False, False)
     qtbot.keyClicks(dialog.form.program, "rsync")
     dialog.form.retries.setValue(-1)
     assert dialog.form.error_label.text() == "retries must be 0 or more, not -1"
@@ -188,3 +188,48 @@ def test_edit_reuses_the_form(qtbot, engine, clock) -> None:
     assert dlg.created is None  # the caller applies an edit
     assert dlg.spec.args == ("rsync", "-av") and dlg.spec.constraints == (Constraint.NETWORK,)
     assert engine.task(old.id).state is State.ENQUEUED
+
+
+def test_the_wizard_by_keyboard_alone(qtbot, dialog, engine) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.decide.yes["exact"], timeout=2_000)
+    focus = QApplication.focusWidget
+    # An arrow key picks the other answer, as in any radio group.
+    qtbot.keyClick(focus(), Qt.Key.Key_Right)
+    assert dialog.decide.no["exact"].isChecked() and focus() is dialog.decide.no["exact"]
+    qtbot.keyClick(focus(), Qt.Key.Key_Tab)
+    assert focus() in (dialog.decide.yes["start_now"], dialog.decide.no["start_now"])
+    qtbot.keyClick(focus(), Qt.Key.Key_Down)
+    assert dialog.decide.no["start_now"].isChecked() != dialog.decide.yes["start_now"].isChecked()
+    if dialog.decide.yes["start_now"].isChecked():
+        qtbot.keyClick(focus(), Qt.Key.Key_Up)
+    assert dialog.decide.no["start_now"].isChecked()
+    assert dialog.form.kind is Kind.DEFERRED
+    # Return presses Next; the form starts at its first field, not on a button.
+    qtbot.keyClick(focus(), Qt.Key.Key_Return)
+    assert dialog.pages.currentIndex() == 1
+    assert focus() is dialog.form.program
+    qtbot.keyClicks(focus(), "make")
+    qtbot.keyClick(focus(), Qt.Key.Key_Tab)
+    assert focus().accessibleName() == "Choose a program file"  # Browse…, beside the program
+    qtbot.keyClick(focus(), Qt.Key.Key_Tab)
+    assert focus() is dialog.form.arguments
+    qtbot.keyClicks(focus(), "all")
+    qtbot.keyClick(focus(), Qt.Key.Key_Tab)  # leaves the multi-line field, types no tab
+    assert focus() is not dialog.form.arguments
+    assert dialog.form.arguments.toPlainText() == "all"
+    qtbot.keyClick(focus(), Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    (task,) = engine.tasks()
+    assert task.kind is Kind.DEFERRED and task.spec.args == ("make", "all")
+    assert not dialog.isVisible()
+
+
+def test_return_in_the_form_creates_and_never_cancels(qtbot, dialog, engine) -> None:
+    answer(qtbot, dialog, False, False)
+    qtbot.keyClicks(dialog.form.program, "true")
+    dialog.form.delay.setFocus()
+    qtbot.keyClicks(dialog.form.delay, "5m")
+    qtbot.keyClick(dialog.form.delay, Qt.Key.Key_Return)
+    assert dialog.created is not None and engine.task(dialog.created.id).spec.args == ("true",)
