@@ -305,10 +305,43 @@ class MainWindow(QMainWindow):
         if not started:
             self.statusBar().showMessage(f"{text.task_title(fresh)} could not be started now", 5000)
 
-    def cancel_task(self) -> None:
+    def cancel_task(self) -> QMessageBox | None:
+        """Cancel the selected task. A running one is stopped mid-run, so that is asked
+        first (Keep running is the default), as Shift+Delete asks before deleting.
+        Returns the question when one is asked (tests answer it)."""
         task = self.current_task()
-        if task is not None:
+        if task is None:
+            return None
+        if task.state is not State.RUNNING:
             self._guard("cancel", lambda: self.engine.cancel(task.id))
+            return None
+        return self._ask(
+            "cancelPrompt", "Stop task", f"{text.task_title(task)} is running. Stop it and cancel it?",
+            "It will not run again unless you retry it.", "Stop and cancel", "Keep running",
+            lambda: self._guard("cancel", lambda: self.engine.cancel(task.id)),
+        )
+
+    def _ask(self, name: str, title: str, question: str, detail: str, do: str, keep: str,
+             on_yes: Any) -> QMessageBox:
+        """A window-modal question (a sheet, not a nested event loop: the window stays live)
+        whose default answer is the safe one."""
+        box = QMessageBox(QMessageBox.Icon.Question, title, question, parent=self)
+        box.setObjectName(name)
+        box.setInformativeText(detail)
+        yes = box.addButton(do, QMessageBox.ButtonRole.DestructiveRole)
+        no = box.addButton(keep, QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(no)
+        box.setEscapeButton(no)
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def answered() -> None:
+            if box.clickedButton() is yes:
+                on_yes()
+
+        box.finished.connect(answered)
+        box.open()
+        return box
 
     def delete_task(self) -> QMessageBox | None:
         """Ask, then delete the selected task and its history. The question is a window-
@@ -317,23 +350,10 @@ class MainWindow(QMainWindow):
         task = self.current_task()
         if task is None or task.state is State.RUNNING:
             return None
-        box = QMessageBox(QMessageBox.Icon.Question, "Delete task",
-                          f"Delete {text.task_title(task)} and its history of runs and output?", parent=self)
-        box.setObjectName("deletePrompt")
-        box.setInformativeText("This cannot be undone.")
-        delete = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
-        box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.setWindowModality(Qt.WindowModality.WindowModal)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-
-        def answered() -> None:
-            if box.clickedButton() is delete:
-                self._guard("delete", lambda: self.engine.delete(task.id))
-
-        box.finished.connect(answered)
-        box.open()
-        return box
+        return self._ask(
+            "deletePrompt", "Delete task", f"Delete {text.task_title(task)} and its history of runs and output?",
+            "This cannot be undone.", "Delete", "Cancel", lambda: self._guard("delete", lambda: self.engine.delete(task.id)),
+        )
 
     def retry_task(self) -> None:
         """Retry = the same spec again as a new task, due now."""

@@ -38,12 +38,38 @@ def click_row(qtbot, window: MainWindow, task_id: str) -> None:
     assert window.details.task_id == task_id
 
 
-def test_cancel_from_the_table_with_delete(qtbot, window, engine, runner) -> None:
+def _button(box: QMessageBox, role: QMessageBox.ButtonRole):
+    return next(b for b in box.buttons() if box.buttonRole(b) == role)
+
+
+def test_cancel_from_the_table_with_delete_asks_first_for_a_running_task(qtbot, window, engine, runner,
+                                                                         clock) -> None:
+    waiting = engine.enqueue(TaskSpec("shell", ("later",), kind=Kind.DEFERRED, run_at=clock.now() + timedelta(hours=1)))
+    click_row(qtbot, window, waiting.id)
+    window.table.setFocus()
+    qtbot.keyClick(window.table, Qt.Key.Key_Delete)
+    assert engine.task(waiting.id).state is State.CANCELLED  # nothing ran: cancelled at once
+    assert window.findChild(QMessageBox, "cancelPrompt") is None
+
     task = start_task(engine, runner, name="long")
     click_row(qtbot, window, task.id)
     assert window.act_cancel.isEnabled() and not window.act_run_now.isEnabled()
     window.table.setFocus()
     qtbot.keyClick(window.table, Qt.Key.Key_Delete)
+    qtbot.waitUntil(lambda: window.findChild(QMessageBox, "cancelPrompt") is not None, timeout=2_000)
+    box = window.findChild(QMessageBox, "cancelPrompt")
+    assert "long" in box.text() and box.windowModality() == Qt.WindowModality.WindowModal
+    assert box.defaultButton() is _button(box, QMessageBox.ButtonRole.RejectRole)  # Keep running
+    qtbot.keyClick(box, Qt.Key.Key_Return)  # the default keeps it running
+    assert engine.task(task.id).state is State.RUNNING
+    qtbot.waitUntil(lambda: window.findChild(QMessageBox, "cancelPrompt") is None)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2_000)
+    window.table.setFocus()
+    qtbot.keyClick(window.table, Qt.Key.Key_Delete)
+    qtbot.waitUntil(lambda: window.findChild(QMessageBox, "cancelPrompt") is not None, timeout=2_000)
+    box = window.findChild(QMessageBox, "cancelPrompt")
+    qtbot.mouseClick(_button(box, QMessageBox.ButtonRole.DestructiveRole), Qt.MouseButton.LeftButton)
     cancelled = engine.task(task.id)
     assert cancelled.state is State.CANCELLED
     assert cancelled.runs[-1].stop_reason is StopReason.CANCELLED_BY_USER
@@ -69,7 +95,8 @@ def test_delete_from_the_table_with_shift_delete_after_asking(qtbot, window, eng
     qtbot.keyClick(window.table, Qt.Key.Key_Delete, Qt.KeyboardModifier.ShiftModifier)
     box = _delete_prompt(qtbot, window)
     assert "old report" in box.text()
-    qtbot.mouseClick(box.button(QMessageBox.StandardButton.Cancel), Qt.MouseButton.LeftButton)
+    assert box.defaultButton() is _button(box, QMessageBox.ButtonRole.RejectRole)
+    qtbot.mouseClick(_button(box, QMessageBox.ButtonRole.RejectRole), Qt.MouseButton.LeftButton)
     assert engine.task(gone.id).state is State.SUCCEEDED  # Cancel in the prompt deletes nothing
     qtbot.waitUntil(lambda: window.findChild(QMessageBox, "deletePrompt") is None)
     window.activateWindow()  # the offscreen platform does not give it back by itself
@@ -77,8 +104,7 @@ def test_delete_from_the_table_with_shift_delete_after_asking(qtbot, window, eng
     window.table.setFocus()
     qtbot.keyClick(window.table, Qt.Key.Key_Delete, Qt.KeyboardModifier.ShiftModifier)
     box = _delete_prompt(qtbot, window)
-    delete = next(b for b in box.buttons() if box.buttonRole(b) == QMessageBox.ButtonRole.DestructiveRole)
-    qtbot.mouseClick(delete, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(_button(box, QMessageBox.ButtonRole.DestructiveRole), Qt.MouseButton.LeftButton)
     assert [t.id for t in engine.tasks()] == [kept.id]
     assert window.model.row_of(gone.id) == -1 and window.proxy.rowCount() == 1
     assert window.timeline.task(gone.id) is None and window.timeline.bar(gone_run) is None
