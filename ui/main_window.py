@@ -8,6 +8,7 @@ from PySide6.QtCore import QByteArray, QEvent, QItemSelectionModel, QModelIndex,
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent, QHideEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
@@ -65,6 +66,7 @@ class MainWindow(QMainWindow):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setAlternatingRowColors(True)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move between rows
         self.table.verticalHeader().hide()
         self.table.setItemDelegateForColumn(PROGRESS, ProgressDelegate(self.table))
         header = self.table.horizontalHeader()
@@ -113,6 +115,12 @@ class MainWindow(QMainWindow):
         upper.setStretchFactor(1, 3)
         self.setCentralWidget(upper)
         self._splitters = (upper, lower)
+        # Tab walks the window top to bottom, left to right: timeline, filters, table, details.
+        chain = [self.timeline_view, self.search, self.kind_filter, self.state_filter, self.tag_filter, self.table]
+        for before, after in zip(chain, chain[1:]):
+            QWidget.setTabOrder(before, after)
+        #: The panes F6 cycles through (Shift+F6 backwards), as in GTK and KDE applications.
+        self.panes: tuple[QWidget, ...] = (self.timeline_view, self.search, self.table, self.details)
 
         self.running_label = QLabel()
         self.running_label.setAccessibleName("Running tasks")
@@ -177,6 +185,11 @@ class MainWindow(QMainWindow):
                                        self.timeline_view.set_follow_now, "Keep now in view on the timeline")
         self.act_follow.setCheckable(True)
         self.act_follow.setChecked(self.timeline_view.follow_now)
+        self.act_next_pane = self._action("next_pane", "Next &pane", None, QKeySequence(Qt.Key.Key_F6),
+                                          lambda: self.focus_pane(+1), "Move to the next pane (F6)")
+        self.act_previous_pane = self._action(
+            "previous_pane", "Previous pane", None, QKeySequence(Qt.KeyboardModifier.ShiftModifier | Qt.Key.Key_F6),
+            lambda: self.focus_pane(-1), "Move to the previous pane (Shift+F6)")
         self.act_fit = self._action("fit", "Fit &all", None, QKeySequence(Qt.Key.Key_Home),
                                     self.timeline_view.fit_all, "Show everything on the timeline (Home)")
         # Home and End belong to the table and the search box when they have focus.
@@ -204,7 +217,7 @@ class MainWindow(QMainWindow):
         task_menu.addSeparator()
         task_menu.addAction(self.act_delete)
         view_menu = menu.addMenu("&View")
-        for action in (self.act_find, self.act_follow, self.act_fit):
+        for action in (self.act_find, self.act_follow, self.act_fit, self.act_next_pane, self.act_previous_pane):
             view_menu.addAction(action)
 
     # ------------------------------------------------------------ layout between runs
@@ -366,6 +379,18 @@ class MainWindow(QMainWindow):
         if isinstance(new, Task):
             self.select_task(new.id)
 
+    def focus_pane(self, step: int) -> QWidget | None:
+        """Focus the next (+1) or previous (-1) pane after the one holding the focus."""
+        focused = QApplication.focusWidget()
+        current = next((i for i, pane in enumerate(self.panes)
+                        if focused is not None and (focused is pane or pane.isAncestorOf(focused))), -1)
+        for offset in range(1, len(self.panes) + 1):
+            target = _focusable_in(self.panes[(current + step * offset) % len(self.panes)])
+            if target is not None:
+                target.setFocus(Qt.FocusReason.OtherFocusReason)
+                return target
+        return None
+
     def _focus_search(self) -> None:
         self.search.setFocus()
         self.search.selectAll()
@@ -487,3 +512,19 @@ class MainWindow(QMainWindow):
             if SCOPED_TAG in task.spec.tags and not task.state.finished:
                 self._guard("cancel", lambda t=task: self.engine.cancel(t.id))
         super().closeEvent(event)
+
+
+def _focusable_in(pane: QWidget) -> QWidget | None:
+    """The pane itself if it takes focus, else its first child in the focus chain that does."""
+    if pane.isVisible() and pane.isEnabled() and pane.focusPolicy() & Qt.FocusPolicy.TabFocus:
+        return pane
+    widget = pane.nextInFocusChain()
+    while widget is not pane and pane.isAncestorOf(widget):
+        if widget.isVisible() and widget.isEnabled() and widget.focusPolicy() & Qt.FocusPolicy.TabFocus:
+            return widget
+        widget = widget.nextInFocusChain()
+    # Children need not follow their pane in the chain: look at them in layout order.
+    for child in pane.findChildren(QWidget):
+        if child.isVisible() and child.isEnabled() and child.focusPolicy() & Qt.FocusPolicy.TabFocus:
+            return child
+    return None

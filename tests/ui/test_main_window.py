@@ -259,3 +259,28 @@ def test_an_unreadable_saved_layout_keeps_the_defaults(qtbot, window) -> None:
                            "timeline_span": -5, "follow_now": "yes"})
     after = (window.size(), window.timeline_view.visible_range(), window.timeline_view.follow_now)
     assert after == before
+
+
+def test_keyboard_tab_order_and_f6_panes(qtbot, window, engine, runner, clock) -> None:
+    run_task(engine, runner, clock, 1, name="alpha")
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2_000)
+    window.timeline_view.setFocus()
+    order = [QApplication.focusWidget()]
+    for _ in range(7):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        order.append(QApplication.focusWidget())
+    assert order[:6] == [window.timeline_view, window.search, window.kind_filter, window.state_filter,
+                         window.tag_filter, window.table]
+    assert window.details.isAncestorOf(order[6]), "Tab must leave the table for the details pane"
+    # F6 visits the panes in turn and comes round again; Shift+F6 goes back.
+    window.timeline_view.setFocus()
+    visited = []
+    for _ in range(4):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_F6)
+        visited.append(QApplication.focusWidget())
+    assert visited[:3] == [window.search, window.table, visited[2]] and window.details.isAncestorOf(visited[2])
+    assert visited[3] is window.timeline_view
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_F6, Qt.KeyboardModifier.ShiftModifier)
+    assert window.details.isAncestorOf(QApplication.focusWidget())
+    assert "F6" in window.act_next_pane.shortcut().toString()
