@@ -17,17 +17,20 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QSplitter,
+    QStackedWidget,
     QTableView,
     QToolBar,
     QVBoxLayout,
     QWidget,
 )
 
+from engine.classify import Decision
 from engine.engine import Engine
 from engine.errors import WorkdeckError
 from engine.model import Kind, Run, State, Task, TaskSpec
 from ui import style, text
 from ui.details import DetailsPane
+from ui.empty_state import EmptyState, add_examples, remove_examples
 from ui.new_task import NewTaskDialog
 from ui.task_form import SCOPED_TAG
 from ui.task_table import NAME, PROGRESS, TASK_ID_ROLE, ProgressDelegate, TaskFilterProxy, TaskTableModel, next_alarm
@@ -103,8 +106,14 @@ class MainWindow(QMainWindow):
         table_layout.setContentsMargins(0, 0, 0, 0)
         table_layout.addLayout(filters)
         table_layout.addWidget(self.table)
+        self.empty_state = EmptyState()
+        self.empty_state.create.connect(self._new_task_of)
+        self.empty_state.add_examples.connect(self.add_examples)
+        self.table_pages = QStackedWidget()
+        self.table_pages.addWidget(table_box)
+        self.table_pages.addWidget(self.empty_state)
         lower = QSplitter(Qt.Orientation.Horizontal)
-        lower.addWidget(table_box)
+        lower.addWidget(self.table_pages)
         lower.addWidget(self.details)
         lower.setStretchFactor(0, 3)
         lower.setStretchFactor(1, 2)
@@ -144,6 +153,7 @@ class MainWindow(QMainWindow):
             signal.connect(self._on_engine_changed)
         self._update_actions()
         self._update_status()
+        self._update_empty()
 
     # ------------------------------------------------------------ actions
 
@@ -216,6 +226,13 @@ class MainWindow(QMainWindow):
             task_menu.addAction(action)
         task_menu.addSeparator()
         task_menu.addAction(self.act_delete)
+        self.act_add_examples = self._action("add_examples", "Add &example tasks", None, None, self.add_examples,
+                                             "Add one harmless task of each kind to see how Workdeck works")
+        self.act_remove_examples = self._action("remove_examples", "&Remove example tasks", None, None,
+                                                self.remove_examples, "Cancel and delete the example tasks")
+        help_menu = menu.addMenu("&Help")
+        help_menu.addAction(self.act_add_examples)
+        help_menu.addAction(self.act_remove_examples)
         view_menu = menu.addMenu("&View")
         for action in (self.act_find, self.act_follow, self.act_fit, self.act_next_pane, self.act_previous_pane):
             view_menu.addAction(action)
@@ -275,6 +292,19 @@ class MainWindow(QMainWindow):
 
     def new_task(self) -> NewTaskDialog:
         return self._open_dialog(NewTaskDialog(self.engine, self))
+
+    def _new_task_of(self, decision: Decision) -> NewTaskDialog:
+        """New Task with the kind already chosen (the empty window's buttons)."""
+        return self._open_dialog(NewTaskDialog(self.engine, self, decision=decision))
+
+    def add_examples(self) -> None:
+        added = self._guard("add examples", lambda: add_examples(self.engine))
+        if isinstance(added, list) and added:
+            self.select_task(added[0].id)
+
+    def remove_examples(self) -> None:
+        gone = self._guard("remove examples", lambda: remove_examples(self.engine))
+        self.statusBar().showMessage(f"{gone or 0} example task{'' if gone == 1 else 's'} removed", 5000)
 
     def duplicate_task(self) -> NewTaskDialog | None:
         task = self.current_task()
@@ -433,7 +463,7 @@ class MainWindow(QMainWindow):
     def _refresh_tags(self) -> None:
         current = self.tag_filter.currentData()
         tags = self.model.tags()
-        if [self.tag_filter.itemData(i) for i in range(1, self.tag_filter.count())] == tags:
+        if self.tag_filter.count() and [self.tag_filter.itemData(i) for i in range(1, self.tag_filter.count())] == tags:
             return
         self.tag_filter.blockSignals(True)
         self.tag_filter.clear()
@@ -451,7 +481,16 @@ class MainWindow(QMainWindow):
         if getattr(item, "task_id", getattr(item, "id", None)) == self.details.task_id:
             self._update_actions()
 
+    def _update_empty(self) -> None:
+        """No task at all: the getting-started page instead of an empty table, and no
+        details pane with nothing to detail."""
+        empty = self.model.rowCount() == 0 and not self.model.tasks()
+        self.table_pages.setCurrentWidget(self.empty_state if empty else self.table_pages.widget(0))
+        self.details.setVisible(not empty)
+        self.act_remove_examples.setEnabled(not empty)
+
     def _update_status(self) -> None:
+        self._update_empty()
         self._refresh_tags()
         self.running_label.setText(f"{self.engine.running_count()} running")
         alarm = next_alarm(self.model.tasks())

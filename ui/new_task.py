@@ -116,7 +116,8 @@ class NewTaskDialog(QDialog):
     """Create a task (decision page, then form) or, given ``spec``, edit one (form only)."""
 
     def __init__(
-        self, engine: Engine, parent: QWidget | None = None, *, spec: TaskSpec | None = None, mode: str = "new"
+        self, engine: Engine, parent: QWidget | None = None, *, spec: TaskSpec | None = None, mode: str = "new",
+        decision: Decision | None = None,
     ) -> None:
         """``mode``: "new" (questions first), "edit" (save ``spec``'s changes: the caller
         applies them) or "duplicate" (a new task from ``spec``, form first)."""
@@ -164,6 +165,9 @@ class NewTaskDialog(QDialog):
         create_keys.activated.connect(lambda: self.create.isVisible() and self.create.isEnabled() and self._on_create())
         if spec is not None:
             self.form.load(spec)
+            self._go(1)
+        elif decision is not None:  # the kind was chosen already (the empty window's buttons)
+            self.form.set_kind(decision.kind, scoped=decision.scoped)
             self._go(1)
         else:
             self._go(0)

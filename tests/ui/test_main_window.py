@@ -263,6 +263,7 @@ def test_an_unreadable_saved_layout_keeps_the_defaults(qtbot, window) -> None:
 
 def test_keyboard_tab_order_and_f6_panes(qtbot, window, engine, runner, clock) -> None:
     run_task(engine, runner, clock, 1, name="alpha")
+    qtbot.waitUntil(window.details.isVisible, timeout=2_000)  # no longer the empty window
     window.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2_000)
     window.timeline_view.setFocus()
@@ -284,3 +285,26 @@ def test_keyboard_tab_order_and_f6_panes(qtbot, window, engine, runner, clock) -
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_F6, Qt.KeyboardModifier.ShiftModifier)
     assert window.details.isAncestorOf(QApplication.focusWidget())
     assert "F6" in window.act_next_pane.shortcut().toString()
+
+
+def test_an_empty_window_says_what_workdeck_does_and_offers_a_way_in(qtbot, window, engine) -> None:
+    assert window.table_pages.currentWidget() is window.empty_state
+    assert not window.details.isVisible()
+    assert window.tag_filter.currentText() == "All tags"
+    # Each kind's button opens the form for that kind, the questions already answered.
+    qtbot.mouseClick(window.empty_state.buttons["alarm"], Qt.MouseButton.LeftButton)
+    dialog = window.dialog
+    assert dialog is not None and dialog.pages.currentIndex() == 1 and dialog.form.kind is Kind.EXACT
+    dialog.reject()
+    # Example tasks: one of each kind, added with one click, removed with one more.
+    qtbot.mouseClick(window.empty_state.buttons["examples"], Qt.MouseButton.LeftButton)
+    kinds = sorted(t.kind.value for t in engine.tasks())
+    assert kinds == ["deferred", "exact", "immediate"]
+    qtbot.waitUntil(lambda: window.table_pages.currentWidget() is not window.empty_state, timeout=2_000)
+    assert window.details.isVisible()
+    window.act_remove_examples.trigger()
+    for task in engine.tasks():  # the immediate one was running: its run ends cancelled, then it goes too
+        engine.runner.finish(task.id) if engine.is_running(task.id) else None
+    window.act_remove_examples.trigger()
+    assert engine.tasks() == []
+    qtbot.waitUntil(lambda: window.table_pages.currentWidget() is window.empty_state, timeout=2_000)
