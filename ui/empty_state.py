@@ -74,8 +74,9 @@ class EmptyState(QWidget):
         )
         intro.setWordWrap(True)
         intro.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        intro.setMaximumWidth(560)  # a readable measure, however wide the window
         layout.addWidget(heading)
-        layout.addWidget(intro)
+        layout.addWidget(intro, 0, Qt.AlignmentFlag.AlignHCenter)
         self.buttons: dict[str, QPushButton] = {}
         row = QHBoxLayout()
         row.addStretch(1)

@@ -230,12 +230,12 @@ class MainWindow(QMainWindow):
                                              "Add one harmless task of each kind to see how Workdeck works")
         self.act_remove_examples = self._action("remove_examples", "&Remove example tasks", None, None,
                                                 self.remove_examples, "Cancel and delete the example tasks")
-        help_menu = menu.addMenu("&Help")
-        help_menu.addAction(self.act_add_examples)
-        help_menu.addAction(self.act_remove_examples)
         view_menu = menu.addMenu("&View")
         for action in (self.act_find, self.act_follow, self.act_fit, self.act_next_pane, self.act_previous_pane):
             view_menu.addAction(action)
+        help_menu = menu.addMenu("&Help")
+        help_menu.addAction(self.act_add_examples)
+        help_menu.addAction(self.act_remove_examples)
 
     # ------------------------------------------------------------ layout between runs
 
@@ -482,11 +482,12 @@ class MainWindow(QMainWindow):
             self._update_actions()
 
     def _update_empty(self) -> None:
-        """No task at all: the getting-started page instead of an empty table, and no
-        details pane with nothing to detail."""
+        """No task at all: the getting-started page fills the window instead of an empty
+        table under a blank timeline, and no details pane has nothing to detail."""
         empty = self.model.rowCount() == 0 and not self.model.tasks()
         self.table_pages.setCurrentWidget(self.empty_state if empty else self.table_pages.widget(0))
         self.details.setVisible(not empty)
+        self.timeline_view.setVisible(not empty)
         self.act_remove_examples.setEnabled(not empty)
 
     def _update_status(self) -> None:

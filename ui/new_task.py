@@ -29,6 +29,7 @@ from engine.errors import BadInputError
 from engine.model import Task, TaskSpec
 from ui import style
 from ui.task_form import TaskForm
+from ui.text import plain_refusal
 
 
 _ARROWS = (Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down)
@@ -201,7 +202,7 @@ class NewTaskDialog(QDialog):
             if not self.editing:
                 self.created = self.engine.enqueue(spec)
         except BadInputError as exc:
-            self.form.error_label.setText(str(exc))
+            self.form.error_label.setText(plain_refusal(str(exc)))
             return
         self.spec = spec
         self.accept()

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QDateTimeEdit,
     QFileDialog,
     QFormLayout,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -33,6 +34,7 @@ from engine.engine import Engine
 from engine.errors import BadInputError
 from engine.model import Backoff, Constraint, Kind, MissedPolicy, RetryPolicy, Schedule, TaskSpec, UniquePolicy
 from engine.timeparse import format_duration, parse_duration
+from ui.text import BACKOFF_WORDS, CONSTRAINT_WORDS, MISSED_WORDS, POLICY_WORDS, plain_refusal
 
 #: Scoped immediate work is enqueued as immediate work with this tag; the window that
 #: launched it cancels it when it closes.
@@ -121,52 +123,68 @@ class TaskForm(QWidget):
         wform.addRow("Repeat", self.repeat_row)
         self.missed = QComboBox()
         for policy in MissedPolicy:
-            self.missed.addItem(policy.value, policy)
-        wform.addRow("If missed", _named(self.missed, "Missed alarm policy"))
+            self.missed.addItem(MISSED_WORDS[policy.value], policy)
+        wform.addRow("If the computer was off", _named(
+            self.missed, "If the alarm was missed", "What happens to alarm times that passed while Workdeck "
+            "was not running"))
         self._when_form = wform
         layout.addWidget(when)
         self.when_box = when
 
         self.conditions_box = QGroupBox("Conditions and retries")
         cform = QFormLayout(self.conditions_box)
-        crow = QHBoxLayout()
+        # Rows wrap instead of scrolling sideways: the form fits an 800x600 screen.
+        cform.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        crow = QGridLayout()
         self.constraints: dict[Constraint, QCheckBox] = {}
-        for constraint in Constraint:
-            box = QCheckBox(constraint.value)
-            _named(box, f"Requires {constraint.value}")
+        for i, constraint in enumerate(Constraint):
+            box = QCheckBox(CONSTRAINT_WORDS[constraint.value])
+            _named(box, f"Only when: {CONSTRAINT_WORDS[constraint.value]}")
             self.constraints[constraint] = box
-            crow.addWidget(box)
-        crow.addStretch()
+            crow.addWidget(box, i // 2, i % 2)
         self.constraints_row = QWidget()
         self.constraints_row.setLayout(crow)
         crow.setContentsMargins(0, 0, 0, 0)
-        cform.addRow("Requires", self.constraints_row)
+        cform.addRow("Only when", self.constraints_row)
         self.retries = QSpinBox()
-        self.retries.setRange(-1, 100)  # -1 lets the engine say what it thinks of it
+        self.retries.setRange(0, 100)
         self.retries.setValue(0)
-        cform.addRow("Retries", _named(self.retries, "Retries"))
+        self.retries.setSuffix(" times")
+        self.retries.setSpecialValueText("never")
+        cform.addRow("Retry after failure", _named(self.retries, "Retry after failure", "How many times a "
+                                                   "failed run is tried again"))
         self.backoff = QComboBox()
         for backoff in Backoff:
-            self.backoff.addItem(backoff.value, backoff)
+            self.backoff.addItem(BACKOFF_WORDS[backoff.value], backoff)
         self.backoff.setCurrentIndex(list(Backoff).index(Backoff.EXPONENTIAL))
-        cform.addRow("Backoff", _named(self.backoff, "Backoff"))
         self.backoff_delay = QLineEdit("30s")
-        cform.addRow("Backoff delay", _named(self.backoff_delay, "Backoff delay"))
+        self.backoff_delay.setMaximumWidth(90)
+        wait_row = QHBoxLayout()
+        wait_row.setContentsMargins(0, 0, 0, 0)
+        wait_row.addWidget(QLabel("first"))
+        wait_row.addWidget(_named(self.backoff_delay, "First wait before a retry"))
+        wait_row.addWidget(QLabel("then"))
+        wait_row.addWidget(_named(self.backoff, "How the wait grows between retries"), 1)
+        self.retry_wait_row = QWidget()
+        self.retry_wait_row.setLayout(wait_row)
+        cform.addRow("Wait before retrying", self.retry_wait_row)
         self.timeout = QLineEdit()
         self.timeout.setPlaceholderText("empty: no limit")
-        cform.addRow("Timeout", _named(self.timeout, "Timeout", "Stop a run after this long; counts as a failure"))
+        cform.addRow("Stop after", _named(self.timeout, "Stop after", "Stop a run after this long; it counts as a "
+                                          "failure"))
         self._conditions_form = cform
         layout.addWidget(self.conditions_box)
 
         ident = QGroupBox("Name and tags")
         iform = QFormLayout(ident)
+        iform.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.name = QLineEdit()
-        self.name.setPlaceholderText("optional: unique work name")
-        iform.addRow("Name", _named(self.name, "Unique name"))
+        self.name.setPlaceholderText("optional; one task per name")
+        iform.addRow("Name", _named(self.name, "Name", "Optional. Only one waiting task may have a name"))
         self.policy = QComboBox()
         for policy in UniquePolicy:
-            self.policy.addItem(policy.value, policy)
-        iform.addRow("If it exists", _named(self.policy, "Unique policy"))
+            self.policy.addItem(POLICY_WORDS[policy.value], policy)
+        iform.addRow("If a task with this name exists", _named(self.policy, "If a task with this name exists"))
         self.tags = QLineEdit()
         self.tags.setPlaceholderText("comma separated")
         iform.addRow("Tags", _named(self.tags, "Tags"))
@@ -203,8 +221,23 @@ class TaskForm(QWidget):
         self._when_form.setRowVisible(self.repeat_row, exact or deferred)
         self.when_box.setVisible(exact or deferred)
         self._conditions_form.setRowVisible(self.constraints_row, deferred)
-        self.conditions_box.setTitle("Conditions and retries" if deferred else "Retries and limits")
+        # Work that belongs to a window is not retried: it ends with the window.
+        self._conditions_form.setRowVisible(self.retries, not scoped)
+        self._conditions_form.setRowVisible(self.retry_wait_row, not scoped)
+        self.conditions_box.setTitle("Conditions and retries" if deferred else "Retries and limits" if not scoped
+                                     else "Limits")
+        self._offer_workers(exact)
         self._on_edit()
+
+    def _offer_workers(self, exact: bool) -> None:
+        """A reminder is something shown at a time: offered for alarms only."""
+        has_reminder = self.worker.findData("reminder") >= 0
+        if exact and not has_reminder:
+            self.worker.addItem(dict(WORKERS)["reminder"], "reminder")
+        elif not exact and has_reminder:
+            if self.worker.currentData() == "reminder":
+                self.worker.setCurrentIndex(0)
+            self.worker.removeItem(self.worker.findData("reminder"))
 
     def first_field(self) -> QWidget:
         """The first field a person fills in for this kind of work (where focus starts)."""
@@ -233,7 +266,7 @@ class TaskForm(QWidget):
         try:
             self.build_spec()
         except BadInputError as exc:
-            self.error = str(exc)
+            self.error = plain_refusal(str(exc))
         else:
             self.error = None
         self.error_label.setText(self.error or "")
@@ -309,7 +342,8 @@ class TaskForm(QWidget):
     # ------------------------------------------------------------ edit: fill from a spec
 
     def load(self, spec: TaskSpec) -> None:
-        self.worker.setCurrentIndex([k for k, _ in WORKERS].index(spec.worker) if spec.worker in dict(WORKERS) else 0)
+        self._offer_workers(spec.kind is Kind.EXACT)
+        self.worker.setCurrentIndex(max(0, self.worker.findData(spec.worker)))
         if spec.worker == "shell" and spec.args:
             self.program.setText(spec.args[0])
             self.arguments.setPlainText("\n".join(spec.args[1:]))

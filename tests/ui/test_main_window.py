@@ -226,7 +226,7 @@ def test_status_bar_and_visibility(qtbot, window, engine, clock) -> None:
     assert window.visibility_label.text() == "visible"
     engine.enqueue(TaskSpec("reminder", ("tea",), kind=Kind.EXACT, run_at=clock.now() + timedelta(minutes=5)))
     qtbot.waitUntil(lambda: window.alarm_label.text().startswith("next alarm"))
-    assert "in 5m" in window.alarm_label.text()
+    assert "in 5 min" in window.alarm_label.text()
     window.showMinimized()
     qtbot.waitUntil(lambda: window.visibility_label.text() == "background")
     assert [v for _, v in window.timeline.visibility][-2:] == [True, False]
@@ -289,7 +289,7 @@ def test_keyboard_tab_order_and_f6_panes(qtbot, window, engine, runner, clock) -
 
 def test_an_empty_window_says_what_workdeck_does_and_offers_a_way_in(qtbot, window, engine) -> None:
     assert window.table_pages.currentWidget() is window.empty_state
-    assert not window.details.isVisible()
+    assert not window.details.isVisible() and not window.timeline_view.isVisible()
     assert window.tag_filter.currentText() == "All tags"
     # Each kind's button opens the form for that kind, the questions already answered.
     qtbot.mouseClick(window.empty_state.buttons["alarm"], Qt.MouseButton.LeftButton)

@@ -12,6 +12,7 @@ from engine.model import Constraint, Kind, Schedule, State, TaskSpec
 from engine.timeparse import parse_duration
 from ui.new_task import NewTaskDialog
 from ui.task_form import SCOPED_TAG
+from ui.text import plain_refusal
 
 
 @pytest.fixture
@@ -159,16 +160,35 @@ def test_refuses_what_the_engine_refuses_with_its_words(qtbot, dialog, engine, f
     else:
         with pytest.raises(BadInputError) as refused:
             expected()
-    assert form.error_label.text() == str(refused.value)
+    assert form.error_label.text() == plain_refusal(str(refused.value))
     assert engine.tasks() == []  # nothing written
 
 
-def test_negative_retries_are_refused_by_the_model(qtbot, dialog) -> None:
-    answer(qtbot, dialog, False, False)
-    qtbot.keyClicks(dialog.form.program, "rsync")
-    dialog.form.retries.setValue(-1)
-    assert dialog.form.error_label.text() == "retries must be 0 or more, not -1"
+@pytest.mark.parametrize(("answers", "worker", "expected"), [
+    ((False, False), "shell", "A shell task needs a command: fill in Program"),
+    ((True,), "reminder", "A reminder needs a message"),
+])
+def test_the_form_refuses_in_its_own_words(qtbot, dialog, answers, worker, expected) -> None:
+    answer(qtbot, dialog, *answers)
+    dialog.form.worker.setCurrentIndex(dialog.form.worker.findData(worker))
+    shown = dialog.form.error_label.text()
+    assert shown == expected
+    assert "--" not in shown and "workdeck" not in shown
     assert not dialog.create.isEnabled()
+    assert dialog.form.retries.minimum() == 0  # a negative count cannot even be typed
+
+
+def test_each_kind_shows_only_the_fields_it_uses(qtbot, dialog) -> None:
+    answer(qtbot, dialog, False, True, False)  # now, with this window
+    form = dialog.form
+    assert form.worker.findData("reminder") == -1, "a reminder is an alarm: not offered for work that runs now"
+    shown = lambda widget: widget.isVisibleTo(form)  # noqa: E731 - whichever page is current
+    assert not shown(form.retries) and not shown(form.constraints_row) and not shown(form.when_box)
+    dialog._go(0)
+    qtbot.mouseClick(dialog.decide.yes["survive"], Qt.MouseButton.LeftButton)  # now, and keep going
+    assert shown(form.retries) and form.worker.findData("reminder") == -1
+    qtbot.mouseClick(dialog.decide.yes["exact"], Qt.MouseButton.LeftButton)
+    assert form.worker.findData("reminder") >= 0 and shown(form.at)
 
 
 def test_edit_reuses_the_form(qtbot, engine, clock) -> None:
