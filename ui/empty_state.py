@@ -78,8 +78,7 @@ class EmptyState(QWidget):
         layout.addWidget(heading)
         layout.addWidget(intro, 0, Qt.AlignmentFlag.AlignHCenter)
         self.buttons: dict[str, QPushButton] = {}
-        row = QHBoxLayout()
-        row.addStretch(1)
+        column = QVBoxLayout()  # one above the other: fits a narrow window as well as a wide one
         for key, label, icon, description, decision in (
             ("now", "Run something now…", "immediate",
              "A command that starts at once and keeps going in the background",
@@ -96,7 +95,10 @@ class EmptyState(QWidget):
             button.setToolTip(description)
             button.clicked.connect(lambda _=False, d=decision: self._pick(d))
             self.buttons[key] = button
-            row.addWidget(button)
+            column.addWidget(button)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addLayout(column)
         row.addStretch(1)
         layout.addLayout(row)
         examples = QPushButton("Add example tasks")

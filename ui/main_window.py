@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QEvent, QItemSelectionModel, QModelIndex, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent, QHideEvent
+from PySide6.QtCore import QByteArray, QEvent, QItemSelectionModel, QModelIndex, QSize, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QHideEvent, QKeySequence, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -38,6 +38,12 @@ from ui.timeline import Timeline
 from ui.timeline_view import FOLLOW_AT, TimelineView
 
 
+#: Below this width the details pane goes under the table instead of beside it.
+NARROW_WIDTH = 1000
+#: The smallest the window may be: a 640x480 screen's worth, less the desktop's panels.
+MINIMUM_SIZE = QSize(560, 440)
+
+
 class MainWindow(QMainWindow):
     def __init__(self, engine: Engine, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -49,12 +55,16 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(style.icon("app"))
         self.setAccessibleName("Workdeck")
         self.resize(1280, 860)
+        # Set, not derived from the side-by-side layout's needs: resizing below
+        # NARROW_WIDTH stacks the panes (_fit_width), which then fit this.
+        self.setMinimumSize(MINIMUM_SIZE)
 
         self.model = TaskTableModel(engine, self)
         self.proxy = TaskFilterProxy(self)
         self.proxy.setSourceModel(self.model)
         self.timeline = Timeline(engine, self)
         self.timeline_view = TimelineView(self.timeline)
+        self.timeline_view.setMinimumHeight(90)  # its lanes scroll: the window fits a 600 px high screen
         self._make_actions()
         self.details = DetailsPane(
             engine, [self.act_run_now, self.act_cancel, self.act_retry, self.act_duplicate, self.act_edit,
@@ -86,17 +96,20 @@ class MainWindow(QMainWindow):
         self.kind_filter.setAccessibleName("Filter by kind")
         self.kind_filter.addItem("All kinds", None)
         for kind in Kind:
-            self.kind_filter.addItem(style.kind_icon(kind), kind.value, kind)
+            self.kind_filter.addItem(style.kind_icon(kind), text.KIND_WORDS[kind.value], kind)
         self.state_filter = QComboBox()
         self.state_filter.setAccessibleName("Filter by state")
         self.state_filter.addItem("All states", None)
         for state in State:
-            self.state_filter.addItem(state.value, state)
+            self.state_filter.addItem(text.STATE_WORDS[state.value].capitalize(), state)
         self.tag_filter = QComboBox()
         self.tag_filter.setAccessibleName("Filter by tag")
         self._refresh_tags()
         filters.addWidget(self.search, 1)
         for combo in (self.kind_filter, self.state_filter, self.tag_filter):
+            # A long entry ("Waiting for another task") must not set the window's minimum width.
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(9)
             filters.addWidget(combo)
             combo.currentIndexChanged.connect(self._on_filters_changed)
         self.search.textChanged.connect(self._on_filters_changed)
@@ -342,7 +355,7 @@ class MainWindow(QMainWindow):
             return
         fresh = self.engine.task(task.id)
         if fresh.state not in (State.ENQUEUED, State.SCHEDULED):
-            self.statusBar().showMessage(f"{text.task_title(fresh)} is {fresh.state.value}: nothing to start", 5000)
+            self.statusBar().showMessage(f"{text.task_title(fresh)} is {text.STATE_WORDS[fresh.state.value]}: nothing to start", 5000)
             return
         started = self._guard("run now", lambda: self.engine.start_run(fresh))
         if not started:
@@ -497,7 +510,7 @@ class MainWindow(QMainWindow):
         alarm = next_alarm(self.model.tasks())
         now = self.engine.clock.now()
         self.alarm_label.setText(
-            f"next alarm {text.when(alarm, now)} ({text.relative(alarm, now)})" if alarm else "no alarm armed"
+            f"next alarm {text.when(alarm, now)} ({text.relative(alarm, now)})" if alarm else "no alarms set"
         )
 
     def attach_desktop(self, shell: Any) -> None:
@@ -532,6 +545,23 @@ class MainWindow(QMainWindow):
         if lifecycle is not None:
             lifecycle(visible)
         self.timeline_view.refresh_ticking()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._fit_width(event.size().width())
+
+    def _fit_width(self, width: int) -> None:
+        """A narrow window stacks the details under the table and shows the details'
+        buttons as icons (their names stay as tooltips and accessible names), so the
+        window works down to 640 px wide, side by side on a wide one."""
+        narrow = width < NARROW_WIDTH
+        lower = self._splitters[1]
+        wanted = Qt.Orientation.Vertical if narrow else Qt.Orientation.Horizontal
+        if lower.orientation() != wanted:
+            lower.setOrientation(wanted)
+        style_ = Qt.ToolButtonStyle.ToolButtonIconOnly if narrow else Qt.ToolButtonStyle.ToolButtonTextBesideIcon
+        for button in self.details.buttons.values():
+            button.setToolButtonStyle(style_)
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
         super().showEvent(event)

@@ -308,3 +308,18 @@ def test_an_empty_window_says_what_workdeck_does_and_offers_a_way_in(qtbot, wind
     window.act_remove_examples.trigger()
     assert engine.tasks() == []
     qtbot.waitUntil(lambda: window.table_pages.currentWidget() is window.empty_state, timeout=2_000)
+
+
+@pytest.mark.parametrize("size", [(640, 540), (800, 600)])
+def test_the_window_fits_a_small_screen(qtbot, window, engine, runner, clock, size) -> None:
+    run_task(engine, runner, clock, 1, name="a task with a rather long name that does not fit " * 2)
+    qtbot.waitUntil(window.details.isVisible, timeout=2_000)
+    click_row(qtbot, window, window.model.tasks()[0].id)
+    window.resize(*size)
+    qtbot.waitUntil(lambda: window.width() <= size[0] and window.height() <= size[1], timeout=2_000)
+    assert window._splitters[1].orientation() == Qt.Orientation.Vertical  # details under the table
+    for widget in (window.table, window.search, window.details.tabs, window.timeline_view):
+        assert widget.isVisible() and widget.width() > 0 and widget.height() > 0
+        assert window.rect().contains(widget.mapTo(window, widget.rect().bottomRight())), widget.accessibleName()
+    window.resize(1400, 900)
+    qtbot.waitUntil(lambda: window._splitters[1].orientation() == Qt.Orientation.Horizontal, timeout=2_000)
