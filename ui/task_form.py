@@ -34,6 +34,7 @@ from engine.engine import Engine
 from engine.errors import BadInputError
 from engine.model import Backoff, Constraint, Kind, MissedPolicy, RetryPolicy, Schedule, TaskSpec, UniquePolicy
 from engine.timeparse import format_duration, parse_duration
+from ui.chain_picker import ChainPicker
 from ui.text import BACKOFF_WORDS, CONSTRAINT_WORDS, MISSED_WORDS, POLICY_WORDS, plain_refusal
 
 #: Scoped immediate work is enqueued as immediate work with this tag; the window that
@@ -146,6 +147,9 @@ class TaskForm(QWidget):
         self.constraints_row.setLayout(crow)
         crow.setContentsMargins(0, 0, 0, 0)
         cform.addRow("Only when", self.constraints_row)
+        self.after = ChainPicker(engine)
+        self.after.changed.connect(self._on_edit)
+        cform.addRow("Run after", self.after)
         self.retries = QSpinBox()
         self.retries.setRange(0, 100)
         self.retries.setValue(0)
@@ -221,6 +225,7 @@ class TaskForm(QWidget):
         self._when_form.setRowVisible(self.repeat_row, exact or deferred)
         self.when_box.setVisible(exact or deferred)
         self._conditions_form.setRowVisible(self.constraints_row, deferred)
+        self._conditions_form.setRowVisible(self.after, deferred)  # a chain waits: work for later
         # Work that belongs to a window is not retried: it ends with the window.
         self._conditions_form.setRowVisible(self.retries, not scoped)
         self._conditions_form.setRowVisible(self.retry_wait_row, not scoped)
@@ -332,6 +337,7 @@ class TaskForm(QWidget):
             timeout=self._duration(self.timeout),
             constraints=tuple(c for c, box in self.constraints.items() if box.isChecked())
             if self.kind is Kind.DEFERRED else (),
+            after=self.after.parents() if self.kind is Kind.DEFERRED else (),
             run_at=run_at,
             schedule=self._schedule(),
             missed=self.missed.currentData() if self.kind is Kind.EXACT else MissedPolicy.FIRE_ONCE,
@@ -365,6 +371,7 @@ class TaskForm(QWidget):
         self.missed.setCurrentIndex(list(MissedPolicy).index(spec.missed))
         for constraint, box in self.constraints.items():
             box.setChecked(constraint in spec.constraints)
+        self.after.set_parents(spec.after)
         self.retries.setValue(spec.retry.max_retries)
         self.backoff.setCurrentIndex(list(Backoff).index(spec.retry.backoff))
         self.backoff_delay.setText(format_duration(spec.retry.delay) if spec.retry.delay else "")

@@ -253,3 +253,36 @@ def test_return_in_the_form_creates_and_never_cancels(qtbot, dialog, engine) -> 
     qtbot.keyClicks(dialog.form.delay, "5m")
     qtbot.keyClick(dialog.form.delay, Qt.Key.Key_Return)
     assert dialog.created is not None and engine.task(dialog.created.id).spec.args == ("true",)
+
+
+def test_run_after_picks_parents_by_name_and_makes_a_chain(qtbot, dialog, engine, clock) -> None:
+    build = engine.enqueue(TaskSpec("shell", ("make",), kind=Kind.DEFERRED, name="build the site",
+                                    run_at=clock.now() + timedelta(hours=1)))
+    engine.enqueue(TaskSpec("shell", ("true",), kind=Kind.DEFERRED, name="unrelated",
+                            run_at=clock.now() + timedelta(hours=1)))
+    answer(qtbot, dialog, False, False)
+    form = dialog.form
+    assert form.after.isVisible()
+    qtbot.keyClicks(form.program, "publish")
+    qtbot.keyClicks(form.after.search.lineEdit(), "the site")
+    qtbot.mouseClick(form.after.add, Qt.MouseButton.LeftButton)
+    assert form.after.parents() == (build.id,)
+    assert "build the site" in form.after.list.item(0).text()
+    create(qtbot, dialog)
+    child = engine.task(dialog.created.id)
+    assert child.spec.after == (build.id,) and child.state is State.BLOCKED
+
+
+def test_edit_shows_the_parents_by_name(qtbot, engine, clock) -> None:
+    parent = engine.enqueue(TaskSpec("shell", ("make",), kind=Kind.DEFERRED, name="build",
+                                     run_at=clock.now() + timedelta(hours=1)))
+    spec = TaskSpec("shell", ("publish",), kind=Kind.DEFERRED, after=(parent.id,))
+    engine.enqueue(spec)
+    dlg = NewTaskDialog(engine, spec=spec, mode="edit")
+    qtbot.addWidget(dlg)
+    dlg.show()
+    assert dlg.form.after.parents() == (parent.id,)
+    assert dlg.form.after.list.item(0).text().startswith("build")
+    dlg.form.after.list.setCurrentRow(0)
+    qtbot.mouseClick(dlg.form.after.remove, Qt.MouseButton.LeftButton)
+    assert dlg.form.after.parents() == ()
