@@ -14,6 +14,14 @@ range (200 instead of 206) is handled the same way: start over.
 
 Bodies are requested with ``Accept-Encoding: identity`` and read raw: byte offsets
 then mean the same thing to us and to the server.
+
+A file named after the URL stays inside DEST: the name is the *decoded* last segment,
+and one that still holds a separator, a NUL or is ``.``/``..`` fails the run
+(``..%2F..%2Fx`` decodes to ``../../x``).
+
+Cancellation (the user's, or the task's ``timeout`` through the engine) wakes the run
+at any point, also while the server has accepted and not answered yet: every socket
+the run opens is shut down (:class:`_SocketTracker`), which ends a blocked read at once.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
 import threading
 import time
 from collections.abc import Sequence
@@ -28,6 +37,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import unquote, urlsplit
 
+import httpcore
 import httpx
 
 from engine.errors import BadSpecError
@@ -63,16 +73,95 @@ class DownloadWorker(Worker):
             raise BadSpecError(f"download: {args[0]!r} is not an http:// or https:// URL")
 
     def run(self, ctx: WorkContext) -> WorkResult:
-        url, dest = ctx.args[0], destination(ctx.args[0], ctx.args[1])
+        url = ctx.args[0]
+        try:
+            dest = destination(url, ctx.args[1])
+        except (BadSpecError, UnicodeDecodeError) as exc:
+            message = str(exc) if isinstance(exc, BadSpecError) else f"download: the URL's file name is not UTF-8: {url}"
+            ctx.log(message + "\n")
+            return WorkResult(Outcome.FAILED, error=message)
         return _Download(url, dest, ctx, self.timeout, self.resume_delay).run()
 
 
 def destination(url: str, dest: str) -> Path:
+    """DEST itself, or DEST/<the URL's last segment> when DEST is a folder.
+
+    The segment is decoded before it is checked, so an encoded ``..%2F`` cannot climb
+    out of the folder. Raises :class:`BadSpecError` for a name that is not a plain file
+    name.
+    """
     path = Path(dest).expanduser()
     if path.is_dir() or dest.endswith(os.sep):
-        name = unquote(urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]) or "download"
+        raw = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
+        name = unquote(raw, errors="strict") if raw else "download"
+        if name in (".", "..") or any(c in name for c in ("/", "\\", "\0")) or os.path.isabs(name):
+            raise BadSpecError(f"download: the URL names the file {name!r}, which is not a plain file name in {dest}")
         path = path / name
+        # Belt and braces: whatever the name, the file is a direct child of the folder.
+        if path.parent.resolve() != Path(dest).expanduser().resolve():  # pragma: no cover - excluded above
+            raise BadSpecError(f"download: {name!r} would be written outside {dest}")
     return path
+
+
+class _SocketTracker(httpcore.NetworkBackend):
+    """httpcore's socket backend, remembering the sockets it opens so a cancel can end them.
+
+    Closing a socket from another thread does not wake a ``recv`` blocked on it (Linux);
+    ``shutdown`` does. A socket that connects after the cancel is shut down at once.
+    """
+
+    def __init__(self) -> None:
+        self._inner: httpcore.NetworkBackend = httpcore.SyncBackend()
+        self._lock = threading.Lock()
+        self._sockets: list[socket.socket] = []
+        self._cancelled = False
+
+    def connect_tcp(self, *args: Any, **kwargs: Any) -> httpcore.NetworkStream:
+        stream = self._inner.connect_tcp(*args, **kwargs)
+        sock = stream.get_extra_info("socket")
+        if isinstance(sock, socket.socket):
+            with self._lock:
+                self._sockets.append(sock)
+                cancelled = self._cancelled
+            if cancelled:
+                _shutdown(sock)
+        return stream
+
+    def connect_unix_socket(self, *args: Any, **kwargs: Any) -> httpcore.NetworkStream:  # pragma: no cover
+        return self._inner.connect_unix_socket(*args, **kwargs)
+
+    def sleep(self, seconds: float) -> None:  # pragma: no cover - httpcore's connect retries (off)
+        self._inner.sleep(seconds)
+
+    def cancel(self) -> None:
+        with self._lock:
+            self._cancelled = True
+            sockets = list(self._sockets)
+        for sock in sockets:
+            _shutdown(sock)
+
+
+def _shutdown(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:  # already closed or never connected: nothing blocks on it
+        pass
+
+
+def _client(timeout: float, tracker: _SocketTracker) -> httpx.Client:
+    """An httpx client whose connections go through a :class:`_SocketTracker`.
+
+    httpx has no public hook for httpcore's ``network_backend``; the transport's pool
+    (a ``ConnectionPool``, or a proxy pool deriving from it) takes it from this
+    attribute when it opens a connection. tests/engine/test_download_worker.py proves
+    the cancel still bites after an httpx upgrade.
+    """
+    transport = httpx.HTTPTransport()
+    pool: Any = transport._pool
+    tracker._inner, pool._network_backend = pool._network_backend, tracker
+    # connect is bounded separately: a SYN into the void cannot be woken by a shutdown.
+    limits = httpx.Timeout(timeout, connect=min(timeout, 10.0))
+    return httpx.Client(transport=transport, follow_redirects=True, timeout=limits)
 
 
 class _Restart(Exception):
@@ -96,8 +185,11 @@ class _Download:
         ctx = self.ctx
         self.validator = self._load_validator()
         resumes = 0
+        tracker = _SocketTracker()
+        client = _client(self.timeout, tracker)
+        ctx.add_cancel_callback(tracker.cancel)
         ctx.add_cancel_callback(self._abort)
-        with httpx.Client(follow_redirects=True, timeout=httpx.Timeout(self.timeout)) as client:
+        with client:
             while True:
                 if ctx.cancelled:
                     return WorkResult(Outcome.CANCELLED)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import socket
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -190,3 +193,87 @@ def test_validation_and_the_implied_network_constraint() -> None:
     with pytest.raises(BadSpecError, match="two arguments"):
         worker.validate(["https://example.org/x"])
     assert worker.implied_constraints == (Constraint.NETWORK,)
+
+
+@pytest.mark.parametrize("segment", [
+    "..%2F..%2Fescaped.txt",  # the issue's URL: decoded after the split, it climbed two folders
+    "%2E%2E%2F%2E%2E%2Fescaped.txt",
+    "..%5C..%5Cescaped.txt",  # a backslash is no separator here, and no file name either
+    "%2E%2E",  # the folder's parent itself
+    "%2Fetc%2Fescaped.txt",  # an absolute name
+    "esc%00aped.txt",  # NUL
+])
+def test_a_file_named_by_the_url_stays_inside_the_destination(
+    server: tuple[str, Behaviour], tmp_path: Path, segment: str
+) -> None:
+    url, behaviour = server
+    dest = tmp_path / "a" / "b" / "dest"
+    dest.mkdir(parents=True)
+    ctx, rec = make_ctx([url.rsplit("/", 1)[0] + "/" + segment, str(dest)])
+    result = DownloadWorker().run(ctx)
+    assert result.outcome is Outcome.FAILED, rec.text
+    assert result.error is not None and "not a plain file name" in result.error
+    assert behaviour.requests == []  # refused before a byte was asked for
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == ["a", "a/b", "a/b/dest"]
+
+
+def test_an_encoded_plain_name_is_decoded(server: tuple[str, Behaviour], tmp_path: Path) -> None:
+    url, _ = server
+    ctx, rec = make_ctx([url.rsplit("/", 1)[0] + "/my%20data%2Bv2.bin", str(tmp_path)])
+    assert DownloadWorker().run(ctx).outcome is Outcome.SUCCEEDED, rec.text
+    assert (tmp_path / "my data+v2.bin").read_bytes() == PAYLOAD
+
+
+@pytest.fixture
+def hanging_server() -> Iterator[tuple[str, threading.Event]]:
+    """A loopback server that accepts connections and never answers; stops itself."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.05)
+    accepted, stop = threading.Event(), threading.Event()
+    held: list[socket.socket] = []
+
+    def serve() -> None:
+        deadline = time.monotonic() + 60  # bounded even if a test forgets to stop it
+        while not stop.is_set() and time.monotonic() < deadline:
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            held.append(conn)
+            accepted.set()
+        for conn in held:
+            conn.close()
+        listener.close()
+
+    thread = threading.Thread(target=serve, name="test-hanging-http")
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/files/data.bin", accepted
+    finally:
+        stop.set()
+        thread.join(10)
+        assert not thread.is_alive()
+
+
+@pytest.mark.realtime  # a real socket blocked in recv, and how long the cancel takes to end it
+def test_cancel_wakes_a_run_whose_server_never_answers(
+    hanging_server: tuple[str, threading.Event], tmp_path: Path
+) -> None:
+    """The server accepted and sends nothing: no response exists yet to close, and the
+    read timeout (30 s) is far away. The cancel (a user's, or the task timeout's) must
+    end the run at once all the same."""
+    url, accepted = hanging_server
+    ctx, rec = make_ctx([url, str(tmp_path / "out.bin")])
+    results: list[tuple[float, Any]] = []
+    worker_thread = threading.Thread(target=lambda: results.append((time.monotonic(), DownloadWorker().run(ctx))))
+    worker_thread.start()
+    assert accepted.wait(10)
+    time.sleep(0.2)  # the worker is now blocked reading the status line
+    cancelled_at = time.monotonic()
+    ctx.cancel(StopReason.TIMED_OUT)
+    worker_thread.join(10)
+    assert not worker_thread.is_alive()
+    ended_at, result = results[0]
+    assert result.outcome is Outcome.CANCELLED, rec.text
+    assert ended_at - cancelled_at < 1.0
+    assert not (tmp_path / "out.bin").exists()
