@@ -41,6 +41,7 @@ from engine.model import (
     UniquePolicy,
     check_data_size,
 )
+from engine.checks import check_text
 from engine.timeparse import local_zone, parse_duration, resolve_local, zone
 from engine import workers
 
@@ -249,6 +250,7 @@ def _parse_task(check: _Checker, key: str, table: dict[str, Any], path: PathKey)
             remind_before=_default(check.duration(table, "remind_before", path, positive=False), 0.0),
             origin="manifest",
         )
+        check_text(spec)
     except BadInputError as exc:
         raise check.error(path, str(exc)) from None
     after = tuple(check.strings(table, "after", path) or ())

@@ -20,6 +20,22 @@ from engine.errors import BadSpecError, IllegalTransitionError
 
 #: Input and output data are JSON objects; past this size they belong in a file.
 MAX_DATA_BYTES = 64 * 1024
+#: The longest duration anything takes (delays, intervals, timeouts): 100 years. Past
+#: it, instants leave what datetime can hold and "never" is meant; say so up front.
+MAX_SECONDS = 36525 * 86400.0
+#: More retries than anyone means; a bigger count overflows the backoff arithmetic.
+MAX_RETRIES = 1000
+
+
+def check_seconds(seconds: float | None, what: str, *, positive: bool = False) -> None:
+    """Refuse a duration outside 0 (exclusive when ``positive``) .. MAX_SECONDS, NaN included."""
+    if seconds is None:
+        return
+    low_ok = seconds > 0 if positive else seconds >= 0
+    if not low_ok:
+        raise BadSpecError(f"{what} must be {'positive' if positive else 'zero or more'}, not {seconds}s")
+    if not seconds <= MAX_SECONDS:
+        raise BadSpecError(f"{what} of {seconds:g}s is too long: at most 100 years (36525d)")
 
 
 class Kind(enum.StrEnum):
@@ -151,8 +167,9 @@ class RetryPolicy:
             raise BadSpecError(f"backoff jitter must be between 0 and 1, not {self.jitter}")
         if self.max_retries < 0:
             raise BadSpecError(f"retries must be 0 or more, not {self.max_retries}")
-        if self.delay < 0:
-            raise BadSpecError(f"backoff delay must not be negative, not {self.delay}s")
+        if self.max_retries > MAX_RETRIES:
+            raise BadSpecError(f"retries must be at most {MAX_RETRIES}, not {self.max_retries}")
+        check_seconds(self.delay, "a backoff delay")
 
 
 @dataclass(frozen=True)
@@ -168,13 +185,24 @@ class Schedule:
     rrule: str | None = None
     tz: str | None = None
     flex: float | None = None  # seconds: a periodic run may start this early in its period
+    # The anchor's local wall time ("2027-03-28T02:30:00") when the user typed one that
+    # does not exist (a DST gap): the anchor instant fires at the gap's end, later
+    # occurrences at the typed time. None: the anchor instant's own reading.
+    anchor_wall: str | None = None
 
     def __post_init__(self) -> None:
         rules = [r for r in (self.every, self.cron, self.rrule) if r is not None]
         if len(rules) > 1:
             raise BadSpecError("give one repeat rule: --every, --cron or an RRULE, not several")
-        if self.every is not None and self.every <= 0:
-            raise BadSpecError(f"a repeat interval must be positive, not {self.every}s")
+        check_seconds(self.every, "a repeat interval", positive=True)
+        check_seconds(self.flex, "a flex window")
+        if self.anchor_wall is not None:
+            try:
+                wall = datetime.fromisoformat(self.anchor_wall)
+            except (TypeError, ValueError):
+                wall = None
+            if wall is None or wall.tzinfo is not None or self.tz is None:
+                raise BadSpecError(f"anchor_wall must be a local ISO date-time with a zone, not {self.anchor_wall!r}")
         if self.flex is not None and (self.flex < 0 or (self.every is not None and self.flex > self.every)):
             raise BadSpecError("the flex window must be between 0 and the interval")
 
@@ -212,14 +240,11 @@ class TaskSpec:
         object.__setattr__(self, "after", tuple(dict.fromkeys(self.after)))
         object.__setattr__(self, "constraints", _enum_tuple(self.constraints, Constraint, "constraint"))
         check_data_size(self.input, "input")
-        if self.timeout is not None and self.timeout <= 0:
-            raise BadSpecError(f"a timeout must be positive, not {self.timeout}s")
+        check_seconds(self.timeout, "a timeout", positive=True)
         if self.run_at is not None and self.run_at.tzinfo is None:
             raise BadSpecError("run_at must be an aware datetime (UTC)")
-        if self.grace < 0:
-            raise BadSpecError(f"a grace period must not be negative, not {self.grace}s")
-        if self.remind_before < 0:
-            raise BadSpecError(f"remind-before must not be negative, not {self.remind_before}s")
+        check_seconds(self.grace, "a grace period")
+        check_seconds(self.remind_before, "remind-before")
 
     def replace(self, **changes: Any) -> TaskSpec:
         return dataclasses.replace(self, **changes)
@@ -233,7 +258,9 @@ class TaskSpec:
         # was half the cost of a durable enqueue. Same result for these field types.
         data = {f.name: getattr(self, f.name) for f in _SPEC_FIELDS}
         data["retry"] = dict(vars(self.retry))
-        data["schedule"] = dict(vars(self.schedule)) if self.schedule is not None else None
+        # anchor_wall only when set: specs stored before it existed read back equal.
+        data["schedule"] = {k: v for k, v in vars(self.schedule).items() if v is not None or k != "anchor_wall"} \
+            if self.schedule is not None else None
         data["input"] = copy.deepcopy(self.input) if self.input else {}
         data["run_at"] = self.run_at.isoformat() if self.run_at else None
         if compact:

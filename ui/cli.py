@@ -193,7 +193,10 @@ def _run(argv: list[str]) -> int:
 def _db_path(option: str | None) -> tuple[Path, bool]:
     chosen = option or os.environ.get("WORKDECK_DB") or None
     if chosen:
-        return Path(chosen).expanduser().absolute(), False
+        path = Path(chosen).expanduser().absolute()
+        if path.is_dir():  # refused before a lock file is made beside it
+            raise UsageError(f"--db {path}: is a folder; give the path of a database file")
+        return path, False
     return Path(platformdirs.user_data_dir("workdeck")) / "workdeck.db", True
 
 

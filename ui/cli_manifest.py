@@ -60,7 +60,8 @@ def add_manifest_commands(
     imported = subparsers.add_parser("import", help="add the tasks of a manifest file")
     imported.add_argument("path", metavar="PATH")
     imported.add_argument("--json", action="store_true", help="print the result as JSON")
-    imported.set_defaults(func=lambda args: cmd_import(args, through_owner or on_opened_engine))
+    imported.set_defaults(func=lambda args: cmd_import(args, through_owner or on_opened_engine,
+                                                       check_first=through_owner is not None))
 
 
 def cmd_manifest_check(args: argparse.Namespace) -> int:
@@ -100,12 +101,27 @@ def cmd_export(args: argparse.Namespace, open_engine: OpenEngine) -> int:
     return 0
 
 
-def cmd_import(args: argparse.Namespace, through_owner: ThroughOwner) -> int:
+def cmd_import(args: argparse.Namespace, through_owner: ThroughOwner, *, check_first: bool = False) -> int:
     """A running owner imports the file itself (so it, and a window's table, sees the tasks
-    at once); with none, the command line does, on the database."""
+    at once); with none, the command line does, on the database.
+
+    ``check_first`` (the command line's own path, on the wall clock): the file is checked
+    before the owner is asked or a database opened, so a file with a problem makes no
+    database (or lock) appear where there was none. The owner or the direct path checks
+    it again, on the engine's clock."""
+    from datetime import UTC, datetime
+
     from engine.manifest_io import import_reply
 
     path = os.path.abspath(args.path)
+    if check_first:
+        _register_gui_workers()
+        try:
+            load(path, now=datetime.now(UTC))
+        except ManifestError as exc:
+            for problem in exc.problems:
+                print(problem, file=sys.stderr)
+            return 2
 
     def direct(engine: Any) -> dict[str, Any]:
         _register_gui_workers()

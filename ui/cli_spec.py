@@ -21,7 +21,7 @@ from __future__ import annotations
 import argparse
 from datetime import datetime, timedelta
 
-from engine.checks import check_spec
+from engine.checks import check_spec, check_timing
 from engine.errors import BadInputError, BadSpecError
 from engine.model import (
     Backoff,
@@ -33,7 +33,7 @@ from engine.model import (
     TaskSpec,
     UniquePolicy,
 )
-from engine.timeparse import parse_duration, parse_time, zone
+from engine.timeparse import local_zone_name, parse_duration, parse_local_time, zone
 
 
 def duration(text: str) -> float:
@@ -110,9 +110,13 @@ def spec_from_args(args: argparse.Namespace, now: datetime, *, worker: str, task
     tz = zone(args.tz) if args.tz else None
     repeats = args.every is not None or args.cron is not None or args.rrule is not None
     run_at: datetime | None = None
+    anchor_wall: str | None = None
     if args.at is not None:
         kind = Kind.EXACT
-        run_at = parse_time(args.at, now, tz)
+        typed = parse_local_time(args.at, now, tz)
+        run_at = typed.instant
+        if repeats and typed.wall_moved and typed.wall is not None:
+            anchor_wall = typed.wall.isoformat()  # in a DST gap: later occurrences keep it
         if run_at < now and not repeats:
             if not args.now_if_past:
                 raise BadSpecError(
@@ -158,8 +162,8 @@ def spec_from_args(args: argparse.Namespace, now: datetime, *, worker: str, task
             backoff=Backoff(args.backoff) if args.backoff else RetryPolicy.backoff,
             delay=args.backoff_delay if args.backoff_delay is not None else RetryPolicy.delay,
         )
-    schedule = Schedule(every=args.every, cron=args.cron, rrule=args.rrule, tz=args.tz, flex=args.flex) \
-        if repeats else None
+    schedule = Schedule(every=args.every, cron=args.cron, rrule=args.rrule, flex=args.flex, anchor_wall=anchor_wall,
+                        tz=args.tz or (local_zone_name() if anchor_wall else None)) if repeats else None
     timing: dict[str, float] = {}
     if args.grace is not None:
         timing["grace"] = args.grace
@@ -182,4 +186,5 @@ def spec_from_args(args: argparse.Namespace, now: datetime, *, worker: str, task
         **timing,  # type: ignore[arg-type]
     )
     check_spec(spec)  # the engine's own checks, before any database is opened
+    check_timing(spec, now)
     return spec
