@@ -92,6 +92,12 @@ class ParsedTime:
         A repeat rule must then keep the typed time for its later occurrences."""
         return self.wall is not None and self.instant.astimezone(self.wall_zone).replace(tzinfo=None) != self.wall
 
+    @property
+    def anchor_wall(self) -> str | None:
+        """:attr:`engine.model.Schedule.anchor_wall` for a rule anchored here: the typed
+        wall time when it fell in a gap, else None (the instant's reading is the same)."""
+        return self.wall.isoformat() if self.wall is not None and self.wall_moved else None
+
 
 def parse_time(text: str, now: datetime, tz: tzinfo | None = None) -> datetime:
     """A TIME from the command line as an aware UTC instant (see :func:`parse_local_time`)."""

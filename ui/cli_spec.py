@@ -115,8 +115,7 @@ def spec_from_args(args: argparse.Namespace, now: datetime, *, worker: str, task
         kind = Kind.EXACT
         typed = parse_local_time(args.at, now, tz)
         run_at = typed.instant
-        if repeats and typed.wall_moved and typed.wall is not None:
-            anchor_wall = typed.wall.isoformat()  # in a DST gap: later occurrences keep it
+        anchor_wall = typed.anchor_wall if repeats else None  # typed in a DST gap: the rule keeps it
         if run_at < now and not repeats:
             if not args.now_if_past:
                 raise BadSpecError(

@@ -326,3 +326,17 @@ def test_the_manifest_commands_are_wired_to_the_same_database(capsys: Any, db: P
     status, out, err = run(capsys, "--db", other, "import", out_file)
     assert (status, err) == (0, "") and out.startswith("added backup ")
     assert [t.name for t in Store(other).tasks()] == ["backup"]
+
+
+def test_at_typed_in_a_dst_gap_keeps_the_typed_wall_time_for_the_rule() -> None:
+    """--at 02:30 --every 1d typed at 01:35 on Berlin's spring-forward day: the first alarm
+    is 03:00 (the gap's end), the rule keeps 02:30 for the days after (issue 11, item 12)."""
+    typed_at = datetime(2027, 3, 28, 0, 35, tzinfo=UTC)  # 01:35 CET
+    for repeat in (["--every", "1d"], ["--rrule", "FREQ=DAILY"]):
+        args = cli.build_parser().parse_args(["add", "--at", "02:30", "--tz", "Europe/Berlin", *repeat])
+        got = cli_spec.spec_from_args(args, typed_at, worker="shell", task_args=["true"])
+        assert got.run_at == datetime(2027, 3, 28, 1, 0, tzinfo=UTC)  # 03:00 CEST
+        assert got.schedule is not None and got.schedule.anchor_wall == "2027-03-28T02:30:00"
+        args = cli.build_parser().parse_args(["add", "--at", "02:30", "--tz", "Europe/Berlin", "--every", "1d"])
+        plain = cli_spec.spec_from_args(args, typed_at - timedelta(days=1), worker="shell", task_args=["true"])
+        assert plain.schedule is not None and plain.schedule.anchor_wall is None  # 02:30 exists that day
