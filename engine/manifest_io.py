@@ -73,7 +73,11 @@ def _task_lines(task: Task, keys: Mapping[str, str], now: datetime) -> list[tupl
             ("flex", format_duration(schedule.flex) if schedule.flex else None, None),
         ]
     anchors = schedule is not None and (schedule.every is not None or schedule.rrule is not None)
-    if spec.run_at is not None and (spec.run_at > now or anchors):
+    if schedule is not None and schedule.anchor_wall is not None and anchors:
+        # A start typed in a DST gap: the typed wall time (in tz), which import resolves
+        # to the same instant and keeps for the later occurrences.
+        lines.append(("at", schedule.anchor_wall, None))
+    elif spec.run_at is not None and (spec.run_at > now or anchors):
         lines.append(("at", spec.run_at.astimezone(UTC).isoformat(), None))
     if spec.constraints:
         lines.append(("requires", [c.value for c in spec.constraints], None))

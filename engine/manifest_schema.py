@@ -31,6 +31,8 @@ from engine.manifest import (
 )
 from engine.manifest_text import KeyLines, PathKey, format_key
 from engine.model import (
+    MAX_RETRIES,
+    MAX_SECONDS,
     Backoff,
     Constraint,
     Kind,
@@ -42,7 +44,7 @@ from engine.model import (
     check_data_size,
 )
 from engine.checks import check_text
-from engine.timeparse import local_zone, parse_duration, resolve_local, zone
+from engine.timeparse import local_zone, local_zone_name, parse_duration, resolve_local, zone
 from engine import workers
 
 TOP_KEYS = {"version", "tasks", "receivers"}
@@ -219,6 +221,8 @@ def _parse_task(check: _Checker, key: str, table: dict[str, Any], path: PathKey)
     retries = check.typed(table, "retries", path, (int,), "an integer")
     if retries is not None and retries < 0:
         raise check.error((*path, "retries"), "must be 0 or more")
+    if retries is not None and retries > MAX_RETRIES:
+        raise check.error((*path, "retries"), f"must be at most {MAX_RETRIES}")
     retry = RetryPolicy(
         max_retries=retries or 0,
         backoff=check.choice(table, "backoff", path, Backoff) or Backoff.EXPONENTIAL,
@@ -351,8 +355,11 @@ def _parse_schedule(
         raise check.error((*path, "flex"), "flex applies to every = ...")
     schedule = None
     if rules or (is_clock and cron):
+        anchor_wall = _anchor_wall(table.get("at"), run_at, tz_name) if every is not None or rrule else None
+        if anchor_wall is not None and tz_name is None:
+            tz_name = local_zone_name()  # the wall time is in this zone: keep it with the rule
         try:
-            schedule = Schedule(every=every, cron=cron, rrule=rrule, tz=tz_name, flex=flex)
+            schedule = Schedule(every=every, cron=cron, rrule=rrule, tz=tz_name, flex=flex, anchor_wall=anchor_wall)
             recurrence.validate(schedule)
         except BadInputError as exc:
             key = "at" if is_clock else ("cron" if cron else "rrule" if rrule else "every")
@@ -360,6 +367,22 @@ def _parse_schedule(
     elif tz_name is not None and run_at is None:
         raise check.error((*path, "tz"), "tz applies to cron, rrule or at")
     return schedule, run_at, Kind.EXACT if "at" in table else Kind.DEFERRED
+
+
+def _anchor_wall(value: Any, run_at: datetime | None, tz_name: str | None) -> str | None:
+    """A local ``at`` that falls in a DST gap, as typed: the rule's later occurrences keep
+    it (engine.recurrence); None when ``at`` has an offset or exists as typed."""
+    if run_at is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    if not isinstance(value, datetime) or value.tzinfo is not None:
+        return None
+    tz = zone(tz_name) if tz_name else local_zone()
+    return value.isoformat() if run_at.astimezone(tz).replace(tzinfo=None) != value else None
 
 
 def _parse_at(
@@ -379,15 +402,20 @@ def _parse_at(
         return None, f"{of_day.minute} {of_day.hour} * * *", True
     tz = zone(tz_name) if tz_name else local_zone()
     if isinstance(value, datetime):
-        instant = value.astimezone(UTC) if value.tzinfo else resolve_local(value.replace(tzinfo=tz))
+        parsed = value
     elif isinstance(value, str):
         try:
             parsed = datetime.fromisoformat(value.strip())
         except ValueError:
             raise check.error(key, f'{value!r} is neither a time of day ("07:30") nor an ISO date-time') from None
-        instant = parsed.astimezone(UTC) if parsed.tzinfo else resolve_local(parsed.replace(tzinfo=tz))
     else:
         raise check.error(key, f"must be a date-time or a time of day, not {_type_name(value)}")
+    try:
+        instant = parsed.astimezone(UTC) if parsed.tzinfo else resolve_local(parsed.replace(tzinfo=tz))
+        if abs((instant - check.now).total_seconds()) > MAX_SECONDS:
+            raise OverflowError
+    except OverflowError:
+        raise check.error(key, f"{value} is out of range: at most 100 years from now") from None
     if instant <= check.now and not (repeats or cron):
         raise check.error(key, f"{instant.isoformat()} has passed; a one-time task needs a future instant")
     return instant, cron, False

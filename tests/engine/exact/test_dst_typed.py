@@ -135,3 +135,29 @@ def test_a_floating_until_is_the_users_local_time() -> None:
     assert next_occurrence(schedule, anchor, utc_of(zone, 2027, 1, 5, 9, 0)) is None
     with pytest.raises(BadTimeError, match="UNTIL=1997"):
         validate(Schedule(rrule="FREQ=DAILY;UNTIL=1997", tz=zone))
+
+
+@pytest.mark.parametrize("at", ["2027-03-28T02:30:00", '"2027-03-28T02:30"'])
+def test_a_manifest_at_in_a_gap_keeps_its_wall_time_through_export_and_import(at: str) -> None:
+    from engine.manifest import parse
+    from engine.manifest_io import export_manifest
+    from engine.model import State, Task
+
+    now = utc_of("Europe/Berlin", 2027, 3, 27, 12, 0)
+    text = f'[tasks.a]\nrun = ["true"]\nat = {at}\nevery = "1d"\ntz = "Europe/Berlin"\n'
+    spec = parse(text, "m.toml", now=now).tasks["a"].spec
+    assert spec.run_at == utc_of("Europe/Berlin", 2027, 3, 28, 3, 0)  # the gap's end
+    assert spec.schedule is not None and spec.schedule.anchor_wall == "2027-03-28T02:30:00"
+    exported = export_manifest([Task("t1", spec.replace(origin="user", name="a"), State.SCHEDULED, now)], now)
+    assert 'at = "2027-03-28T02:30:00"' in exported
+    again = parse(exported, "export.toml", now=now).tasks["a"].spec
+    assert (again.run_at, again.schedule) == (spec.run_at, spec.schedule)
+
+
+def test_out_of_range_times_in_a_manifest_are_one_problem_not_a_crash() -> None:
+    from engine.manifest import ManifestError, parse
+
+    now = utc_of("UTC", 2027, 1, 1, 0, 0)
+    for at in ('"0001-01-01T00:00:00+05:00"', '"9999-12-31T23:59:00"'):
+        with pytest.raises(ManifestError, match="out of range"):
+            parse(f'[tasks.a]\nrun = ["true"]\nat = {at}\nevery = "1s"\n', "m.toml", now=now)
