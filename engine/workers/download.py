@@ -149,19 +149,23 @@ def _shutdown(sock: socket.socket) -> None:
 
 
 def _client(timeout: float, tracker: _SocketTracker) -> httpx.Client:
-    """An httpx client whose connections go through a :class:`_SocketTracker`.
+    """An httpx client whose connections, direct or through a proxy from the
+    environment, go through ``tracker``.
 
-    httpx has no public hook for httpcore's ``network_backend``; the transport's pool
+    httpx has no public hook for httpcore's ``network_backend``; each transport's pool
     (a ``ConnectionPool``, or a proxy pool deriving from it) takes it from this
     attribute when it opens a connection. tests/engine/test_download_worker.py proves
     the cancel still bites after an httpx upgrade.
     """
-    transport = httpx.HTTPTransport()
-    pool: Any = transport._pool
-    tracker._inner, pool._network_backend = pool._network_backend, tracker
-    # connect is bounded separately: a SYN into the void cannot be woken by a shutdown.
+    # connect is bounded on its own: a SYN into the void cannot be woken by a shutdown.
     limits = httpx.Timeout(timeout, connect=min(timeout, 10.0))
-    return httpx.Client(transport=transport, follow_redirects=True, timeout=limits)
+    client = httpx.Client(follow_redirects=True, timeout=limits)
+    transports: list[Any] = [client._transport, *client._mounts.values()]
+    for transport in transports:
+        pool = getattr(transport, "_pool", None)
+        if pool is not None and hasattr(pool, "_network_backend"):
+            tracker._inner, pool._network_backend = pool._network_backend, tracker
+    return client
 
 
 class _Restart(Exception):

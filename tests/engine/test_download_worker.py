@@ -256,13 +256,24 @@ def hanging_server() -> Iterator[tuple[str, threading.Event]]:
 
 
 @pytest.mark.realtime  # a real socket blocked in recv, and how long the cancel takes to end it
+@pytest.mark.parametrize("via", ["direct", "proxy"])
 def test_cancel_wakes_a_run_whose_server_never_answers(
-    hanging_server: tuple[str, threading.Event], tmp_path: Path
+    hanging_server: tuple[str, threading.Event], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, via: str
 ) -> None:
     """The server accepted and sends nothing: no response exists yet to close, and the
     read timeout (30 s) is far away. The cancel (a user's, or the task timeout's) must
-    end the run at once all the same."""
+    end the run at once all the same, also through a proxy from the environment."""
     url, accepted = hanging_server
+    for name in ("ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy", "HTTPS_PROXY", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    if via == "proxy":  # the silent server is the proxy; the URL names a host never reached
+        proxy = url.rsplit("/files/", 1)[0]
+        monkeypatch.setenv("HTTP_PROXY", proxy)
+        monkeypatch.setenv("http_proxy", proxy)
+        url = "http://downloads.example.invalid/files/data.bin"
+    else:
+        monkeypatch.delenv("HTTP_PROXY", raising=False)
+        monkeypatch.delenv("http_proxy", raising=False)
     ctx, rec = make_ctx([url, str(tmp_path / "out.bin")])
     results: list[tuple[float, Any]] = []
     worker_thread = threading.Thread(target=lambda: results.append((time.monotonic(), DownloadWorker().run(ctx))))
