@@ -39,7 +39,7 @@ CASES: list[tuple[str, list[str], str]] = [
     ("retries-huge", ["add", "--retries", str(10**30), "--", "true"], "retries must be at most 1000"),
     ("import-nul-argument", ["import", "{nul_args}"], "contains a NUL byte"),
     ("import-nul-tag", ["import", "{nul_tag}"], "contains a NUL byte"),
-    ("import-retries-huge", ["import", "{huge_retries}"], "retries must be at most 1000"),
+    ("import-retries-huge", ["import", "{huge_retries}"], "retries: must be at most 1000"),
 ]
 
 
