@@ -30,7 +30,7 @@ def check_text(spec: TaskSpec) -> None:
     (``surrogateescape``), which SQLite cannot store as text; a NUL cuts an argv or a
     C string short. Arguments may hold non-UTF-8 bytes: they are file names, and they
     round-trip as they came."""
-    for what, values in (("--name", [spec.name] if spec.name else []), ("--tag", spec.tags), ("--after", spec.after)):
+    for what, values in (("name", [spec.name] if spec.name else []), ("tag", spec.tags), ("after id", spec.after)):
         for value in values:
             _refuse_nul(what, value)
             try:

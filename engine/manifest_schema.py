@@ -128,8 +128,10 @@ class _Checker:
             seconds = float(value) if not isinstance(value, str) else parse_duration(value)
         except BadInputError as exc:
             raise self.error((*path, key), str(exc)) from None
-        if seconds < 0 or (positive and seconds == 0):
+        if not seconds >= 0 or (positive and seconds == 0):  # NaN included
             raise self.error((*path, key), f"must be {'positive' if positive else 'zero or more'}")
+        if seconds > MAX_SECONDS:
+            raise self.error((*path, key), "must be at most 100 years (36525d)")
         return seconds
 
     def choice(self, table: Mapping[str, Any], key: str, path: PathKey, enum_type: type[Any]) -> Any:

@@ -355,3 +355,20 @@ def test_key_lines_follow_tables_arrays_and_multiline_values() -> None:
     assert lines.line(("receivers", 1, "extra", "k")) == 17
     assert lines.line(("tasks", "a", "not-there")) == 3  # the nearest known table
     assert format_key(("tasks", "a b", "args", 2)) == 'tasks."a b".args[2]'
+
+
+@pytest.mark.parametrize(("lines", "problem"), [
+    ('retries = 1000000000000000000', "m.toml:3: tasks.a.retries: must be at most 1000"),
+    ('retries = 1\nbackoff_delay = 1e300', "m.toml:4: tasks.a.backoff_delay: must be at most 100 years (36525d)"),
+    ('every = "99999999999d"', "m.toml:3: tasks.a.every: duration '99999999999d' is too long: at most 100 years (36525d)"),
+    ('timeout = nan', "m.toml:3: tasks.a.timeout: must be positive"),
+    ('timeout = inf', "m.toml:3: tasks.a.timeout: must be at most 100 years (36525d)"),
+    ('run = ["echo", "a\\u0000b"]', "m.toml:1: tasks.a: an argument 'a\\x00b' contains a NUL byte"),
+    ('tags = ["x\\u0000"]', "m.toml:1: tasks.a: tag 'x\\x00' contains a NUL byte"),
+])
+def test_absurd_values_are_one_problem_each_not_a_crash(lines: str, problem: str) -> None:
+    """Issue 11, item 10: each was accepted (and broke later) or a traceback."""
+    body = lines if lines.startswith("run") else 'run = ["true"]\n' + lines
+    with pytest.raises(ManifestError) as caught:
+        parse(f"[tasks.a]\n{body}\n", "m.toml", now=NOW)
+    assert [str(p) for p in caught.value.problems] == [problem]
