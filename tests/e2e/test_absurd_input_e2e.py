@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from engine import ipc
+from engine.owner import socket_path
 from tests.e2e.conftest import Workdeck
 
 pytestmark = pytest.mark.e2e
@@ -92,6 +95,21 @@ def test_absurd_input_through_a_running_owner_is_refused_the_same_way(wd: Workde
     for case, proc, words in procs:
         out, err = proc.communicate(timeout=60)
         _assert_refused((proc.returncode, out, err), case, words)
+    # The owner's own checks, for a client that skips the command line's: the same refusals.
+    raw: list[tuple[dict[str, Any], str]] = [
+        ({"retry": {"max_retries": 10**30, "backoff": "exponential", "delay": 30.0, "jitter": 0.0}},
+         "retries must be at most 1000"),
+        ({"kind": "deferred", "schedule": {"every": 1e300}}, "too long"),
+        ({"kind": "deferred", "schedule": {"cron": "0 0 * * * *"}}, "five fields"),
+        ({"kind": "deferred", "schedule": {"rrule": "FREQ=DAILY;INTERVAL=0"}}, "INTERVAL must be 1 or more"),
+        ({"name": "a\0b"}, "contains a NUL byte"),
+        ({"args": ["echo", "a\0b"]}, "contains a NUL byte"),
+    ]
+    for changes, words in raw:
+        spec = {"worker": "shell", "args": ["true"], **changes}
+        reply = ipc.call(socket_path(wd.db), {"v": 1, "op": "add", "spec": spec}, timeout=30.0)
+        assert reply is not None and reply["ok"] is False and reply["exit"] == 2, (changes, reply)
+        assert words in reply["error"] and "internal error" not in reply["error"], (changes, reply)
     assert wd.ok("list", "--json") == before == "[]\n"
     assert wd.ping() is not None  # the owner is fine
     assert wd.stop(serve) == 0
