@@ -72,6 +72,19 @@ class Clock(ABC):
     def timer(self, callback: Callable[[], None]) -> Timer:
         """A new, unarmed one-shot timer that calls ``callback`` on the owner's thread."""
 
+    def boottime(self) -> float:
+        """Seconds of elapsed time that, like CLOCK_BOOTTIME, also count a suspend.
+
+        Wall progress minus boottime progress is a clock change; boottime progress
+        minus monotonic progress is time spent suspended (engine.clockwatch)."""
+        return self.monotonic()
+
+    def on_change(self, callback: Callable[[], None]) -> Callable[[], None]:
+        """Call ``callback`` when this clock *knows* it was set or resumed; returns the
+        unsubscribe. The real clock knows nothing by itself (engine.clockwatch asks the
+        kernel); the fake clock announces its jumps and suspends here."""
+        return lambda: None
+
     def now_us(self) -> int:
         return to_us(self.now())
 
@@ -124,8 +137,16 @@ class SystemClock(Clock):
     def monotonic(self) -> float:
         return time.monotonic()
 
+    def boottime(self) -> float:
+        return time.clock_gettime(_BOOTTIME)
+
     def timer(self, callback: Callable[[], None]) -> Timer:
         return _QtTimer(callback, self._parent)
+
+
+#: CLOCK_BOOTTIME where the platform has it; elsewhere monotonic time (a suspend then
+#: looks like a clock change, which wakes the same schedulers).
+_BOOTTIME = getattr(time, "CLOCK_BOOTTIME", time.CLOCK_MONOTONIC)
 
 
 class _FakeTimer(Timer):
@@ -155,12 +176,17 @@ class FakeClock(Clock):
     ``advance`` moves wall and monotonic time together and fires every timer that
     falls due, in deadline order, with the clock set to each timer's deadline.
     ``jump`` moves only the wall clock (the user changed the time, NTP stepped it);
-    ``suspend`` is the same as far as CLOCK_MONOTONIC-based timers can tell.
+    ``suspend`` moves the wall clock and boottime, as far as CLOCK_MONOTONIC-based
+    timers can tell the same as a jump. Both announce themselves to :meth:`on_change`
+    listeners, as the kernel announces a clock set (``announce=False``: a change
+    nobody announces, as under libfaketime).
     """
 
     def __init__(self, start: datetime | None = None) -> None:
         self._wall = start or datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
         self._mono = 1000.0
+        self._slept = 0.0  # boottime = monotonic + time spent suspended
+        self._listeners: list[Callable[[], None]] = []
         self._heap: list[tuple[float, int, int, _FakeTimer]] = []
         self._seq = itertools.count()
 
@@ -170,8 +196,19 @@ class FakeClock(Clock):
     def monotonic(self) -> float:
         return self._mono
 
+    def boottime(self) -> float:
+        return self._mono + self._slept
+
     def timer(self, callback: Callable[[], None]) -> Timer:
         return _FakeTimer(self, callback)
+
+    def on_change(self, callback: Callable[[], None]) -> Callable[[], None]:
+        self._listeners.append(callback)
+        return lambda: self._listeners.remove(callback) if callback in self._listeners else None
+
+    def _announce(self) -> None:
+        for listener in list(self._listeners):
+            listener()
 
     def _schedule(self, timer: _FakeTimer, deadline: float, generation: int) -> None:
         heapq.heappush(self._heap, (deadline, next(self._seq), generation, timer))
@@ -207,13 +244,18 @@ class FakeClock(Clock):
         """Fire timers that are due now (a zero-second advance)."""
         self.advance(0)
 
-    def jump(self, seconds: float) -> None:
+    def jump(self, seconds: float, *, announce: bool = True) -> None:
         """Step only the wall clock, forward or back, as a clock change does."""
         self._wall += timedelta(seconds=seconds)
+        if announce:
+            self._announce()
 
-    def suspend(self, seconds: float) -> None:
-        """The machine slept: wall time passes, monotonic time (and its timers) does not."""
-        self.jump(seconds)
+    def suspend(self, seconds: float, *, announce: bool = True) -> None:
+        """The machine slept: wall time and boottime pass, monotonic time (and its timers) does not."""
+        if seconds < 0:
+            raise ValueError("a suspend lasts a positive time")
+        self._slept += seconds
+        self.jump(seconds, announce=announce)
 
     def _move(self, seconds: float) -> None:
         self._mono += seconds

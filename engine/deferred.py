@@ -7,9 +7,11 @@ their constraints hold, and says in words why one is not running.
 - No polling. One timer is armed for the earliest *future* due task and re-armed on
   every change (``wake``: enqueue, completion, cancellation, a condition change).
   Due tasks that wait for a constraint are woken by their source's change signal,
-  due tasks that wait for a slot by a run finishing. The timer is capped at
-  :data:`MAX_SLEEP` only because monotonic timers stop while the machine sleeps:
-  without a cap, a task due during a suspend could start hours late.
+  due tasks that wait for a slot by a run finishing. The timer runs on monotonic
+  time, which ignores clock changes and stops in a suspend: the engine's ClockWatch
+  (engine.clockwatch) wakes the dispatcher when the wall clock moved, and each timer
+  wake measures too (``check_clock``). :data:`MAX_SLEEP` caps a sleep in case
+  both missed it.
 - A running task whose constraint stops holding is stopped (stop reason
   ``constraint_lost``) and, being interrupted rather than failed, runs again when the
   constraint holds, without spending a retry.
@@ -18,6 +20,7 @@ their constraints hold, and says in words why one is not running.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -31,8 +34,9 @@ from engine.timeparse import local_zone
 if TYPE_CHECKING:
     from engine.engine import Engine
 
-#: Longest single sleep, seconds (see the module's docstring: suspend).
-MAX_SLEEP = 600.0
+#: Longest single sleep, seconds (see the module's docstring: clock changes). The
+#: same bound as the alarms' steps (engine.exact.MAX_STEP).
+MAX_SLEEP = 60.0
 #: Due tasks are read in pages of this many while looking for ones whose constraints hold.
 PAGE = 200
 
@@ -53,7 +57,9 @@ class Dispatcher:
         self.max_deferred = max_deferred or os.cpu_count() or 2
         self.conditions = conditions or Conditions.system(clock, store.path, parent=engine)
         self.conditions.changed.connect(self._on_condition_changed)
-        self._timer = clock.timer(self.dispatch)
+        self._timer = clock.timer(self._on_timer)
+        #: Measures the clock on each timer wake (the engine sets it to its ClockWatch's check).
+        self.check_clock: Callable[[], object] = lambda: None
         self.paused = False
         #: The last pass stopped at the deferred slot limit: due work may wait for a slot.
         self._slots_full = False
@@ -71,6 +77,10 @@ class Dispatcher:
         self._timer.stop()
         self.armed_for = None
         self.conditions.stop()
+
+    def _on_timer(self) -> None:
+        self.check_clock()
+        self.dispatch()
 
     def wake(self) -> None:
         """Something changed (enqueue, completion, cancel, a clock jump): look again."""

@@ -20,6 +20,7 @@ from PySide6.QtCore import QObject, Signal
 from engine import chains, exact, rules, workers
 from engine.checks import check_spec
 from engine.clock import Clock, SystemClock, Timer, to_us
+from engine.clockwatch import ClockChange, ClockWatch, rebase_delays
 from engine.conditions import Conditions
 from engine.deferred import Dispatcher
 from engine.errors import BadInputError, BadSpecError, NoSuchTaskError
@@ -91,6 +92,10 @@ class Engine(QObject):
         self._output_timer = self.clock.timer(self._flush_output)
         self.dispatcher = Dispatcher(self, store, self.clock, max_deferred=max_deferred, conditions=conditions)
         self.alarms = AlarmScheduler(self, store, self.clock)
+        # One place notices clock changes and resumes; every scheduler wakes from it.
+        self.clockwatch = ClockWatch(self.clock, self)
+        self.clockwatch.changed.connect(self._on_clock_changed)
+        self.dispatcher.check_clock = self.alarms.check_clock = self.clockwatch.check
         self.runner.finished.connect(self._on_job_finished)
         self.runner.progress.connect(self.run_progress)
         self.runner.output.connect(self._on_job_output)
@@ -102,6 +107,7 @@ class Engine(QObject):
         """Recover what a crash left running, then start dispatching."""
         self._recover_interrupted_runs()
         self.started = True
+        self.clockwatch.start()
         self.dispatcher.start()
         self.alarms.start()
 
@@ -109,6 +115,7 @@ class Engine(QObject):
         """Stop gracefully: running tasks are stopped and recorded as interrupted,
         so the next start runs them again. A stopped engine is not started again."""
         self.started = False
+        self.clockwatch.stop()
         self.dispatcher.stop()
         self.alarms.stop()
         # shutdown cancels every job and delivers each finished signal before it
@@ -132,6 +139,15 @@ class Engine(QObject):
                     decision = rules.after_run(task, Outcome.INTERRUPTED, StopReason.PROCESS_DIED, now, 0)
                     self.store.set_state(task, decision.state, to_us(now), next_run_at=_us(decision.next_run_at))
             self._emit_changed(task.id)
+
+    def _on_clock_changed(self, change: ClockChange) -> None:
+        """The wall clock was set or the machine resumed: elapsed delays keep what they
+        had left, then every scheduler looks again (alarms and reminders, deferred work)."""
+        if change.step:
+            for task_id in rebase_delays(self.store, change.step, self.clock.now_us()):
+                self._emit_changed(task_id)
+        self.alarms.wake()
+        self.dispatcher.wake()
 
     # ------------------------------------------------------------ writing
 

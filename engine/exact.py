@@ -7,8 +7,11 @@ seek) and re-arms it at start and after every change it hears of.
 Arming. A long wait is armed in steps of at most :data:`MAX_STEP` seconds; each step
 re-reads the wall clock. Timers run on monotonic time, which stands still in suspend
 and ignores clock changes, so a step is where a changed wall clock is noticed (wall
-progress is compared with monotonic progress and the difference logged). On Linux,
-logind's PrepareForSleep over the system bus re-checks at once on resume.
+progress is compared with monotonic progress and the difference logged). The engine's
+ClockWatch (engine.clockwatch: a timerfd, logind's PrepareForSleep, a measurement
+every second) wakes the scheduler at once on a clock change or a resume, and each
+timer step reports to it (``check_clock``), so a change an alarm step notices wakes
+the other schedulers too.
 
 Firing. ``fired_at`` is read from the clock when the timer fires and written with the
 run's claim (:meth:`engine.engine.Engine.start_run`) before any work starts. An alarm
@@ -37,13 +40,12 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Slot
+from PySide6.QtCore import QObject
 
 from engine import recurrence, rules
 from engine.clock import Clock, SystemClock, to_us
@@ -222,7 +224,7 @@ def after_alarm(
 class AlarmScheduler(QObject):
     """Fires the engine's exact tasks. Lives on the engine's thread."""
 
-    def __init__(self, engine: Engine, store: Store, clock: Clock, *, watch_sleep: bool | None = None) -> None:
+    def __init__(self, engine: Engine, store: Store, clock: Clock) -> None:
         super().__init__(engine)
         self._engine = engine
         self._store = store
@@ -242,9 +244,8 @@ class AlarmScheduler(QObject):
         engine.task_added.connect(self._on_task_event)
         engine.task_changed.connect(self._on_task_event)
         engine.task_removed.connect(self._on_task_removed)
-        if watch_sleep is None:
-            watch_sleep = isinstance(clock, SystemClock) and sys.platform.startswith("linux")
-        self._sleep_watch = _SleepWatcher(self, self.wake) if watch_sleep else None
+        #: Reports each timer wake to the engine's ClockWatch, which wakes every scheduler on a change.
+        self.check_clock: Callable[[], object] = lambda: None
 
     @property
     def armed_for(self) -> datetime | None:
@@ -307,6 +308,7 @@ class AlarmScheduler(QObject):
             while (now := self._clock.now()) < self._armed_for:
                 pass  # at most SPIN seconds, only right before an alarm
         self._notice_jump(now)
+        self.check_clock()
         self._firing = True
         try:
             for i, task in enumerate(self._store.due(State.SCHEDULED, to_us(now), kind=Kind.EXACT, limit=BATCH)):
@@ -416,29 +418,3 @@ class AlarmScheduler(QObject):
             self._store.set_state(fresh, State.CANCELLED, now_us)
         self._engine._emit_changed(task.id)
         self._engine.error.emit(f"task {task.id}: {detail}")
-
-
-class _SleepWatcher(QObject):
-    """logind's PrepareForSleep(false) on the system bus: re-check alarms on resume."""
-
-    def __init__(self, parent: QObject | None, on_resume: Callable[[], None]) -> None:
-        super().__init__(parent)
-        self._on_resume = on_resume
-        self.connected = False
-        try:
-            from PySide6.QtCore import SLOT
-            from PySide6.QtDBus import QDBusConnection
-
-            bus = QDBusConnection.systemBus()
-            if bus.isConnected():
-                self.connected = bus.connect(
-                    "org.freedesktop.login1", "/org/freedesktop/login1", "org.freedesktop.login1.Manager",
-                    "PrepareForSleep", self, SLOT("on_prepare_for_sleep(bool)"),  # type: ignore[call-overload]
-                )
-        except Exception:  # noqa: BLE001 - optional: the bounded timer steps catch a resume anyway
-            log.debug("no logind sleep signal", exc_info=True)
-
-    @Slot(bool)
-    def on_prepare_for_sleep(self, going_to_sleep: bool) -> None:
-        if not going_to_sleep:
-            self._on_resume()

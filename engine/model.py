@@ -227,6 +227,10 @@ class TaskSpec:
     constraints: tuple[Constraint, ...] = ()
     input: dict[str, Any] = field(default_factory=dict)
     run_at: datetime | None = None  # first due instant (UTC); None: now
+    #: Seconds of elapsed time before the first run (``--in``, WorkManager's initial
+    #: delay): run_at was "now + initial_delay", and a clock change moves it along
+    #: (engine.clockwatch.rebase_delays). None: run_at is a wall-clock instant.
+    initial_delay: float | None = None
     schedule: Schedule | None = None
     missed: MissedPolicy = MissedPolicy.FIRE_ONCE  # exact work only
     grace: float = 3600.0  # seconds: how late a missed alarm may still fire
@@ -245,6 +249,7 @@ class TaskSpec:
             raise BadSpecError("run_at must be an aware datetime (UTC)")
         check_seconds(self.grace, "a grace period")
         check_seconds(self.remind_before, "remind-before")
+        check_seconds(self.initial_delay, "a delay")
 
     def replace(self, **changes: Any) -> TaskSpec:
         return dataclasses.replace(self, **changes)

@@ -182,6 +182,8 @@ def spec_from_args(args: argparse.Namespace, now: datetime, *, worker: str, task
         run_at=run_at,
         schedule=schedule,
         missed=MissedPolicy(args.missed) if args.missed else MissedPolicy.FIRE_ONCE,
+        # --in is elapsed time for a one-shot task (engine.clockwatch); a series' anchor is wall time.
+        initial_delay=args.in_ if getattr(args, "in_", None) is not None and not repeats else None,
         **timing,  # type: ignore[arg-type]
     )
     check_spec(spec)  # the engine's own checks, before any database is opened

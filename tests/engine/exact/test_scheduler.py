@@ -269,7 +269,7 @@ def test_resume_signal_rechecks_at_once(make_engine, clock: FakeClock) -> None:
 
 
 def test_logind_resume_signal_wakes_the_scheduler(qapp) -> None:
-    from engine.exact import _SleepWatcher
+    from engine.clockwatch import _SleepWatcher
 
     woken: list[None] = []
     watcher = _SleepWatcher(None, lambda: woken.append(None))  # type: ignore[arg-type]
