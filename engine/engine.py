@@ -136,7 +136,7 @@ class Engine(QObject):
                     detail="the process that ran it stopped; found at start",
                 )
                 if task.state is State.RUNNING:
-                    decision = rules.after_run(task, Outcome.INTERRUPTED, StopReason.PROCESS_DIED, now, 0)
+                    decision = rules.after_run(task, Outcome.INTERRUPTED, StopReason.PROCESS_DIED, now, 0, run)
                     self.store.set_state(task, decision.state, to_us(now), next_run_at=_us(decision.next_run_at))
             self._emit_changed(task.id)
 
@@ -440,11 +440,12 @@ class Engine(QObject):
                 running.run_id, to_us(now), outcome, exit_code=result.exit_code,
                 stop_reason=running.ctx.stop_reason, detail=decision.detail,
             )
-            if decision.skipped is not None:
-                self.store.record_run(
-                    task.id, task.attempts, to_us(now), Outcome.CANCELLED, due_at=to_us(decision.skipped.first),
-                    stop_reason=StopReason.OVERLAP, detail=decision.skipped.describe(task.attempts),
-                )
+            for windows, reason in ((decision.coalesced, StopReason.COALESCED), (decision.skipped, StopReason.OVERLAP)):
+                if windows is not None:
+                    self.store.record_run(
+                        task.id, task.attempts, to_us(now), Outcome.CANCELLED, due_at=to_us(windows.first),
+                        stop_reason=reason, detail=windows.describe(task.attempts),
+                    )
             self.store.set_state(
                 task, decision.state, to_us(now), next_run_at=_us(decision.next_run_at), output=result.output
             )

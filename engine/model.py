@@ -112,6 +112,7 @@ class StopReason(enum.StrEnum):
     PARENT_FAILED = "parent_failed"
     PARENT_CANCELLED = "parent_cancelled"
     OVERLAP = "overlap"  # a periodic run skipped because the previous one still ran
+    COALESCED = "coalesced"  # periodic windows that passed while a run waited to start: it served them
     MISSED = "missed"  # an alarm whose time passed while nothing could fire it
 
 

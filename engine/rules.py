@@ -13,16 +13,24 @@ before it; the task becomes eligible when its window opens and runs once per win
 - ``--cron``: window ends at the cron times (local zone); ``flex`` defaults to 0, so a
   run is eligible at each cron time.
 
-After a run, the next window is the first one ending after both *now* and the run's
-own window: windows that ended meanwhile are not run one by one. Those that opened
-while the run was still going are recorded as skipped overlaps; those that passed
-while no engine ran are covered by the single catch-up run (systemd's
-Persistent=true, launchd's coalescing): a task found overdue at start runs once.
+Every window is accounted for, once. A run is credited to the window it was *due*
+in, however late it started. After a run, the next window is the first one ending
+after both *now* and the run's own window; the windows in between are not run one
+by one but recorded, one row per range:
+
+- those that opened before the run started passed while it waited (no engine ran,
+  its constraint did not hold, deferred work was paused, every slot was busy): they
+  are *coalesced* into that one late run (systemd's Persistent=true, launchd's
+  coalescing): a task found overdue runs once;
+- those that opened while the run was still going are *skipped overlaps*.
+
+:func:`recorded_windows` reads a recorded range back (``show``, tests, the soak bench).
 """
 
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -45,17 +53,34 @@ _FAILURES = (Outcome.FAILED, Outcome.TIMED_OUT)
 
 @dataclass(frozen=True)
 class Skipped:
-    """Periodic windows that opened while the previous run was still running."""
+    """A range of periodic windows (their opening instants) that did not get a run of
+    their own: they opened while the previous run was still running (an overlap), or
+    passed while it waited to start (``coalesced`` into it)."""
 
     count: int
     first: datetime
     last: datetime
     at_least: bool = False
+    coalesced: bool = False
 
     def describe(self, run_attempt: int) -> str:
         n = f"at least {self.count}" if self.at_least else str(self.count)
         plural = "" if self.count == 1 and not self.at_least else "s"
-        return f"skipped {n} period{plural} ({self.first.isoformat()} .. {self.last.isoformat()}): run {run_attempt} was still running"
+        span = f"({self.first.isoformat()} .. {self.last.isoformat()})"
+        if self.coalesced:
+            return f"coalesced {n} period{plural} {span} into run {run_attempt}: they passed while it waited to start"
+        return f"skipped {n} period{plural} {span}: run {run_attempt} was still running"
+
+
+_RANGE = re.compile(r"^(?:skipped|coalesced) (?:at least )?\d+ periods? \((\S+) \.\. (\S+)\)")
+
+
+def recorded_windows(detail: str | None) -> tuple[datetime, datetime] | None:
+    """The first and last window openings of a range recorded by :meth:`Skipped.describe`."""
+    match = _RANGE.match(detail or "")
+    if match is None:
+        return None
+    return datetime.fromisoformat(match.group(1)), datetime.fromisoformat(match.group(2))
 
 
 @dataclass(frozen=True)
@@ -65,6 +90,7 @@ class AfterRun:
     cascade: StopReason | None = None  # cancel the task's chain descendants for this reason
     detail: str | None = None
     skipped: Skipped | None = None  # periodic: overlapping windows to record as skipped
+    coalesced: Skipped | None = None  # periodic: windows that passed while the run waited to start
 
 
 def outcome_for(result_outcome: Outcome, stop_reason: StopReason | None) -> Outcome:
@@ -141,10 +167,9 @@ def window_of(task: Task, due: datetime) -> datetime | None:
 
 
 def run_window(task: Task, run: Run) -> datetime | None:
-    """The window a run used: the one it was due for, or a later one it started in
-    (a catch-up run started hours late serves the window it started in)."""
-    windows = [w for w in (window_of(task, run.started_at), run.due_at and window_of(task, run.due_at)) if w]
-    return max(windows) if windows else None
+    """The window a run is credited to: the one it was due in, however late it started
+    (the windows it started after are coalesced into it, see :func:`next_window`)."""
+    return window_of(task, run.due_at or run.started_at)
 
 
 def _last_cron_at_or_before(schedule: Schedule, instant: datetime) -> datetime | None:
@@ -170,42 +195,67 @@ def first_due(spec: TaskSpec, task_id: str, now: datetime) -> datetime:
     return max(start, end - timedelta(seconds=flex_of(spec.schedule)))
 
 
+@dataclass(frozen=True)
+class Accounting:
+    """After a periodic run: the next eligible instant and the windows in between."""
+
+    next_due: datetime | None
+    skipped: Skipped | None = None  # opened while the run was running
+    coalesced: Skipped | None = None  # passed while it waited to start
+
+
 def next_window(task: Task, now: datetime, run: Run | None) -> tuple[datetime | None, Skipped | None]:
     """The next eligible instant of a periodic task after ``run`` ended at ``now``,
     and the windows skipped because they opened while ``run`` was still running."""
+    accounting = account_windows(task, now, run)
+    return accounting.next_due, accounting.skipped
+
+
+def account_windows(task: Task, now: datetime, run: Run | None) -> Accounting:
+    """The next eligible instant of a periodic task after ``run`` ended at ``now``, and
+    every window between the run's own and that one: skipped (it opened while the run
+    was running) or coalesced (it opened before the run started)."""
     schedule = task.spec.schedule
     if schedule is None or not schedule.repeats:
-        return None, None
+        return Accounting(None)
     flex = timedelta(seconds=flex_of(schedule))
     current = (run_window(task, run) if run is not None else window_of(task, now)) or now
-    end = window_end_after(task, max(now, current))
+    # A run that started late served the window it started in too: the next one is
+    # the first window ending after that one (and after now).
+    served = max(current, window_of(task, run.started_at) or current) if run is not None else current
+    end = window_end_after(task, max(now, served))
     if end is None:
-        return None, None
-    skipped = None
-    if run is not None:
-        skipped = _skipped_while_running(task, current, end, run.started_at, flex)
-    return end - flex, skipped
+        return Accounting(None)
+    if run is None:
+        return Accounting(end - flex)
+    return Accounting(
+        end - flex,
+        skipped=_windows_between(task, current, end, flex, run.started_at, coalesced=False),
+        coalesced=_windows_between(task, current, end, flex, run.started_at, coalesced=True),
+    )
 
 
-def _skipped_while_running(
-    task: Task, current: datetime, next_end: datetime, started: datetime, flex: timedelta
+def _windows_between(
+    task: Task, current: datetime, next_end: datetime, flex: timedelta, started: datetime, *, coalesced: bool
 ) -> Skipped | None:
-    """Windows between the run's own and the next that opened after the run started."""
+    """The windows ending after the run's own (``current``) and before the next one that
+    opened before the run ``started`` (``coalesced``) or after it (overlaps): each is one
+    contiguous range (see :func:`account_windows`)."""
     schedule = task.spec.schedule
     assert schedule is not None
     count, first, last = 0, None, None
     for end in recurrence.occurrences(schedule, anchor_of(task), current):
         if end >= next_end:
             break
-        if end - flex >= started:
+        if (end - flex < started) is coalesced:
             count += 1
             first = first or end - flex
             last = end - flex
             if count >= _MAX_COUNT:
-                return Skipped(count, first, last, at_least=True)
+                return Skipped(count, first, last, at_least=True, coalesced=coalesced)
     if count == 0 or first is None or last is None:
         return None
-    return Skipped(count, first, last)
+    return Skipped(count, first, last, coalesced=coalesced)
 
 
 def next_periodic(task: Task, now: datetime) -> datetime | None:
@@ -265,7 +315,12 @@ def after_run(
     a periodic run in its window).
     """
     if outcome is Outcome.INTERRUPTED:
-        return AfterRun(waiting_state(task), now, detail=f"interrupted ({stop_reason}); runs again")
+        again = now
+        if task.kind is Kind.DEFERRED and run is not None and run.due_at is not None and _repeats(task):
+            # Runs again for the window it was due in: the windows it ran through are
+            # then coalesced into the rerun, not lost.
+            again = min(now, run.due_at)
+        return AfterRun(waiting_state(task), again, detail=f"interrupted ({stop_reason}); runs again")
     if outcome is Outcome.CANCELLED:
         return AfterRun(State.CANCELLED, cascade=StopReason.PARENT_CANCELLED)
     periodic = task.spec.schedule is not None and task.spec.schedule.repeats
@@ -290,10 +345,17 @@ def _next_period(task: Task, now: datetime, run: Run | None, detail: str | None)
         # Exact alarms keep their own repeat handling (engine.exact).
         nxt = next_periodic(task, now)
         return AfterRun(waiting_state(task), nxt, detail=detail) if nxt else AfterRun(State.SUCCEEDED)
-    nxt, skipped = next_window(task, now, run)
-    if nxt is None:
+    accounting = account_windows(task, now, run)
+    if accounting.next_due is None:
         return AfterRun(State.SUCCEEDED, detail="the repeat rule has ended")
-    return AfterRun(waiting_state(task), nxt, detail=detail, skipped=skipped)
+    return AfterRun(
+        waiting_state(task), accounting.next_due, detail=detail,
+        skipped=accounting.skipped, coalesced=accounting.coalesced,
+    )
+
+
+def _repeats(task: Task) -> bool:
+    return task.spec.schedule is not None and task.spec.schedule.repeats
 
 
 def utc(instant: datetime) -> datetime:

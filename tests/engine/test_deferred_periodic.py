@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from engine import rules
 from engine.clock import FakeClock
 from engine.model import Outcome, RetryPolicy, Schedule, State, StopReason
 from tests.deferred_helpers import Deck, make_deck
@@ -102,13 +103,18 @@ def test_one_catch_up_run_after_three_hours_of_downtime(tmp_path: Path, clock: F
     again = make_deck(path, clock)  # a new engine on the same database
     again.step(1)
     runs = again.task(task.id).runs
-    assert [r.started_at for r in runs] == [t0, t0 + timedelta(minutes=10), t0 + timedelta(hours=3, seconds=601)]
-    assert runs[-1].due_at == t0 + timedelta(minutes=20)  # the overdue period, run once
+    assert _starts(again, task.id) == [t0, t0 + timedelta(minutes=10), t0 + timedelta(hours=3, seconds=601)]
+    catch_up = [r for r in runs if r.outcome is not Outcome.CANCELLED][-1]
+    assert catch_up.due_at == t0 + timedelta(minutes=20)  # the overdue period, run once
     assert not [r for r in runs if r.stop_reason is StopReason.OVERLAP]  # downtime is not overlap
+    # The periods that passed meanwhile are recorded as coalesced into the catch-up:
+    # from 09:30 to the 12:10 one it started in.
+    (coalesced,) = [r for r in runs if r.stop_reason is StopReason.COALESCED]
+    assert rules.recorded_windows(coalesced.detail) == (t0 + timedelta(minutes=30), t0 + timedelta(hours=3, minutes=10))
     # The catch-up served the current period (12:10-12:20): the next is 12:20, not at once.
     assert again.task(task.id).next_run_at == t0 + timedelta(hours=3, minutes=20)
     again.step(600)
-    assert len(again.task(task.id).runs) == 4
+    assert len(_starts(again, task.id)) == 4
     again.close()
 
 

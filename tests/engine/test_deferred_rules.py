@@ -125,10 +125,19 @@ def test_downtime_gives_one_catch_up_not_one_run_per_missed_period() -> None:
     due = T0 + timedelta(minutes=10)
     late = T0 + timedelta(hours=3, minutes=1)
     # The catch-up run started 3 h late and took 10 s: the periods missed while no
-    # engine ran are neither run nor called overlaps; the next is the one after now.
-    nxt, skipped = rules.next_window(task, late + timedelta(seconds=10), _run(due, started=late))
-    assert nxt == T0 + timedelta(hours=3, minutes=10)
-    assert skipped is None
+    # engine ran are not run one by one, nor called overlaps: they are coalesced into
+    # the catch-up (recorded), which is credited to the window it was due in; the next
+    # is the one after the window it started in.
+    accounting = rules.account_windows(task, late + timedelta(seconds=10), _run(due, started=late))
+    assert accounting.next_due == T0 + timedelta(hours=3, minutes=10)
+    assert accounting.skipped is None
+    assert rules.run_window(task, _run(due, started=late)) == T0 + timedelta(minutes=20)
+    coalesced = accounting.coalesced
+    assert coalesced is not None
+    # Windows opening 09:20 .. 12:00 (the one the catch-up started in): 17 of them.
+    assert (coalesced.count, coalesced.first, coalesced.last) == (
+        17, T0 + timedelta(minutes=20), T0 + timedelta(hours=3))
+    assert rules.recorded_windows(coalesced.describe(2)) == (coalesced.first, coalesced.last)
 
 
 def test_cron_in_the_local_zone_across_the_spring_dst_change() -> None:
