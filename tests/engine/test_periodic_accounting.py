@@ -4,61 +4,23 @@ started late (busy slots, paused deferred work, downtime). Fake clock, no sleeps
 
 from __future__ import annotations
 
-import math
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
-from engine import rules
 from engine.clock import FakeClock
-from engine.model import Outcome, Schedule, State, StopReason, Task
+from engine.model import Outcome, Schedule
 from tests.deferred_helpers import Deck, make_deck
-
-
-def account(task: Task, now: datetime) -> tuple[dict[int, list[str]], int]:
-    """Window index -> what happened to it (every=I, flex=I: window k opens at anchor + k·I),
-    and the first window still pending (waited for, or running)."""
-    schedule = task.spec.schedule
-    assert schedule is not None and schedule.every is not None
-    anchor, every = rules.anchor_of(task), schedule.every
-
-    def index(instant: datetime) -> int:
-        return math.floor((instant - anchor).total_seconds() / every + 1e-9)
-
-    seen: dict[int, list[str]] = {}
-    for run in task.runs:
-        if run.stop_reason in (StopReason.OVERLAP, StopReason.COALESCED):
-            span = rules.recorded_windows(run.detail)
-            assert span is not None, run.detail
-            first, last = index(span[0]), index(span[1])
-            assert f" {last - first + 1} period" in (run.detail or ""), run.detail  # the count says the same
-            for k in range(first, last + 1):
-                seen.setdefault(k, []).append(str(run.stop_reason))
-        else:
-            assert run.due_at is not None
-            seen.setdefault(index(run.due_at), []).append("ran")
-    if task.state is State.RUNNING:
-        pending = max(k for k, what in seen.items() if "ran" in what)  # the open run's window
-    else:
-        assert task.next_run_at is not None
-        pending = index(task.next_run_at)
-    assert task.next_run_at is None or task.next_run_at <= now + timedelta(seconds=every)
-    return seen, pending
+from tests.window_ledger import ledger
 
 
 def check_every_window_once(deck: Deck, task_id: str) -> Counter[str]:
-    task = deck.task(task_id)
-    seen, pending = account(task, deck.clock.now())
-    problems = []
-    for k in range(pending):
-        what = seen.get(k, [])
-        # Once: one skip or coalesce record, or runs only (an interrupted run and its
-        # rerun, or a failure and its retry, are attempts of one window).
-        if not what or (len(what) > 1 and set(what) != {"ran"}):
-            problems.append((k, what))
-    assert not problems, f"windows not accounted exactly once (index, records): {problems[:10]}"
-    assert all(k <= pending for k in seen), "a record for a window that has not opened"
-    return Counter(what[0] for k, what in seen.items() if k < pending)
+    book = ledger(deck.task(task_id))
+    assert not book.unaccounted, f"windows nothing accounts for: {book.unaccounted[:10]}"
+    assert not book.twice, f"windows accounted twice: {[(k, book.what[k]) for k in book.twice[:10]]}"
+    assert not book.early, f"records for windows that have not opened: {book.early}"
+    assert book.pending > 0
+    return book.counts()
 
 
 def test_a_busy_dispatcher_accounts_for_every_window(tmp_path: Path, clock: FakeClock, qapp: object) -> None:
