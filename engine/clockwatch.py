@@ -42,7 +42,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QSocketNotifier, Signal, Slot
 
 from engine.clock import Clock, SystemClock, to_us
-from engine.model import State, Task
+from engine.model import Task
 from engine.store import Store
 
 log = logging.getLogger(__name__)
@@ -203,11 +203,10 @@ def rebase_delays(store: Store, step: float, now_us: int) -> list[str]:
     moved: list[str] = []
     shift = timedelta(seconds=step)
     with store.transaction():
-        for state in (State.ENQUEUED, State.SCHEDULED):
-            for task in store.tasks(state=state):
-                if is_delay(task) and task.next_run_at is not None:
-                    store.set_next_run(task.id, to_us(task.next_run_at + shift), now_us)
-                    moved.append(task.id)
+        for task in store.waiting_out_a_delay():
+            if is_delay(task) and task.next_run_at is not None:
+                store.set_next_run(task.id, to_us(task.next_run_at + shift), now_us)
+                moved.append(task.id)
     return moved
 
 

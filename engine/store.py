@@ -311,6 +311,16 @@ class Store:
         ).fetchall()
         return [self._task_from_row(r, ()) for r in rows]
 
+    def waiting_out_a_delay(self) -> list[Task]:
+        """Waiting tasks that have not run yet and were given an elapsed delay (the spec's
+        ``initial_delay``, stored only when set): what a clock change re-bases
+        (engine.clockwatch). A text search, no spec decoded for the others."""
+        rows = self.conn.execute(
+            f"SELECT {_TASK_COLUMNS} FROM tasks WHERE state IN ('enqueued','scheduled') AND attempts = 0 "
+            "AND next_run_at IS NOT NULL AND instr(spec, '\"initial_delay\"') > 0"
+        ).fetchall()
+        return [self._task_from_row(r, ()) for r in rows]
+
     def next_due(self, state: State, *, kinds: Iterable[Kind] | None = None) -> Task | None:
         """The task in ``state`` with the earliest ``next_run_at``: one index seek per kind
         (tasks_kind_due), the earliest of them."""

@@ -14,7 +14,7 @@ import pytest
 from engine import clockwatch, deferred
 from engine.clock import FakeClock
 from engine.clockwatch import ClockWatch
-from engine.model import Kind, Outcome, Schedule, State, TaskSpec
+from engine.model import Kind, Outcome, RetryPolicy, Schedule, TaskSpec
 from tests.deferred_helpers import Deck, make_deck
 
 
@@ -174,3 +174,18 @@ def test_at_and_periodic_windows_follow_the_wall_clock(deck: Deck, step: float) 
         assert _starts(deck, every.id) == [0]
         deck.step(600)
         assert _starts(deck, every.id) == [0, 1800]  # the next window, by the wall clock
+
+
+def test_only_tasks_still_waiting_out_their_delay_are_rebased(deck: Deck) -> None:
+    clock = deck.clock
+    delayed = deck.engine.enqueue(_in(1200, clock))
+    at = deck.add("seconds=1", run_at=clock.now() + timedelta(minutes=20))
+    series = deck.engine.enqueue(_in(1200, clock, schedule=Schedule(every=600)))  # --in places a series
+    ran = deck.engine.enqueue(_in(1, clock, args=("fail",), retry=RetryPolicy(max_retries=1, delay=600)))
+    deck.step(2)  # ``ran`` failed once: its backoff is not its initial delay
+    assert deck.task(ran.id).attempts == 1
+    before = {t: deck.task(t).next_run_at for t in (delayed.id, at.id, series.id, ran.id)}
+    moved = clockwatch.rebase_delays(deck.store, -3600, clock.now_us())
+    assert moved == [delayed.id]
+    assert deck.task(delayed.id).next_run_at == before[delayed.id] - timedelta(hours=1)  # type: ignore[operator]
+    assert all(deck.task(t).next_run_at == before[t] for t in (at.id, series.id, ran.id))
