@@ -4,7 +4,7 @@ Timers run on monotonic time: it ignores clock changes and stands still in a sus
 So a wall-clock instant (an alarm, a deferred task's due time, a periodic window) is
 only as prompt as the moment someone re-reads the wall clock after it moved. The
 :class:`ClockWatch` notices that moment and emits :attr:`ClockWatch.changed` once per
-change; the engine wakes the alarm scheduler (and with it the reminders) and the
+notice; the engine wakes the alarm scheduler (and with it the reminders) and the
 deferred dispatcher from it, and re-bases elapsed delays (:func:`rebase_delays`).
 
 How a change is noticed, fastest first:
@@ -66,9 +66,6 @@ class ClockChange:
     slept: float
     source: str  # "timerfd", "logind", "clock" (the fake clock's announcement), "check"
 
-    def merged(self, later: ClockChange) -> ClockChange:
-        return ClockChange(self.step + later.step, self.slept + later.slept, self.source)
-
     def describe(self) -> str:
         parts = []
         if self.step:
@@ -79,8 +76,7 @@ class ClockChange:
 
 
 class ClockWatch(QObject):
-    """Notices clock changes and resumes; :attr:`changed` is emitted once per change
-    (several notices on one turn of the event loop are merged)."""
+    """Notices clock changes and resumes; :attr:`changed` is emitted once per notice."""
 
     changed = Signal(object)  # ClockChange
 
@@ -101,9 +97,7 @@ class ClockWatch(QObject):
         self._kernel = real and sys.platform.startswith("linux") if kernel is None else kernel
         self._check_every = (CHECK_SECONDS if real else None) if check_every == -1.0 else check_every
         self._tick = clock.timer(self._on_tick)
-        self._emitter = clock.timer(self._emit)
         self._mark: tuple[float, float, float] | None = None  # wall (s), monotonic, boottime
-        self._pending: ClockChange | None = None
         self._unsubscribe: Callable[[], None] | None = None
         self._cancel_on_set: _CancelOnSet | None = None
         self._sleep: _SleepWatcher | None = None
@@ -129,9 +123,7 @@ class ClockWatch(QObject):
 
     def stop(self) -> None:
         self._mark = None
-        self._pending = None
         self._tick.stop()
-        self._emitter.stop()
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
@@ -143,9 +135,11 @@ class ClockWatch(QObject):
             self._sleep = None
 
     def check(self, source: str = "check", *, announced: bool = False) -> ClockChange | None:
-        """Measure since the last check; a change found (or ``announced``) is emitted on the
-        next turn of the event loop, so a scheduler that checks from its own timer finishes
-        its turn first. Returns what was found."""
+        """Measure since the last check; a change found (or ``announced``) is emitted at
+        once. Returns what was found.
+
+        At once, not on the next turn of the loop: an alarm scheduler that checks from its
+        own timer must see elapsed delays re-based before it fires what looks due."""
         if self._mark is None:
             return None
         wall0, mono0, boot0 = self._mark
@@ -157,9 +151,9 @@ class ClockWatch(QObject):
         if not (step or slept or announced):
             return None
         change = ClockChange(step, slept, source)
-        self._pending = change if self._pending is None else self._pending.merged(change)
-        if not self._emitter.active:
-            self._emitter.start(0)
+        self.changes = [*self.changes[-(HISTORY - 1):], change]
+        log.info("%s: waking every scheduler", change.describe())
+        self.changed.emit(change)
         return change
 
     def _announcement(self, source: str) -> Callable[[], None]:
@@ -176,13 +170,6 @@ class ClockWatch(QObject):
         if self._mark is not None and self._check_every is not None:
             self._tick.start(self._check_every)
 
-    def _emit(self) -> None:
-        change, self._pending = self._pending, None
-        if change is None or self._mark is None:
-            return
-        self.changes = [*self.changes[-(HISTORY - 1):], change]
-        log.info("%s: waking every scheduler", change.describe())
-        self.changed.emit(change)
 
 
 # ---------------------------------------------------------------- elapsed delays

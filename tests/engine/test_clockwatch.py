@@ -50,15 +50,12 @@ def test_the_watch_tells_a_step_from_a_suspend(clock: FakeClock, qapp: object) -
     assert seen == []  # time passing is no change
     clock.jump(-3600)
     clock.suspend(600)
-    clock.run_due()  # both announced on one turn of the loop: one merged notice
-    assert [(c.step, c.slept) for c in seen] == [(-3600, 600)]
+    assert [(c.step, c.slept, c.source) for c in seen] == [(-3600, 0, "clock"), (0, 600, "clock")]
     clock.jump(0.2)
-    clock.run_due()
     assert seen[-1].step == 0 and seen[-1].slept == 0  # announced, below the tolerance: a wake only
     watch.stop()
     clock.jump(100)
-    clock.run_due()
-    assert len(seen) == 2 and clock.next_deadline() is None  # stopped: nothing armed, nothing heard
+    assert len(seen) == 3 and clock.next_deadline() is None  # stopped: nothing armed, nothing heard
 
 
 def test_an_unannounced_step_is_measured_within_the_check_cadence(clock: FakeClock, qapp: object) -> None:
@@ -189,3 +186,19 @@ def test_only_tasks_still_waiting_out_their_delay_are_rebased(deck: Deck) -> Non
     assert moved == [delayed.id]
     assert deck.task(delayed.id).next_run_at == before[delayed.id] - timedelta(hours=1)  # type: ignore[operator]
     assert all(deck.task(t).next_run_at == before[t] for t in (at.id, series.id, ran.id))
+
+
+def test_an_alarm_step_that_notices_a_step_rebases_before_it_fires(deck: Deck) -> None:
+    """No announcement: the alarm scheduler's own timer step is the first to see the wall
+    clock an hour ahead; its elapsed-delay alarm must not fire then, but 10 minutes in."""
+    alarm = deck.engine.enqueue(TaskSpec("fake", ("seconds=1",), kind=Kind.EXACT,
+                                         run_at=deck.clock.now() + timedelta(minutes=10), initial_delay=600))
+    deck.step(5)
+    deck.clock.jump(3600, announce=False)
+    deck.step(120)  # past the alarm's first timer step (at most exact.MAX_STEP)
+    assert _starts(deck, alarm.id) == []
+    assert [c.step for c in deck.engine.clockwatch.changes] == [3600]
+    deck.step(474)
+    assert _starts(deck, alarm.id) == []
+    deck.step(1)
+    assert _starts(deck, alarm.id) == [4200]
