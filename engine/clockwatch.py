@@ -54,6 +54,8 @@ CHECK_SECONDS = 1.0
 TOLERANCE = 0.5
 #: Changes kept in :attr:`ClockWatch.changes` for diagnostics.
 HISTORY = 100
+#: ClockWatch's check_every default: measure on the real clock only.
+_BY_CLOCK = -1.0
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,7 @@ class ClockWatch(QObject):
         parent: QObject | None = None,
         *,
         kernel: bool | None = None,
-        check_every: float | None = -1.0,
+        check_every: float | None = _BY_CLOCK,
     ) -> None:
         """``kernel``: watch timerfd and logind (default: on the real clock on Linux).
         ``check_every``: measurement cadence in seconds, None for none (default:
@@ -95,7 +97,7 @@ class ClockWatch(QObject):
         real = isinstance(clock, SystemClock)
         self._clock = clock
         self._kernel = real and sys.platform.startswith("linux") if kernel is None else kernel
-        self._check_every = (CHECK_SECONDS if real else None) if check_every == -1.0 else check_every
+        self._check_every = (CHECK_SECONDS if real else None) if check_every == _BY_CLOCK else check_every
         self._tick = clock.timer(self._on_tick)
         self._mark: tuple[float, float, float] | None = None  # wall (s), monotonic, boottime
         self._unsubscribe: Callable[[], None] | None = None
