@@ -242,7 +242,11 @@ from engine.workers.base import WorkContext
 from engine.workers.shell import ShellWorker, _has_terminal
 assert _has_terminal()
 out = []
-script = "cat /proc/self/autogroup 2>/dev/null || echo none; ps -o sid= -p $$"
+# The engine renices the command's autogroup just after spawning it: give it a moment
+# (bounded) before reading, so the test reads the engine's work, not the race.
+script = ("for i in $(seq 200); do grep -qs ' nice ' /proc/self/autogroup || break; "
+          "grep -qs ' nice 0$' /proc/self/autogroup || break; sleep 0.01; done; "
+          "cat /proc/self/autogroup 2>/dev/null || echo none; ps -o sid= -p $$")
 ShellWorker().run(WorkContext(task_id="t", attempt=1, args=("sh", "-c", script), on_log=out.append))
 print(json.dumps([str(os.getsid(0)), "".join(out).split()]), flush=True)
 """
