@@ -13,7 +13,6 @@ import signal
 import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -64,6 +63,17 @@ def add_at(db: Path, at: datetime, *extra: str) -> str:
     return done.stdout.strip()
 
 
+def _add_through_socket(db: Path, at: datetime) -> str:
+    from engine import ipc
+    from engine.model import Kind, TaskSpec
+    from engine.owner_lock import socket_path
+
+    spec = TaskSpec("shell", ("true",), kind=Kind.EXACT, run_at=at)
+    reply = ipc.call(socket_path(db), {"op": "add", "spec": spec.to_json()}, timeout=10.0)
+    assert reply and reply["ok"], reply
+    return str(reply["task"]["id"])
+
+
 def show(db: Path, task_id: str) -> dict[str, Any]:
     done = wd(db, "show", task_id, "--json")
     assert done.returncode == 0, done.stderr
@@ -87,19 +97,29 @@ def test_fifty_alarms_over_five_seconds_fire_on_time(tmp_path: Path) -> None:
     db = tmp_path / "wd.db"
     owner = serve(db)
     try:
-        base = datetime.now(UTC) + timedelta(seconds=30)  # adding 50 processes takes a while here
+        base = datetime.now(UTC) + timedelta(seconds=10)
         dues = [base + timedelta(milliseconds=100 * i + 7) for i in range(50)]
-        with ThreadPoolExecutor(max_workers=6) as pool:
-            ids = list(pool.map(lambda at: add_at(db, at), dues))
+        # Three through the command line, the rest through the owner's socket as the CLI
+        # sends them: what is measured is the engine's firing, not 50 process starts on a
+        # loaded machine (which once ate the whole margin).
+        ids = [add_at(db, at) for at in dues[:3]] + [_add_through_socket(db, at) for at in dues[3:]]
         assert datetime.now(UTC) < base, "adding took too long for the test's margin"
         wait_for(lambda: all(show(db, i)["state"] == "succeeded" for i in ids[-3:]), 60)
-        for task_id, due in zip(ids, dues, strict=True):
-            task = show(db, task_id)
-            assert task["state"] == "succeeded"
-            (run,) = task["runs"]
-            assert _instant(run["due_at"]) == due
-            late = _instant(run["fired_at"]) - due
-            assert timedelta(0) <= late <= MAX_LATENESS, f"{task_id} fired {late} after its instant"
+        assert [show(db, i)["state"] for i in ids[:3]] == ["succeeded"] * 3
+        from engine.model import State
+        from engine.store import Store
+
+        store = Store(db)  # one read of all 50 beside the owner (WAL), not 50 processes
+        try:
+            for task_id, due in zip(ids, dues, strict=True):
+                task = store.task(task_id)
+                assert task.state is State.SUCCEEDED
+                (run,) = task.runs
+                assert run.due_at == due
+                late = run.fired_at - due
+                assert timedelta(0) <= late <= MAX_LATENESS, f"{task_id} fired {late} after its instant"
+        finally:
+            store.close()
     finally:
         stop(owner)
 
