@@ -25,6 +25,8 @@ from engine.conditions import Conditions
 from engine.deferred import Dispatcher
 from engine.errors import BadInputError, BadSpecError, NoSuchTaskError
 from engine.exact import AlarmScheduler
+from engine.history.output_cap import OutputCap
+from engine.history.policy import RetentionPolicy, load_policy
 from engine.immediate import PRIORITY_DEFERRED, PRIORITY_IMMEDIATE, JobRunner
 from engine.model import Kind, Outcome, Reminder, Run, State, StopReason, Task, TaskSpec
 from engine.store import StaleTaskError, Store
@@ -89,6 +91,8 @@ class Engine(QObject):
         self.started = False
         self._running: dict[str, _Running] = {}
         self._output = _OutputBuffer()
+        self._output_cap = OutputCap()
+        self._retention: RetentionPolicy | None = None
         self._output_timer = self.clock.timer(self._flush_output)
         self.dispatcher = Dispatcher(self, store, self.clock, max_deferred=max_deferred, conditions=conditions)
         self.alarms = AlarmScheduler(self, store, self.clock)
@@ -102,6 +106,18 @@ class Engine(QObject):
         self.runner.notify.connect(self._on_job_notify)
 
     # ------------------------------------------------------------ life
+
+    @property
+    def retention(self) -> RetentionPolicy:
+        """The global retention policy (the database's settings), read once; the
+        owner's prune pass calls :meth:`reload_retention` to pick up changes."""
+        if self._retention is None:
+            self._retention = load_policy(self.store.conn)
+        return self._retention
+
+    def reload_retention(self) -> RetentionPolicy:
+        self._retention = None
+        return self.retention
 
     def start(self) -> None:
         """Recover what a crash left running, then start dispatching."""
@@ -358,6 +374,7 @@ class Engine(QObject):
                 stamp = self.store.task_stamp(task.id)  # in the transaction: no other write can come between
         except StaleTaskError:
             return False
+        self._output_cap.begin(run_id, self.retention.for_spec(task.spec).output_limit)
         fresh = dataclasses.replace(task, state=State.RUNNING, attempts=attempt, next_run_at=None, updated_at=now)
         ctx = WorkContext(task_id=task.id, attempt=attempt, args=task.spec.args, input=self._input_of(fresh))
         running = _Running(task=fresh, run_id=run_id, ctx=ctx, stamp=stamp)
@@ -396,7 +413,8 @@ class Engine(QObject):
         self._output_timer.stop()
         chunks, self._output.chunks = self._output.chunks, []
         if chunks:
-            self.store.append_output(chunks)
+            with self.store.transaction():
+                self._output_cap.write(self.store.conn, chunks)  # the first and last bytes of each run
 
     def _on_job_notify(self, task_id: str, message: str) -> None:
         running = self._running.get(task_id)
@@ -411,6 +429,7 @@ class Engine(QObject):
         if running.timeout is not None:
             running.timeout.stop()
         self._flush_output()
+        self._output_cap.end(running.run_id)
         if result.error:
             self.store.append_output([(running.run_id, f"\n[workdeck] {result.error}\n")])
         now = self.clock.now()

@@ -30,6 +30,9 @@ Schema (version 1)::
     missed = "fire-once"             # exact: fire-once | skip | fire-all
     grace = "1h"                     # exact: how late a missed alarm may still fire
     remind_before = "5m"             # exact: remind this long before
+    keep_runs = 500                  # history: keep at least the newest 500 runs (default: global, 100)
+    keep_for = "90d"                 # history: and every run of the last 90 days (default: global, 30d)
+    output_limit = "4M"              # output kept per run: first 64K + the rest from the end (default 1M+64K)
     description = "free text"
 
     [[receivers]]                    # or [receivers.NAME]

@@ -107,6 +107,12 @@ def _task_lines(task: Task, keys: Mapping[str, str], now: datetime) -> list[tupl
             lines.append(("grace", format_duration(spec.grace), None))
         if spec.remind_before:
             lines.append(("remind_before", format_duration(spec.remind_before), None))
+    if spec.keep_runs is not None:
+        lines.append(("keep_runs", spec.keep_runs, None))
+    if spec.keep_for is not None:
+        lines.append(("keep_for", format_duration(spec.keep_for) if spec.keep_for else "0s", None))
+    if spec.output_limit is not None:
+        lines.append(("output_limit", spec.output_limit, None))
     return lines
 
 

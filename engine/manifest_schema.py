@@ -14,6 +14,7 @@ from typing import Any
 
 from engine import recurrence
 from engine.errors import BadInputError
+from engine.history import limits
 from engine.manifest import (
     DEFAULT_DEBOUNCE,
     MANIFEST_VERSION,
@@ -51,7 +52,7 @@ TOP_KEYS = {"version", "tasks", "receivers"}
 TASK_KEYS = {
     "run", "shell", "worker", "args", "kind", "every", "cron", "rrule", "at", "tz", "flex", "requires",
     "retries", "backoff", "backoff_delay", "timeout", "tags", "after", "policy", "input", "missed",
-    "grace", "remind_before", "description",
+    "grace", "remind_before", "description", "keep_runs", "keep_for", "output_limit",
 }
 RECEIVER_KEYS = {"on", "start", "name", "description"}
 TRIGGER_KEYS: dict[Trigger, set[str]] = {
@@ -237,6 +238,7 @@ def _parse_task(check: _Checker, key: str, table: dict[str, Any], path: PathKey)
     except (BadInputError, TypeError) as exc:
         raise check.error((*path, "input"), str(exc)) from None
     check.string(table, "description", path)
+    retention = _parse_retention(check, table, path)
     try:
         spec = TaskSpec(
             worker=worker,
@@ -255,12 +257,32 @@ def _parse_task(check: _Checker, key: str, table: dict[str, Any], path: PathKey)
             grace=_default(check.duration(table, "grace", path, positive=False), 3600.0),
             remind_before=_default(check.duration(table, "remind_before", path, positive=False), 0.0),
             origin="manifest",
+            **retention,
         )
         check_text(spec)
     except BadInputError as exc:
         raise check.error(path, str(exc)) from None
     after = tuple(check.strings(table, "after", path) or ())
     return TaskDef(key=key, spec=spec, after=after, line=check.lines.line(path))
+
+
+def _parse_retention(check: _Checker, table: dict[str, Any], path: PathKey) -> dict[str, Any]:
+    """``keep_runs = 500``, ``keep_for = "90d"``, ``output_limit = "4M"`` (or bytes): the task's own retention."""
+    found: dict[str, Any] = {}
+    try:
+        keep_runs = check.typed(table, "keep_runs", path, (int,), "an integer")
+        if keep_runs is not None:
+            found["keep_runs"] = limits.check_keep_runs(keep_runs)
+        keep_for = check.duration(table, "keep_for", path, positive=False)
+        if keep_for is not None:
+            found["keep_for"] = limits.check_keep_for(keep_for)
+        size = check.typed(table, "output_limit", path, (int, str), "a size such as \"2M\" or a number of bytes")
+        if size is not None:
+            found["output_limit"] = limits.check_output_limit(size if isinstance(size, int) else limits.parse_size(size))
+    except BadInputError as exc:
+        key = next((k for k in ("output_limit", "keep_for", "keep_runs") if k in table and k not in found), None)
+        raise check.error((*path, key) if key else path, str(exc)) from None
+    return found
 
 
 def _default(value: float | None, default: float) -> float:

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from engine.errors import BadSpecError, IllegalTransitionError
+from engine.history.limits import check_retention
 
 #: Input and output data are JSON objects; past this size they belong in a file.
 MAX_DATA_BYTES = 64 * 1024
@@ -238,6 +239,10 @@ class TaskSpec:
     remind_before: float = 0.0  # seconds: an exact reminder fires this long before run_at
     fire_if_past: bool = False  # exact: a run_at already past fires at once instead of being refused
     origin: str = "user"  # "user", "manifest", ...
+    # Retention (engine.history): None follows the global policy in the database's settings.
+    keep_runs: int | None = None  # keep at least the newest N runs
+    keep_for: float | None = None  # seconds: keep every run that ended this recently
+    output_limit: int | None = None  # bytes of output kept per run (head + tail)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "args", tuple(self.args))
@@ -251,6 +256,8 @@ class TaskSpec:
         check_seconds(self.grace, "a grace period")
         check_seconds(self.remind_before, "remind-before")
         check_seconds(self.initial_delay, "a delay")
+        if self.keep_runs is not None or self.keep_for is not None or self.output_limit is not None:
+            check_retention(self.keep_runs, self.keep_for, self.output_limit)
 
     def replace(self, **changes: Any) -> TaskSpec:
         return dataclasses.replace(self, **changes)
@@ -326,6 +333,23 @@ class Run:
 
 
 @dataclass(frozen=True)
+class RunTotals:
+    """A task's counters over every run it ever ended, kept on its row as each run ends,
+    so they stay true after old runs are pruned (engine.history.counters).
+
+    ``failed`` counts failed and timed-out runs; ``total`` counts every ended run
+    (interrupted, cancelled and skipped ones too). ``last_failure_run`` is the id of the
+    newest failed or timed-out run, which pruning always keeps."""
+
+    total: int = 0
+    succeeded: int = 0
+    failed: int = 0
+    last_outcome: Outcome | None = None
+    last_ended_at: datetime | None = None
+    last_failure_run: int | None = None
+
+
+@dataclass(frozen=True)
 class Task:
     """A task as stored: its spec, identity and where it is in its life."""
 
@@ -337,7 +361,8 @@ class Task:
     next_run_at: datetime | None = None
     output: dict[str, Any] | None = None
     updated_at: datetime | None = None
-    runs: tuple[Run, ...] = ()
+    runs: tuple[Run, ...] = ()  # what the reader asked for: often none, or the newest few
+    totals: RunTotals = field(default_factory=RunTotals)
 
     @property
     def kind(self) -> Kind:

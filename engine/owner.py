@@ -39,6 +39,8 @@ from engine import ipc
 from engine.clock import Clock
 from engine.engine import Engine
 from engine.errors import EnvironmentFaultError
+from engine.history.prune import switch_to_incremental_vacuum
+from engine.history.pruner import Pruner
 from engine.manifest import default_manifest_path
 from engine.owner_lock import ROLES, OwnerLock, lock_path, real_path, runtime_dir, socket_path
 from engine.receivers import Receivers, sources_from_conditions
@@ -83,6 +85,7 @@ class EngineHost(QObject):
             on_yield=self.yield_requested.emit if role == "serve" else None,
         )
         self._stopped = False
+        self.pruner: Pruner | None = None
 
     @classmethod
     def open(
@@ -130,7 +133,13 @@ class EngineHost(QObject):
             raise EnvironmentFaultError(f"cannot listen on {self.socket_path}: {server.errorString()}")
         server.newConnection.connect(self._on_new_connection)
         self._server = server
+        # Once per database made before schema 6: a quiet moment, nothing runs yet.
+        switch_to_incremental_vacuum(self.store.conn, self.store.path)
         self.engine.start()
+        # History retention: small batches on a timer, off the hot path (engine.history).
+        self.pruner = Pruner(self.store.conn, self.engine.clock, policy=self.engine.reload_retention,
+                             on_removed=self.engine.task_removed.emit, parent=self)
+        self.pruner.start()
         # The manifest's receivers and standing tasks, in every owner (window or serve):
         # a broken manifest is reported (receivers.problem) and never stops the engine.
         self.manifest_receivers = Receivers(
@@ -152,6 +161,8 @@ class EngineHost(QObject):
             self._server.close()  # new command lines now fall back to the database
             QLocalServer.removeServer(self.socket_path)
         self.handler.close()
+        if self.pruner is not None:
+            self.pruner.stop()
         if self.manifest_receivers is not None:
             self.manifest_receivers.stop()
         if self.engine.started:

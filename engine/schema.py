@@ -13,7 +13,7 @@ import sqlite_utils
 
 #: 'WDK1': marks a file as a Workdeck database (PRAGMA application_id).
 APPLICATION_ID = 0x57444B31
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 def create_v1(db: sqlite_utils.Database) -> None:
     """The first schema. Kept as it was: migrations start from it."""
@@ -98,10 +98,25 @@ def migrate_4_to_5(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX tags_tag ON tags(tag)")
 
 
+def migrate_5_to_6(db: sqlite_utils.Database) -> None:
+    """Version 6 bounds a task's history (engine.history): a ``settings`` table for the
+    global retention policy, and per-task run counters on ``tasks`` that stay true
+    after old runs are pruned, back-filled here in one sequential pass over ``runs``
+    with progress in the log (10M runs: see tests/bench/bench_history.py). The file
+    switches to incremental vacuum later, outside this transaction (a VACUUM cannot
+    run in one): engine.history.prune.switch_to_incremental_vacuum."""
+    from engine.history import counters
+
+    db.execute("CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID")
+    counters.add_columns(db.conn)
+    counters.backfill(db.conn)
+
+
 #: MIGRATIONS[n] takes a database from version n to n + 1.
 MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
     1: migrate_1_to_2,
     2: migrate_2_to_3,
     3: migrate_3_to_4,
     4: migrate_4_to_5,
+    5: migrate_5_to_6,
 }

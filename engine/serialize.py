@@ -3,7 +3,7 @@
 ``workdeck show --json``, ``list --json``, ``add --json``, the owner's socket replies
 and the window all render tasks here, so the form cannot drift between them.
 The contract's keys are kept exactly; the extra keys (``worker``, ``spec``, ``why``,
-``updated_at``; ``id``, ``stop_reason`` and ``detail`` per run) are additions, which
+``updated_at``, ``totals``; ``id``, ``stop_reason`` and ``detail`` per run) are additions, which
 the contract allows.
 """
 
@@ -13,6 +13,7 @@ import json
 from typing import Any
 
 from engine.clock import iso
+from engine.history.counters import totals_json
 from engine.model import Run, State, Task
 
 
@@ -52,6 +53,9 @@ def task_json(task: Task) -> dict[str, Any]:
         "updated_at": iso(task.updated_at),
         "why": why(task),
         "spec": spec_json(task),
+        # every run the task ever ended, counted as each ended: true after pruning,
+        # whatever ``runs`` holds (the newest few, or none in ``list --json``)
+        "totals": totals_json(task.totals),
     }
     if spec.worker == "reminder" and spec.args:
         data["message"] = spec.args[0]
@@ -76,6 +80,9 @@ def spec_json(task: Task) -> dict[str, Any]:
         "timeout": spec.timeout,
         "requires": [c.value for c in spec.constraints],
         "missed": spec.missed.value,
+        "keep_runs": spec.keep_runs,
+        "keep_for": spec.keep_for,
+        "output_limit": spec.output_limit,
     }
 
 

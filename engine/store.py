@@ -24,6 +24,7 @@ from typing import Any, NoReturn
 import sqlite_utils
 
 from engine.clock import from_us, to_us
+from engine.history import counters
 from engine.errors import (
     DatabaseReadOnlyError,
     EnvironmentFaultError,
@@ -45,13 +46,14 @@ from engine.model import (
 )
 from engine.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, create_v1
 
-_TASK_COLUMNS = "id, spec, state, created_at, attempts, next_run_at, output, updated_at"
+_TASK_COLUMNS = "id, spec, state, created_at, attempts, next_run_at, output, updated_at, " + counters.COLUMNS
 #: A task's new updated_at: now, but always later than the one it replaces, so that
 #: (state, updated_at) tells every write apart (see Store.task_stamp), even two in the
 #: same clock tick.
 _LATER = "MAX(?, COALESCE(updated_at + 1, 0))"
 _REMINDER_COLUMNS = "id, task_id, message, due_at, fired_at, status, detail"
-_RUN_COLUMNS = "id, task_id, attempt, started_at, due_at, fired_at, ended_at, outcome, exit_code, stop_reason, detail"
+#: The columns run_from_row reads, in its order.
+RUN_COLUMNS = _RUN_COLUMNS = "id, task_id, attempt, started_at, due_at, fired_at, ended_at, outcome, exit_code, stop_reason, detail"
 
 
 def _blame(exc: sqlite3.Error, path: str) -> Exception:
@@ -124,6 +126,10 @@ class Store:
             )
         if version == SCHEMA_VERSION:
             return
+        if version == 0 and not has_tables:
+            # Set before the first table, auto_vacuum needs no VACUUM: a new file can
+            # shrink back from the start (engine.history.prune).
+            conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
         with self.transaction():
             if version == 0:
                 create_v1(self.db)
@@ -275,6 +281,27 @@ class Store:
         with_runs: bool = False,
         limit: int | None = None,
     ) -> list[Task]:
+        sql, params = self._tasks_sql(state=state, kind=kind, tag=tag, name=name, ids=ids, limit=limit)
+        rows = self.conn.execute(sql, params).fetchall()
+        runs = self._runs_by_task([r[0] for r in rows]) if with_runs else {}
+        return [self._task_from_row(r, runs.get(r[0], ())) for r in rows]
+
+    def iter_tasks(self, **filters: Any) -> Iterator[Task]:
+        """:meth:`tasks` without runs, streamed: one row decoded at a time and none held
+        (``list --json`` over any number of tasks)."""
+        sql, params = self._tasks_sql(**filters)
+        return (self._task_from_row(r, ()) for r in self.conn.execute(sql, params))
+
+    def _tasks_sql(
+        self,
+        *,
+        state: State | None = None,
+        kind: Kind | None = None,
+        tag: str | None = None,
+        name: str | None = None,
+        ids: Sequence[str] | None = None,
+        limit: int | None = None,
+    ) -> tuple[str, list[Any]]:
         where: list[str] = []
         params: list[Any] = []
         if state is not None:
@@ -298,9 +325,7 @@ class Store:
         sql += " ORDER BY created_at, id"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
-        rows = self.conn.execute(sql, params).fetchall()
-        runs = self._runs_by_task([r[0] for r in rows]) if with_runs else {}
-        return [self._task_from_row(r, runs.get(r[0], ())) for r in rows]
+        return sql, params
 
     def active_with_name(self, name: str) -> list[Task]:
         """Unfinished tasks with this unique name, oldest first."""
@@ -412,7 +437,7 @@ class Store:
         return {State(s): n for s, n in self.conn.execute("SELECT state, COUNT(*) FROM tasks GROUP BY state")}
 
     def _task_from_row(self, row: Sequence[Any], runs: Sequence[Run]) -> Task:
-        task_id, spec, state, created_at, attempts, next_run_at, output, updated_at = row
+        task_id, spec, state, created_at, attempts, next_run_at, output, updated_at = row[:8]
         return Task(
             id=task_id,
             spec=TaskSpec.from_json(json.loads(spec)),
@@ -423,6 +448,7 @@ class Store:
             output=json.loads(output) if output else None,
             updated_at=from_us(updated_at) if updated_at is not None else None,
             runs=tuple(runs),
+            totals=counters.totals_from_row(row[8:]),
         )
 
     # ---------------------------------------------------------------- runs
@@ -447,11 +473,13 @@ class Store:
         stop_reason: StopReason | None = None,
         detail: str | None = None,
     ) -> None:
-        self.conn.execute(
+        cursor = self.conn.execute(
             "UPDATE runs SET ended_at = ?, outcome = ?, exit_code = ?, stop_reason = ?, detail = ? "
             "WHERE id = ? AND ended_at IS NULL",
             (ended_at, outcome.value, exit_code, stop_reason.value if stop_reason else None, detail, run_id),
         )
+        if cursor.rowcount == 1:  # counted once, in the same transaction
+            counters.count_run_end(self.conn, run_id, outcome, ended_at)
 
     def record_run(
         self,
@@ -470,35 +498,37 @@ class Store:
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (task_id, attempt, at, due_at, at, outcome.value, stop_reason.value if stop_reason else None, detail),
         )
-        return int(cursor.lastrowid or 0)
+        run_id = int(cursor.lastrowid or 0)
+        counters.count_run_end(self.conn, run_id, outcome, at, task_id)
+        return run_id
 
     def open_runs(self) -> list[Run]:
         """Runs with no end: after a crash, the runs that were going when it happened."""
         rows = self.conn.execute(f"SELECT {_RUN_COLUMNS} FROM runs WHERE ended_at IS NULL ORDER BY id").fetchall()
-        return [_run_from_row(r) for r in rows]
+        return [run_from_row(r) for r in rows]
 
     def runs(self, task_id: str, *, newest: int | None = None) -> list[Run]:
         """The task's runs, oldest first; only the ``newest`` N of them if given (a
         periodic task's history grows without end; deciding after a run needs its tail)."""
         if newest is None:
             rows = self.conn.execute(f"SELECT {_RUN_COLUMNS} FROM runs WHERE task_id = ? ORDER BY id", (task_id,))
-            return [_run_from_row(r) for r in rows]
+            return [run_from_row(r) for r in rows]
         rows = self.conn.execute(
             f"SELECT {_RUN_COLUMNS} FROM runs WHERE task_id = ? ORDER BY id DESC LIMIT ?", (task_id, newest)
         )
-        return [_run_from_row(r) for r in reversed(rows.fetchall())]
+        return [run_from_row(r) for r in reversed(rows.fetchall())]
 
     def last_run(self, task_id: str) -> Run | None:
         row = self.conn.execute(
             f"SELECT {_RUN_COLUMNS} FROM runs WHERE task_id = ? ORDER BY id DESC LIMIT 1", (task_id,)
         ).fetchone()
-        return _run_from_row(row) if row else None
+        return run_from_row(row) if row else None
 
     def run(self, run_id: int) -> Run:
         row = self.conn.execute(f"SELECT {_RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,)).fetchone()
         if row is None:
             raise NoSuchTaskError(f"run {run_id}")
-        return _run_from_row(row)
+        return run_from_row(row)
 
     def runs_between(self, start_us: int, end_us: int) -> list[Run]:
         """Runs that overlap [start, end] (open runs count as going on): the timeline's range read."""
@@ -507,7 +537,7 @@ class Store:
             "ORDER BY started_at",
             (end_us, start_us),
         )
-        return [_run_from_row(r) for r in rows]
+        return [run_from_row(r) for r in rows]
 
     def _runs_by_task(self, task_ids: Sequence[str]) -> dict[str, list[Run]]:
         result: dict[str, list[Run]] = {}
@@ -518,7 +548,7 @@ class Store:
                 list(chunk),
             )
             for row in rows:
-                result.setdefault(row[1], []).append(_run_from_row(row))
+                result.setdefault(row[1], []).append(run_from_row(row))
         return result
 
     # ---------------------------------------------------------------- output
@@ -588,7 +618,7 @@ class StaleTaskError(EnvironmentFaultError):
     """A claim lost a race: the task changed under us. Reload and decide again."""
 
 
-def _run_from_row(row: Sequence[Any]) -> Run:
+def run_from_row(row: Sequence[Any]) -> Run:
     rid, task_id, attempt, started, due, fired, ended, outcome, exit_code, stop_reason, detail = row
     return Run(
         id=rid,

@@ -28,7 +28,7 @@ import platformdirs
 
 from engine.errors import BadInputError, NoSuchTaskError, WorkdeckError
 from engine.model import Kind, State
-from ui import __version__, cli_spec
+from ui import __version__, cli_history, cli_spec
 
 if TYPE_CHECKING:
 
@@ -83,10 +83,12 @@ def build_parser() -> _Parser:
     lst.add_argument("--tag")
     lst.add_argument("--kind", choices=[k.value for k in Kind])
     lst.add_argument("--name")
+    cli_history.add_runs_option(lst, 3, "--json: each task's newest N runs; totals count them all")
 
     show = sub.add_parser("show", help="spec, state, attempts, runs")
     show.add_argument("id", metavar="ID")
     show.add_argument("--json", action="store_true")
+    cli_history.add_runs_option(show, 20, "the newest N runs; totals count them all")
 
     log_ = sub.add_parser("log", help="captured stdout+stderr of the latest run")
     log_.add_argument("id", metavar="ID")
@@ -108,6 +110,7 @@ def build_parser() -> _Parser:
 
     add_desktop_commands(sub)
     add_completion_command(sub)
+    cli_history.add_history_commands(sub, db_path=lambda args: _db_path(args.db), reading=_reading)
     return parser
 
 
@@ -351,16 +354,15 @@ def _reading(db: Path) -> Iterator[Any]:
 
 
 def _list(args: argparse.Namespace, db: Path) -> int:
+    filters = {"state": State(args.state) if args.state else None, "kind": Kind(args.kind) if args.kind else None,
+               "tag": args.tag, "name": args.name}
+    if args.json:  # streamed, each task with its newest few runs and its totals
+        with _reading(db) as store:
+            cli_history.list_json(store, filters, args.runs, sys.stdout)
+        return 0
     with _reading(db) as store:
-        tasks = [] if store is None else store.tasks(
-            state=State(args.state) if args.state else None, kind=Kind(args.kind) if args.kind else None,
-            tag=args.tag, name=args.name, with_runs=args.json,
-        )
-    if args.json:
-        from engine.serialize import dumps, task_json
-
-        print(dumps([task_json(t) for t in tasks]))
-    elif tasks:
+        tasks = [] if store is None else store.tasks(**filters)
+    if tasks:
         from ui.cli_render import table
 
         print(table(tasks))
@@ -371,15 +373,8 @@ def _show(args: argparse.Namespace, db: Path) -> int:
     with _reading(db) as store:
         if store is None:
             raise NoSuchTaskError(args.id)
-        task = store.task(args.id)
-    if args.json:
-        from engine.serialize import dumps, task_json
-
-        print(dumps(task_json(task)))
-    else:
-        from ui.cli_render import details
-
-        print(details(task))
+        # the newest --runs runs, written as they are read (all: streamed)
+        cli_history.show(store, args.id, args.runs, as_json=args.json, out=sys.stdout)
     return 0
 
 

@@ -81,7 +81,20 @@ def _run_line(run: Run) -> str:
     return "  " + " ".join(parts)
 
 
-def details(task: Task) -> str:
+def _totals(task: Task, shown: int, newest: int | None) -> str:
+    totals = task.totals
+    if not totals.total:
+        return "runs:      none yet" if not shown else "runs:"
+    text = f"runs:      {totals.total:,} ({totals.succeeded:,} succeeded, {totals.failed:,} failed"
+    if totals.last_outcome is not None:
+        text += f", last {totals.last_outcome.value} {local(totals.last_ended_at)}"
+    text += ")"
+    if newest is not None and shown < totals.total:
+        text += f"; the newest {shown:,} (--runs N or all for more, if kept):"
+    return text
+
+
+def details(task: Task, *, shown_newest: int | None = None) -> str:
     spec = task.spec
     state = task.state.value
     reason = why(task)
@@ -103,6 +116,6 @@ def details(task: Task) -> str:
         ("next run", local(task.next_run_at) if task.next_run_at else None),
     ]
     lines = [f"{key + ':':<10} {value}" for key, value in fields if value is not None]
-    lines.append("runs:" if task.runs else "runs:      none yet")
+    lines.append(_totals(task, len(task.runs), shown_newest))
     lines.extend(_run_line(r) for r in task.runs)
     return "\n".join(lines)

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 
 from engine.checks import check_spec, check_timing
 from engine.errors import BadInputError, BadSpecError
+from engine.history import limits
 from engine.model import (
     Backoff,
     Constraint,
@@ -59,6 +60,39 @@ def count(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"{text!r} must be 0 or more")
     return value
+
+
+def keep_runs(text: str) -> int:
+    try:
+        return limits.check_keep_runs(int(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    except BadInputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def keep_for(text: str) -> float:
+    try:
+        return limits.check_keep_for(parse_duration(text))
+    except BadInputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def output_limit(text: str) -> int:
+    try:
+        return limits.check_output_limit(limits.parse_size(text))
+    except BadInputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def add_retention_options(parser: argparse.ArgumentParser, *, default: str) -> None:
+    """``--keep-runs``, ``--keep-for``, ``--output-limit`` (add: the task's own; retention: the global)."""
+    parser.add_argument("--keep-runs", type=keep_runs, metavar="N",
+                        help=f"keep at least the newest N runs ({default})")
+    parser.add_argument("--keep-for", type=keep_for, metavar="DURATION",
+                        help=f"keep every run that ended this recently, e.g. 30d ({default})")
+    parser.add_argument("--output-limit", type=output_limit, metavar="SIZE",
+                        help=f"output kept per run: the first 64K and the rest from the end, e.g. 2M ({default})")
 
 
 def _choices(enum_type: type) -> list[str]:
@@ -103,6 +137,7 @@ def add_task_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout", type=positive_duration, metavar="DURATION", help="stop a run after that long")
     parser.add_argument("--requires", action="append", default=[], choices=_choices(Constraint),
                         metavar="CONSTRAINT", help="a constraint (repeatable): " + ", ".join(_choices(Constraint)))
+    add_retention_options(parser, default="default: the global policy, see workdeck retention")
 
 
 def spec_from_args(args: argparse.Namespace, now: datetime, *, worker: str, task_args: list[str]) -> TaskSpec:
@@ -184,6 +219,9 @@ def spec_from_args(args: argparse.Namespace, now: datetime, *, worker: str, task
         missed=MissedPolicy(args.missed) if args.missed else MissedPolicy.FIRE_ONCE,
         # --in is elapsed time for a one-shot task (engine.clockwatch); a series' anchor is wall time.
         initial_delay=args.in_ if getattr(args, "in_", None) is not None and not repeats else None,
+        keep_runs=getattr(args, "keep_runs", None),
+        keep_for=getattr(args, "keep_for", None),
+        output_limit=getattr(args, "output_limit", None),
         **timing,  # type: ignore[arg-type]
     )
     check_spec(spec)  # the engine's own checks, before any database is opened

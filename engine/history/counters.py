@@ -1,0 +1,124 @@
+"""Per-task run counters, kept on the task's row as each run ends.
+
+``show``, ``list`` and the window read them instead of counting runs, so they cost one
+row however long the history, and they stay true after old runs are pruned. The
+store calls :func:`count_run_end` in the transaction that ends a run; the schema's
+migration calls :func:`add_columns` and :func:`backfill` once.
+
+Columns on ``tasks`` (read into :class:`engine.model.RunTotals`):
+``runs_total``, ``runs_succeeded``, ``runs_failed`` (failed or timed out),
+``last_outcome``, ``last_ended_at`` (microseconds), ``last_failure_run`` (a run id).
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from engine.clock import from_us
+from engine.model import Outcome, RunTotals
+
+log = logging.getLogger(__name__)
+
+COLUMNS = "runs_total, runs_succeeded, runs_failed, last_outcome, last_ended_at, last_failure_run"
+_FAILURES = ("failed", "timed_out")
+#: Runs counted per statement while back-filling: each range is a short sequential read.
+BACKFILL_RANGE = 250_000
+
+_COUNT = (
+    "UPDATE tasks SET runs_total = runs_total + 1, runs_succeeded = runs_succeeded + (?1 = 'succeeded'), "
+    "runs_failed = runs_failed + (?1 IN ('failed', 'timed_out')), last_outcome = ?1, last_ended_at = ?2, "
+    "last_failure_run = CASE WHEN ?1 IN ('failed', 'timed_out') THEN ?3 ELSE last_failure_run END "
+)
+
+
+def count_run_end(conn: sqlite3.Connection, run_id: int, outcome: Outcome, ended_at: int,
+                  task_id: str | None = None) -> None:
+    """Count one run that just ended. Inside the transaction that ended it."""
+    if task_id is not None:
+        conn.execute(_COUNT + "WHERE id = ?4", (outcome.value, ended_at, run_id, task_id))
+    else:
+        conn.execute(_COUNT + "WHERE id = (SELECT task_id FROM runs WHERE id = ?4)",
+                     (outcome.value, ended_at, run_id, run_id))
+
+
+def totals_from_row(values: Sequence[Any]) -> RunTotals:
+    total, succeeded, failed, last_outcome, last_ended_at, last_failure = values
+    if not total and last_failure is None:
+        return _NONE
+    return RunTotals(
+        total=total, succeeded=succeeded, failed=failed,
+        last_outcome=Outcome(last_outcome) if last_outcome else None,
+        last_ended_at=from_us(last_ended_at) if last_ended_at is not None else None,
+        last_failure_run=last_failure,
+    )
+
+
+_NONE = RunTotals()
+
+
+def totals_json(totals: RunTotals) -> dict[str, Any]:
+    from engine.clock import iso
+
+    return {
+        "runs": totals.total,
+        "succeeded": totals.succeeded,
+        "failed": totals.failed,
+        "last_outcome": totals.last_outcome.value if totals.last_outcome is not None else None,
+        "last_ended_at": iso(totals.last_ended_at),
+    }
+
+
+def add_columns(conn: sqlite3.Connection) -> None:
+    for column, decl in (
+        ("runs_total", "INTEGER NOT NULL DEFAULT 0"),
+        ("runs_succeeded", "INTEGER NOT NULL DEFAULT 0"),
+        ("runs_failed", "INTEGER NOT NULL DEFAULT 0"),
+        ("last_outcome", "TEXT"),
+        ("last_ended_at", "INTEGER"),
+        ("last_failure_run", "INTEGER"),
+    ):
+        conn.execute(f"ALTER TABLE tasks ADD COLUMN {column} {decl}")
+
+
+def backfill(conn: sqlite3.Connection, *, step: int = BACKFILL_RANGE) -> None:
+    """Count every ended run of an existing database once: one sequential pass over
+    ``runs`` in rowid ranges (bounded statements, progress in the log), then one
+    update per task that has runs."""
+    top = conn.execute("SELECT MAX(id) FROM runs").fetchone()[0] or 0
+    if not top:
+        return
+    log.info("counting the runs of every task (%d run ids) for the per-task counters", top)
+    started = time.monotonic()
+    # task_id -> [total, succeeded, failed, last failure id, last ended id]
+    counts: dict[str, list[int]] = {}
+    for low in range(0, top, step):
+        rows = conn.execute(
+            "SELECT task_id, COUNT(*), SUM(outcome = 'succeeded'), SUM(outcome IN ('failed', 'timed_out')), "
+            "MAX(CASE WHEN outcome IN ('failed', 'timed_out') THEN id END), MAX(id) "
+            "FROM runs WHERE id > ? AND id <= ? AND ended_at IS NOT NULL GROUP BY task_id",
+            (low, low + step),
+        )
+        for task_id, total, succeeded, failed, last_failure, last in rows:
+            seen = counts.get(task_id)
+            if seen is None:
+                counts[task_id] = [total, succeeded, failed, last_failure or 0, last]
+            else:
+                seen[0] += total
+                seen[1] += succeeded
+                seen[2] += failed
+                seen[3] = max(seen[3], last_failure or 0)
+                seen[4] = max(seen[4], last)
+        log.info("counted runs: %d%% (%d of %d run ids, %.1f s)", min(100, (low + step) * 100 // top),
+                 min(low + step, top), top, time.monotonic() - started)
+    for task_id, (total, succeeded, failed, last_failure, last) in counts.items():
+        outcome, ended_at = conn.execute("SELECT outcome, ended_at FROM runs WHERE id = ?", (last,)).fetchone()
+        conn.execute(
+            "UPDATE tasks SET runs_total = ?, runs_succeeded = ?, runs_failed = ?, last_outcome = ?, "
+            "last_ended_at = ?, last_failure_run = ? WHERE id = ?",
+            (total, succeeded, failed, outcome, ended_at, last_failure or None, task_id),
+        )
+    log.info("per-task counters ready for %d tasks in %.1f s", len(counts), time.monotonic() - started)

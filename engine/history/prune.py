@@ -1,0 +1,300 @@
+"""What pruning removes, in short batches, and how the file shrinks back.
+
+A run goes when all of these hold (engine.history.policy has the rule):
+it has ended; it is not one of its task's newest ``keep_runs`` (for an unfinished task
+with retries, not one of the newest ``2 x retries + 2`` either: the engine counts a
+retry streak from them); it ended before ``now - keep_for``; it is not the task's
+last failure. Its output rows go with it.
+
+A finished task (succeeded, failed, cancelled; one-shot or a stopped series) goes,
+with its runs, counters, tags and acknowledged reminders, once it has been finished
+for ``keep_for`` (WorkManager prunes finished work the same way), unless an
+unfinished task still waits for it or reads its output (``--after``), or it has a
+reminder nobody acknowledged (the missed-reminders list). Unfinished tasks never go.
+
+Each :func:`prune_batch` visits a few hundred tasks, chooses at most ``batch_runs``
+runs without the write lock, then deletes them in one short ``BEGIN IMMEDIATE``
+transaction, re-checking inside it what another writer could have changed (a new
+``--after`` child). The caller (the owner's idle pass, or ``workdeck prune``) calls
+it until the sweep is done, then :func:`shrink` gives freed pages back to the file.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.history.policy import RetentionPolicy
+from engine.model import FINISHED_STATES
+
+log = logging.getLogger(__name__)
+
+#: Runs deleted per transaction at most (the owner adapts it to the lock time it measures).
+BATCH_RUNS = 500
+#: Tasks looked at per batch at most: one index seek each when there is nothing to prune.
+BATCH_TASKS = 300
+#: Pages given back to the file per incremental_vacuum step (4 KiB pages: 2 MiB).
+VACUUM_PAGES = 512
+
+_FINISHED = tuple(s.value for s in FINISHED_STATES)
+_UNFINISHED_CHILD = (
+    "SELECT 1 FROM deps d JOIN tasks c ON c.id = d.task_id WHERE d.parent_id = ? "
+    f"AND c.state NOT IN ({','.join('?' * len(_FINISHED))}) LIMIT 1"
+)
+_OPEN_REMINDER = "SELECT 1 FROM reminders WHERE task_id = ? AND acknowledged_at IS NULL LIMIT 1"
+
+
+@dataclass
+class PruneResult:
+    runs: int = 0
+    output_bytes: int = 0
+    tasks: int = 0
+    removed_tasks: list[str] = field(default_factory=list)
+    #: seconds each write transaction held the lock (deletes, then vacuum steps)
+    lock_holds: list[float] = field(default_factory=list)
+
+    def add(self, other: PruneResult) -> None:
+        self.runs += other.runs
+        self.output_bytes += other.output_bytes
+        self.tasks += other.tasks
+        self.removed_tasks.extend(other.removed_tasks)
+        self.lock_holds.extend(other.lock_holds)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"runs": self.runs, "output_bytes": self.output_bytes, "tasks": self.tasks,
+                "removed_tasks": self.removed_tasks}
+
+
+@dataclass(frozen=True)
+class SweepCursor:
+    """Where a sweep goes on: at this task rowid, and inside that task after this run id."""
+
+    task_rowid: int = 0
+    after_run: int = 0
+
+
+@dataclass
+class _Plan:
+    runs: list[int] = field(default_factory=list)
+    tasks: list[str] = field(default_factory=list)  # finished tasks whose last runs are in ``runs``
+
+
+def _task_policy(policy: RetentionPolicy, spec: dict[str, Any]) -> tuple[int, float]:
+    keep_runs = spec.get("keep_runs")
+    keep_for = spec.get("keep_for")
+    return (policy.keep_runs if keep_runs is None else int(keep_runs),
+            policy.keep_for if keep_for is None else float(keep_for))
+
+
+def _may_remove_task(conn: sqlite3.Connection, task_id: str) -> bool:
+    return (conn.execute(_UNFINISHED_CHILD, (task_id, *_FINISHED)).fetchone() is None
+            and conn.execute(_OPEN_REMINDER, (task_id,)).fetchone() is None
+            and conn.execute("SELECT 1 FROM runs WHERE task_id = ? AND ended_at IS NULL LIMIT 1",
+                             (task_id,)).fetchone() is None)
+
+
+def _plan(conn: sqlite3.Connection, policy: RetentionPolicy, now_us: int, cursor: SweepCursor,
+          batch_runs: int) -> tuple[_Plan, SweepCursor | None]:
+    """Choose what one batch removes (reads only) and where the next batch starts."""
+    plan = _Plan()
+    rows = conn.execute(
+        "SELECT rowid, id, spec, state, updated_at, last_failure_run FROM tasks WHERE rowid >= ? "
+        "ORDER BY rowid LIMIT ?", (cursor.task_rowid, BATCH_TASKS),
+    ).fetchall()
+    after_run = cursor.after_run
+    for rowid, task_id, spec_text, state, updated_at, last_failure in rows:
+        room = batch_runs - len(plan.runs)
+        if room <= 0:
+            return plan, SweepCursor(rowid, 0)
+        spec = json.loads(spec_text)
+        keep_runs, keep_for = _task_policy(policy, spec)
+        cutoff = now_us - int(keep_for * 1_000_000)
+        if state in _FINISHED and (updated_at or 0) < cutoff and _may_remove_task(conn, task_id):
+            ids = [r[0] for r in conn.execute(
+                "SELECT id FROM runs WHERE task_id = ? AND id > ? ORDER BY id LIMIT ?", (task_id, after_run, room + 1))]
+            if len(ids) > room:  # more than fit: this batch takes some, the next goes on
+                plan.runs.extend(ids[:room])
+                return plan, SweepCursor(rowid, ids[room - 1])
+            plan.runs.extend(ids)
+            plan.tasks.append(task_id)
+            after_run = 0
+            continue
+        retries = int((spec.get("retry") or {}).get("max_retries", 0))
+        if retries and state not in _FINISHED:
+            keep_runs = max(keep_runs, 2 * retries + 2)
+        # The newest run that is not among the newest keep_runs: one seek down runs_task.
+        edge = conn.execute("SELECT id FROM runs WHERE task_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?",
+                            (task_id, keep_runs)).fetchone()
+        if edge is None:
+            after_run = 0
+            continue
+        # Oldest first; runs started in id order, so the first one that ended inside
+        # keep_for ends the scan (a long run that ended late keeps the older ones
+        # behind it for a sweep or two: never too much goes, at worst too little).
+        scanned = conn.execute(
+            "SELECT id, ended_at FROM runs WHERE task_id = ? AND id > ? AND id <= ? ORDER BY id LIMIT ?",
+            (task_id, after_run, edge[0], room + 1),
+        ).fetchall()
+        taken, last_seen = 0, after_run
+        after_run = 0
+        for run_id, ended_at in scanned:
+            if ended_at is not None and ended_at >= cutoff:
+                break
+            if taken == room:
+                return plan, SweepCursor(rowid, last_seen)
+            last_seen = run_id
+            if ended_at is None or run_id == last_failure:
+                continue
+            plan.runs.append(run_id)
+            taken += 1
+        else:
+            if len(scanned) > room:  # all looked at and there may be more: go on in this task
+                return plan, SweepCursor(rowid, last_seen)
+    if len(rows) < BATCH_TASKS:
+        return plan, None
+    return plan, SweepCursor(rows[-1][0] + 1, 0)
+
+
+def prune_batch(
+    conn: sqlite3.Connection,
+    policy: RetentionPolicy,
+    now_us: int,
+    cursor: SweepCursor | None = None,
+    *,
+    batch_runs: int = BATCH_RUNS,
+    dry_run: bool = False,
+) -> tuple[PruneResult, SweepCursor | None]:
+    """Prune one batch; returns what went and the cursor of the next batch (None: the
+    sweep is done). ``dry_run`` counts the same things and deletes nothing."""
+    plan, nxt = _plan(conn, policy, now_us, cursor or SweepCursor(), batch_runs)
+    result = PruneResult()
+    if not plan.runs and not plan.tasks:
+        return result, nxt
+    if dry_run:
+        result.runs, result.output_bytes = len(plan.runs), _output_bytes(conn, plan.runs)
+        result.tasks, result.removed_tasks = len(plan.tasks), list(plan.tasks)
+        return result, nxt
+    started = time.perf_counter()
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        result.output_bytes = _output_bytes(conn, plan.runs)
+        for start in range(0, len(plan.runs), 500):
+            part = plan.runs[start : start + 500]
+            marks = ",".join("?" * len(part))
+            conn.execute(f"DELETE FROM output WHERE run_id IN ({marks})", part)
+            # ended_at IS NOT NULL: re-checked under the lock, a run in progress never goes
+            result.runs += conn.execute(f"DELETE FROM runs WHERE id IN ({marks}) AND ended_at IS NOT NULL",
+                                        part).rowcount
+        for task_id in plan.tasks:
+            if not _may_remove_task(conn, task_id):  # a child came since we looked
+                continue
+            _remove_task(conn, task_id)
+            result.tasks += 1
+            result.removed_tasks.append(task_id)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    result.lock_holds.append(time.perf_counter() - started)
+    return result, nxt
+
+
+def _output_bytes(conn: sqlite3.Connection, run_ids: list[int]) -> int:
+    total = 0
+    for start in range(0, len(run_ids), 500):
+        part = run_ids[start : start + 500]
+        total += conn.execute(
+            f"SELECT COALESCE(SUM(length(CAST(text AS BLOB))), 0) FROM output WHERE run_id IN ({','.join('?' * len(part))})",
+            part,
+        ).fetchone()[0]
+    return int(total)
+
+
+def _remove_task(conn: sqlite3.Connection, task_id: str) -> None:
+    """A finished task whose runs already went in this transaction."""
+    conn.execute("DELETE FROM output WHERE run_id IN (SELECT id FROM runs WHERE task_id = ?)", (task_id,))
+    for sql in (
+        "DELETE FROM runs WHERE task_id = ?",
+        "DELETE FROM tags WHERE task_id = ?",
+        "DELETE FROM deps WHERE task_id = ?1 OR parent_id = ?1",
+        "DELETE FROM reminders WHERE task_id = ?",
+        "DELETE FROM tasks WHERE id = ?",
+    ):
+        conn.execute(sql, (task_id,))
+
+
+def prune_all(conn: sqlite3.Connection, policy: RetentionPolicy, now_us: int, *, dry_run: bool = False,
+              batch_runs: int = BATCH_RUNS) -> PruneResult:
+    """A whole sweep at once, batch after batch (``workdeck prune``)."""
+    total = PruneResult()
+    cursor: SweepCursor | None = SweepCursor()
+    while cursor is not None:
+        result, cursor = prune_batch(conn, policy, now_us, cursor, batch_runs=batch_runs, dry_run=dry_run)
+        total.add(result)
+    return total
+
+
+# ---------------------------------------------------------------- the file
+
+
+def auto_vacuum_mode(conn: sqlite3.Connection) -> int:
+    """0 none, 1 full, 2 incremental."""
+    return int(conn.execute("PRAGMA auto_vacuum").fetchone()[0])
+
+
+def shrink_step(conn: sqlite3.Connection, pages: int = VACUUM_PAGES) -> tuple[int, float]:
+    """Give up to ``pages`` free pages back to the file; (pages left free, lock seconds)."""
+    started = time.perf_counter()
+    conn.execute(f"PRAGMA incremental_vacuum({int(pages)})").fetchall()
+    held = time.perf_counter() - started
+    return int(conn.execute("PRAGMA freelist_count").fetchone()[0]), held
+
+
+def shrink(conn: sqlite3.Connection, *, pages: int = VACUUM_PAGES) -> list[float]:
+    """Every free page back to the file, ``pages`` at a time; the lock hold of each step."""
+    holds: list[float] = []
+    if auto_vacuum_mode(conn) != 2:
+        return holds
+    while True:
+        left, held = shrink_step(conn, pages)
+        holds.append(held)
+        if left == 0:
+            return holds
+
+
+def switch_to_incremental_vacuum(conn: sqlite3.Connection, path: str,
+                                 say: Callable[[str], None] | None = None) -> bool:
+    """A database made before schema 6 has auto_vacuum off; switching it on needs one
+    full VACUUM (it rewrites the file). Done at a quiet moment: the owner's start,
+    before its engine runs anything, or ``workdeck prune``. Progress goes to ``say``
+    (the log by default) every few seconds. Returns whether it ran."""
+    if auto_vacuum_mode(conn) == 2 or path == ":memory:":
+        return False
+    say = say or log.info
+    size = os.path.getsize(path) if os.path.exists(path) else 0
+    say(f"switching {path} to incremental vacuum: one VACUUM of {size / 1048576:.1f} MiB")
+    started = time.monotonic()
+    last = [started]
+
+    def progress() -> int:
+        now = time.monotonic()
+        if now - last[0] >= 5.0:
+            last[0] = now
+            say(f"vacuum of {path}: still working, {now - started:.0f} s")
+        return 0
+
+    conn.set_progress_handler(progress, 1_000_000)
+    try:
+        conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
+        conn.execute("VACUUM")
+    finally:
+        conn.set_progress_handler(None, 0)
+    after = os.path.getsize(path) if os.path.exists(path) else 0
+    say(f"vacuum of {path} done in {time.monotonic() - started:.1f} s: {after / 1048576:.1f} MiB")
+    return True

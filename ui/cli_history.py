@@ -1,0 +1,171 @@
+"""History on the command line: ``show``/``list`` bounded and streamed, ``prune`` and
+``retention`` (the global policy). Imports nothing heavy at module top.
+
+``show ID --json`` carries the newest ``--runs N`` runs (default 20; ``all`` streams
+every one, oldest first) and ``totals`` (every run the task ever ended, from the
+counters on its row). ``list --json`` carries each task's newest 3 runs (``--runs N``)
+and its totals: never a whole history. Both write as they read: the JSON is the
+indented form of ``engine.serialize.dumps``, produced piece by piece, so memory stays
+flat however many runs or tasks there are.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import IO, Any
+
+from ui import cli_spec
+
+_RUNS_MARK = "\u0000runs\u0000"
+
+
+def runs_count(text: str) -> int | None:
+    """``--runs``: a number of newest runs, or ``all`` (None)."""
+    if text.strip().lower() == "all":
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number or 'all'") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be 0 or more, or 'all'")
+    return value
+
+
+def add_runs_option(parser: argparse.ArgumentParser, default: int, what: str) -> None:
+    parser.add_argument("--runs", type=runs_count, default=default, metavar="N|all",
+                        help=f"{what} (default {default}; 'all' streams every one)")
+
+
+def _indent(text: str, spaces: int) -> str:
+    pad = " " * spaces
+    return text.replace("\n", "\n" + pad)
+
+
+def write_task_json(out: IO[str], data: dict[str, Any], runs: Iterable[dict[str, Any]], *, depth: int = 0) -> None:
+    """``data`` (a task's JSON without its runs) with ``runs`` written one at a time,
+    as ``json.dumps(..., indent=2)`` would lay it out at nesting ``depth``."""
+    data = {**data, "runs": _RUNS_MARK}
+    head, tail = json.dumps(data, indent=2, ensure_ascii=False).split(json.dumps(_RUNS_MARK), 1)
+    base = 2 * depth
+    out.write(_indent(head, base))
+    first = True
+    for run in runs:
+        out.write("[\n" if first else ",\n")
+        out.write(" " * (base + 4) + _indent(json.dumps(run, indent=2, ensure_ascii=False), base + 4))
+        first = False
+    out.write("[]" if first else "\n" + " " * (base + 2) + "]")
+    out.write(_indent(tail, base))
+
+
+def show(store: Any, task_id: str, count: int | None, *, as_json: bool, out: IO[str]) -> None:
+    import dataclasses
+
+    from engine.history.reads import newest_runs
+    from engine.serialize import run_json, task_json
+
+    task = store.task(task_id, with_runs=False)
+    runs = newest_runs(store, task_id, count)
+    if as_json:
+        write_task_json(out, task_json(task), (run_json(r) for r in runs))
+        out.write("\n")
+        return
+    from ui.cli_render import details
+
+    out.write(details(dataclasses.replace(task, runs=tuple(runs)), shown_newest=count) + "\n")
+
+
+def list_json(store: Any, filters: dict[str, Any], count: int | None, out: IO[str]) -> None:
+    from engine.history.reads import newest_runs
+    from engine.serialize import run_json, task_json
+
+    out.write("[")
+    first = True
+    tasks = store.iter_tasks(**filters) if store is not None else ()
+    for task in tasks:
+        out.write("\n  " if first else ",\n  ")
+        write_task_json(out, task_json(task), (run_json(r) for r in newest_runs(store, task.id, count)), depth=1)
+        first = False
+    out.write("]\n" if first else "\n]\n")
+
+
+# ---------------------------------------------------------------- prune, retention
+
+
+def add_history_commands(sub: Any, *, db_path: Callable[[argparse.Namespace], tuple[Path, bool]],
+                         reading: Callable[[Path], AbstractContextManager[Any]]) -> None:
+    prune = sub.add_parser("prune", help="remove the history retention no longer keeps, now")
+    prune.add_argument("--dry-run", action="store_true", help="say what would go; change nothing")
+    prune.add_argument("--json", action="store_true")
+    prune.set_defaults(func=lambda args: _prune(args, db_path(args)[0], reading))
+
+    retention = sub.add_parser("retention", help="show or set the global history retention policy")
+    cli_spec.add_retention_options(retention, default="default: 100 runs, 30d, 1M+64K")
+    retention.add_argument("--json", action="store_true")
+    retention.set_defaults(func=lambda args: _retention(args, *db_path(args), reading))
+
+
+def _say(message: str) -> None:
+    print(f"workdeck: {message}", file=sys.stderr)
+
+
+def _prune(args: argparse.Namespace, db: Path, reading: Callable[[Path], AbstractContextManager[Any]]) -> int:
+    from engine.clock import SystemClock
+    from engine.history import prune
+    from engine.history.limits import format_size
+    from engine.history.policy import load_policy
+
+    with reading(db) as store:
+        if store is None:
+            result, before, after = prune.PruneResult(), 0, 0
+        else:
+            before = os.path.getsize(db)
+            policy = load_policy(store.conn)
+            result = prune.prune_all(store.conn, policy, SystemClock().now_us(), dry_run=args.dry_run)
+            if not args.dry_run:
+                prune.switch_to_incremental_vacuum(store.conn, store.path, _say)
+                prune.shrink(store.conn)
+                store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            after = os.path.getsize(db)
+    if args.json:
+        print(json.dumps({**result.to_json(), "dry_run": args.dry_run, "db_bytes_before": before,
+                          "db_bytes_after": after}, indent=2))
+        return 0
+    verb = "would remove" if args.dry_run else "removed"
+    print(f"{verb} {result.runs:,} runs, {format_size(result.output_bytes)} of output, {result.tasks:,} finished tasks"
+          + (f"; database {format_size(before)} -> {format_size(after)}" if not args.dry_run and before else ""))
+    for task_id in result.removed_tasks:
+        print(f"  task {task_id}")
+    return 0
+
+
+def _retention(args: argparse.Namespace, db: Path, is_default: bool,
+               reading: Callable[[Path], AbstractContextManager[Any]]) -> int:
+    from engine.history.policy import RetentionPolicy, load_policy, save_policy
+
+    changes = {k: getattr(args, k) for k in ("keep_runs", "keep_for", "output_limit") if getattr(args, k) is not None}
+    if changes and is_default:
+        db.parent.mkdir(parents=True, exist_ok=True)
+    if changes and not db.exists():
+        from engine.store import Store
+
+        Store(db).close()  # a new database, with the schema the policy lives in
+    with reading(db) as store:
+        if store is None:
+            policy = RetentionPolicy()
+        elif changes:
+            with store.transaction():
+                policy = save_policy(store.conn, load_policy(store.conn), **changes)
+        else:
+            policy = load_policy(store.conn)
+    if args.json:
+        print(json.dumps(policy.to_json(), indent=2))
+    else:
+        print(policy.describe())
+    return 0
