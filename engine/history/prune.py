@@ -251,7 +251,8 @@ def auto_vacuum_mode(conn: sqlite3.Connection) -> int:
 def shrink_step(conn: sqlite3.Connection, pages: int = VACUUM_PAGES) -> tuple[int, float]:
     """Give up to ``pages`` free pages back to the file; (pages left free, lock seconds)."""
     started = time.perf_counter()
-    conn.execute(f"PRAGMA incremental_vacuum({int(pages)})").fetchall()
+    # executescript steps the pragma to its end; execute() stops after one page
+    conn.executescript(f"PRAGMA incremental_vacuum({int(pages)});")
     held = time.perf_counter() - started
     return int(conn.execute("PRAGMA freelist_count").fetchone()[0]), held
 

@@ -1,0 +1,137 @@
+"""History on the command line: retention options, prune, retention, bounded show/list."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from engine.clock import FakeClock, SystemClock
+from engine.model import Outcome, State
+from engine.store import Store
+from tests.contract import assert_task_json
+from tests.engine.history_helpers import DAY, add_runs, add_task, finish_task
+from tests.ui.test_cli import run, runtime_dir  # noqa: F401  (the fixture: a private runtime dir)
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "work.db"
+
+
+def history(db: Path, runs: int, *, age_days: float = 0) -> str:
+    """One task with ``runs`` ended runs (every 4th failed), ``age_days`` old."""
+    store = Store(db)
+    clock = FakeClock(SystemClock().now())
+    add_task(store, clock, "busy")
+    add_runs(store, "busy", [(age_days * DAY + runs - i, Outcome.FAILED if i % 4 == 0 else Outcome.SUCCEEDED)
+                             for i in range(runs)], now_us=clock.now_us(), output="out\n")
+    store.close()
+    return "busy"
+
+
+@pytest.mark.parametrize("argv", [
+    ["add", "--keep-runs", "-1", "--", "true"],
+    ["add", "--keep-runs", "5000000", "--", "true"],
+    ["add", "--keep-runs", "many", "--", "true"],
+    ["add", "--keep-for", "-3d", "--", "true"],
+    ["add", "--keep-for", "100000d", "--", "true"],
+    ["add", "--output-limit", "-1K", "--", "true"],
+    ["add", "--output-limit", "0", "--", "true"],
+    ["add", "--output-limit", "3G", "--", "true"],
+    ["add", "--output-limit", "lots", "--", "true"],
+    ["retention", "--keep-runs", "-5"],
+    ["retention", "--output-limit", "1T"],
+    ["show", "x", "--runs", "-2"],
+])
+def test_bad_retention_input_is_one_line_exit_2_and_writes_nothing(capsys: Any, tmp_path: Path,
+                                                                   argv: list[str]) -> None:
+    status, out, err = run(capsys, "--db", tmp_path / "w.db", *argv)
+    assert (status, out, err.count("\n")) == (2, "", 1), err
+    assert err.startswith("workdeck: ")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_tasks_retention_is_stored_and_shown(capsys: Any, db: Path) -> None:
+    status, out, _ = run(capsys, "--db", db, "add", "--defer", "--keep-runs", "7", "--keep-for", "2d",
+                         "--output-limit", "2M", "--json", "--", "true")
+    task = json.loads(out)
+    assert (task["spec"]["keep_runs"], task["spec"]["keep_for"], task["spec"]["output_limit"]) == (7, 172800.0, 2 << 20)
+    store = Store(db)
+    spec = store.task(task["id"], with_runs=False).spec
+    assert (spec.keep_runs, spec.keep_for, spec.output_limit) == (7, 172800.0, 2 << 20)
+    store.close()
+
+
+def test_show_json_lists_the_newest_runs_and_the_totals(capsys: Any, db: Path) -> None:
+    task_id = history(db, 60)
+    status, out, _ = run(capsys, "--db", db, "show", task_id, "--json")
+    task = json.loads(out)
+    assert_task_json(task)
+    assert [r["id"] for r in task["runs"]] == list(range(41, 61))  # the newest 20, oldest first
+    assert task["totals"] == {"runs": 60, "succeeded": 45, "failed": 15, "last_outcome": "succeeded",
+                              "last_ended_at": task["runs"][-1]["ended_at"]}
+    everything = json.loads(run(capsys, "--db", db, "show", task_id, "--json", "--runs", "all")[1])
+    assert [r["id"] for r in everything["runs"]] == list(range(1, 61))
+    assert {k: v for k, v in everything.items() if k != "runs"} == {k: v for k, v in task.items() if k != "runs"}
+    assert json.loads(run(capsys, "--db", db, "show", task_id, "--json", "--runs", "0")[1])["runs"] == []
+    # the streamed form is exactly json.dumps(indent=2)'s layout
+    assert out == json.dumps(task, indent=2, ensure_ascii=False) + "\n"
+
+
+def test_human_show_says_the_totals_and_how_many_are_shown(capsys: Any, db: Path) -> None:
+    task_id = history(db, 60)
+    out = run(capsys, "--db", db, "show", task_id, "--runs", "5")[1]
+    assert "runs:      60 (45 succeeded, 15 failed, last succeeded" in out and "the newest 5" in out
+    assert len([line for line in out.splitlines() if line.startswith("  #1 ")]) == 5
+
+
+def test_list_json_carries_the_newest_few_runs_never_the_history(capsys: Any, db: Path) -> None:
+    history(db, 60)
+    run(capsys, "--db", db, "add", "--defer", "--", "true")
+    status, out, _ = run(capsys, "--db", db, "list", "--json")
+    busy, fresh = json.loads(out)
+    for task in (busy, fresh):
+        assert_task_json(task)
+    assert [r["id"] for r in busy["runs"]] == [58, 59, 60] and busy["totals"]["runs"] == 60
+    assert fresh["runs"] == [] and fresh["totals"]["runs"] == 0
+    assert out == json.dumps([busy, fresh], indent=2, ensure_ascii=False) + "\n"
+    assert json.loads(run(capsys, "--db", db, "list", "--json", "--runs", "0")[1])[0]["runs"] == []
+    assert run(capsys, "--db", db, "list", "--json", "--state", "running")[1] == "[]\n"
+
+
+def test_prune_dry_run_then_prune(capsys: Any, db: Path) -> None:
+    task_id = history(db, 300, age_days=40)
+    store = Store(db)
+    clock = FakeClock(SystemClock().now())
+    add_task(store, clock, "old-one")
+    finish_task(store, clock, "old-one", State.SUCCEEDED, days_ago=31)
+    store.close()
+    status, out, _ = run(capsys, "--db", db, "prune", "--dry-run")
+    assert (status, out) == (0, "would remove 200 runs, 800 B of output, 1 finished tasks\n  task old-one\n")
+    assert json.loads(run(capsys, "--db", db, "show", task_id, "--json", "--runs", "all")[1])["totals"]["runs"] == 300
+    status, out, err = run(capsys, "--db", db, "prune", "--json")
+    result = json.loads(out)
+    assert (status, result["runs"], result["output_bytes"], result["removed_tasks"]) == (0, 200, 800, ["old-one"])
+    task = json.loads(run(capsys, "--db", db, "show", task_id, "--json", "--runs", "all")[1])
+    assert len(task["runs"]) == 100 and task["totals"]["runs"] == 300  # the counters stay true
+    assert "switching" not in err  # a database made by this version is incremental from the start
+
+
+def test_prune_without_a_database_creates_nothing(capsys: Any, tmp_path: Path) -> None:
+    assert run(capsys, "--db", tmp_path / "none.db", "prune")[:2] == (0, "removed 0 runs, 0 B of output, 0 finished tasks\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_retention_shows_and_sets_the_global_policy(capsys: Any, db: Path) -> None:
+    status, out, _ = run(capsys, "--db", db, "retention", "--json")
+    assert json.loads(out) == {"keep_runs": 100, "keep_for": 30 * DAY, "output_limit": (64 << 10) + (1 << 20)}
+    assert not db.exists()  # reading the defaults writes nothing
+    run(capsys, "--db", db, "retention", "--keep-runs", "10", "--keep-for", "1d")
+    out = run(capsys, "--db", db, "retention")[1]
+    assert out.startswith("keep every run of the last 1d and at least the newest 10 of each task")
+    history(db, 30, age_days=3)
+    assert "removed 20 runs" in run(capsys, "--db", db, "prune")[1]
