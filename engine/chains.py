@@ -171,7 +171,7 @@ def _due_after_update(store: Store, task: Task, now: datetime) -> datetime:
     """Periodic: keep the rhythm, the next window after the last run (WorkManager's
     update keeps the last run's time). Otherwise the new spec's time, else as before."""
     if _repeats(task.spec):
-        runs = [r for r in store.runs(task.id) if r.started_at is not None and r.attempt > 0]
+        runs = [r for r in store.runs(task.id, newest=50) if r.started_at is not None and r.attempt > 0]
         if runs:
             nxt, _ = rules.next_window(task, now, None if runs[-1].due_at is None else runs[-1])
             if nxt is not None:

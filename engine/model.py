@@ -249,7 +249,8 @@ class TaskSpec:
         object.__setattr__(self, "tags", tuple(sorted(set(self.tags))))
         object.__setattr__(self, "after", tuple(dict.fromkeys(self.after)))
         object.__setattr__(self, "constraints", _enum_tuple(self.constraints, Constraint, "constraint"))
-        check_data_size(self.input, "input")
+        if self.input or not isinstance(self.input, dict):  # {} is always fine: no need to measure it
+            check_data_size(self.input, "input")
         check_seconds(self.timeout, "a timeout", positive=True)
         if self.run_at is not None and self.run_at.tzinfo is None:
             raise BadSpecError("run_at must be an aware datetime (UTC)")
@@ -293,11 +294,12 @@ class TaskSpec:
         for key, enum_type in (("kind", Kind), ("policy", UniquePolicy), ("missed", MissedPolicy)):
             if key in data:
                 data[key] = enum_type(data[key])
-        known = {f.name for f in dataclasses.fields(cls)}
+        known = _SPEC_NAMES if cls is TaskSpec else {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
 
 
 _SPEC_FIELDS = dataclasses.fields(TaskSpec)
+_SPEC_NAMES = frozenset(f.name for f in _SPEC_FIELDS)
 
 
 @functools.cache

@@ -274,3 +274,29 @@ def test_a_line_that_is_not_json_gets_an_error_and_the_connection_lives_on(host:
 def test_the_socket_is_private(host: EngineHost, runtime_dir: Path) -> None:
     assert (runtime_dir / "workdeck").stat().st_mode & 0o777 == 0o700
     assert os.stat(host.socket_path).st_mode & 0o077 == 0
+
+
+def test_the_owner_prunes_history_on_its_idle_timer(db: Path, clock: Any, qapp: Any) -> None:
+    from engine.history.pruner import FIRST_DELAY
+    from engine.store import Store
+    from tests.engine.history_helpers import DAY, add_runs, add_task, finish_task, run_ids
+    from engine.model import Outcome
+
+    setup = Store(db)
+    add_task(setup, clock, "busy")
+    add_runs(setup, "busy", [(60 * DAY, Outcome.SUCCEEDED)] * 700, now_us=clock.now_us())
+    add_task(setup, clock, "old")
+    finish_task(setup, clock, "old", State.SUCCEEDED, days_ago=45)
+    setup.close()
+    owner = EngineHost.open(db, role="serve", clock=clock)
+    removed: list[str] = []
+    owner.engine.task_removed.connect(removed.append)
+    try:
+        owner.start()
+        assert owner.pruner is not None and owner.pruner.active
+        clock.advance(FIRST_DELAY + 5)
+        assert len(run_ids(owner.store, "busy")) == 100 and removed == ["old"]
+        assert owner.store.task("busy", with_runs=False).totals.total == 700
+    finally:
+        owner.stop()
+    assert owner.pruner is not None and not owner.pruner.active  # nothing left armed
