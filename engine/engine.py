@@ -26,7 +26,7 @@ from engine.deferred import Dispatcher
 from engine.errors import BadInputError, BadSpecError, NoSuchTaskError
 from engine.exact import AlarmScheduler
 from engine.history.output_cap import OutputCap
-from engine.history.policy import RetentionPolicy, load_policy
+from engine.history.policy import RetentionPolicy, load_policy, save_policy
 from engine.immediate import PRIORITY_DEFERRED, PRIORITY_IMMEDIATE, JobRunner
 from engine.model import Kind, Outcome, Reminder, Run, State, StopReason, Task, TaskSpec
 from engine.store import StaleTaskError, Store
@@ -118,6 +118,13 @@ class Engine(QObject):
     def reload_retention(self) -> RetentionPolicy:
         self._retention = None
         return self.retention
+
+    def set_retention(self, **changes: Any) -> RetentionPolicy:
+        """Change the global policy (keep_runs, keep_for, output_limit; BadSpecError for a
+        value out of bounds, nothing written). The owner's next prune sweep applies it."""
+        with self.store.transaction():
+            self._retention = save_policy(self.store.conn, self.retention, **changes)
+        return self._retention
 
     def start(self) -> None:
         """Recover what a crash left running, then start dispatching."""

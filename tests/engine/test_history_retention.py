@@ -241,3 +241,15 @@ def test_spec_retention_fields_round_trip() -> None:
     spec = TaskSpec(worker="shell", args=("x",), keep_runs=7, keep_for=3600.0, output_limit=8192)
     assert TaskSpec.from_json(json.loads(json.dumps(spec.to_json(compact=True)))) == spec
     assert dataclasses.replace(spec, keep_runs=None).to_json(compact=True).get("keep_runs") is None
+
+
+def test_the_engine_sets_the_global_policy_for_the_settings_dialog(qapp: object, store: Store, clock: FakeClock) -> None:
+    from engine.engine import Engine
+    from engine.errors import BadSpecError
+
+    engine = Engine(store, clock)
+    assert engine.retention == DEFAULT
+    assert engine.set_retention(keep_runs=20, output_limit=8192) == RetentionPolicy(keep_runs=20, output_limit=8192)
+    with pytest.raises(BadSpecError, match="keep-for must be between"):
+        engine.set_retention(keep_for=-1.0)
+    assert load_policy(store.conn) == RetentionPolicy(keep_runs=20, output_limit=8192)  # the bad one wrote nothing
