@@ -43,6 +43,8 @@ RUNNER_THREADS = 64
 #: Runs read back beyond the retry budget when deciding after a run (interrupted and
 #: skipped runs sit between failures without counting).
 RUN_HISTORY_SLACK = 50
+#: Runs that :meth:`Engine.task` carries: the newest ones.
+TASK_RUNS = 100
 
 
 @dataclass
@@ -360,7 +362,7 @@ class Engine(QObject):
 
     def why(self, task: Task | str) -> str:
         """Why a task is not running, in words (``show`` and the window's details)."""
-        return self.dispatcher.explain(self.store.task(task if isinstance(task, str) else task.id))
+        return self.dispatcher.explain(self.store.task(task if isinstance(task, str) else task.id, with_runs=False))
 
     def start_run(self, task: Task, *, due_at: datetime | None = None, fired_at: datetime | None = None) -> bool:
         """Claim ``task`` and start its next attempt. False if another writer claimed it first."""
@@ -520,7 +522,16 @@ class Engine(QObject):
     # ------------------------------------------------------------ reading
 
     def task(self, task_id: str) -> Task:
-        return self.store.task(task_id)
+        """The task with its newest :data:`TASK_RUNS` runs (a history has no end: a
+        1-second task keeps 2.6 million runs under the default policy); its ``totals``
+        count them all. Older runs: :func:`engine.history.reads.iter_runs`."""
+        task = self.store.task(task_id, with_runs=False)
+        return dataclasses.replace(task, runs=tuple(self.store.runs(task_id, newest=TASK_RUNS)))
+
+    def task_kind(self, task_id: str) -> Kind:
+        """A task's kind without reading its runs (a listener on every run start)."""
+        running = self._running.get(task_id)
+        return running.task.kind if running is not None else self.store.task(task_id, with_runs=False).kind
 
     def tasks(self, **filters: Any) -> list[Task]:
         return self.store.tasks(**filters)

@@ -170,7 +170,8 @@ class Lifecycle(QObject):
 
     def _on_run_started(self, run: Any) -> None:
         try:
-            kind = self._engine.task(run.task_id).kind
+            task_kind = getattr(self._engine, "task_kind", None)  # no run history read per run
+            kind = task_kind(run.task_id) if task_kind is not None else self._engine.task(run.task_id).kind
         except Exception:  # a listener must never break the engine (STYLE.md 7)
             log.exception("lifecycle: cannot read task %s", run.task_id)
             return
