@@ -39,6 +39,9 @@ log = logging.getLogger(__name__)
 BATCH_RUNS = 500
 #: Tasks looked at per batch at most: one index seek each when there is nothing to prune.
 BATCH_TASKS = 300
+#: Output bytes deleted per transaction at most (at least one run): freeing a page of
+#: overflow reads it, so a batch of runs with a megabyte each would hold the lock long.
+BATCH_OUTPUT = 2 * 1024 * 1024
 #: Pages given back to the file per incremental_vacuum step (4 KiB pages: 2 MiB).
 VACUUM_PAGES = 512
 
@@ -82,7 +85,12 @@ class SweepCursor:
 @dataclass
 class _Plan:
     runs: list[int] = field(default_factory=list)
-    tasks: list[str] = field(default_factory=list)  # finished tasks whose last runs are in ``runs``
+    rowids: list[int] = field(default_factory=list)  # each run's task's rowid
+    tasks: list[tuple[str, int]] = field(default_factory=list)  # finished tasks (id, rowid) whose last runs are in ``runs``
+
+    def take(self, rowid: int, run_ids: list[int]) -> None:
+        self.runs.extend(run_ids)
+        self.rowids.extend([rowid] * len(run_ids))
 
 
 def _task_policy(policy: RetentionPolicy, spec: dict[str, Any]) -> tuple[int, float]:
@@ -119,10 +127,10 @@ def _plan(conn: sqlite3.Connection, policy: RetentionPolicy, now_us: int, cursor
             ids = [r[0] for r in conn.execute(
                 "SELECT id FROM runs WHERE task_id = ? AND id > ? ORDER BY id LIMIT ?", (task_id, after_run, room + 1))]
             if len(ids) > room:  # more than fit: this batch takes some, the next goes on
-                plan.runs.extend(ids[:room])
+                plan.take(rowid, ids[:room])
                 return plan, SweepCursor(rowid, ids[room - 1])
-            plan.runs.extend(ids)
-            plan.tasks.append(task_id)
+            plan.take(rowid, ids)
+            plan.tasks.append((task_id, rowid))
             after_run = 0
             continue
         retries = int((spec.get("retry") or {}).get("max_retries", 0))
@@ -151,7 +159,7 @@ def _plan(conn: sqlite3.Connection, policy: RetentionPolicy, now_us: int, cursor
             last_seen = run_id
             if ended_at is None or run_id == last_failure:
                 continue
-            plan.runs.append(run_id)
+            plan.take(rowid, [run_id])
             taken += 1
         else:
             if len(scanned) > room:  # all looked at and there may be more: go on in this task
@@ -176,14 +184,23 @@ def prune_batch(
     result = PruneResult()
     if not plan.runs and not plan.tasks:
         return result, nxt
+    sizes = _output_sizes(conn, plan.runs)  # read before the lock: ended runs' output never changes
     if dry_run:
-        result.runs, result.output_bytes = len(plan.runs), _output_bytes(conn, plan.runs)
-        result.tasks, result.removed_tasks = len(plan.tasks), list(plan.tasks)
+        result.runs, result.output_bytes = len(plan.runs), sum(sizes.values())
+        result.tasks, result.removed_tasks = len(plan.tasks), [t for t, _ in plan.tasks]
         return result, nxt
+    total = 0
+    for i, run_id in enumerate(plan.runs):
+        total += sizes.get(run_id, 0)
+        if total > BATCH_OUTPUT and i > 0:  # the rest waits for the next batch
+            rowid = plan.rowids[i]
+            nxt = SweepCursor(rowid, plan.runs[i - 1] if plan.rowids[i - 1] == rowid else 0)
+            plan.runs, plan.tasks = plan.runs[:i], [(t, r) for t, r in plan.tasks if r < rowid]
+            break
+    result.output_bytes = sum(sizes.get(r, 0) for r in plan.runs)
     started = time.perf_counter()
     conn.execute("BEGIN IMMEDIATE")
     try:
-        result.output_bytes = _output_bytes(conn, plan.runs)
         for start in range(0, len(plan.runs), 500):
             part = plan.runs[start : start + 500]
             marks = ",".join("?" * len(part))
@@ -191,7 +208,7 @@ def prune_batch(
             # ended_at IS NOT NULL: re-checked under the lock, a run in progress never goes
             result.runs += conn.execute(f"DELETE FROM runs WHERE id IN ({marks}) AND ended_at IS NOT NULL",
                                         part).rowcount
-        for task_id in plan.tasks:
+        for task_id, _ in plan.tasks:
             if not _may_remove_task(conn, task_id):  # a child came since we looked
                 continue
             _remove_task(conn, task_id)
@@ -205,15 +222,16 @@ def prune_batch(
     return result, nxt
 
 
-def _output_bytes(conn: sqlite3.Connection, run_ids: list[int]) -> int:
-    total = 0
+def _output_sizes(conn: sqlite3.Connection, run_ids: list[int]) -> dict[int, int]:
+    """Bytes of output per run (runs with none are left out)."""
+    sizes: dict[int, int] = {}
     for start in range(0, len(run_ids), 500):
         part = run_ids[start : start + 500]
-        total += conn.execute(
-            f"SELECT COALESCE(SUM(length(CAST(text AS BLOB))), 0) FROM output WHERE run_id IN ({','.join('?' * len(part))})",
-            part,
-        ).fetchone()[0]
-    return int(total)
+        sizes.update(conn.execute(
+            f"SELECT run_id, SUM(length(CAST(text AS BLOB))) FROM output WHERE run_id IN ({','.join('?' * len(part))}) "
+            "GROUP BY run_id", part,
+        ).fetchall())
+    return sizes
 
 
 def _remove_task(conn: sqlite3.Connection, task_id: str) -> None:

@@ -253,3 +253,18 @@ def test_the_engine_sets_the_global_policy_for_the_settings_dialog(qapp: object,
     with pytest.raises(BadSpecError, match="keep-for must be between"):
         engine.set_retention(keep_for=-1.0)
     assert load_policy(store.conn) == RetentionPolicy(keep_runs=20, output_limit=8192)  # the bad one wrote nothing
+
+
+def test_a_batch_deletes_at_most_a_few_megabytes_of_output(store: Store, clock: FakeClock) -> None:
+    add_task(store, clock, "chatty", keep_runs=0, keep_for=0.0)
+    add_runs(store, "chatty", [(DAY, OK)] * 30, now_us=clock.now_us(), output="o" * 300_000)
+    add_task(store, clock, "gone", keep_for=0.0)
+    add_runs(store, "gone", [(DAY, OK)] * 3, now_us=clock.now_us(), output="g" * 300_000)
+    finish_task(store, clock, "gone", State.SUCCEEDED, days_ago=1)
+    batches, cursor = [], prune.SweepCursor()
+    while cursor is not None:
+        result, cursor = prune.prune_batch(store.conn, DEFAULT, clock.now_us(), cursor)
+        batches.append(result)
+    assert all(b.output_bytes <= prune.BATCH_OUTPUT for b in batches)
+    assert sum(b.runs for b in batches) == 33 and [t for b in batches for t in b.removed_tasks] == ["gone"]
+    assert store.conn.execute("SELECT COUNT(*) FROM output").fetchone()[0] == 0
