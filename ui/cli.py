@@ -83,7 +83,7 @@ def build_parser() -> _Parser:
     lst.add_argument("--tag")
     lst.add_argument("--kind", choices=[k.value for k in Kind])
     lst.add_argument("--name")
-    cli_history.add_runs_option(lst, 3, "--json: each task's newest N runs; totals count them all")
+    cli_history.add_runs_option(lst, 0, "--json: each task's newest N runs; totals count them all")
 
     show = sub.add_parser("show", help="spec, state, attempts, runs")
     show.add_argument("id", metavar="ID")

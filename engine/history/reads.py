@@ -14,8 +14,6 @@ from engine.store import RUN_COLUMNS, Store, run_from_row
 
 #: ``show`` lists this many of the newest runs unless told otherwise (``--runs N|all``).
 SHOW_RUNS = 20
-#: ``list --json`` carries this many of each task's newest runs (its totals say the rest).
-LIST_RUNS = 3
 
 
 def iter_runs(store: Store, task_id: str) -> Iterator[Run]:
