@@ -362,7 +362,10 @@ class Engine(QObject):
 
     def why(self, task: Task | str) -> str:
         """Why a task is not running, in words (``show`` and the window's details)."""
-        return self.dispatcher.explain(self.store.task(task if isinstance(task, str) else task.id, with_runs=False))
+        task_id = task if isinstance(task, str) else task.id
+        # the newest run says why a finished task finished: no need for the rest
+        return self.dispatcher.explain(dataclasses.replace(
+            self.store.task(task_id, with_runs=False), runs=tuple(self.store.runs(task_id, newest=1))))
 
     def start_run(self, task: Task, *, due_at: datetime | None = None, fired_at: datetime | None = None) -> bool:
         """Claim ``task`` and start its next attempt. False if another writer claimed it first."""
