@@ -59,8 +59,10 @@ class PruneResult:
     output_bytes: int = 0
     tasks: int = 0
     removed_tasks: list[str] = field(default_factory=list)
-    #: seconds each write transaction held the lock (deletes, then vacuum steps)
+    #: seconds each write transaction held the lock (wall clock: what a waiting writer
+    #: sees) and the CPU seconds it took (what a loaded machine's scheduling does not inflate)
     lock_holds: list[float] = field(default_factory=list)
+    lock_cpu: list[float] = field(default_factory=list)
 
     def add(self, other: PruneResult) -> None:
         self.runs += other.runs
@@ -68,6 +70,7 @@ class PruneResult:
         self.tasks += other.tasks
         self.removed_tasks.extend(other.removed_tasks)
         self.lock_holds.extend(other.lock_holds)
+        self.lock_cpu.extend(other.lock_cpu)
 
     def to_json(self) -> dict[str, Any]:
         return {"runs": self.runs, "output_bytes": self.output_bytes, "tasks": self.tasks,
@@ -198,7 +201,7 @@ def prune_batch(
             plan.runs, plan.tasks = plan.runs[:i], [(t, r) for t, r in plan.tasks if r < rowid]
             break
     result.output_bytes = sum(sizes.get(r, 0) for r in plan.runs)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     conn.execute("BEGIN IMMEDIATE")
     try:
         for start in range(0, len(plan.runs), 500):
@@ -219,6 +222,7 @@ def prune_batch(
         conn.execute("ROLLBACK")
         raise
     result.lock_holds.append(time.perf_counter() - started)
+    result.lock_cpu.append(time.process_time() - cpu)
     return result, nxt
 
 

@@ -57,6 +57,7 @@ class Pruner(QObject):
         self.batch_runs = prune.BATCH_RUNS
         #: the write-lock hold of recent transactions, seconds (tests and benchmarks read it)
         self.lock_holds: deque[float] = deque(maxlen=10_000)
+        self.lock_cpu: deque[float] = deque(maxlen=10_000)  # their CPU seconds (prune batches)
         self.sweeps = 0
 
     def start(self, delay: float = FIRST_DELAY) -> None:
@@ -90,6 +91,7 @@ class Pruner(QObject):
             self._conn, self._policy, self._clock.now_us(), self._cursor, batch_runs=self.batch_runs
         )
         self._adapt(result.lock_holds)
+        self.lock_cpu.extend(result.lock_cpu)
         left = 0
         if prune.auto_vacuum_mode(self._conn) == 2 and int(
                 self._conn.execute("PRAGMA freelist_count").fetchone()[0]):

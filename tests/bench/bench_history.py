@@ -12,7 +12,8 @@ days; 9,999 more tasks with 2 runs each: 10,000 tasks in all), in one run:
   wall and CPU time inside the command (imports done first; CPU time is what a shared,
   loaded machine distorts least), the whole process's wall time, and its peak RSS;
 - the owner's prune pass (engine.history.pruner, adaptive batches) for up to
-  $BENCH_PRUNE_SECONDS (default 20): the write-lock hold per transaction, p50/p99/max.
+  $BENCH_PRUNE_SECONDS (default 20): the write-lock hold per transaction, p50/p99/max
+  (wall: what a waiting writer sees), and the CPU time of the prune transactions.
 
 Then a simulated year of one ``--every 1s`` task under the default policy: 86,400
 runs a day (each with a line of output), pruned at the end of each day, database
@@ -172,6 +173,8 @@ def measure_size(qapp: Any, tmp: Path, size: int) -> dict[str, str]:
     holds = list(pruner.lock_holds)
     row["prune batches"] = f"{steps:,}"
     row["hold p50/p99/max ms"] = "/".join(f"{1000 * v:.1f}" for v in (pct(holds, 0.5), pct(holds, 0.99), max(holds)))
+    cpu = list(pruner.lock_cpu)
+    row["batch cpu p99/max ms"] = "/".join(f"{1000 * v:.1f}" for v in (pct(cpu, 0.99), max(cpu)))
     store.close()
     db.unlink()
     for extra in ("-wal", "-shm"):
