@@ -15,7 +15,7 @@ from tests.window_ledger import ledger
 
 
 def check_every_window_once(deck: Deck, task_id: str) -> Counter[str]:
-    book = ledger(deck.task(task_id))
+    book = ledger(deck.store.task(task_id))  # every run: Engine.task carries only the newest
     assert not book.unaccounted, f"windows nothing accounts for: {book.unaccounted[:10]}"
     assert not book.twice, f"windows accounted twice: {[(k, book.what[k]) for k in book.twice[:10]]}"
     assert not book.early, f"records for windows that have not opened: {book.early}"
