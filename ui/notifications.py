@@ -23,13 +23,16 @@ unanswered list is kept here, in memory).
 
 from __future__ import annotations
 
+import html
 import logging
+from collections import deque
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from PySide6.QtCore import Q_ARG, Q_RETURN_ARG, SLOT, QMetaObject, QObject, Qt, Signal, Slot
-from PySide6.QtDBus import QDBusConnection, QDBusInterface
+from jeepney import DBusAddress, HeaderFields, MatchRule, MessageType, message_bus, new_method_call
+from jeepney.io.blocking import DBusConnection, open_dbus_connection
+from PySide6.QtCore import QObject, QSocketNotifier, QTimer, Signal
 from PySide6.QtWidgets import QSystemTrayIcon
 
 from ui.reminder_window import ReminderWindow
@@ -40,93 +43,157 @@ log = logging.getLogger(__name__)
 SERVICE = "org.freedesktop.Notifications"
 PATH = "/org/freedesktop/Notifications"
 INTERFACE = "org.freedesktop.Notifications"
+#: Notify's argument types as the spec gives them: app_name, replaces_id (u), app_icon,
+#: summary, body, actions (as), hints (a{sv}), expire_timeout (i).
+NOTIFY_SIGNATURE = "susssasa{sv}i"
 #: NotificationClosed reasons (the spec): 1 expired, 2 closed by the user, 3 by a call.
 CLOSED_BY_CALL = 3
 #: A blocking call to the notification server is bounded: it answers in milliseconds,
 #: and a hung server must not freeze the window for the default 25 s.
-DBUS_TIMEOUT_MS = 1500
+DBUS_TIMEOUT_S = 1.5
+#: How long the tray's own message (the fallback without a server) stays: it must not
+#: sit over the tray icon or the window's buttons; the reminder stays in the missed list.
+TRAY_MESSAGE_MS = 6000
+_SERVER = DBusAddress(PATH, bus_name=SERVICE, interface=INTERFACE)
 
 
 class DesktopNotifier(QObject):
-    """org.freedesktop.Notifications over QtDBus.
+    """org.freedesktop.Notifications over jeepney, on its own session-bus connection.
 
-    Calls go through QDBusInterface's introspected meta-object (invokeMethod): that is
-    what gives Notify's ``replaces_id`` the D-Bus type ``u`` the spec requires; a
-    plain message from Python would send ``i`` and strict servers refuse it.
+    Why not QtDBus: from Python, a QDBusMessage can carry no ``u`` (Python ints go out
+    as ``i``), and QDBusInterface's introspected ``invokeMethod`` finds no
+    ``Notify(...QVariantMap,int)`` on a real server (dunst's introspection types the hints
+    as ``QDBusRawType<a{sv}>``). jeepney marshals exactly the spec's ``susssasa{sv}i``;
+    it is pure Python with no dependencies. Calls are blocking with a short timeout (the
+    server answers in milliseconds); signals are read when a QSocketNotifier says the
+    socket has data, so ActionInvoked and NotificationClosed arrive on the Qt loop.
     """
 
     action_invoked = Signal(int, str)  # notification id, action key
     closed = Signal(int, int)  # notification id, reason
 
-    def __init__(self, bus: QDBusConnection | None = None, app_name: str = "Workdeck",
+    def __init__(self, address: str | None = None, app_name: str = "Workdeck",
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._bus = bus if bus is not None else QDBusConnection.sessionBus()
         self._app_name = app_name
-        self._iface: QDBusInterface | None = None
+        self._conn: DBusConnection | None = None
+        self._signals: deque[Any] = deque()
+        self._notifier: QSocketNotifier | None = None
         self.capabilities: list[str] = []
-        if not self._bus.isConnected():
+        try:
+            conn = open_dbus_connection(address or "SESSION", auth_timeout=DBUS_TIMEOUT_S)
+        except (KeyError, OSError, TimeoutError, ValueError, RuntimeError) as exc:
+            log.info("no session bus for notifications: %s", exc)
             return
-        names = self._bus.interface()
-        if names is None or not names.isServiceRegistered(SERVICE).value():
-            return  # no server now; asking would auto-start one that may not be there
-        iface = QDBusInterface(SERVICE, PATH, INTERFACE, self._bus, self)
-        if not iface.isValid():
+        try:
+            owned = conn.send_and_get_reply(message_bus.NameHasOwner(SERVICE), timeout=DBUS_TIMEOUT_S)
+            if not owned.body[0]:
+                conn.close()  # no server now; asking would auto-start one that may not be there
+                return
+            reply = conn.send_and_get_reply(new_method_call(_SERVER, "GetCapabilities"), timeout=DBUS_TIMEOUT_S)
+            if reply.header.message_type is MessageType.error:
+                log.info("notification server: GetCapabilities failed: %s", reply.body)
+                conn.close()
+                return
+            self.capabilities = [str(c) for c in reply.body[0]]
+            for member in ("ActionInvoked", "NotificationClosed"):
+                rule = MatchRule(type="signal", interface=INTERFACE, member=member, path=PATH)
+                conn.filter(rule, queue=self._signals)
+                conn.send_and_get_reply(message_bus.AddMatch(rule), timeout=DBUS_TIMEOUT_S)
+        except (OSError, TimeoutError, ValueError) as exc:
+            log.info("notification server unreachable: %s", exc)
+            conn.close()
+            self.capabilities = []
             return
-        iface.setTimeout(DBUS_TIMEOUT_MS)
-        reply = iface.call("GetCapabilities")
-        if reply.errorName():
-            log.info("notification server: GetCapabilities failed: %s", reply.errorMessage())
-            return
-        args = reply.arguments()
-        self.capabilities = [str(c) for c in (args[0] if args else [])]
-        self._iface = iface
-        self._bus.connect(SERVICE, PATH, INTERFACE, "ActionInvoked", self, SLOT("_on_action(uint,QString)"))  # type: ignore[call-overload]
-        self._bus.connect(SERVICE, PATH, INTERFACE, "NotificationClosed", self, SLOT("_on_closed(uint,uint)"))  # type: ignore[call-overload]
+        self._conn = conn
+        self._notifier = QSocketNotifier(conn.sock.fileno(), QSocketNotifier.Type.Read, self)
+        self._notifier.activated.connect(self._on_readable)
+        self.destroyed.connect(lambda *_: conn.close())
 
     @property
     def available(self) -> bool:
-        return self._iface is not None
+        return self._conn is not None
 
     @property
     def supports_actions(self) -> bool:
         return self.available and "actions" in self.capabilities
 
     def notify(self, summary: str, body: str, actions: list[tuple[str, str]] = (),  # type: ignore[assignment]
-               *, timeout_ms: int = 0, replaces: int = 0) -> int | None:
+               *, timeout_ms: int = 0, replaces: int = 0, hints: dict[str, tuple[str, Any]] | None = None) -> int | None:
         """Show a notification; its id, or None if the server refused. ``timeout_ms`` 0:
         it stays until answered (a reminder must not fade away unseen)."""
-        if self._iface is None:
+        if self._conn is None:
             return None
-        flat = [part for key, label in actions for part in (key, label)]
-        hints = {"desktop-entry": "workdeck", "category": "x-workdeck.reminder"}
-        try:
-            nid = QMetaObject.invokeMethod(
-                self._iface, "Notify", Qt.ConnectionType.DirectConnection, Q_RETURN_ARG("uint"),
-                Q_ARG(str, self._app_name), Q_ARG("uint", replaces), Q_ARG(str, "workdeck"),
-                Q_ARG(str, summary), Q_ARG(str, body), Q_ARG("QStringList", flat),
-                Q_ARG("QVariantMap", hints), Q_ARG(int, timeout_ms),
-            )
-        except Exception:
-            log.exception("notification server: Notify failed")
+        if "body-markup" in self.capabilities:
+            body = html.escape(body, quote=False)  # a reminder's text is text, not markup
+        flat = [part for key, label in actions for part in (key, label)] if "actions" in self.capabilities else []
+        all_hints: dict[str, tuple[str, Any]] = {
+            "desktop-entry": ("s", "workdeck"), "category": ("s", "x-workdeck.reminder"), "urgency": ("y", 1),
+        }
+        all_hints.update(hints or {})
+        message = new_method_call(_SERVER, "Notify", NOTIFY_SIGNATURE, (
+            self._app_name, replaces, "workdeck", summary, body, flat, all_hints, timeout_ms))
+        reply = self._call(message)
+        if reply is None or reply.header.message_type is MessageType.error:
+            log.warning("notification server refused Notify: %s", None if reply is None else reply.body)
             return None
-        return int(nid) if isinstance(nid, int) and nid else None
+        return int(reply.body[0]) or None
 
     def close(self, nid: int) -> None:
-        if self._iface is not None:
+        self._call(new_method_call(_SERVER, "CloseNotification", "u", (nid,)))
+
+    def _call(self, message: Any) -> Any | None:
+        conn = self._conn
+        if conn is None:
+            return None
+        try:
+            reply = conn.send_and_get_reply(message, timeout=DBUS_TIMEOUT_S)
+        except TimeoutError:
+            log.warning("notification server did not answer %s in %ss", message.header.fields.get(HeaderFields.member),
+                        DBUS_TIMEOUT_S)
+            return None
+        except OSError as exc:
+            self._lost(exc)
+            return None
+        # Signals that came in while we waited for the reply are queued or still in the
+        # parser's buffer, where the socket notifier will not see them: read them next.
+        QTimer.singleShot(0, self, self._on_readable)
+        return reply
+
+    def _on_readable(self) -> None:
+        conn = self._conn
+        if conn is None:
+            return
+        try:
+            while True:  # everything the socket and the parser hold now, without waiting
+                conn.recv_messages(timeout=0)
+        except TimeoutError:
+            pass
+        except (OSError, ValueError) as exc:
+            self._lost(exc)
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        while self._signals:
+            message = self._signals.popleft()
+            member = message.header.fields.get(HeaderFields.member)
             try:
-                QMetaObject.invokeMethod(self._iface, "CloseNotification", Qt.ConnectionType.DirectConnection,
-                                         Q_ARG("uint", nid))
-            except Exception:
-                log.exception("notification server: CloseNotification failed")
+                if member == "ActionInvoked":
+                    nid, key = message.body
+                    self.action_invoked.emit(int(nid), str(key))
+                elif member == "NotificationClosed":
+                    nid, reason = message.body
+                    self.closed.emit(int(nid), int(reason))
+            except Exception:  # a listener never breaks the reading of the bus
+                log.exception("notification signal %s failed", member)
 
-    @Slot("uint", str)
-    def _on_action(self, nid: int, key: str) -> None:
-        self.action_invoked.emit(int(nid), key)
-
-    @Slot("uint", "uint")
-    def _on_closed(self, nid: int, reason: int) -> None:
-        self.closed.emit(int(nid), int(reason))
+    def _lost(self, exc: BaseException) -> None:
+        log.warning("lost the session bus connection for notifications: %s", exc)
+        if self._notifier is not None:
+            self._notifier.setEnabled(False)
+        if self._conn is not None:
+            self._conn.close()
+        self._conn = None
 
 
 class ReminderPresenter(QObject):
@@ -158,11 +225,18 @@ class ReminderPresenter(QObject):
         self._now = now or (clock.now if clock is not None else (lambda: datetime.now(UTC)))
         self.window = window or ReminderWindow(self._now, default_snooze_minutes=settings.default_snooze_minutes)
         self._by_notification: dict[int, Any] = {}
-        self._tray_message: Any | None = None  # the reminder the tray's last message showed
+        self._nid_by_task: dict[str, int] = {}
+        self._tray_message: Any | None = None  # the reminder the tray's message shows now
+        # A click on the tray's message is the message's only while it is up.
+        self._tray_message_timer = QTimer(self)
+        self._tray_message_timer.setSingleShot(True)
+        self._tray_message_timer.timeout.connect(self._on_tray_message_gone)
         #: Reminders nobody answered, when the engine has no missed list of its own.
         self.local_missed: list[Any] = []
 
         engine.reminder.connect(self.show)
+        if hasattr(engine, "reminders_changed"):
+            engine.reminders_changed.connect(self._on_reminders_changed)
         self._notifier.action_invoked.connect(self._on_notification_action)
         self._notifier.closed.connect(self._on_notification_closed)
         self.window.snoozed.connect(self.snooze)
@@ -192,21 +266,28 @@ class ReminderPresenter(QObject):
             body = f"{body}\n{detail}" if body else detail
         if backend == "desktop":
             minutes = self._settings.default_snooze_minutes
+            # One notification per reminder: the same task shown again (re-emitted at a
+            # start) replaces its own notification, never another reminder's.
+            replaces = self._nid_by_task.get(reminder.task_id, 0)
             nid = self._notifier.notify(title, body, [
                 ("default", "Open"), ("snooze", f"Snooze {minutes} min"), ("dismiss", "Dismiss"),
-            ])
+            ], replaces=replaces)
             if nid is not None:
+                if replaces and replaces != nid:
+                    self._by_notification.pop(replaces, None)
                 self._by_notification[nid] = reminder
+                self._nid_by_task[reminder.task_id] = nid
                 return backend
             backend = "tray" if self._tray is not None and self._tray_available else "window"
         if backend == "tray":
             assert self._tray is not None
-            if self._tray_message is not None:
-                # The tray shows one message at a time: the one it replaces was not answered.
-                self._unanswered(self._tray_message)
+            # Short, and it closes itself: a balloon left over the tray must not take the
+            # clicks meant for the icon or the window. The reminder stays in the missed
+            # list (tray menu, window, `workdeck reminders`) until answered.
             self._tray_message = reminder
             self._tray.showMessage(f"Workdeck: {title.lower()}", body or title,
-                                   QSystemTrayIcon.MessageIcon.Information, 0)
+                                   QSystemTrayIcon.MessageIcon.Information, TRAY_MESSAGE_MS)
+            self._tray_message_timer.start(TRAY_MESSAGE_MS)
             return backend
         if self._notifier.available:
             # A server without actions still draws the eye; the window takes the answer.
@@ -255,10 +336,12 @@ class ReminderPresenter(QObject):
 
     def _forget(self, reminder: Any) -> None:
         for nid, shown in list(self._by_notification.items()):
-            if shown is reminder:
+            if shown.task_id == reminder.task_id:
                 del self._by_notification[nid]
-        if self._tray_message is reminder:
+        self._nid_by_task.pop(reminder.task_id, None)
+        if self._tray_message is not None and self._tray_message.task_id == reminder.task_id:
             self._tray_message = None
+        self.window.remove_task(reminder.task_id)
 
     def _unanswered(self, reminder: Any) -> None:
         if not hasattr(self._engine, "missed_reminders"):
@@ -277,25 +360,51 @@ class ReminderPresenter(QObject):
             self.dismiss(reminder)
         else:  # "default": a click on the body; the window offers every snooze choice
             self._by_notification.pop(nid, None)
+            self._nid_by_task.pop(reminder.task_id, None)
             self.window.add(reminder)
         if key in ("snooze", "dismiss"):
             self._notifier.close(nid)
 
     def _on_notification_closed(self, nid: int, reason: int) -> None:
         reminder = self._by_notification.pop(nid, None)
-        if reminder is not None and reason != CLOSED_BY_CALL:
-            # Expired or closed with its cross, unanswered: it stays open in the
-            # engine, i.e. in the missed list. A close is not a Dismiss.
-            self._unanswered(reminder)
+        if reminder is not None:
+            if self._nid_by_task.get(reminder.task_id) == nid:
+                del self._nid_by_task[reminder.task_id]
+            if reason != CLOSED_BY_CALL:
+                # Expired or closed with its cross, unanswered: it stays open in the
+                # engine, i.e. in the missed list. A close is not a Dismiss.
+                self._unanswered(reminder)
+
+    def _on_reminders_changed(self) -> None:
+        """Answered elsewhere (the command line, the window's Reminders view): take its
+        notification and its place in the reminder window away."""
+        if not hasattr(self._engine, "missed_reminders"):
+            return
+        try:
+            still_open = {r.task_id for r in self._engine.missed_reminders()}
+        except Exception:  # a listener never breaks the engine
+            log.exception("reading the missed reminders failed")
+            return
+        for nid, shown in list(self._by_notification.items()):
+            if shown.task_id not in still_open:
+                self._forget(shown)
+                self._notifier.close(nid)
+        for queued in self.window.queue:
+            if queued.task_id not in still_open:
+                self.window.remove_task(queued.task_id)
 
     def _on_window_left(self, left: list[Any]) -> None:
         for reminder in left:
             self._unanswered(reminder)
 
     def _on_tray_message_clicked(self) -> None:
-        if self._tray_message is not None:
+        if self._tray_message is not None and self._tray_message_timer.isActive():
             self.window.add(self._tray_message)
-            self._tray_message = None
+        self._on_tray_message_gone()
+
+    def _on_tray_message_gone(self) -> None:
+        self._tray_message_timer.stop()
+        self._tray_message = None
 
 
 __all__ = ["DesktopNotifier", "ReminderPresenter"]

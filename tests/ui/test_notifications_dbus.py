@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtDBus import QDBusConnection
 
 from engine.clock import FakeClock
 from tests.ui.reminder_fakes import FakeReminderEngine
@@ -22,7 +21,6 @@ from ui.settings import Settings
 
 pytestmark = pytest.mark.skipif(shutil.which("dbus-daemon") is None,
                                 reason="needs dbus-daemon to run a private session bus")
-BUS_NAME = "workdeck-test-bus"
 
 
 @pytest.fixture
@@ -41,7 +39,6 @@ def server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
         assert served.stdout.readline().strip() == "ready"
         yield address, served
     finally:
-        QDBusConnection.disconnectFromBus(BUS_NAME)
         for proc in (served, daemon):
             if proc is not None:
                 proc.terminate()
@@ -53,9 +50,7 @@ def server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
 def test_notify_with_actions_and_snooze_from_the_server(server: tuple[str, subprocess.Popen[str]],
                                                         clock: FakeClock, tmp_path: Path, qtbot: Any) -> None:
     address, served = server
-    bus = QDBusConnection.connectToBus(address, BUS_NAME)
-    assert bus.isConnected()
-    notifier = DesktopNotifier(bus)
+    notifier = DesktopNotifier(address)
     assert notifier.available and notifier.supports_actions
     engine = FakeReminderEngine(clock)
     presenter = ReminderPresenter(engine, Settings.at(tmp_path / "s.ini"), notifier=notifier, tray_available=False)
@@ -73,7 +68,7 @@ def test_notify_with_actions_and_snooze_from_the_server(server: tuple[str, subpr
     assert sent["timeout"] == 0  # stays until answered
 
 
-def test_no_server_means_not_available(qapp: Any) -> None:
-    notifier = DesktopNotifier(QDBusConnection(BUS_NAME + "-never-connected"))
+def test_no_server_means_not_available(qapp: Any, tmp_path: Path) -> None:
+    notifier = DesktopNotifier(f"unix:path={tmp_path / 'no-bus'}")
     assert not notifier.available and not notifier.supports_actions
     assert notifier.notify("x", "y") is None
