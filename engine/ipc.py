@@ -7,6 +7,8 @@ Requests (``"v"`` is the protocol version)::
     {"v": 1, "op": "add", "spec": <TaskSpec.to_json()>}
     {"v": 1, "op": "cancel", "id": ID}        or "tag": TAG, or "name": NAME
     {"v": 1, "op": "import", "path": ABSOLUTE_PATH}   a manifest file's tasks (engine.manifest_io)
+    {"v": 1, "op": "snooze", "id": ID, "seconds": S | "until": ISO}   a reminder (engine.reminders)
+    {"v": 1, "op": "dismiss", "id": ID}
     {"v": 1, "op": "activate"}                 show the window (role "window" only)
     {"v": 1, "op": "yield"}                    stop gracefully so a window can take over (role "serve" only)
     {"v": 1, "op": "ping"}
@@ -180,6 +182,10 @@ class RequestHandler:
                 self._cancel(request, respond)
             elif op == "import":
                 respond(self._import(request))
+            elif op in ("snooze", "dismiss"):
+                from engine.reminders import answer_request
+
+                respond(answer_request(self.engine, request))
             elif op == "activate":
                 respond(self._activate())
             elif op == "yield":

@@ -28,7 +28,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from engine.clock import Clock, to_us
+from engine.clock import Clock, iso, to_us
 from engine.errors import BadSpecError, BadTimeError
 from engine.model import Kind, MissedPolicy, Reminder, ReminderStatus, Run, Task, TaskSpec
 from engine.store import Store
@@ -140,3 +140,46 @@ class ReminderBook:
 
 def _with_id(reminder: Reminder, row: int) -> Reminder:
     return replace(reminder, id=row)
+
+
+def reminder_json(reminder: Reminder) -> dict[str, object]:
+    """One entry of the missed-reminders list as ``workdeck reminders --json`` prints it."""
+    return {
+        "id": reminder.id,
+        "task_id": reminder.task_id,
+        "message": reminder.message,
+        "status": reminder.status.value,
+        "due_at": iso(reminder.due_at) if reminder.due_at else None,
+        "fired_at": iso(reminder.fired_at) if reminder.fired_at else None,
+        "detail": reminder.detail,
+    }
+
+
+def answer_request(engine: Engine, request: dict[str, object]) -> dict[str, object]:
+    """The owner's side of ``workdeck snooze`` and ``workdeck dismiss`` (engine/ipc.py),
+    and the command line's own when no owner runs: the same call either way.
+
+    ``{"op": "snooze", "id": ID, "seconds": S}`` or ``..., "until": ISO-8601 with offset}``;
+    ``{"op": "dismiss", "id": ID}``.
+    """
+    task_id = request.get("id")
+    if not isinstance(task_id, str) or not task_id:
+        raise BadSpecError(f"{request.get('op')} needs a task id")
+    if request.get("op") == "dismiss":
+        count = engine.dismiss(task_id)
+        if not count:
+            raise BadSpecError(f"task {task_id} has no reminder showing to dismiss")
+        return {"ok": True, "task_id": task_id, "dismissed": count}
+    seconds, until = request.get("seconds"), request.get("until")
+    if isinstance(until, str):
+        try:
+            instant = datetime.fromisoformat(until)
+        except ValueError:
+            raise BadTimeError(f"malformed time {until!r}") from None
+        snoozed = engine.snooze(task_id, until=instant)
+    elif isinstance(seconds, (int, float)) and not isinstance(seconds, bool):
+        snoozed = engine.snooze(task_id, float(seconds))
+    else:
+        raise BadSpecError("snooze needs seconds or until")
+    return {"ok": True, "task_id": task_id, "snoozed_as": snoozed.id,
+            "until": iso(snoozed.next_run_at) if snoozed.next_run_at else None}

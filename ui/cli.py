@@ -105,6 +105,12 @@ def build_parser() -> _Parser:
         sub, open_engine=_open_engine,
         through_owner=lambda args, request, direct: _through_owner(_writable(*_db_path(args.db)), request, direct),
     )
+    from ui.cli_reminders import add_reminder_commands  # reminders, snooze, dismiss
+
+    add_reminder_commands(
+        sub, through_owner=lambda args, request, direct: _through_owner(_db_path(args.db)[0], request, direct),
+        reading=lambda args: _reading(_db_path(args.db)[0]), db_exists=lambda args: _db_path(args.db)[0].exists(),
+    )
     from ui.cli_completion import add_completion_command
     from ui.cli_desktop import add_desktop_commands
 
