@@ -40,8 +40,14 @@ class AppState(enum.StrEnum):
 
     @property
     def background(self) -> bool:
-        """What the ``background`` constraint means: the app is out of the user's way."""
-        return self is AppState.BACKGROUND
+        """What the ``background`` constraint means: no window of the app is visible.
+
+        Keep-running work started while visible (FOREGROUND) does not hold it back: the
+        constraint asks "is the user not looking at Workdeck?", and with the window
+        closed they are not, whatever still runs in the tray. (The seed's definition
+        of "in the background" is still the state itself: FOREGROUND is not BACKGROUND.)
+        """
+        return self is not AppState.VISIBLE
 
 
 class Lifecycle(QObject):
@@ -184,7 +190,7 @@ class Lifecycle(QObject):
         setter = getattr(self._engine, "set_background", None)
         background = self._state.background
         if setter is not None and background != self._fed:
-            # visible -> foreground changes the state, not the constraint: feed changes only.
+            # foreground <-> background changes the state, not the constraint: feed changes only.
             self._fed = background
             try:
                 setter(background)

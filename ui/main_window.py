@@ -576,11 +576,14 @@ class MainWindow(QMainWindow):
         if event.type() == QEvent.Type.WindowStateChange:
             self._set_visible_state(self.isVisible() and not self.isMinimized())
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
-        """Scoped work ends with the window that started it."""
+    def end_scoped_work(self) -> None:
+        """Scoped work ends with the window that started it (closed, or closed to the tray)."""
         for task in self.model.tasks():
             if SCOPED_TAG in task.spec.tags and not task.state.finished:
                 self._guard("cancel", lambda t=task: self.engine.cancel(t.id))
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self.end_scoped_work()
         super().closeEvent(event)
 
 

@@ -9,9 +9,11 @@ binding for a QWidget::
     scope.launch(self._load_preview())     # ends when the dialog closes
 
 "Goes away" is: a QDialog finishing (accept, reject, the title bar's cross), a widget
-whose close was accepted, or the widget being destroyed. A window merely hidden to
-the tray is not closed (the main window's work goes on in the background, as an
-activity's ViewModel outlives onStop), and neither is one whose close was refused.
+whose close was accepted, or the widget being destroyed. A window closed to the tray
+counts as closed (:func:`end_scoped_work`, called by ui/window_behaviour.py): the user
+left it, so what was scoped to it stops, as the wizard says. A window hidden by code
+without a close (the quit prompt's "let them finish") is not closed, and neither is
+one whose close was refused.
 """
 
 from __future__ import annotations
@@ -88,10 +90,21 @@ def scope_for(widget: QWidget, name: str | None = None, **kwargs: Any) -> Scope:
     return scope
 
 
+def end_scoped_work(window: QWidget) -> None:
+    """The user closed ``window`` (to the tray, too): end every scope bound to it and to
+    its child widgets, and the window's own scoped tasks (``end_scoped_work()`` if it
+    has one: the main window cancels its tasks tagged ``scoped``)."""
+    for binding in window.findChildren(ScopeBinding):
+        binding.end()
+    own = getattr(window, "end_scoped_work", None)
+    if callable(own):
+        own()
+
+
 def binding_of(widget: QWidget) -> ScopeBinding | None:
     for child in widget.findChildren(ScopeBinding):
         return child
     return None
 
 
-__all__ = ["HIDING_NOT_CLOSING", "ScopeBinding", "binding_of", "scope_for"]
+__all__ = ["HIDING_NOT_CLOSING", "ScopeBinding", "binding_of", "end_scoped_work", "scope_for"]

@@ -28,12 +28,13 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QSystemTrayIcon, QWidget
 
 from engine.model import State
-from ui.scoped import HIDING_NOT_CLOSING
+from ui.scoped import end_scoped_work
 
 log = logging.getLogger(__name__)
 
 HIDDEN_TITLE = "Workdeck is still running"
-HIDDEN_TEXT = ("Closing the window keeps Workdeck running in the tray, so your tasks and reminders go on. "
+HIDDEN_TEXT = ("Closing the window keeps Workdeck running in the tray, so your tasks and reminders go on "
+               "(work scoped to the window has stopped). "
                "To quit, choose Quit in the tray icon's menu or press Ctrl+Q in the window.")
 
 
@@ -122,12 +123,12 @@ class WindowBehaviour(QObject):
             self._lifecycle.window_shown(key)
 
     def _hide_to_tray(self) -> None:
-        # A close turned into a hide: the window's scoped work goes on (ui/scoped.py).
-        self.window.setProperty(HIDING_NOT_CLOSING, True)
-        try:
-            self.window.hide()
-        finally:
-            self.window.setProperty(HIDING_NOT_CLOSING, False)
+        # Closing to the tray is closing as the user sees it: the window's scoped work
+        # (its Scope bindings, and its scoped tasks) ends, as the wizard says; keep-running,
+        # deferred and exact work goes on. The seed: scoped work "should end when the user
+        # leaves a certain scope", and the user has left the window.
+        end_scoped_work(self.window)
+        self.window.hide()
         first = not self._settings.close_message_shown
         if first:
             self._settings.close_message_shown = True

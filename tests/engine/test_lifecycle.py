@@ -74,7 +74,7 @@ def test_keep_running_task_started_while_visible_is_foreground_until_it_ends(lif
     life.task_started("d1", Kind.DEFERRED)  # deferred work never makes foreground
     assert life.foreground_tasks == {"t1"}
     life.window_hidden(W)
-    assert life.state is AppState.FOREGROUND and not life.background
+    assert life.state is AppState.FOREGROUND and life.background  # no window visible: the constraint holds
     life.task_finished("d1")
     assert life.state is AppState.FOREGROUND
     life.task_finished("t1")
@@ -140,9 +140,12 @@ def test_attach_follows_runs_and_feeds_background(life: Lifecycle) -> None:
     engine.run_started.emit(_Run("k"))
     life.window_hidden(W)
     assert life.state is AppState.FOREGROUND
+    # No window is visible: the background constraint holds while keep-running work
+    # started in the window goes on (it used to wait for that work to end).
+    assert engine.fed == [True, False, True]
     engine.run_finished.emit(_Run("k"))
     assert life.background
-    assert engine.fed == [True, False, True]  # foreground is not background
+    assert engine.fed == [True, False, True]  # foreground -> background changes no constraint
 
 
 def test_attach_without_set_background_still_tracks(life: Lifecycle) -> None:

@@ -100,16 +100,28 @@ def test_dialog_scoped_work_is_cancelled_when_it_closes_while_keep_running_goes_
     assert desk.engine.is_running(task_id) and desk.lifecycle.visible
 
 
-def test_a_main_window_hidden_to_the_tray_keeps_its_scope(desk: Desk, run: Any) -> None:
+def test_closing_the_main_window_to_the_tray_ends_its_scope(desk: Desk, run: Any) -> None:
+    """The wizard says scoped work stops when you close the window: closing to the tray
+    is closing as the user sees it (the window used to keep its scope when hidden)."""
     scope = scope_for(desk.window)
-    desk.window.close()  # hidden to the tray, not closed
-    assert not desk.window.isVisible() and not scope.closed
+    seen: dict[str, Any] = {}
+
+    async def work() -> None:
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            seen["cancelled"] = True
+            raise
 
     async def main() -> None:
-        await asyncio.sleep(0)  # the close's bookkeeping timer
+        scope.launch(work())
+        await asyncio.sleep(0)
+        desk.window.close()  # hidden to the tray
+        assert not desk.window.isVisible()
+        await asyncio.sleep(0.05)
 
     run(main())
-    assert not scope.closed
+    assert scope.closed and seen == {"cancelled": True}
 
 
 def test_keep_running_task_makes_foreground_until_it_ends(desk: Desk, qtbot: Any) -> None:
