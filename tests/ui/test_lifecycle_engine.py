@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QDialog, QMainWindow, QMessageBox, QPushButton, QS
 from engine.clock import FakeClock
 from engine.engine import Engine
 from engine.lifecycle import AppState, Lifecycle
-from engine.model import Kind, Outcome, State, StopReason, TaskSpec
+from engine.model import Constraint, Kind, Outcome, State, StopReason, TaskSpec
 from engine.workers.base import WorkContext
 from tests.engine.conftest import qloop, run  # noqa: F401  (the qasync loop fixtures)
 from tests.ui import ui_targets
@@ -128,6 +128,9 @@ def test_keep_running_task_makes_foreground_until_it_ends(desk: Desk, qtbot: Any
     task_id = desk.start_keep_running(qtbot)
     desk.window.close()
     assert desk.lifecycle.state is AppState.FOREGROUND
+    # No window is visible, so `--requires background` work may start now, while the
+    # keep-running task still runs (it used to wait until that task ended).
+    assert desk.engine.conditions.met([Constraint.BACKGROUND])
     ui_targets.release.set()
     qtbot.waitUntil(lambda: desk.lifecycle.state is AppState.BACKGROUND)
     assert desk.engine.task(task_id).state is State.SUCCEEDED
