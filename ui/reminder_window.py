@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from PySide6.QtCore import QDateTime, Qt, QTimeZone, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QCursor, QGuiApplication
 from PySide6.QtWidgets import (
     QDateTimeEdit,
     QHBoxLayout,
@@ -26,6 +26,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from ui.on_screen import StayOnScreen
 
 SNOOZE_MINUTES = (5, 10, 30)
 
@@ -102,6 +104,7 @@ class ReminderWindow(QWidget):
         layout.addLayout(snooze_row)
         layout.addLayout(until_row)
         layout.addWidget(self.dismiss_button, 0, Qt.AlignmentFlag.AlignRight)
+        self.stay_on_screen = StayOnScreen(self)
 
     # -- the queue --------------------------------------------------------------------
 
@@ -119,9 +122,20 @@ class ReminderWindow(QWidget):
         if all(reminder_key(r) != key for r in self._queue):
             self._queue.append(reminder)
         self._render()
+        if not self.isVisible():
+            self._place()
         self.show()
         self.raise_()
         self.activateWindow()
+
+    def _place(self) -> None:
+        """In the middle of the screen the pointer is on (where the user looks), not
+        wherever the window manager puts it; StayOnScreen keeps it all on that screen."""
+        self.adjustSize()
+        screen = QGuiApplication.screenAt(QCursor.pos()) or QGuiApplication.primaryScreen()
+        if screen is not None:
+            area = screen.availableGeometry()
+            self.move(area.x() + (area.width() - self.width()) // 2, area.y() + (area.height() - self.height()) // 3)
 
     def remove_task(self, task_id: str) -> None:
         """Answered elsewhere (a notification action, the CLI): drop it from the queue."""

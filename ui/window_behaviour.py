@@ -28,6 +28,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QSystemTrayIcon, QWidget
 
 from engine.model import State
+from ui.on_screen import StayOnScreen
 from ui.scoped import end_scoped_work
 
 log = logging.getLogger(__name__)
@@ -85,6 +86,8 @@ class WindowBehaviour(QObject):
         self.quit_action.triggered.connect(self.request_quit)
         window.addAction(self.quit_action)
         window.installEventFilter(self)
+        # A geometry restored from the settings may be from another monitor or scale.
+        self.stay_on_screen = StayOnScreen(window)
         if window.isVisible():
             self._on_state(window)
 
@@ -170,6 +173,7 @@ class WindowBehaviour(QObject):
             return
         self.show_window()
         self.prompt = self._make_prompt(len(running))
+        StayOnScreen(self.prompt)
         self.prompt.open()
         self.quit_prompted.emit(self.prompt)
 

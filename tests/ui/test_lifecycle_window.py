@@ -155,3 +155,19 @@ def test_quit_prompt_dont_quit_and_escape_change_nothing(h: Harness, qtbot: Any)
     assert box.defaultButton() is h.prompt_button(QuitChoice.FINISH)
     box.reject()
     assert h.quits == [] and h.engine.running_count() == 2
+
+
+def test_the_window_and_its_quit_prompt_lie_on_the_screen(h: Harness, qtbot: Any) -> None:
+    from PySide6.QtGui import QGuiApplication
+
+    screen = QGuiApplication.primaryScreen()
+    assert screen is not None
+    area = screen.availableGeometry()
+    # A geometry saved on a bigger screen (or at another scale), restored here.
+    h.window.setGeometry(area.right() - 100, area.bottom() - 50, area.width() * 2, area.height() * 2)
+    _two_running(h, qtbot)
+    qtbot.waitUntil(lambda: area.contains(h.window.frameGeometry()))
+    prompt = h.behaviour.prompt
+    assert prompt is not None
+    qtbot.waitUntil(lambda: prompt.isVisible() and area.contains(prompt.frameGeometry()))
+    h.prompt_button(QuitChoice.ABORT).click()
