@@ -16,13 +16,14 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QWidget
 
 from engine.lifecycle import Lifecycle
 from ui.autostart import Autostart, follow, launch_command
 from ui.logging_setup import open_log_action
 from ui.new_reminder import NewReminderDialog
 from ui.notifications import ReminderPresenter
+from ui.reminders_view import RemindersDock, RemindersView
 from ui.settings import Settings, SettingsDialog
 from ui.tray import Tray, TrayMenu, TrayModel
 from ui.window_behaviour import WindowBehaviour
@@ -62,6 +63,7 @@ class DesktopShell(QObject):
                                          tray=self.tray, tray_available=tray_available)
         self.reminders = ReminderPresenter(engine, self.settings, tray=self.tray.icon,
                                            tray_available=tray_available, parent=self)
+        self._make_window_controls(window)
         if hasattr(window, "layout_state"):
             window.restore_layout(self.settings.window_layout)  # before it first shows
             window.installEventFilter(self)
@@ -80,6 +82,8 @@ class DesktopShell(QObject):
         self.tray_menu.quit_requested.connect(self.behaviour.request_quit)
         self.tray_menu.new_reminder_requested.connect(self.new_reminder)
         self.tray_menu.task_selected.connect(self._on_task_selected)
+        self.tray_menu.reminder_selected.connect(self.reminders.window.add)
+        self.tray_menu.reminders_requested.connect(self.show_reminders)
         self.tray.show()
         if not hidden:
             self.show_window()
@@ -98,6 +102,39 @@ class DesktopShell(QObject):
 
     def _save_layout(self) -> None:
         self.settings.window_layout = self.window.layout_state()  # type: ignore[attr-defined]
+
+    def _make_window_controls(self, window: QWidget) -> None:
+        """What the tray offers, in the window too: pause/resume deferred work with its
+        state in the status bar, and the unanswered reminders (a dock with Snooze,
+        Dismiss and Open). The main window places them (MainWindow.attach_desktop)."""
+        self.pause_action = QAction("Pause deferred work", window)
+        self.pause_action.setObjectName("pauseDeferred")
+        self.pause_action.setCheckable(True)
+        self.pause_action.triggered.connect(self.tray_model.set_paused)
+        self.paused_label = QLabel()
+        self.paused_label.setAccessibleName("Deferred work paused or running")
+        self.tray_model.changed.connect(self._on_tray_model_changed)
+        self._on_tray_model_changed()
+        self.reminders_view = RemindersView(self.engine, self.reminders,
+                                            default_snooze_minutes=self.settings.default_snooze_minutes)
+        self.reminders_view.open_requested.connect(self._on_task_selected)
+        self.reminders_dock = RemindersDock(self.reminders_view, window)
+        if isinstance(window, QMainWindow):
+            window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.reminders_dock)
+        # Unanswered reminders from before (closed unanswered, missed while not running)
+        # are in view when the window opens.
+        self.reminders_dock.setVisible(bool(self.reminders_view.reminders))
+
+    def _on_tray_model_changed(self) -> None:
+        paused = self.tray_model.paused
+        self.pause_action.setChecked(paused)
+        self.pause_action.setText("Resume deferred work" if paused else "Pause deferred work")
+        self.paused_label.setText("deferred work paused" if paused else "")
+        self.paused_label.setVisible(paused)
+
+    def show_reminders(self) -> None:
+        self.show_window()
+        self.reminders_dock.reveal()
 
     def show_window(self) -> None:
         self.behaviour.show_window()

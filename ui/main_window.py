@@ -522,6 +522,14 @@ class MainWindow(QMainWindow):
         for action in (shell.new_reminder_action, shell.settings_action, shell.open_log_action):
             self.file_menu.insertAction(self.act_quit, action)
         self.file_menu.insertSeparator(self.act_quit)
+        # Pause/resume and the unanswered reminders, here as in the tray.
+        toolbar = self.findChild(QToolBar, "main toolbar")
+        toolbar.addSeparator()
+        for action in (shell.pause_action, shell.reminders_dock.toggle):
+            toolbar.addAction(action)
+            self.file_menu.insertAction(self.act_quit, action)
+        self.file_menu.insertSeparator(self.act_quit)
+        self.statusBar().addPermanentWidget(shell.paused_label)
         self._lifecycle = shell.lifecycle
         shell.lifecycle.state_changed.connect(self._on_lifecycle_state)
         self._on_lifecycle_state(str(shell.lifecycle.state))

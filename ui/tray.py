@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 
 ALARM_SOON = timedelta(minutes=5)
 NEXT_ALARMS = 5
+#: Unanswered reminders listed in the menu; the window's Reminders view has them all.
+MENU_REMINDERS = 5
 LABEL_MAX = 48
 
 
@@ -94,7 +96,7 @@ def set_paused(engine: Any, paused: bool) -> None:
 
 
 class TrayModel(QObject):
-    changed = Signal()  # the running set, the alarms or the pause changed: rebuild
+    changed = Signal()  # the running set, the alarms, the unanswered reminders or the pause changed: rebuild
     progress = Signal(str)  # a running task's progress text changed (update in place)
 
     def __init__(self, engine: Any, parent: QObject | None = None) -> None:
@@ -104,6 +106,8 @@ class TrayModel(QObject):
         self.running: dict[str, RunningTask] = {}
         self._alarms: dict[str, Alarm] = {}
         self.paused = is_paused(engine)
+        #: Reminders shown or missed and not yet snoozed or dismissed (the engine's list).
+        self.unanswered: list[Any] = self._read_unanswered()
         self._soon_timer = self._clock.timer(self._on_soon)
         for task in engine.tasks(state=State.RUNNING):
             if engine.is_running(task.id):
@@ -119,6 +123,9 @@ class TrayModel(QObject):
         engine.task_removed.connect(self._on_task_removed)
         if hasattr(engine, "paused_changed"):
             engine.paused_changed.connect(self._on_paused_changed)
+        if hasattr(engine, "reminders_changed"):
+            engine.reminders_changed.connect(self._on_reminders_changed)
+            engine.reminder.connect(self._on_reminders_changed)
         self._arm_soon()
 
     # -- reading --------------------------------------------------------------------
@@ -153,6 +160,9 @@ class TrayModel(QObject):
         upcoming = self.next_alarms(1)
         if upcoming:
             lines.append(f"Next alarm: {upcoming[0].text}")
+        if self.unanswered:
+            count = len(self.unanswered)
+            lines.append(f"{count} unanswered reminder{'s' if count != 1 else ''}")
         if self.paused:
             lines.append("Deferred work paused")
         return "\n".join(lines)
@@ -208,6 +218,22 @@ class TrayModel(QObject):
             self._arm_soon()
         self.changed.emit()
 
+    def _read_unanswered(self) -> list[Any]:
+        read = getattr(self._engine, "missed_reminders", None)
+        if read is None:
+            return []
+        try:
+            return list(read())
+        except Exception:  # a listener never breaks the engine
+            log.exception("tray: cannot read the unanswered reminders")
+            return []
+
+    def _on_reminders_changed(self, *_: Any) -> None:
+        fresh = self._read_unanswered()
+        if [(r.task_id, r.id) for r in fresh] != [(r.task_id, r.id) for r in self.unanswered]:
+            self.unanswered = fresh
+            self.changed.emit()
+
     def _on_paused_changed(self, paused: bool) -> None:
         if paused != self.paused:
             self.paused = paused
@@ -233,6 +259,16 @@ class TrayModel(QObject):
 
     def _on_soon(self) -> None:
         self.changed.emit()
+
+
+def reminder_text(reminder: Any) -> str:
+    """A reminder in a menu: when it was due, what it said, and "missed" if it never showed."""
+    due = reminder.due_at.astimezone().strftime("%a %H:%M") if reminder.due_at is not None else ""
+    message = reminder.message or reminder.task_id
+    if len(message) > LABEL_MAX:
+        message = message[: LABEL_MAX - 1] + "…"
+    missed = " (missed)" if getattr(reminder, "missed", False) else ""
+    return f"{due}  {message}{missed}".strip()
 
 
 def _alarm_key(alarm: Alarm) -> tuple[datetime, str]:
@@ -288,12 +324,15 @@ def render_icon(state: IconState, count: int = 0, *, paused: bool = False, size:
 
 
 class TrayMenu(QMenu):
-    """Show Workdeck · running tasks · next alarms · Pause/Resume · New reminder… · Quit."""
+    """Show Workdeck · running tasks · next alarms · unanswered reminders · Pause/Resume ·
+    New reminder… · Quit."""
 
     show_requested = Signal()
     new_reminder_requested = Signal()
     quit_requested = Signal()
     task_selected = Signal(str)  # a running task or an alarm was picked: show it in the window
+    reminder_selected = Signal(object)  # an unanswered reminder was picked: answer it
+    reminders_requested = Signal()  # "All reminders…": the window's Reminders view
 
     def __init__(self, model: TrayModel, parent: Any = None) -> None:
         super().__init__(parent)
@@ -306,6 +345,11 @@ class TrayMenu(QMenu):
         self._running_end = self.addSeparator()
         self.alarms_header = self._header("Next alarms")
         self._alarms_end = self.addSeparator()
+        self.reminders_header = self._header("No unanswered reminders")
+        self.all_reminders_action = self.addAction("All reminders…")
+        self.all_reminders_action.setObjectName("allReminders")
+        self.all_reminders_action.triggered.connect(self.reminders_requested)
+        self._reminders_end = self.addSeparator()
         self.pause_action = self.addAction("Pause deferred work")
         self.pause_action.setObjectName("pause")
         self.pause_action.setCheckable(True)
@@ -320,6 +364,7 @@ class TrayMenu(QMenu):
         self.quit_action.triggered.connect(self.quit_requested)
         self.running_actions: dict[str, QAction] = {}
         self.alarm_actions: list[QAction] = []
+        self.reminder_actions: list[QAction] = []
         model.changed.connect(self.rebuild)
         model.progress.connect(self._on_progress)
         self.rebuild()
@@ -330,7 +375,7 @@ class TrayMenu(QMenu):
         return action
 
     def rebuild(self) -> None:
-        for action in [*self.running_actions.values(), *self.alarm_actions]:
+        for action in [*self.running_actions.values(), *self.alarm_actions, *self.reminder_actions]:
             self.removeAction(action)
             action.deleteLater()
         self.running_actions = {}
@@ -348,6 +393,15 @@ class TrayMenu(QMenu):
             self.insertAction(self._alarms_end, action)
             self.alarm_actions.append(action)
         self.alarms_header.setText("Next alarms" if self.alarm_actions else "No alarms")
+        self.reminder_actions = []
+        for reminder in self.model.unanswered[:MENU_REMINDERS]:
+            action = QAction(reminder_text(reminder), self)
+            action.triggered.connect(lambda _=False, r=reminder: self.reminder_selected.emit(r))
+            self.insertAction(self.all_reminders_action, action)
+            self.reminder_actions.append(action)
+        count = len(self.model.unanswered)
+        self.reminders_header.setText(f"Unanswered reminders ({count})" if count else "No unanswered reminders")
+        self.all_reminders_action.setVisible(count > 0)
         self.pause_action.setChecked(self.model.paused)
         self.pause_action.setText("Resume deferred work" if self.model.paused else "Pause deferred work")
 
@@ -381,7 +435,8 @@ class Tray(QObject):
 
     def refresh(self) -> None:
         state = self.model.icon_state
-        self.icon.setIcon(QIcon(render_icon(state, len(self.model.running), paused=self.model.paused)))
+        count = len(self.model.running) + len(self.model.unanswered)  # both want the user's eye
+        self.icon.setIcon(QIcon(render_icon(state, count, paused=self.model.paused)))
         self.icon.setToolTip(self.model.tooltip())
 
     def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:

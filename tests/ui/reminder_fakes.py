@@ -78,6 +78,7 @@ class FakeNotifier(QObject):
         self.available = capabilities is not None
         self.sent: list[tuple[str, str, list[tuple[str, str]]]] = []
         self.closed_ids: list[int] = []
+        self.replaced: list[int] = []  # each notify's replaces_id
 
     @property
     def supports_actions(self) -> bool:
@@ -86,7 +87,8 @@ class FakeNotifier(QObject):
     def notify(self, summary: str, body: str, actions: Any = (), *, timeout_ms: int = 0,
                replaces: int = 0) -> int | None:
         self.sent.append((summary, body, list(actions)))
-        return len(self.sent)
+        self.replaced.append(replaces)
+        return replaces or len(self.sent)
 
     def close(self, nid: int) -> None:
         self.closed_ids.append(nid)

@@ -194,3 +194,51 @@ def test_a_server_without_actions_still_gets_a_notification_and_the_window_answe
     engine.fire("t1", "Both")
     assert notifier.sent and notifier.sent[0][2] == []
     assert presenter.window.isVisible()
+
+
+class _RecordingTray(QSystemTrayIcon):
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: list[tuple[str, str, int]] = []
+
+    def showMessage(self, title: str, body: str, icon: Any = None, ms: int = 10_000) -> None:  # noqa: N802
+        self.messages.append((title, body, ms))
+
+
+def test_tray_messages_are_short_go_away_and_lose_no_reminder(engine: FakeReminderEngine, settings: Settings,
+                                                              qtbot: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import ui.notifications
+
+    tray = _RecordingTray()
+    presenter = _presenter(engine, settings, qtbot, tray=tray, tray_available=True)
+    engine.fire("oven", "Check the oven")
+    engine.fire("call", "Call Alice")
+    # Each message closes itself after a few seconds (it used to stay until clicked,
+    # over the tray icon and the window's buttons); neither reminder is answered.
+    assert [(b, ms) for _, b, ms in tray.messages] == [("Check the oven", ui.notifications.TRAY_MESSAGE_MS),
+                                                      ("Call Alice", ui.notifications.TRAY_MESSAGE_MS)]
+    assert 0 < ui.notifications.TRAY_MESSAGE_MS <= 10_000
+    assert [r.task_id for r in presenter.missed()] == ["oven", "call"]
+    # A click once the message is gone is the icon's or the window's, not the reminder's.
+    monkeypatch.setattr(ui.notifications, "TRAY_MESSAGE_MS", 20)
+    engine.fire("tea", "Tea")
+    qtbot.waitUntil(lambda: not presenter._tray_message_timer.isActive())
+    tray.messageClicked.emit()
+    assert not presenter.window.isVisible()
+
+
+def test_one_notification_per_reminder_and_answers_elsewhere_close_it(engine: FakeReminderEngine,
+                                                                      settings: Settings, qtbot: Any) -> None:
+    notifier = FakeNotifier(["actions", "body"])
+    presenter = _presenter(engine, settings, qtbot, notifier=notifier)
+    engine.fire("oven", "Check the oven")
+    engine.fire("call", "Call Alice")
+    assert notifier.replaced == [0, 0]  # the second does not replace the first
+    engine.fire("oven", "Check the oven")  # the same reminder shown again (a restart): its own is replaced
+    assert notifier.replaced == [0, 0, 1]
+    # Dismissed elsewhere (the command line, the Reminders view): its notification goes.
+    engine.dismiss("call")
+    engine.reminders_changed.emit()
+    assert notifier.closed_ids == [2]
+    notifier.closed.emit(1, 2)  # the user closed the oven's with its cross: still unanswered
+    assert [r.task_id for r in presenter.missed()] == ["oven"]

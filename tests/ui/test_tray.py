@@ -28,8 +28,9 @@ def test_menu_has_the_fixed_entries(engine: FakeEngine, qtbot: Any) -> None:
     menu = TrayMenu(TrayModel(engine))
     qtbot.addWidget(menu)
     texts = [a.text() for a in menu.actions() if not a.isSeparator()]
-    assert texts == ["Show Workdeck", "Nothing running", "No alarms", "Pause deferred work", "New reminder…",
-                     "Quit"]
+    assert texts == ["Show Workdeck", "Nothing running", "No alarms", "No unanswered reminders", "All reminders…",
+                     "Pause deferred work", "New reminder…", "Quit"]
+    assert not menu.all_reminders_action.isVisible()
 
 
 def test_running_tasks_are_listed_with_progress_and_removed_when_done(engine: FakeEngine, qtbot: Any) -> None:
