@@ -60,16 +60,17 @@ class Desktop:
         for key in ("QT_QPA_PLATFORM", "WORKDECK_DB", "DBUS_SYSTEM_BUS_ADDRESS"):
             self.env.pop(key, None)
         self._spawn(["openbox"])
-        wait_until(self._wm_running, what="openbox")
+        wait_until(self._wm_running, timeout=30, what="openbox")
         self._spawn(["trayer", "--edge", "top", "--align", "right", "--widthtype", "request", "--height", "24"])
-        wait_until(lambda: self.window_ids("--class", "trayer"), what="trayer's window")
+        # trayer's panel exists at once; the window manager maps it when it gets to it.
+        wait_until(lambda: self.window_ids("--class", "trayer", visible=False), timeout=30, what="trayer's window")
         menu = self.tmp / "choose.sh"
         menu.write_text(f'#!/bin/sh\ngrep -m1 -F -- "$(cat {self.choice})"\n')
         menu.chmod(0o755)
         rc = self.tmp / "dunstrc"
         rc.write_text(f"[global]\n    dmenu = {menu}\n    notification_limit = 0\n    history_length = 100\n")
         self._spawn(["dunst", "-config", str(rc)])
-        wait_until(lambda: self.run_ok("dunstctl", "is-paused"), what="dunst on the bus")
+        wait_until(lambda: self.run_ok("dunstctl", "is-paused"), timeout=30, what="dunst on the bus")
 
     def _dir(self, name: str) -> Path:
         path = self.tmp / name
@@ -111,8 +112,9 @@ class Desktop:
     def run_ok(self, *argv: str) -> bool:
         return subprocess.run(argv, env=self.env, capture_output=True, timeout=20).returncode == 0
 
-    def window_ids(self, *query: str) -> list[str]:
-        return (self.sh("xdotool", "search", "--onlyvisible", *query, check=False) or "").split()
+    def window_ids(self, *query: str, visible: bool = True) -> list[str]:
+        only = ["--onlyvisible"] if visible else []
+        return (self.sh("xdotool", "search", *only, *query, check=False) or "").split()
 
     def geometry(self, wid: str) -> tuple[int, int, int, int]:
         """x, y, width, height of a window's frame-less area, in root coordinates."""
@@ -184,7 +186,7 @@ class DesktopWorkdeck:
         log.close()
         self.windows.append(proc)
         wait_until(lambda: proc.poll() is not None or self.desktop.window_ids("--name", "^Workdeck$"),
-                   timeout=30, what="the Workdeck window")
+                   timeout=60, what="the Workdeck window")
         assert proc.poll() is None, self.window_log()
         return proc
 

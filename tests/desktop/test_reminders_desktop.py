@@ -1,0 +1,96 @@
+"""Reminders and the tray on a real desktop: Xvfb, openbox, trayer and dunst 1.9 on a
+private session bus (conftest.py), the real ``workdeck`` window, checked through the
+real servers: what dunst received and shows, what its ActionInvoked does, what trayer
+embedded, where the reminder window lies."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.desktop.conftest import SCREEN, Desktop, DesktopWorkdeck
+from tests.e2e.conftest import wait_until
+
+pytestmark = pytest.mark.e2e
+
+
+def _open(deck: DesktopWorkdeck) -> dict[str, dict[str, object]]:
+    return {r["task_id"]: r for r in deck.json("reminders")}
+
+
+def _remind(deck: DesktopWorkdeck, message: str, after: str = "2s") -> str:
+    return deck.ok("remind", "--in", after, message).strip()
+
+
+def test_a_reminder_reaches_dunst_with_snooze_and_dismiss_and_snooze_re_arms_it(
+        desktop: Desktop, deck: DesktopWorkdeck) -> None:
+    calls = deck.watch_notify()
+    deck.window()
+    oven = _remind(deck, "Check the oven")
+    wait_until(lambda: desktop.displayed() == 1, timeout=40, what="dunst to show the reminder")
+    sent = calls.read_text()
+    # Marshalled as the spec types it (susssasa{sv}i): dunst took it and shows it.
+    for part in ('member=Notify', 'string "Workdeck"', "uint32 0", 'string "Reminder"', 'string "Check the oven"',
+                 'string "snooze"', 'string "Snooze 10 min"', 'string "dismiss"', 'string "Dismiss"',
+                 'string "desktop-entry"', "int32 0"):
+        assert part in sent, (part, sent)
+    assert oven in _open(deck)
+
+    desktop.choose_action("Snooze")  # dunst's own ActionInvoked, as for a click
+    wait_until(lambda: oven not in _open(deck), timeout=40, what="the snooze to be taken")
+    again = [t for t in deck.json("list") if t["message"] == "Check the oven" and t["state"] == "scheduled"]
+    assert len(again) == 1 and again[0]["kind"] == "exact" and again[0]["name"] is None
+    wait_until(lambda: desktop.displayed() == 0, what="the answered notification to close")
+    assert [(h["summary"], h["body"]) for h in desktop.history()] == [("Reminder", "Check the oven")]
+    assert "Traceback" not in deck.window_log() and "failed" not in deck.window_log()
+
+
+def test_two_reminders_back_to_back_are_both_shown_and_both_answered(desktop: Desktop,
+                                                                   deck: DesktopWorkdeck) -> None:
+    deck.window()
+    oven = _remind(deck, "Check the oven")
+    call = _remind(deck, "Call Alice")
+    wait_until(lambda: desktop.displayed() == 2, timeout=40, what="two notifications, neither replacing the other")
+    assert set(_open(deck)) == {oven, call}
+    desktop.choose_action("Dismiss")
+    wait_until(lambda: len(_open(deck)) == 1, timeout=40, what="one dismissed")
+    desktop.choose_action("Dismiss")
+    wait_until(lambda: _open(deck) == {}, timeout=40, what="both dismissed")
+    assert {t["state"] for t in deck.json("list")} == {"succeeded"}  # dismissed: nothing re-armed
+
+
+def test_two_reminders_closed_unanswered_both_stay_in_the_list(desktop: Desktop, deck: DesktopWorkdeck) -> None:
+    deck.window()
+    oven = _remind(deck, "Check the oven")
+    call = _remind(deck, "Call Alice")
+    wait_until(lambda: desktop.displayed() == 2, timeout=40, what="two notifications")
+    desktop.sh("dunstctl", "close-all")  # closed with the cross, as a user would: not an answer
+    wait_until(lambda: desktop.displayed() == 0, what="dunst to close them")
+    listed = _open(deck)
+    assert set(listed) == {oven, call} and {r["status"] for r in listed.values()} == {"shown"}
+    text = deck.ok("reminders")
+    assert "Check the oven" in text and "Call Alice" in text
+
+
+def test_the_tray_icon_is_embedded_in_trayer(desktop: Desktop, deck: DesktopWorkdeck) -> None:
+    deck.window()
+
+    def embedded() -> bool:
+        for panel in desktop.window_ids("--class", "trayer", visible=False):
+            tree = desktop.sh("xwininfo", "-tree", "-id", panel, check=False) or ""
+            if '"Workdeck": (' in tree:
+                return True
+        return False
+
+    wait_until(embedded, timeout=40, what="the tray icon inside trayer's panel (XEmbed)")
+
+
+def test_the_reminder_window_lies_on_the_screen(desktop: Desktop, deck: DesktopWorkdeck) -> None:
+    deck.window()
+    _remind(deck, "Check the oven " * 12)
+    wait_until(lambda: desktop.displayed() == 1, timeout=40, what="the notification")
+    desktop.sh("dunstctl", "action", "0")  # its default action: Open, i.e. the reminder window
+    found = wait_until(lambda: desktop.window_ids("--name", "^Workdeck reminder$"), timeout=40,
+                       what="the reminder window")
+    for wid in found:
+        x, y, width, height = desktop.geometry(wid)
+        assert x >= 0 and y >= 0 and x + width <= SCREEN[0] and y + height <= SCREEN[1], (x, y, width, height)
