@@ -98,13 +98,15 @@ class RemindersView(QWidget):
         self.reminders = fresh
         self.tree.clear()
         for reminder in fresh:
-            due = reminder.due_at.astimezone().strftime("%a %d %b %H:%M") if reminder.due_at is not None else ""
+            due = reminder.due_at.astimezone().strftime("%d %b %H:%M") if reminder.due_at is not None else ""
             status = "missed" if getattr(reminder, "missed", False) else "not answered"
             detail = getattr(reminder, "detail", None)
             item = QTreeWidgetItem([due, reminder.message or "(no message)", f"{status}{f' ({detail})' if detail else ''}"])
             item.setData(0, Qt.ItemDataRole.UserRole, reminder)
             self.tree.addTopLevelItem(item)
             item.setSelected(reminder.id in selected)
+        for column in (0, 2):
+            self.tree.resizeColumnToContents(column)
         if not self.tree.selectedItems() and self.tree.topLevelItemCount():
             self.tree.topLevelItem(0).setSelected(True)
         count = len(fresh)

@@ -185,8 +185,9 @@ class DesktopWorkdeck:
                                 text=True, start_new_session=True)
         log.close()
         self.windows.append(proc)
-        wait_until(lambda: proc.poll() is not None or self.desktop.window_ids("--name", "^Workdeck$"),
-                   timeout=60, what="the Workdeck window")
+        if "--hidden" not in args:  # a hidden start shows only the tray icon: the test waits for that
+            wait_until(lambda: proc.poll() is not None or self.desktop.window_ids("--name", "^Workdeck$"),
+                       timeout=60, what="the Workdeck window")
         assert proc.poll() is None, self.window_log()
         return proc
 
