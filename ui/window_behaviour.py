@@ -34,6 +34,8 @@ from ui.scoped import end_scoped_work
 log = logging.getLogger(__name__)
 
 HIDDEN_TITLE = "Workdeck is still running"
+#: The tray balloon closes itself: left up, it sits over the tray icon and takes its clicks.
+HIDDEN_MESSAGE_MS = 8000
 HIDDEN_TEXT = ("Closing the window keeps Workdeck running in the tray, so your tasks and reminders go on "
                "(work scoped to the window has stopped). "
                "To quit, choose Quit in the tray icon's menu or press Ctrl+Q in the window.")
@@ -137,7 +139,7 @@ class WindowBehaviour(QObject):
             self._settings.close_message_shown = True
             icon = getattr(self._tray, "icon", self._tray)
             if isinstance(icon, QSystemTrayIcon) and QSystemTrayIcon.supportsMessages():
-                icon.showMessage(HIDDEN_TITLE, HIDDEN_TEXT, QSystemTrayIcon.MessageIcon.Information, 10_000)
+                icon.showMessage(HIDDEN_TITLE, HIDDEN_TEXT, QSystemTrayIcon.MessageIcon.Information, HIDDEN_MESSAGE_MS)
             else:
                 box = QMessageBox(QMessageBox.Icon.Information, HIDDEN_TITLE, HIDDEN_TEXT,
                                   QMessageBox.StandardButton.Ok)
