@@ -59,8 +59,8 @@ class Desktop:
                     "PYTHONPATH": str(ROOT)}
         for key in ("QT_QPA_PLATFORM", "WORKDECK_DB", "DBUS_SYSTEM_BUS_ADDRESS"):
             self.env.pop(key, None)
-        self._spawn(["openbox"])
-        wait_until(self._wm_running, timeout=30, what="openbox")
+        wait_until(lambda: self.run_ok("xprop", "-root"), timeout=30, what="the X server to take clients")
+        self._start_wm()
         self._spawn(["trayer", "--edge", "top", "--align", "right", "--widthtype", "request", "--height", "24"])
         # trayer's panel exists at once; the window manager maps it when it gets to it.
         wait_until(lambda: self.window_ids("--class", "trayer", visible=False), timeout=30, what="trayer's window")
@@ -71,6 +71,22 @@ class Desktop:
         rc.write_text(f"[global]\n    dmenu = {menu}\n    notification_limit = 0\n    history_length = 100\n")
         self._spawn(["dunst", "-config", str(rc)])
         wait_until(lambda: self.run_ok("dunstctl", "is-paused"), timeout=30, what="dunst on the bus")
+
+    def _start_wm(self) -> None:
+        """openbox, started again if it gives up at once (on a loaded machine a fresh X
+        server has been seen to refuse its first clients for a moment)."""
+        log = self.tmp / "openbox.log"
+        for _ in range(5):
+            with log.open("w") as sink:
+                openbox = self._spawn(["openbox"], stdout=sink, stderr=subprocess.STDOUT)
+            try:
+                wait_until(lambda: openbox.poll() is not None or self._wm_running(), timeout=30, what="openbox")
+            except AssertionError:
+                break
+            if openbox.poll() is None:
+                return
+            time.sleep(0.5)
+        raise AssertionError(f"openbox did not start: {log.read_text()}")
 
     def _dir(self, name: str) -> Path:
         path = self.tmp / name
@@ -92,7 +108,12 @@ class Desktop:
     def stop(self) -> None:
         for proc in reversed(self.processes):
             if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGKILL)
+                # SIGTERM first: Xvfb then removes its lock and socket for the next one.
+                os.killpg(proc.pid, signal.SIGTERM)
+                try:
+                    proc.wait(5)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(10)
             for stream in (proc.stdout, proc.stderr):
                 if stream is not None:
