@@ -185,6 +185,36 @@ class DesktopWorkdeck:
         self.env = dict(desktop.env)
         self.windows: list[subprocess.Popen[str]] = []
         self.monitor: subprocess.Popen[str] | None = None
+        self.services: list[subprocess.Popen[str]] = []
+
+    def own_bus(self) -> str:
+        """Give this Workdeck a private session bus of its own (same X display): one with
+        no notification server, or with a tray watcher. Ended by :meth:`stop`."""
+        bus = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--print-address=1"], stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, text=True, start_new_session=True)
+        self.services.append(bus)
+        address = bus.stdout.readline().strip() if bus.stdout else ""
+        assert address, "dbus-daemon printed no address"
+        self.env["DBUS_SESSION_BUS_ADDRESS"] = address
+        return address
+
+    def service(self, *argv: str) -> subprocess.Popen[str]:
+        """A helper process on this Workdeck's bus (a tray watcher...), ended by :meth:`stop`."""
+        proc = subprocess.Popen(argv, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True, text=True)
+        self.services.append(proc)
+        return proc
+
+    def tray_icon(self) -> tuple[int, int, int, int] | None:
+        """The XEmbed tray icon's x, y, width, height when trayer has embedded it."""
+        for panel in self.desktop.window_ids("--class", "trayer", visible=False):
+            for line in (self.desktop.sh("xwininfo", "-tree", "-id", panel, check=False) or "").splitlines():
+                if '"Workdeck": (' in line:
+                    size, absolute = line.split()[-2:]
+                    width, height = (int(v) for v in size.split("+")[0].split("x"))
+                    x, y = (int(v) for v in absolute.lstrip("+").split("+"))
+                    return x, y, width, height
+        return None
 
     def argv(self, *args: Any) -> list[str]:
         return [sys.executable, "-m", "ui.cli", "--db", str(self.db), *map(str, args)]
@@ -227,10 +257,12 @@ class DesktopWorkdeck:
         return out
 
     def stop(self) -> None:
-        for proc in [*self.windows, *([self.monitor] if self.monitor else [])]:
+        for proc in [*self.windows, *([self.monitor] if self.monitor else []), *reversed(self.services)]:
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(10)
+            if proc.stdout is not None:
+                proc.stdout.close()
         self.desktop.clear()
 
 

@@ -94,3 +94,36 @@ def test_the_reminder_window_lies_on_the_screen(desktop: Desktop, deck: DesktopW
     for wid in found:
         x, y, width, height = desktop.geometry(wid)
         assert x >= 0 and y >= 0 and x + width <= SCREEN[0] and y + height <= SCREEN[1], (x, y, width, height)
+
+
+def _popups(desktop: Desktop) -> list[tuple[int, int]]:
+    """Workdeck's unframed top-level windows (a tray balloon, a menu) as (width, height):
+    framed windows (the main window, the reminder window) sit inside openbox's frames."""
+    found = []
+    for line in (desktop.sh("xwininfo", "-root", "-children") or "").splitlines():
+        if '"Workdeck": ("' in line:
+            width, height = (int(v) for v in line.split()[-2].split("+")[0].split("x"))
+            if width > 1 and height > 1:
+                found.append((width, height))
+    return found
+
+
+def test_the_tray_balloon_closes_itself_and_leaves_the_icon_its_clicks(desktop: Desktop,
+                                                                     deck: DesktopWorkdeck) -> None:
+    from ui.notifications import TRAY_MESSAGE_MS
+
+    deck.own_bus()  # no notification server: a reminder goes to the tray's balloon
+    deck.window()
+    x, y, width, height = wait_until(deck.tray_icon, timeout=40, what="the tray icon in trayer")
+    oven = _remind(deck, "Check the oven")
+    wait_until(lambda: _popups(desktop), timeout=40, what="the tray balloon")
+    wait_until(lambda: not _popups(desktop), timeout=TRAY_MESSAGE_MS / 1000 + 10,
+               what="the balloon to close by itself")
+    assert oven in _open(deck)  # gone from the screen, not from the unanswered list
+
+    desktop.sh("xdotool", "mousemove", str(x + width // 2), str(y + height // 2), "click", "3")
+    menu = wait_until(lambda: _popups(desktop), timeout=20, what="the tray menu on a right click")
+    assert menu[0][1] > 100  # the menu, not a balloon
+    assert not desktop.window_ids("--name", "^Workdeck reminder$")  # the click was the icon's
+    desktop.sh("xdotool", "key", "Escape")
+    wait_until(lambda: not _popups(desktop), what="the menu to close")

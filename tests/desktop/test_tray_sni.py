@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -39,18 +37,11 @@ WATCHER = DBusAddress("/StatusNotifierWatcher", bus_name="org.kde.StatusNotifier
 def sni(desktop: Desktop, tmp_path: Path) -> Iterator[tuple[DesktopWorkdeck, DBusConnection]]:
     """A second, private session bus with a watcher and a registered host, on the same X
     display: Qt picks SNI only where a host is registered, and the shared bus has none."""
-    processes: list[subprocess.Popen[Any]] = []
     conn: DBusConnection | None = None
     deck = DesktopWorkdeck(desktop, tmp_path)
     try:
-        bus = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--print-address=1"], stdout=subprocess.PIPE,
-                               stderr=subprocess.DEVNULL, text=True, start_new_session=True)
-        processes.append(bus)
-        address = bus.stdout.readline().strip() if bus.stdout else ""
-        assert address, "dbus-daemon printed no address"
-        deck.env["DBUS_SESSION_BUS_ADDRESS"] = address
-        processes.append(subprocess.Popen(["status-notifier-watcher"], env=deck.env, stdout=subprocess.DEVNULL,
-                                          stderr=subprocess.DEVNULL, start_new_session=True))
+        address = deck.own_bus()
+        deck.service("status-notifier-watcher")
         conn = open_dbus_connection(address)
         wait_until(lambda: conn.send_and_get_reply(message_bus.NameHasOwner(WATCHER.bus_name)).body[0],
                    timeout=30, what="the StatusNotifierWatcher on the bus")
@@ -60,15 +51,9 @@ def sni(desktop: Desktop, tmp_path: Path) -> Iterator[tuple[DesktopWorkdeck, DBu
         assert _property(conn, WATCHER, "IsStatusNotifierHostRegistered") is True
         yield deck, conn
     finally:
-        deck.stop()
         if conn is not None:
             conn.close()
-        for proc in reversed(processes):
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(10)
-            if proc.stdout is not None:
-                proc.stdout.close()
+        deck.stop()
 
 
 def _property(conn: DBusConnection, where: DBusAddress, name: str) -> Any:
