@@ -127,3 +127,12 @@ def test_the_tray_balloon_closes_itself_and_leaves_the_icon_its_clicks(desktop: 
     assert not desktop.window_ids("--name", "^Workdeck reminder$")  # the click was the icon's
     desktop.sh("xdotool", "key", "Escape")
     wait_until(lambda: not _popups(desktop), what="the menu to close")
+
+
+def test_answered_on_the_command_line_its_notification_goes(desktop: Desktop, deck: DesktopWorkdeck) -> None:
+    deck.window()
+    oven = _remind(deck, "Check the oven")
+    wait_until(lambda: desktop.displayed() == 1, timeout=40, what="the notification")
+    assert deck.ok("dismiss", oven) == f"{oven} dismissed\n"  # through the window's socket
+    wait_until(lambda: desktop.displayed() == 0, timeout=20, what="the window to close its notification")
+    assert _open(deck) == {}

@@ -45,3 +45,9 @@ def test_labels_are_plain_words_and_questions_ask_one_thing_each() -> None:
               classify(exact=False, start_now=True).label}
     assert len(labels) == 4
     assert not any(word in label for label in labels for word in ("enqueued", "keep-running", "scoped", "deferred"))
+
+
+def test_the_wizard_says_closing_to_the_tray_ends_scoped_work() -> None:
+    # ui/window_behaviour.py ends a window's scoped work when it is closed to the tray.
+    reason = classify(exact=False, start_now=True, survive=False).reason
+    assert "close the window" in reason and "tray" in reason
