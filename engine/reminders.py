@@ -181,5 +181,6 @@ def answer_request(engine: Engine, request: dict[str, object]) -> dict[str, obje
         snoozed = engine.snooze(task_id, float(seconds))
     else:
         raise BadSpecError("snooze needs seconds or until")
-    return {"ok": True, "task_id": task_id, "snoozed_as": snoozed.id,
-            "until": iso(snoozed.next_run_at) if snoozed.next_run_at else None}
+    fires = snoozed.next_run_at or snoozed.spec.run_at  # the new alarm's instant
+    assert fires is not None
+    return {"ok": True, "task_id": task_id, "snoozed_as": snoozed.id, "until": iso(fires)}

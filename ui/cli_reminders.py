@@ -33,10 +33,12 @@ DEFAULT_SNOOZE = "10m"
 ThroughOwner = Callable[[argparse.Namespace, dict[str, Any], Callable[[Any], dict[str, Any]]], dict[str, Any]]
 #: ui/cli.py's reader: args -> a context manager giving the store, or None with no database yet.
 Reading = Callable[[argparse.Namespace], AbstractContextManager[Any]]
+#: Whether the database the arguments name exists (an unknown id must create none).
+DbExists = Callable[[argparse.Namespace], bool]
 
 
 def add_reminder_commands(subparsers: Any, *, through_owner: ThroughOwner, reading: Reading,
-                          db_exists: Callable[[argparse.Namespace], bool]) -> None:
+                          db_exists: DbExists) -> None:
     listed = subparsers.add_parser("reminders", help="reminders shown or missed and not yet answered")
     listed.add_argument("--json", action="store_true")
     listed.set_defaults(func=lambda args: cmd_reminders(args, reading))
@@ -85,25 +87,25 @@ def snooze_request(args: argparse.Namespace, now: datetime) -> dict[str, Any]:
     return {"op": "snooze", "id": args.id, "seconds": seconds}
 
 
-def cmd_snooze(args: argparse.Namespace, through_owner: ThroughOwner, db_exists: Callable[[argparse.Namespace], bool]) -> int:
+def cmd_snooze(args: argparse.Namespace, through_owner: ThroughOwner, db_exists: DbExists) -> int:
     request = snooze_request(args, datetime.now(UTC))
     reply = _answer(args, request, through_owner, db_exists)
     if args.json:
         print(json.dumps(reply, indent=2))
     else:
-        until = datetime.fromisoformat(reply["until"]).astimezone().strftime("%Y-%m-%d %H:%M:%S") if reply.get("until") else "?"
+        until = datetime.fromisoformat(reply["until"]).astimezone().strftime("%Y-%m-%d %H:%M:%S")
         print(f"{args.id} snoozed until {until} as {reply['snoozed_as']}")
     return 0
 
 
-def cmd_dismiss(args: argparse.Namespace, through_owner: ThroughOwner, db_exists: Callable[[argparse.Namespace], bool]) -> int:
+def cmd_dismiss(args: argparse.Namespace, through_owner: ThroughOwner, db_exists: DbExists) -> int:
     reply = _answer(args, {"op": "dismiss", "id": args.id}, through_owner, db_exists)
     print(json.dumps(reply, indent=2) if args.json else f"{args.id} dismissed")
     return 0
 
 
 def _answer(args: argparse.Namespace, request: dict[str, Any], through_owner: ThroughOwner,
-            db_exists: Callable[[argparse.Namespace], bool]) -> dict[str, Any]:
+            db_exists: DbExists) -> dict[str, Any]:
     from engine.errors import NoSuchTaskError
 
     if not db_exists(args):

@@ -101,7 +101,8 @@ class RemindersView(QWidget):
             due = reminder.due_at.astimezone().strftime("%d %b %H:%M") if reminder.due_at is not None else ""
             status = "missed" if getattr(reminder, "missed", False) else "not answered"
             detail = getattr(reminder, "detail", None)
-            item = QTreeWidgetItem([due, reminder.message or "(no message)", f"{status}{f' ({detail})' if detail else ''}"])
+            state = f"{status} ({detail})" if detail else status
+            item = QTreeWidgetItem([due, reminder.message or "(no message)", state])
             item.setData(0, Qt.ItemDataRole.UserRole, reminder)
             self.tree.addTopLevelItem(item)
             item.setSelected(reminder.id in selected)
