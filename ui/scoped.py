@@ -29,11 +29,6 @@ from engine.scope import Scope
 
 log = logging.getLogger(__name__)
 
-#: A dynamic property a window sets while it turns a close into a hide (to the tray):
-#: that close was refused, so the window's scope goes on. ui/window_behaviour.py sets it.
-HIDING_NOT_CLOSING = "workdeckHidingNotClosing"
-
-
 class ScopeBinding(QObject):
     """Ends ``scope`` when ``widget`` closes. Parented to the widget (dies with it)."""
 
@@ -55,8 +50,7 @@ class ScopeBinding(QObject):
             self._close_pending = True
             QTimer.singleShot(0, self._forget_close)
         elif kind == QEvent.Type.Hide and self._close_pending:
-            if not watched.property(HIDING_NOT_CLOSING):
-                self.end()
+            self.end()
         return False
 
     def _forget_close(self) -> None:
@@ -107,4 +101,4 @@ def binding_of(widget: QWidget) -> ScopeBinding | None:
     return None
 
 
-__all__ = ["HIDING_NOT_CLOSING", "ScopeBinding", "binding_of", "end_scoped_work", "scope_for"]
+__all__ = ["ScopeBinding", "binding_of", "end_scoped_work", "scope_for"]
