@@ -5,6 +5,8 @@ embedded, where the reminder window lies."""
 
 from __future__ import annotations
 
+import signal
+
 import pytest
 
 from tests.desktop.conftest import SCREEN, Desktop, DesktopWorkdeck
@@ -136,3 +138,23 @@ def test_answered_on_the_command_line_its_notification_goes(desktop: Desktop, de
     assert deck.ok("dismiss", oven) == f"{oven} dismissed\n"  # through the window's socket
     wait_until(lambda: desktop.displayed() == 0, timeout=20, what="the window to close its notification")
     assert _open(deck) == {}
+
+
+def test_a_window_saved_bigger_than_the_screen_comes_back_on_it(desktop: Desktop, deck: DesktopWorkdeck) -> None:
+    first = deck.window()
+    (wid,) = desktop.window_ids("--name", "^Workdeck$")
+    # As on a 2560x1720 screen (or at 2x scale), moved towards the bottom right.
+    desktop.sh("xdotool", "windowsize", wid, "2560", "1720")
+    desktop.sh("xdotool", "windowmove", wid, "900", "700")
+    wait_until(lambda: desktop.geometry(wid)[2] > SCREEN[0], timeout=20, what="the window to grow")
+    first.send_signal(signal.SIGTERM)  # a graceful quit saves the layout
+    assert first.wait(60) == 0, deck.window_log()
+    deck.env["QT_SCALE_FACTOR"] = "2"  # and it comes back at twice the scale
+    deck.window()
+    (wid,) = desktop.window_ids("--name", "^Workdeck$")
+
+    def on_screen() -> bool:
+        x, y, width, height = desktop.geometry(wid)
+        return x >= 0 and y >= 0 and x + width <= SCREEN[0] and y + height <= SCREEN[1]
+
+    wait_until(on_screen, timeout=20, what=f"the restored window on the screen ({desktop.geometry(wid)})")
