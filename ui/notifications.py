@@ -362,8 +362,9 @@ class ReminderPresenter(QObject):
             self._by_notification.pop(nid, None)
             self._nid_by_task.pop(reminder.task_id, None)
             self.window.add(reminder)
-        if key in ("snooze", "dismiss"):
-            self._notifier.close(nid)
+        # Answered, or handed to the window (which offers every snooze choice): either
+        # way the notification's buttons are stale now.
+        self._notifier.close(nid)
 
     def _on_notification_closed(self, nid: int, reason: int) -> None:
         reminder = self._by_notification.pop(nid, None)

@@ -87,15 +87,31 @@ def test_the_tray_icon_is_embedded_in_trayer(desktop: Desktop, deck: DesktopWork
 
 
 def test_the_reminder_window_lies_on_the_screen(desktop: Desktop, deck: DesktopWorkdeck) -> None:
-    deck.window()
-    _remind(deck, "Check the oven " * 12)
-    wait_until(lambda: desktop.displayed() == 1, timeout=40, what="the notification")
-    desktop.sh("dunstctl", "action", "0")  # its default action: Open, i.e. the reminder window
-    found = wait_until(lambda: desktop.window_ids("--name", "^Workdeck reminder$"), timeout=40,
-                       what="the reminder window")
-    for wid in found:
+    def open_window() -> str:
+        wait_until(lambda: desktop.displayed() == 1, timeout=40, what="the notification")
+        desktop.sh("dunstctl", "action", "0")  # its default action: Open, i.e. the reminder window
+        (wid,) = wait_until(lambda: desktop.window_ids("--name", "^Workdeck reminder$"), timeout=40,
+                            what="the reminder window")
+        wait_until(lambda: desktop.displayed() == 0, what="the notification to give way to the window")
+        return wid
+
+    def on_screen(wid: str) -> bool:
         x, y, width, height = desktop.geometry(wid)
-        assert x >= 0 and y >= 0 and x + width <= SCREEN[0] and y + height <= SCREEN[1], (x, y, width, height)
+        return x >= 0 and y >= 0 and x + width <= SCREEN[0] and y + height <= SCREEN[1]
+
+    deck.window()
+    _remind(deck, "Check the oven")
+    wid = open_window()
+    assert wait_until(lambda: on_screen(wid), timeout=20, what="the reminder window on the screen")
+    # The user drags it to the bottom right corner and closes it unanswered...
+    desktop.sh("xdotool", "windowmove", "--sync", wid, "1400", "900")
+    desktop.sh("xdotool", "windowactivate", "--sync", wid, "key", "alt+F4")
+    wait_until(lambda: not desktop.window_ids("--name", "^Workdeck reminder$"), timeout=20, what="it to close")
+    # ...and the next, longer reminder opens it again: wholly on the screen, not where it was.
+    _remind(deck, "Call Alice about the invoice, the keys and Saturday's plans. " * 4)
+    wid = open_window()
+    wait_until(lambda: on_screen(wid), timeout=20, what=f"the reminder window on the screen ({desktop.geometry(wid)})")
+    assert len(_open(deck)) == 2  # the first, closed unanswered, is still listed
 
 
 def _popups(desktop: Desktop) -> list[tuple[int, int]]:
