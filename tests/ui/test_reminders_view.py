@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QApplication, QToolBar
 
 from engine.clock import FakeClock
@@ -29,7 +30,6 @@ def engine(real_engine: Engine) -> Engine:
 @pytest.fixture
 def shell(engine: Engine, tmp_path: Path, qtbot: Any, qapp: QApplication) -> Iterator[DesktopShell]:
     window = MainWindow(engine)
-    qtbot.addWidget(window)
     settings = Settings.at(tmp_path / "s.ini", data_location=tmp_path / "w.db")
     autostart = Autostart(["workdeck", "--hidden"], platform="linux", env={"XDG_CONFIG_HOME": str(tmp_path)},
                           home=tmp_path)
@@ -39,6 +39,12 @@ def shell(engine: Engine, tmp_path: Path, qtbot: Any, qapp: QApplication) -> Ite
     yield desk
     qapp.setQuitOnLastWindowClosed(before)
     desk.reminders.window.close()
+    # The window (and the shell, its child) goes now, while the engine still runs: a
+    # close would be Quit here (no tray), and a window left for pytest-qt to close
+    # after the engine stopped has crashed in a status update once.
+    window.hide()
+    window.deleteLater()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 def _fire(engine: Engine, clock: FakeClock, qtbot: Any, *messages: str) -> list[str]:
