@@ -30,6 +30,7 @@ from engine.history.policy import RetentionPolicy, load_policy, save_policy
 from engine.immediate import PRIORITY_DEFERRED, PRIORITY_IMMEDIATE, JobRunner
 from engine.model import Kind, Outcome, Reminder, Run, State, StopReason, Task, TaskSpec
 from engine.store import StaleTaskError, Store
+from engine.store_reads import Bucket
 from engine.workers import WorkContext, WorkResult
 
 log = logging.getLogger(__name__)
@@ -362,10 +363,12 @@ class Engine(QObject):
 
     def why(self, task: Task | str) -> str:
         """Why a task is not running, in words (``show`` and the window's details)."""
+        # The tail of the history is all an explanation reads (the last run, failures
+        # back to the last success), as at a run's end: never the whole history.
         task_id = task if isinstance(task, str) else task.id
-        # the newest run says why a finished task finished: no need for the rest
-        return self.dispatcher.explain(dataclasses.replace(
-            self.store.task(task_id, with_runs=False), runs=tuple(self.store.runs(task_id, newest=1))))
+        fresh = self.store.task(task_id, with_runs=False)
+        tail = self.store.runs(task_id, newest=2 * fresh.spec.retry.max_retries + RUN_HISTORY_SLACK)
+        return self.dispatcher.explain(dataclasses.replace(fresh, runs=tuple(tail)))
 
     def start_run(self, task: Task, *, due_at: datetime | None = None, fired_at: datetime | None = None) -> bool:
         """Claim ``task`` and start its next attempt. False if another writer claimed it first."""
@@ -524,11 +527,13 @@ class Engine(QObject):
 
     # ------------------------------------------------------------ reading
 
-    def task(self, task_id: str) -> Task:
+    def task(self, task_id: str, *, with_runs: bool = True) -> Task:
         """The task with its newest :data:`TASK_RUNS` runs (a history has no end: a
         1-second task keeps 2.6 million runs under the default policy); its ``totals``
         count them all. Older runs: :func:`engine.history.reads.iter_runs`."""
         task = self.store.task(task_id, with_runs=False)
+        if not with_runs:
+            return task
         return dataclasses.replace(task, runs=tuple(self.store.runs(task_id, newest=TASK_RUNS)))
 
     def task_kind(self, task_id: str) -> Kind:
@@ -542,6 +547,20 @@ class Engine(QObject):
     def runs_between(self, start: datetime, end: datetime) -> list[Run]:
         """Runs overlapping [start, end], open runs included: the timeline's range read."""
         return self.store.runs_between(to_us(start), to_us(end))
+
+    def runs_page(self, task_id: str, *, before_id: int | None = None, limit: int = 100) -> list[Run]:
+        """A page of the task's runs, newest first (the details pane's fetch-on-scroll)."""
+        return self.store.runs_page(task_id, before_id=before_id, limit=limit)
+
+    def last_outcomes(self) -> dict[str, Outcome]:
+        return self.store.last_outcomes()
+
+    def count_runs_started(self, start_us: int, end_us: int, cap: int) -> int:
+        return self.store.count_runs_started(start_us, end_us, cap)
+
+    def run_buckets(self, start_us: int, end_us: int, bucket_us: int) -> list[Bucket]:
+        """Per-task, per-pixel aggregates of the runs that started in a range (the timeline, zoomed out)."""
+        return self.store.run_buckets(start_us, end_us, bucket_us)
 
     def log(self, task_id: str) -> str:
         self._flush_output()

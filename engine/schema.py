@@ -13,7 +13,7 @@ import sqlite_utils
 
 #: 'WDK1': marks a file as a Workdeck database (PRAGMA application_id).
 APPLICATION_ID = 0x57444B31
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 def create_v1(db: sqlite_utils.Database) -> None:
     """The first schema. Kept as it was: migrations start from it."""
@@ -112,6 +112,22 @@ def migrate_5_to_6(db: sqlite_utils.Database) -> None:
     counters.backfill(db.conn)
 
 
+def migrate_6_to_7(db: sqlite_utils.Database) -> None:
+    """Version 7 reads the timeline's time range by index instead of scanning every run
+    ever recorded (engine/store_reads.py: runs_between, run_buckets).
+
+    runs_started covers what the timeline draws (task, end, outcome), so per-pixel
+    aggregates over a week of a 1-second task read index pages only. A run overlaps a
+    range if it starts in it or started before and is still going: runs_long holds the
+    only runs that can do the latter from further back than LONG_RUN_US, those still
+    open and those that lasted longer, a few among millions."""
+    db.execute("CREATE INDEX runs_started ON runs(started_at, task_id, ended_at, outcome)")
+    db.execute(
+        "CREATE INDEX runs_long ON runs(started_at) "
+        "WHERE ended_at IS NULL OR ended_at - started_at > 3600000000"
+    )
+
+
 #: MIGRATIONS[n] takes a database from version n to n + 1.
 MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
     1: migrate_1_to_2,
@@ -119,4 +135,5 @@ MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
     3: migrate_3_to_4,
     4: migrate_4_to_5,
     5: migrate_5_to_6,
+    6: migrate_6_to_7,
 }

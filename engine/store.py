@@ -45,6 +45,7 @@ from engine.model import (
     transition,
 )
 from engine.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, create_v1
+from engine.store_reads import RunReads
 
 _TASK_COLUMNS = "id, spec, state, created_at, attempts, next_run_at, output, updated_at, " + counters.COLUMNS
 #: A task's new updated_at: now, but always later than the one it replaces, so that
@@ -78,7 +79,7 @@ def _reraise(exc: sqlite3.Error, path: str) -> NoReturn:
     raise blamed from exc
 
 
-class Store:
+class Store(RunReads):
     """A Workdeck database. Not thread-safe: the engine's thread owns it."""
 
     def __init__(self, path: str | Path, *, busy_timeout_ms: int = 5000, writable: bool = True) -> None:
@@ -529,15 +530,6 @@ class Store:
         if row is None:
             raise NoSuchTaskError(f"run {run_id}")
         return run_from_row(row)
-
-    def runs_between(self, start_us: int, end_us: int) -> list[Run]:
-        """Runs that overlap [start, end] (open runs count as going on): the timeline's range read."""
-        rows = self.conn.execute(
-            f"SELECT {_RUN_COLUMNS} FROM runs WHERE started_at <= ? AND (ended_at IS NULL OR ended_at >= ?) "
-            "ORDER BY started_at",
-            (end_us, start_us),
-        )
-        return [run_from_row(r) for r in rows]
 
     def _runs_by_task(self, task_ids: Sequence[str]) -> dict[str, list[Run]]:
         result: dict[str, list[Run]] = {}

@@ -14,8 +14,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QTabWidget,
     QToolButton,
-    QTreeWidget,
-    QTreeWidgetItem,
+    QTreeView,
     QVBoxLayout,
     QWidget,
 )
@@ -23,13 +22,14 @@ from PySide6.QtWidgets import (
 from engine.engine import Engine
 from engine.errors import NoSuchTaskError
 from engine.model import Run, State, Task
-from ui import style, text
-
-RUN_COLUMNS = ("#", "Started", "Ended", "Duration", "Outcome", "Stop reason", "Exit", "Note")
+from ui import text
+from ui.run_history import RunHistoryModel
 
 
 class DetailsPane(QWidget):
-    """Follows one task: reloads it when the engine says it changed, appends output as it arrives."""
+    """Follows one task: reloads its header when the engine says it changed, pages in its
+    runs as the user scrolls (:class:`ui.run_history.RunHistoryModel`), takes a run that
+    starts or ends as one row, appends output as it arrives."""
 
     def __init__(self, engine: Engine, actions: list[QAction], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -77,9 +77,12 @@ class DetailsPane(QWidget):
         self.spec.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.spec.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.spec.setAccessibleName("Task spec")
-        self.runs = QTreeWidget()
-        self.runs.setHeaderLabels(list(RUN_COLUMNS))
+        self.history = RunHistoryModel(engine.runs_page, engine.clock.now, self)
+        self.history.palette = self.palette
+        self.runs = QTreeView()
+        self.runs.setModel(self.history)
         self.runs.setRootIsDecorated(False)
+        self.runs.setUniformRowHeights(True)  # no per-row size query: paging stays cheap
         self.runs.setAlternatingRowColors(True)
         self.runs.setAccessibleName("Runs")
         self.output = QPlainTextEdit()
@@ -110,9 +113,10 @@ class DetailsPane(QWidget):
             self.why.hide()
             self.progress.hide()
             self.spec.clear()
-            self.runs.clear()
+            self.history.set_task(None)
             self.output.clear()
             return
+        self.history.set_task(task_id)
         self._reload()
         try:
             log = self.engine.log(task_id)
@@ -125,7 +129,7 @@ class DetailsPane(QWidget):
         if self.task_id is None:
             return
         try:
-            task = self.engine.task(self.task_id)
+            task = self.engine.task(self.task_id, with_runs=False)
         except NoSuchTaskError:
             self.show_task(None)
             return
@@ -140,7 +144,6 @@ class DetailsPane(QWidget):
         if task.state is State.RUNNING and self.progress.maximum() and self.progress.value() <= 0:
             self.progress.setRange(0, 0)  # busy until the first report
         self.spec.setText(_spec_html(task))
-        self._fill_runs(task.runs)
 
     def _show_why(self, task: Task) -> None:
         why = getattr(self.engine, "why", None)  # the scheduler's explanation, once it offers one
@@ -154,26 +157,6 @@ class DetailsPane(QWidget):
             reason = "waits for " + ", ".join(task.spec.after) + " to succeed"
         self.why.setVisible(bool(reason))
         self.why.setText(f"<i>Waiting:</i> {escape(str(reason))}" if reason else "")
-
-    def _fill_runs(self, runs: tuple[Run, ...]) -> None:
-        now = self.engine.clock.now()
-        self.runs.clear()
-        for run in reversed(runs):
-            outcome = run.outcome.value if run.outcome else "running"
-            item = QTreeWidgetItem([
-                str(run.attempt),
-                text.when(run.started_at, now),
-                text.when(run.ended_at, now),
-                text.duration(text.run_duration(run, now)),
-                style.OUTCOME_LABELS.get(outcome, outcome),
-                run.stop_reason.value if run.stop_reason else "",
-                "" if run.exit_code is None else str(run.exit_code),
-                run.detail or "",
-            ])
-            item.setForeground(4, style.outcome_color(outcome, self.palette()))
-            item.setToolTip(1, text.full_time(run.started_at))
-            item.setToolTip(2, text.full_time(run.ended_at))
-            self.runs.addTopLevelItem(item)
 
     # ------------------------------------------------------------ engine signals
 
@@ -189,12 +172,12 @@ class DetailsPane(QWidget):
         if run.task_id == self.task_id:
             self.output.clear()  # the pane shows the latest run's output
             self.progress.setRange(0, 0)
-            self._reload()
+            self.history.add_or_update(run)
 
     def _on_run_finished(self, run: Run) -> None:
         if run.task_id == self.task_id:
             self.progress.setRange(0, 1000)
-            self._reload()
+            self.history.add_or_update(run)
 
     def _on_run_output(self, task_id: str, chunk: str) -> None:
         if task_id != self.task_id:

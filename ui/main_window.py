@@ -59,10 +59,11 @@ class MainWindow(QMainWindow):
         # NARROW_WIDTH stacks the panes (_fit_width), which then fit this.
         self.setMinimumSize(MINIMUM_SIZE)
 
-        self.model = TaskTableModel(engine, self)
+        tasks = engine.tasks()  # decoded once for the table and the timeline
+        self.model = TaskTableModel(engine, self, tasks=tasks)
         self.proxy = TaskFilterProxy(self)
         self.proxy.setSourceModel(self.model)
-        self.timeline = Timeline(engine, self)
+        self.timeline = Timeline(engine, self, tasks=tasks)
         self.timeline_view = TimelineView(self.timeline)
         self.timeline_view.setMinimumHeight(90)  # its lanes scroll: the window fits a 600 px high screen
         self._make_actions()
@@ -74,8 +75,9 @@ class MainWindow(QMainWindow):
         self.table = QTableView()
         self.table.setModel(self.proxy)
         self.table.setAccessibleName("Tasks")
+        # Creation order until the user sorts: no sort indicator, so enabling sorting sorts nothing.
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.table.setSortingEnabled(True)
-        self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # creation order until the user sorts
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setAlternatingRowColors(True)

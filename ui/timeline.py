@@ -203,11 +203,12 @@ class Timeline(QObject):
     changed = Signal()  # anything drawn changed: repaint
     rows_changed = Signal()  # rows were added, removed or opened
 
-    def __init__(self, engine: Engine, parent: QObject | None = None) -> None:
+    def __init__(self, engine: Engine, parent: QObject | None = None, *, tasks: list[Task] | None = None) -> None:
+        """``tasks``: the engine's tasks, when the caller read them already."""
         super().__init__(parent)
         self.engine = engine
         self.clock = engine.clock
-        self._tasks: dict[str, Task] = {t.id: t for t in engine.tasks()}
+        self._tasks: dict[str, Task] = {t.id: t for t in (engine.tasks() if tasks is None else tasks)}
         self._bars: dict[int, Bar] = {}
         self._rows: dict[RowKey, _RowIndex] = {}
         self._loaded: tuple[int, int] | None = None

@@ -177,7 +177,7 @@ class TrayModel(QObject):
 
     def _on_run_started(self, run: Any) -> None:
         try:
-            label = task_label(self._engine.task(run.task_id))
+            label = task_label(self._engine.task(run.task_id, with_runs=False))
         except Exception:  # a listener never breaks the engine
             log.exception("tray: cannot read task %s", run.task_id)
             label = run.task_id

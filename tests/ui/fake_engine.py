@@ -79,7 +79,7 @@ class FakeEngine(QObject):
 
     # -- the facade -------------------------------------------------------------------
 
-    def task(self, task_id: str) -> Task:
+    def task(self, task_id: str, *, with_runs: bool = True) -> Task:
         return self._tasks[task_id]
 
     def tasks(self, *, state: State | None = None, kind: Kind | None = None, **_: Any) -> list[Task]:

@@ -131,7 +131,7 @@ def test_run_now_from_the_table_with_f5(qtbot, window, engine, runner, clock) ->
     clock.advance(2)
     runner.finish(later.id)
     qtbot.waitUntil(lambda: window.running_label.text() == "0 running")
-    assert window.details.runs.topLevelItem(0).text(4) == "succeeded"
+    assert window.details.history.index(0, 4).data() == "succeeded"
 
 
 def test_select_from_the_table_highlights_on_the_timeline(qtbot, window, engine, runner, clock) -> None:
