@@ -26,8 +26,9 @@ _SEVERITY_SQL = (
     "CASE outcome " + " ".join(f"WHEN '{o}' THEN {i}" for i, o in enumerate(OUTCOME_BY_SEVERITY) if i) + " ELSE 0 END"
 )
 
-#: (task id, bucket, runs in it, worst outcome's index in OUTCOME_BY_SEVERITY, latest end in µs).
-Bucket = tuple[str, int, int, int, int]
+#: (task id, bucket, runs in it, runs in it that did not succeed (nor still run), worst
+#: outcome's index in OUTCOME_BY_SEVERITY, latest end in µs).
+Bucket = tuple[str, int, int, int, int, int]
 
 
 class RunReads:
@@ -90,13 +91,15 @@ class RunReads:
     def run_buckets(self, start_us: int, end_us: int, bucket_us: int) -> list[Bucket]:
         """Per task, the runs that started in [start, end) grouped in buckets of
         ``bucket_us`` (bucket n covers [n * bucket_us, (n + 1) * bucket_us), anchored at
-        the epoch so a pan reuses them): how many, the worst outcome, the latest end.
+        the epoch, so a pan reuses them): how many, how many did not succeed, the worst
+        outcome, the latest end.
         Reads index pages of runs_started only."""
         bucket_us = max(1, int(bucket_us))
         rows = self.conn.execute(
-            f"SELECT task_id, started_at / ?1 AS b, COUNT(*), MAX({_SEVERITY_SQL}), "
+            f"SELECT task_id, started_at / ?1 AS b, COUNT(*), SUM(outcome IS NOT NULL AND outcome != 'succeeded'), "
+            f"MAX({_SEVERITY_SQL}), "
             "MAX(COALESCE(ended_at, started_at)) FROM runs INDEXED BY runs_started "
             "WHERE started_at >= ?2 AND started_at < ?3 GROUP BY task_id, b",
             (bucket_us, start_us, end_us),
         )
-        return [(t, int(b), int(n), int(s), int(e)) for t, b, n, s, e in rows]
+        return [(t, int(b), int(n), int(bad), int(s), int(e)) for t, b, n, bad, s, e in rows]

@@ -5,6 +5,10 @@ paint touches only the bars in the visible range (a bisect, then a slice). It re
 the database only through ``engine.runs_between`` for ranges it has not seen yet,
 and otherwise follows the engine's signals: a run that starts, ends or a task that
 changes updates the indexes in place. The view (:mod:`ui.timeline_view`) draws it.
+
+A range that holds more runs than pixels (a count that stops at the threshold tells)
+is not read as runs: :class:`ui.timeline_density.DensityLoader` reads per-pixel
+aggregates for it instead, and the view draws those (:attr:`Timeline.dense`).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from engine.clock import from_us, to_us
 from engine.engine import Engine
 from engine.model import Kind, Run, State, StopReason, Task
 from ui import text
+from ui.timeline_density import DENSE_RUNS_PER_PIXEL, DensityLoader
 
 LANES: tuple[Kind, ...] = (Kind.IMMEDIATE, Kind.DEFERRED, Kind.EXACT)
 LANE_TITLES = {Kind.IMMEDIATE: "Immediate", Kind.DEFERRED: "Deferred", Kind.EXACT: "Exact"}
@@ -214,6 +219,11 @@ class Timeline(QObject):
         self._loaded: tuple[int, int] | None = None
         self._markers: dict[RowKey, tuple[list[int], list[str]]] | None = None
         self.expanded: set[Kind] = set()
+        #: The view's range holds more runs than pixels: draw :attr:`density`, not bars.
+        self.dense = False
+        self.density = DensityLoader(engine.run_buckets, self._kind_of, self)
+        self.density.changed.connect(self.changed)
+        self._view: tuple[int, int, float] | None = None
         #: (instant in µs, visible?) in time order; fed by the window (later the lifecycle).
         self.visibility: list[tuple[int, bool]] = []
         engine.task_added.connect(self._on_task_changed)
@@ -240,10 +250,22 @@ class Timeline(QObject):
 
     # ------------------------------------------------------------ loading
 
-    def ensure_loaded(self, start_us: int, end_us: int) -> None:
-        """Read the runs of [start, end] that are not loaded yet (with a margin each side)."""
+    def ensure_loaded(self, start_us: int, end_us: int, px: float | None = None) -> None:
+        """Read the runs of [start, end] that are not loaded yet (with a margin each side).
+        With ``px`` (µs per pixel), a range holding more runs than pixels is read as
+        per-pixel aggregates instead (see :attr:`dense`)."""
         if self._loaded is not None and self._loaded[0] <= start_us and end_us <= self._loaded[1]:
+            self.dense = False
             return
+        if px is not None and px > 0:
+            self._view = (start_us, end_us, px)
+            cap = int(DENSE_RUNS_PER_PIXEL * (end_us - start_us) / px) + 1
+            # Counting stops at the cap: bounded by the pixels, whatever is stored.
+            if self.engine.count_runs_started(start_us, end_us, cap) >= cap:
+                self.dense = True
+                self.density.want(start_us, end_us, int(px))
+                return
+        self.dense = False
         margin = max(end_us - start_us, 1_000_000) // 2
         want = (start_us - margin, end_us + margin)
         if self._loaded is None:
@@ -302,6 +324,10 @@ class Timeline(QObject):
 
     def _on_task_removed(self, task_id: str) -> None:
         task = self._tasks.pop(task_id, None)
+        if self.density.grid is not None:  # its runs are in the buckets: read them again
+            self.density.drop()
+            if self.dense and self._view is not None:
+                self.density.want(self._view[0], self._view[1], int(self._view[2]))
         gone = {run_id for run_id, bar in self._bars.items() if bar.task_id == task_id}
         for run_id in gone:
             del self._bars[run_id]
@@ -318,6 +344,13 @@ class Timeline(QObject):
 
     def _on_run(self, run: Run) -> None:
         self.add_runs([run])
+        bar = self._bars.get(run.id)
+        if bar is not None:
+            self.density.add_run(run, bar.start, bar.end)
+
+    def _kind_of(self, task_id: str) -> Kind:
+        task = self._tasks.get(task_id)
+        return task.kind if task else Kind.IMMEDIATE
 
     # ------------------------------------------------------------ rows
 

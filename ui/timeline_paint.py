@@ -8,12 +8,13 @@ drawn, so 10,000 runs in view cost at most a few rectangles per pixel column.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QRect, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFontMetrics, QPainter, QPalette, QPen, QPolygon
 from PySide6.QtCore import QPoint
 
+from engine.store_reads import OUTCOME_BY_SEVERITY
 from ui import style
 from ui.timeline import Row, task_key
 
@@ -157,7 +158,9 @@ class TimelinePainter:
         view = self.view
         timeline = view.timeline
         px = (end - start) / view.plot_width
-        strip = timeline.strip(row.key, px)
+        strip = None if timeline.dense else timeline.strip(row.key, px)
+        if timeline.dense:
+            self._density(p, colors, row, y, h, start, end)
         if strip is not None:
             base = view.plot_left - start / px  # grid pixel -> widget x
             fill = p.fillRect
@@ -176,6 +179,33 @@ class TimelinePainter:
             for bar in missed:
                 p.drawRect(round(view.x_for(bar.start)) - 4, y, 8, h - 1)
             p.setBrush(Qt.BrushStyle.NoBrush)
+
+    def _density(self, p: QPainter, colors: dict[str, QColor], row: Row, y: int, h: int,
+                 start: int, end: int) -> None:
+        """Per-pixel aggregates (see ui.timeline_density): per column, the successes in
+        their colour and on top, by their share but at least 2 px, the rest in the worst
+        outcome's colour. Neighbouring columns drawn alike merge into one rectangle."""
+        view = self.view
+        for grid in view.timeline.density.grids_for(start, end):
+            bucket_us = grid.bucket_us
+            run: list[Any] = []  # [x1, x2, base colour, height of the top part, top colour]
+            for bucket, (count, bad, severity, last_end) in grid.between(row.key, start // bucket_us - 1,
+                                                                        end // bucket_us + 1):
+                x1 = int(view.x_for(bucket * bucket_us))
+                x2 = max(x1 + 1, int(view.x_for(max(last_end, (bucket + 1) * bucket_us))))
+                worst = OUTCOME_BY_SEVERITY[severity]
+                if 0 < bad < count:
+                    base, top = "succeeded", min(h, max(2, round(h * bad / count)))
+                else:  # all alike: all succeeded (or running), or none did
+                    base, top = worst, 0
+                if run and x1 <= run[1] + 1 and run[2:] == [base, top, worst]:
+                    run[1] = max(run[1], x2)
+                    continue
+                if run:
+                    _density_column(p, colors, run, y, h)
+                run = [x1, x2, base, top, worst]
+            if run:
+                _density_column(p, colors, run, y, h)
 
     def _markers(self, p: QPainter, pal: QPalette, row: Row, rect: QRect, start: int, end: int) -> None:
         view = self.view
@@ -252,6 +282,14 @@ class TimelinePainter:
         p.drawLine(x + 6, y - 2, x + 6, y + 11)
         p.setPen(pal.color(QPalette.ColorRole.WindowText))
         p.drawText(x + 14, text_y, "now")
+
+
+def _density_column(p: QPainter, colors: dict[str, QColor], run: list[Any], y: int, h: int) -> None:
+    x1, x2, base, top, worst = run
+    if top < h:
+        p.fillRect(x1, y + top, x2 - x1, h - top, colors[base])
+    if top:
+        p.fillRect(x1, y, x2 - x1, top, colors[worst])
 
 
 def band_color(pal: QPalette, visible: bool) -> QColor:

@@ -25,6 +25,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from engine.clock import from_us
+from engine.store_reads import OUTCOME_BY_SEVERITY
 from ui.text import local_zone
 from ui import style
 from ui import text as fmt
@@ -133,7 +134,7 @@ class TimelineView(QWidget):
             self.follow_now = follow
             self.follow_changed.emit(follow)
         start, end = self.visible_range()
-        self.timeline.ensure_loaded(start, end)
+        self.timeline.ensure_loaded(start, end, self._span / self.plot_width)
         self._update_ticking()
         self.range_changed.emit()
         self.update()
@@ -199,7 +200,7 @@ class TimelineView(QWidget):
             now = self.timeline.now_us()
             self._start = now - self._span * FOLLOW_AT
             start, end = self.visible_range()
-            self.timeline.ensure_loaded(start, end)
+            self.timeline.ensure_loaded(start, end, self._span / self.plot_width)
         self._update_ticking()
         self.update()
 
@@ -210,7 +211,7 @@ class TimelineView(QWidget):
     def showEvent(self, event: object) -> None:  # noqa: N802
         self._update_ticking()
         start, end = self.visible_range()
-        self.timeline.ensure_loaded(start, end)
+        self.timeline.ensure_loaded(start, end, self._span / self.plot_width)
 
     def hideEvent(self, event: object) -> None:  # noqa: N802
         self._tick.stop()
@@ -274,6 +275,12 @@ class TimelineView(QWidget):
     def hover_text(self, pos: QPoint) -> str | None:
         row, bar, marker = self.item_at(pos)
         now = from_us(self.timeline.now_us())
+        if bar is None and marker is None and row is not None and self.timeline.dense and pos.x() >= self.plot_left:
+            cell = self._density_at(row.key, self.us_at(pos.x()))
+            if cell is not None:
+                count, bad, worst = cell
+                return (f"<b>{_esc(row.label)}</b><br>{count} run{'s' if count != 1 else ''} here, "
+                        f"{bad} not succeeded; worst outcome: {style.OUTCOME_LABELS.get(worst, worst)}")
         if bar is not None:
             task = self.timeline.task(bar.task_id)
             run = bar.run
@@ -296,6 +303,18 @@ class TimelineView(QWidget):
             title = fmt.task_title(task) if task else task_id
             return f"<b>{_esc(title)}</b><br>due {fmt.full_time(from_us(due))} ({fmt.relative(from_us(due), now)})"
         return None
+
+    def _density_at(self, key: RowKey, t: float) -> tuple[int, int, str] | None:
+        """Runs and worst outcome in the pixel-wide bucket under ``t`` (3 px of slack)."""
+        grid = self.timeline.density.grid
+        if grid is None:
+            return None
+        bucket = int(t) // grid.bucket_us
+        cells = grid.between(key, bucket - 3, bucket + 3)
+        if not cells:
+            return None
+        _, (count, bad, severity, _end) = min(cells, key=lambda c: abs(c[0] - bucket))
+        return count, bad, OUTCOME_BY_SEVERITY[severity]
 
     # ------------------------------------------------------------ input
 
