@@ -83,6 +83,7 @@ class DetailsPane(QWidget):
         self.runs.setModel(self.history)
         self.runs.setRootIsDecorated(False)
         self.runs.setUniformRowHeights(True)  # no per-row size query: paging stays cheap
+        self.history.shown = self.runs.isVisible
         self.runs.setAlternatingRowColors(True)
         self.runs.setAccessibleName("Runs")
         self.output = QPlainTextEdit()

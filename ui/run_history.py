@@ -41,6 +41,9 @@ class RunHistoryModel(QAbstractTableModel):
         self.task_id: str | None = None
         self._runs: list[Run] = []  # newest first: ids strictly decreasing
         self._more = False
+        #: Whether a view shows the rows now: a hidden view asks for a page after every
+        #: change (Qt fetches for hidden views), which nobody would see.
+        self.shown: Callable[[], bool] | None = None
         #: The view's palette, read when a colour is drawn (it follows a theme change).
         self.palette: Callable[[], QPalette] | None = None
 
@@ -63,7 +66,7 @@ class RunHistoryModel(QAbstractTableModel):
     # ------------------------------------------------------------ paging
 
     def canFetchMore(self, parent: Index) -> bool:  # noqa: N802
-        return not parent.isValid() and self._more
+        return not parent.isValid() and self._more and (self.shown is None or self.shown())
 
     def fetchMore(self, parent: Index) -> None:  # noqa: N802
         if parent.isValid() or not self._more or self.task_id is None:
