@@ -558,9 +558,11 @@ class Engine(QObject):
     def count_runs_started(self, start_us: int, end_us: int, cap: int) -> int:
         return self.store.count_runs_started(start_us, end_us, cap)
 
-    def run_buckets(self, start_us: int, end_us: int, bucket_us: int) -> list[Bucket]:
+    def run_buckets(
+        self, start_us: int, end_us: int, bucket_us: int, *, limit: int | None = None, backwards: bool = False
+    ) -> tuple[list[Bucket], int]:
         """Per-task, per-pixel aggregates of the runs that started in a range (the timeline, zoomed out)."""
-        return self.store.run_buckets(start_us, end_us, bucket_us)
+        return self.store.run_buckets(start_us, end_us, bucket_us, limit=limit, backwards=backwards)
 
     def log(self, task_id: str) -> str:
         self._flush_output()

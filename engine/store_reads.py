@@ -88,18 +88,45 @@ class RunReads:
         ).fetchone()
         return int(row[0])
 
-    def run_buckets(self, start_us: int, end_us: int, bucket_us: int) -> list[Bucket]:
+    def run_buckets(
+        self, start_us: int, end_us: int, bucket_us: int, *, limit: int | None = None, backwards: bool = False
+    ) -> tuple[list[Bucket], int]:
         """Per task, the runs that started in [start, end) grouped in buckets of
         ``bucket_us`` (bucket n covers [n * bucket_us, (n + 1) * bucket_us), anchored at
         the epoch, so a pan reuses them): how many, how many did not succeed, the worst
-        outcome, the latest end.
-        Reads index pages of runs_started only."""
+        outcome, the latest end. Reads index pages of runs_started only.
+
+        ``limit`` bounds the runs one call aggregates (from ``start`` on, or from ``end``
+        back if ``backwards``), so a caller can read a dense range in slices of bounded
+        cost. Returns the buckets and the instant up to which (backwards: from which)
+        they are complete, where the next slice starts: ``end`` (``start``) when the
+        limit was not reached."""
         bucket_us = max(1, int(bucket_us))
+        rows = self._bucket_rows(start_us, end_us, bucket_us, limit, backwards)
+        if limit is None or sum(r[2] for r in rows) < limit:
+            return rows, start_us if backwards else end_us
+        # The limit cut the last bucket reached: leave it to the next slice, unless it
+        # is the only one (more runs in one pixel than the limit): then read it whole.
+        edge = min(r[1] for r in rows) if backwards else max(r[1] for r in rows)
+        if backwards and (edge + 1) * bucket_us >= end_us:
+            rows = self._bucket_rows(edge * bucket_us, end_us, bucket_us, None, True)
+            return rows, max(start_us, edge * bucket_us)
+        if not backwards and edge * bucket_us <= start_us:
+            rows = self._bucket_rows(start_us, (edge + 1) * bucket_us, bucket_us, None, False)
+            return rows, min(end_us, (edge + 1) * bucket_us)
+        complete = [r for r in rows if r[1] != edge]
+        return complete, (edge + 1) * bucket_us if backwards else edge * bucket_us
+
+    def _bucket_rows(
+        self, start_us: int, end_us: int, bucket_us: int, limit: int | None, backwards: bool
+    ) -> list[Bucket]:
+        order = "DESC" if backwards else "ASC"
         rows = self.conn.execute(
             f"SELECT task_id, started_at / ?1 AS b, COUNT(*), SUM(outcome IS NOT NULL AND outcome != 'succeeded'), "
-            f"MAX({_SEVERITY_SQL}), "
-            "MAX(COALESCE(ended_at, started_at)) FROM runs INDEXED BY runs_started "
-            "WHERE started_at >= ?2 AND started_at < ?3 GROUP BY task_id, b",
-            (bucket_us, start_us, end_us),
+            f"MAX({_SEVERITY_SQL}), MAX(COALESCE(ended_at, started_at)) FROM ("
+            "SELECT task_id, started_at, ended_at, outcome FROM runs INDEXED BY runs_started "
+            f"WHERE started_at >= ?2 AND started_at < ?3 ORDER BY started_at {order} LIMIT ?4"
+            ") GROUP BY task_id, b",
+            (bucket_us, start_us, end_us, -1 if limit is None else limit),
         )
         return [(t, int(b), int(n), int(bad), int(s), int(e)) for t, b, n, bad, s, e in rows]

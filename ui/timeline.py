@@ -257,18 +257,21 @@ class Timeline(QObject):
         if self._loaded is not None and self._loaded[0] <= start_us and end_us <= self._loaded[1]:
             self.dense = False
             return
+        margin = max(end_us - start_us, 1_000_000) // 2
+        want = (start_us - margin, end_us + margin)
         if px is not None and px > 0:
             self._view = (start_us, end_us, px)
-            cap = int(DENSE_RUNS_PER_PIXEL * (end_us - start_us) / px) + 1
-            # Counting stops at the cap: bounded by the pixels, whatever is stored.
-            if self.engine.count_runs_started(start_us, end_us, cap) >= cap:
+            # What a read as runs would take in (the margins too), counted no further
+            # than the pixels allow: bounded by the pixels, whatever is stored.
+            cap = int(DENSE_RUNS_PER_PIXEL * (want[1] - want[0]) / px) + 1
+            if self.engine.count_runs_started(want[0], want[1], cap) >= cap:
                 self.dense = True
                 self.density.want(start_us, end_us, int(px))
                 return
         self.dense = False
-        margin = max(end_us - start_us, 1_000_000) // 2
-        want = (start_us - margin, end_us + margin)
-        if self._loaded is None:
+        if self._loaded is None or self._loaded[1] < want[0] or want[1] < self._loaded[0]:
+            # Nothing loaded, or far from here: read this range alone, never all between
+            # (the bars read before stay; a finished run is never read twice).
             gaps = [want]
             self._loaded = want
         else:

@@ -11,7 +11,7 @@ colour. A 1-second task at a week's zoom is a band, its failures a line along it
 Buckets are anchored at the epoch, so a pan reuses every bucket already read and
 reads only the new edge; a zoom starts a new grid and paints the previous one, scaled,
 until the new one covers the view. Reads run in slices on the event loop, each sized to
-take a few milliseconds (the size adapts to what the last slice took), so no pan,
+take a few milliseconds (at most so many runs, adapted to what the last slice took), so no pan,
 zoom or tick waits on the database: the view paints what is there and repaints as
 slices land.
 """
@@ -80,14 +80,14 @@ class DensityLoader(QObject):
 
     changed = Signal()
 
-    def __init__(self, read_buckets: Callable[[int, int, int], list[Bucket]],
+    def __init__(self, read_buckets: Callable[..., tuple[list[Bucket], int]],
                  kind_of: Callable[[str], Kind], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._read = read_buckets
         self._kind_of = kind_of
         self.grid: DensityGrid | None = None
         self.stale: DensityGrid | None = None  # the previous zoom's, painted until the new one covers
-        self.slice_buckets = 8  # grows or shrinks to SLICE_TARGET_MS from the first slice on
+        self.slice_runs = 5_000  # grows or shrinks to SLICE_TARGET_MS from the first slice on
         self.slice_ms: list[float] = []  # what each slice took (the benchmark reads it)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -121,23 +121,25 @@ class DensityLoader(QObject):
         if grid is None or self.done():
             return
         began = time.perf_counter()
-        n = self.slice_buckets
-        if grid.hi < grid.want_hi:
-            first, last = grid.hi, min(grid.want_hi, grid.hi + n)
-            grid.hi = last
-        else:
-            first, last = max(grid.want_lo, grid.lo - n), grid.lo
-            grid.lo = first
         bucket_us = grid.bucket_us
-        for task_id, bucket, count, bad, severity, end_us in self._read(first * bucket_us, last * bucket_us,
-                                                                        bucket_us):
+        forward = grid.hi < grid.want_hi
+        first, last = (grid.hi, grid.want_hi) if forward else (grid.want_lo, grid.lo)
+        buckets, complete_us = self._read(first * bucket_us, last * bucket_us, bucket_us,
+                                          limit=self.slice_runs, backwards=not forward)
+        if forward:
+            grid.hi = max(grid.hi + 1, complete_us // bucket_us)
+        else:
+            grid.lo = min(grid.lo - 1, complete_us // bucket_us)
+        runs = 0
+        for task_id, bucket, count, bad, severity, end_us in buckets:
+            runs += count
             grid.add(("task", task_id), bucket, count, bad, severity, end_us)
             grid.add(("lane", self._kind_of(task_id).value), bucket, count, bad, severity, end_us)
         took = (time.perf_counter() - began) * 1000
         self.slice_ms.append(took)
-        # Size the next slice to take about SLICE_TARGET_MS, within sane bounds.
-        scale = SLICE_TARGET_MS / max(took, 0.05)
-        self.slice_buckets = int(min(4096, max(4, n * min(4.0, max(0.25, scale)))))
+        if runs >= self.slice_runs // 2:  # a full slice: size the next to take SLICE_TARGET_MS
+            scale = min(2.0, max(0.5, SLICE_TARGET_MS / max(took, 0.05)))
+            self.slice_runs = int(min(200_000, max(1_000, self.slice_runs * scale)))
         if self.done():
             self.stale = None
         else:

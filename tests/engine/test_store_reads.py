@@ -87,13 +87,50 @@ def test_run_buckets_aggregate_per_task_and_pixel(store: Store, clock: FakeClock
         _run(store, "b", t0 + 90 * S, t0 + 200 * S, "timed_out")
         _run(store, "b", t0 + 100 * S, None, None)  # still running
     got = {(t, b - t0 // px): (n, bad, OUTCOME_BY_SEVERITY[sev], end) for t, b, n, bad, sev, end
-           in store.run_buckets(t0, t0 + 3 * px, px)}
+           in store.run_buckets(t0, t0 + 3 * px, px)[0]}
     assert got == {
         ("a", 0): (60, 1, "failed", t0 + 59 * S + S // 2),
         ("a", 1): (60, 1, "failed", t0 + 119 * S + S // 2),
         ("a", 2): (60, 1, "failed", t0 + 179 * S + S // 2),
         ("b", 1): (2, 1, "timed_out", t0 + 200 * S),
     }
+
+
+@pytest.mark.parametrize("backwards", [False, True])
+def test_run_buckets_in_slices_of_bounded_runs_add_up_to_one_read(store: Store, clock: FakeClock,
+                                                                  backwards: bool) -> None:
+    """Slices of at most ``limit`` runs, each starting where the last was complete, give
+    the buckets one unbounded read gives; a bucket fuller than the limit comes whole."""
+    _task(store, clock, "a")
+    _task(store, clock, "b")
+    rng = random.Random(3)
+    px = 10 * S
+    t0 = (to_us(clock.now()) // px) * px
+    with store.transaction():
+        for i in range(4000):
+            start = t0 + rng.randrange(0, 2000) * S
+            _run(store, rng.choice("ab"), start, start + S, rng.choice(["succeeded"] * 9 + ["failed"]))
+        for i in range(700):  # one crowded pixel
+            _run(store, "a", t0 + 1000 * S + i, t0 + 1000 * S + i + 1, "succeeded")
+    whole, complete = store.run_buckets(t0, t0 + 2000 * S, px)
+    assert complete == t0 + 2000 * S
+    merged: dict[tuple[str, int], list[int]] = {}
+    lo, hi, slices = t0, t0 + 2000 * S, 0
+    while lo < hi:
+        buckets, complete = store.run_buckets(lo, hi, px, limit=500, backwards=backwards)
+        assert sum(b[2] for b in buckets) <= 500 or len({b[1] for b in buckets}) == 1
+        for task_id, bucket, n, bad, sev, end in buckets:
+            assert (task_id, bucket) not in merged  # no bucket read twice
+            merged[(task_id, bucket)] = [n, bad, sev, end]
+        if backwards:
+            assert complete < hi
+            hi = complete
+        else:
+            assert complete > lo
+            lo = complete
+        slices += 1
+    assert merged == {(t, b): [n, bad, sev, end] for t, b, n, bad, sev, end in whole}
+    assert slices >= 4700 // 500
 
 
 def test_count_runs_started_stops_at_its_cap(store: Store, clock: FakeClock) -> None:

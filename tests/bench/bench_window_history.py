@@ -1,0 +1,218 @@
+"""The window with a long history (issue 12), run on demand:
+``pytest tests/bench/bench_window_history.py -s`` (WORKDECK_BENCH_SIZES=10000,1000000 to
+choose the sizes; the default adds 10,000,000, which takes a few minutes to build).
+
+Histories of 10k, 1M and 10M runs of one busy 1-second task (plus 100 quiet tasks),
+inserted directly into a schema created by Store. For each size, one table row per figure:
+
+- selecting the busiest task in the window (click to details filled): <= 50 ms;
+- one new run of it, start to end, on the UI thread (engine writes, every view's
+  handlers, the table's batch): <= 5 ms;
+- window start to shown (a real ``workdeck`` process, ``ui.cli``), against an empty
+  database in the same run; and with 10,000 finished tasks: <= 1.5x empty;
+- a timeline frame (pan by a tenth, or zoom by 1.25, then paint) at a week's zoom over
+  the 1-second task: <= 16 ms; the longest slice of aggregate reading is shown beside it
+  (reads run between frames, in slices of about SLICE_TARGET_MS).
+
+The goal is flat: the same figure at every size.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QEvent
+from PySide6.QtWidgets import QApplication
+
+from engine.clock import FakeClock
+from engine.engine import Engine
+from engine.store import Store
+from tests.history_data import BUSY_ID, add_busy_task, add_finished_tasks
+from tests.ui.fakes import FakeRunner
+from ui.main_window import MainWindow
+
+S = 1_000_000
+WEEK = 7 * 86400 * S
+SIZES = [int(s) for s in os.environ.get("WORKDECK_BENCH_SIZES", "10000,1000000,10000000").split(",")]
+ROOT = Path(__file__).resolve().parents[2]
+
+#: Started as ``python -c`` with (database, launch instant): prints the seconds from launch
+#: to the main window's first show, as ``workdeck`` with no command opens it.
+_START_PROBE = """
+import os, sys, time
+t0 = float(sys.argv[2])
+from PySide6.QtCore import QTimer
+import ui.main_window as mw
+shown = mw.MainWindow.showEvent
+def probe(self, event):
+    shown(self, event)
+    def done():
+        print(time.time() - t0, flush=True)
+        os._exit(0)
+    QTimer.singleShot(0, done)
+mw.MainWindow.showEvent = probe
+from ui.cli import main
+sys.exit(main(["--db", sys.argv[1]]))
+"""
+
+
+def _start_to_shown(db: Path, home: Path, repeats: int = 5) -> float:
+    """Median seconds from launching ``workdeck`` to its window shown (offscreen)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen", "HOME": str(home),
+           "XDG_RUNTIME_DIR": str(home), "XDG_CONFIG_HOME": str(home / "config"),
+           "XDG_DATA_HOME": str(home / "data")}
+    env.pop("WORKDECK_DB", None)
+    times = []
+    for _ in range(repeats):
+        out = subprocess.run([sys.executable, "-c", _START_PROBE, str(db), repr(time.time())], env=env,
+                             capture_output=True, text=True, timeout=600, check=True)
+        times.append(float(out.stdout.strip().splitlines()[-1]))
+    return statistics.median(times)
+
+
+def _ms(f) -> float:  # type: ignore[no-untyped-def]
+    began = time.perf_counter()
+    f()
+    return (time.perf_counter() - began) * 1000
+
+
+class Bench:
+    def __init__(self, path: Path, runs: int) -> None:
+        self.clock = FakeClock()
+        self.path = path
+        if not path.exists():
+            store = Store(path)
+            now = self.clock.now()
+            add_busy_task(store, now, runs)
+            for i in range(100):
+                add_busy_task(store, now, 3, every_s=3600, task_id=f"quiet{i:07d}")
+            store.close()
+        self.store = Store(path)
+        self.runner = FakeRunner()
+        self.engine = Engine(self.store, self.clock, runner=self.runner)
+        self.engine.start()
+        self.window = MainWindow(self.engine)
+        self.window.show()
+        QApplication.processEvents()
+
+    def close(self) -> None:
+        self.window.close()
+        self.window.deleteLater()
+        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        self.engine.stop()
+        self.store.close()
+        QApplication.processEvents()
+
+    def select_ms(self) -> float:
+        """Median of selecting the busy task (after another one), click to details filled."""
+        app = QApplication.instance()
+        times = []
+        for _ in range(7):
+            self.window.select_task("quiet0000000")
+            app.processEvents()
+            times.append(_ms(lambda: (self.window.select_task(BUSY_ID), app.processEvents())))
+        return statistics.median(times)
+
+    def new_run_ms(self) -> float:
+        """Median UI-thread time of one run of the busy task, start to end, the table's batch included."""
+        app = QApplication.instance()
+        self.window.select_task(BUSY_ID)
+        times = []
+        for _ in range(9):
+            def one_run() -> None:
+                assert self.engine.start_run(self.engine.task(BUSY_ID, with_runs=False))
+                app.processEvents()
+                self.clock.advance(1)
+                self.runner.finish(BUSY_ID)
+                self.window.model.flush()
+                app.processEvents()
+            times.append(_ms(one_run))
+        return statistics.median(times)
+
+    def frames_ms(self) -> tuple[float, float, float]:
+        """(median, worst) frame at a week's zoom, panning and zooming, and the longest read slice."""
+        app = QApplication.instance()
+        view = self.window.timeline_view
+        timeline = self.window.timeline
+        timeline.expanded.add(self.engine.task(BUSY_ID, with_runs=False).kind)
+        timeline.rows_changed.emit()
+        now = timeline.now_us()
+        view.set_range(now - WEEK * 0.9, WEEK, follow=False)
+        deadline = time.monotonic() + 120
+        while not timeline.density.done() and time.monotonic() < deadline:
+            app.processEvents()
+        timeline.density.slice_ms.clear()
+        frames = []
+        # Back and forth over the task's runs: two pans left, two right, a zoom in and out.
+        moves = [lambda: view.pan(-WEEK * 0.1)] * 2 + [lambda: view.pan(WEEK * 0.1)] * 2 + [
+            lambda: view.zoom(1.25), lambda: view.zoom(0.8)]
+        for step in range(24):
+            move = moves[step % len(moves)]
+            frames.append(_ms(lambda: (move(), view.repaint())))
+            # The reads the frame asked for run between frames, as the event loop allows.
+            for _ in range(3):
+                app.processEvents()
+        while not timeline.density.done() and time.monotonic() < deadline:
+            app.processEvents()
+        assert timeline.dense
+        return statistics.median(frames), max(frames), max(timeline.density.slice_ms, default=0.0)
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    path = tmp_path_factory.mktemp("history")
+    yield path
+    for db in path.glob("*.db*"):
+        db.unlink()
+
+
+def test_window_with_a_long_history(qapp: QApplication, workdir: Path) -> None:
+    home = workdir / "home"
+    home.mkdir()
+    empty = workdir / "empty.db"
+    Store(empty).close()
+    many = workdir / "tasks10k.db"
+    store = Store(many)
+    add_finished_tasks(store, FakeClock().now(), 10_000)
+    store.close()
+    empty_s = _start_to_shown(empty, home)
+    many_s = _start_to_shown(many, home)
+    rows = []
+    for size in SIZES:
+        path = workdir / f"runs{size}.db"
+        began = time.monotonic()
+        bench = Bench(path, size)
+        built = time.monotonic() - began
+        try:
+            select = bench.select_ms()
+            new_run = bench.new_run_ms()
+            frame, worst_frame, slice_ms = bench.frames_ms()
+        finally:
+            bench.close()
+        start_s = _start_to_shown(path, home, repeats=3)
+        rows.append((size, select, new_run, frame, worst_frame, slice_ms, start_s, built))
+        path.unlink()
+        for extra in ("-wal", "-shm"):
+            Path(str(path) + extra).unlink(missing_ok=True)
+    print()
+    print(f"window start to shown: empty database {empty_s * 1000:.0f} ms, 10,000 finished tasks "
+          f"{many_s * 1000:.0f} ms: {many_s / empty_s:.2f}x (target <= 1.5x)")
+    print(f"{'runs':>10} | {'select busiest':>14} | {'one new run':>11} | {'frame p50':>9} | {'frame max':>9} | "
+          f"{'read slice max':>14} | {'start to shown':>14} | build")
+    print(f"{'target':>10} | {'<= 50 ms':>14} | {'<= 5 ms':>11} | {'<= 16 ms':>9} | {'':>9} | {'':>14} | "
+          f"{'flat':>14} |")
+    for size, select, new_run, frame, worst_frame, slice_ms, start_s, built in rows:
+        print(f"{size:>10,} | {select:>11.1f} ms | {new_run:>8.2f} ms | {frame:>6.1f} ms | {worst_frame:>6.1f} ms | "
+              f"{slice_ms:>11.1f} ms | {start_s * 1000:>11.0f} ms | {built:.0f} s")
+    for size, select, new_run, frame, *_ in rows:
+        assert select <= 50, f"selecting the busiest task took {select:.1f} ms at {size} runs"
+        assert frame <= 16, f"a timeline frame took {frame:.1f} ms at {size} runs"
+        assert new_run <= 5, f"one new run took {new_run:.2f} ms of the UI thread at {size} runs"
+    assert many_s <= 1.5 * empty_s, f"start with 10,000 tasks is {many_s / empty_s:.2f}x an empty database"
