@@ -238,13 +238,24 @@ class TimelinePainter:
         finished, running = view.timeline.bars(task_key(task_id), start, end)
         p.setPen(QPen(view.highlight_color(), 2))
         p.setBrush(Qt.BrushStyle.NoBrush)
+        # Outlines that touch merge into one: a 1-second task holds 600 runs in a
+        # 10-minute view, and one rectangle per run cost 26 ms a paint.
+        left, scale = view.plot_left - start * view.plot_width / (end - start), view.plot_width / (end - start)
+        group: list[float] = []
         for bar in [*finished, *running]:
             bar_end = bar.end if bar.end is not None else now
             if bar_end < start:
                 continue
-            x1 = view.x_for(bar.start)
-            x2 = max(x1 + 2, view.x_for(bar_end))
-            p.drawRect(QRectF(x1 - 1, y - 1, x2 - x1 + 2, h + 2))
+            x1 = left + bar.start * scale
+            x2 = max(x1 + 2, left + bar_end * scale)
+            if group and x1 <= group[1] + 2:
+                group[1] = max(group[1], x2)
+                continue
+            if group:
+                p.drawRect(QRectF(group[0] - 1, y - 1, group[1] - group[0] + 2, h + 2))
+            group = [x1, x2]
+        if group:
+            p.drawRect(QRectF(group[0] - 1, y - 1, group[1] - group[0] + 2, h + 2))
 
     # ------------------------------------------------------------ legend
 
