@@ -126,14 +126,16 @@ class DetailsPane(QWidget):
         self.output.setPlainText(log)
         self.output.moveCursor(QTextCursor.MoveOperation.End)
 
-    def _reload(self) -> None:
+    def _reload(self, task: Task | None = None) -> None:
+        """Show the task's header: ``task`` as the engine just reported it, else as stored."""
         if self.task_id is None:
             return
-        try:
-            task = self.engine.task(self.task_id, with_runs=False)
-        except NoSuchTaskError:
-            self.show_task(None)
-            return
+        if task is None:
+            try:
+                task = self.engine.task(self.task_id, with_runs=False)
+            except NoSuchTaskError:
+                self.show_task(None)
+                return
         self.task = task
         self.title.setText(text.task_title(task))
         next_run = f" · next run {text.when(task.next_run_at, self.engine.clock.now())}" if task.next_run_at else ""
@@ -163,7 +165,7 @@ class DetailsPane(QWidget):
 
     def _on_task_changed(self, task: Task) -> None:
         if task.id == self.task_id:
-            self._reload()
+            self._reload(task)
 
     def _on_task_removed(self, task_id: str) -> None:
         if task_id == self.task_id:
