@@ -128,7 +128,7 @@ class _FakeEngine(QObject):
         if with_setter:
             self.set_background = self.fed.append  # what the deferred work adds
 
-    def task(self, task_id: str) -> Any:
+    def task(self, task_id: str, *, with_runs: bool = True) -> Any:
         return _Task(self.kinds[task_id])
 
 
