@@ -173,6 +173,7 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         db.unlink()
 
 
+@pytest.mark.timeout(3600)  # building 10 million runs takes minutes
 def test_window_with_a_long_history(qapp: QApplication, workdir: Path) -> None:
     home = workdir / "home"
     home.mkdir()
@@ -198,6 +199,7 @@ def test_window_with_a_long_history(qapp: QApplication, workdir: Path) -> None:
             bench.close()
         start_s = _start_to_shown(path, home, repeats=3)
         rows.append((size, select, new_run, frame, worst_frame, slice_ms, start_s, built))
+        print(f"\n{size:,} runs: {rows[-1]}", flush=True)
         path.unlink()
         for extra in ("-wal", "-shm"):
             Path(str(path) + extra).unlink(missing_ok=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
@@ -260,3 +261,20 @@ def test_state_of_the_busy_task_is_untouched(engine, clock) -> None:
     assert len(failures) == 300 // FAIL_EVERY
     assert to_us(stored.runs[-1].ended_at) <= to_us(clock.now())
     assert isinstance(stored.spec, TaskSpec)
+
+
+def test_a_far_jump_reads_the_new_range_not_all_between(qtbot, engine, clock, monkeypatch) -> None:
+    """Runs from a day ago; the timeline looks at last week, then at now: the runs of the
+    day between are never read (they are neither in view nor in a margin)."""
+    add_busy_task(engine.store, clock.now() - timedelta(days=1), 3_000, every_s=10)
+    timeline = Timeline(engine)
+    now = timeline.now_us()
+    with counting_reads(engine, monkeypatch) as reads:
+        timeline.ensure_loaded(now - 8 * 86400 * S, now - 7 * 86400 * S, 1000 * S)
+        timeline.ensure_loaded(now - 600 * S, now, S)
+    assert not timeline.dense
+    assert reads.runs_decoded == 0, reads
+    # Where the runs are, at a zoom that shows them one by one, they are read as runs.
+    with counting_reads(engine, monkeypatch) as reads:
+        timeline.ensure_loaded(now - 86400 * S - 3600 * S, now - 86400 * S, 3 * S)
+    assert not timeline.dense and 0 < reads.runs_decoded <= 3_000
