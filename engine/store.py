@@ -505,7 +505,11 @@ class Store(RunReads):
 
     def open_runs(self) -> list[Run]:
         """Runs with no end: after a crash, the runs that were going when it happened."""
-        rows = self.conn.execute(f"SELECT {_RUN_COLUMNS} FROM runs WHERE ended_at IS NULL ORDER BY id").fetchall()
+        # By the runs_open index: left to itself, SQLite walks every run ever recorded in
+        # id order to skip the sort (0.26 s at a million runs, at every start).
+        rows = self.conn.execute(
+            f"SELECT {_RUN_COLUMNS} FROM runs INDEXED BY runs_open WHERE ended_at IS NULL ORDER BY id"
+        ).fetchall()
         return [run_from_row(r) for r in rows]
 
     def runs(self, task_id: str, *, newest: int | None = None) -> list[Run]:
