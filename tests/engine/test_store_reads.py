@@ -195,3 +195,27 @@ def test_a_database_of_the_previous_schema_gains_the_time_indexes(tmp_path: Path
         assert [r.outcome for r in store.runs_between(0, 100)] == [Outcome.FAILED]
     finally:
         store.close()
+
+
+def test_finding_the_runs_left_open_does_not_walk_the_history(store: Store, clock: FakeClock) -> None:
+    """At every start the engine looks for runs a crash left open: a seek in runs_open,
+    not a walk over every run ever recorded (SQLite's own choice, to skip a sort)."""
+    _task(store, clock, "a")
+    t0 = to_us(clock.now())
+    with store.transaction():
+        store.conn.executemany(
+            "INSERT INTO runs (task_id, attempt, started_at, ended_at, outcome) VALUES ('a', 1, ?, ?, 'succeeded')",
+            ((t0 + i, t0 + i + 1) for i in range(100_000)))
+        left_open = _run(store, "a", t0 + 200_000, None, None)
+    steps = [0]
+
+    def step() -> int:
+        steps[0] += 1
+        return 0
+
+    store.conn.set_progress_handler(step, 100)
+    try:
+        assert [r.id for r in store.open_runs()] == [left_open]
+    finally:
+        store.conn.set_progress_handler(None, 100)
+    assert steps[0] < 100, f"{steps[0] * 100} SQLite steps for one open run among 100,000"
