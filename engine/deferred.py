@@ -229,9 +229,8 @@ class Dispatcher:
         unmet = self.conditions.unmet(task.spec.constraints) if self._engine.started else []
         needs = "; then " + "; ".join(why for _, why in unmet) if unmet else ""
         if task.next_run_at is not None and task.next_run_at > now:
-            # The caller's copy carries the tail of the history when it has one (Engine.why);
-            # else the tail is enough (as Engine reads it after a run): a history has no end.
-            runs = list(task.runs) or self._store.runs(task.id, newest=2 * task.spec.retry.max_retries + 50)
+            # the tail is enough (as Engine reads it after a run): a history has no end
+            runs = self._store.runs(task.id, newest=2 * task.spec.retry.max_retries + 50)
             last = runs[-1] if runs else None
             until = _when(task.next_run_at, now)
             failed = last is not None and last.outcome in (Outcome.FAILED, Outcome.TIMED_OUT)

@@ -363,12 +363,10 @@ class Engine(QObject):
 
     def why(self, task: Task | str) -> str:
         """Why a task is not running, in words (``show`` and the window's details)."""
-        # The tail of the history is all an explanation reads (the last run, failures
-        # back to the last success), as at a run's end: never the whole history.
         task_id = task if isinstance(task, str) else task.id
-        fresh = self.store.task(task_id, with_runs=False)
-        tail = self.store.runs(task_id, newest=2 * fresh.spec.retry.max_retries + RUN_HISTORY_SLACK)
-        return self.dispatcher.explain(dataclasses.replace(fresh, runs=tuple(tail)))
+        # the newest run says why a finished task finished: no need for the rest
+        return self.dispatcher.explain(dataclasses.replace(
+            self.store.task(task_id, with_runs=False), runs=tuple(self.store.runs(task_id, newest=1))))
 
     def start_run(self, task: Task, *, due_at: datetime | None = None, fired_at: datetime | None = None) -> bool:
         """Claim ``task`` and start its next attempt. False if another writer claimed it first."""
