@@ -40,11 +40,11 @@ class Reads:
 
 @contextmanager
 def counting_reads(engine, monkeypatch) -> Iterator[Reads]:
-    """Every run the store decodes (all run reads go through engine.store._run_from_row)
+    """Every run the store decodes (all run reads go through engine.store.run_from_row)
     and the work SQLite does, in thousands of VM steps: a read of 200,000 runs, even one
     that decodes none (a COUNT), costs millions of steps."""
     reads = Reads()
-    decode = store_module._run_from_row
+    decode = store_module.run_from_row
 
     def counted(row):
         reads.runs_decoded += 1
@@ -54,13 +54,13 @@ def counting_reads(engine, monkeypatch) -> Iterator[Reads]:
         reads.vm_units += 1
         return 0
 
-    monkeypatch.setattr(store_module, "_run_from_row", counted)
+    monkeypatch.setattr(store_module, "run_from_row", counted)
     engine.store.conn.set_progress_handler(step, VM_UNIT)
     try:
         yield reads
     finally:
         engine.store.conn.set_progress_handler(None, VM_UNIT)
-        monkeypatch.setattr(store_module, "_run_from_row", decode)
+        monkeypatch.setattr(store_module, "run_from_row", decode)
 
 
 @pytest.fixture
@@ -257,7 +257,7 @@ def _close(a, b, tol: int = 8) -> bool:
 def test_state_of_the_busy_task_is_untouched(engine, clock) -> None:
     """The data the tests above use is what the engine would have written."""
     task = add_busy_task(engine.store, clock.now(), 300)
-    stored = engine.task(task.id)
+    stored = engine.store.task(task.id)  # every run (Engine.task carries the newest 100)
     assert stored.state is State.ENQUEUED and len(stored.runs) == 300
     failures = [r for r in stored.runs if r.outcome is Outcome.FAILED]
     assert len(failures) == 300 // FAIL_EVERY
