@@ -1,7 +1,9 @@
 """The one clock: wall-clock UTC instants, monotonic time and timers.
 
 Every rule that reads time gets it from a :class:`Clock`. The engine runs on
-:class:`SystemClock` (timers are ``Qt.PreciseTimer`` QTimers); tests run on
+:class:`SystemClock` (timers are ``Qt.PreciseTimer`` QTimers, in :mod:`engine.qt_timer`,
+imported only when a timer is made: reading the time never loads Qt, which keeps the
+command line quick to start); tests run on
 :class:`FakeClock`, which they advance by hand and which fires its timers in
 deadline order, each at its own instant, without sleeping.
 
@@ -12,16 +14,15 @@ from __future__ import annotations
 
 import heapq
 import itertools
-import math
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from PySide6.QtCore import QObject, Qt, QTimer
+from typing import TYPE_CHECKING
 
-#: QTimer takes an int of milliseconds; longer waits are armed again on expiry.
-MAX_TIMER_MS = 2**31 - 1
+if TYPE_CHECKING:
+    from PySide6.QtCore import QObject
 
 
 def to_us(instant: datetime) -> int:
@@ -89,42 +90,6 @@ class Clock(ABC):
         return to_us(self.now())
 
 
-class _QtTimer(Timer):
-    def __init__(self, callback: Callable[[], None], parent: QObject | None) -> None:
-        self._callback = callback
-        self._qtimer = QTimer(parent)
-        self._qtimer.setSingleShot(True)
-        # The coarse default fired up to 224 ms early under load on this machine;
-        # PreciseTimer keeps millisecond accuracy. Callers that must never be early
-        # (alarms) re-check the clock when the timer fires.
-        self._qtimer.setTimerType(Qt.TimerType.PreciseTimer)
-        self._qtimer.timeout.connect(self._on_timeout)
-        self._remaining_ms = 0
-
-    def start(self, delay: float) -> None:
-        # Round up: a timer that fires a fraction of a millisecond early is early.
-        total_ms = max(0, math.ceil(delay * 1000))
-        step = min(total_ms, MAX_TIMER_MS)
-        self._remaining_ms = total_ms - step
-        self._qtimer.start(step)
-
-    def stop(self) -> None:
-        self._remaining_ms = 0
-        self._qtimer.stop()
-
-    @property
-    def active(self) -> bool:
-        return self._qtimer.isActive()
-
-    def _on_timeout(self) -> None:
-        if self._remaining_ms > 0:
-            step = min(self._remaining_ms, MAX_TIMER_MS)
-            self._remaining_ms -= step
-            self._qtimer.start(step)
-            return
-        self._callback()
-
-
 class SystemClock(Clock):
     """The real clock. Its timers need a running Qt event loop on the calling thread."""
 
@@ -141,7 +106,9 @@ class SystemClock(Clock):
         return time.clock_gettime(_BOOTTIME)
 
     def timer(self, callback: Callable[[], None]) -> Timer:
-        return _QtTimer(callback, self._parent)
+        from engine.qt_timer import QtTimer
+
+        return QtTimer(callback, self._parent)
 
 
 #: CLOCK_BOOTTIME where the platform has it; elsewhere monotonic time (a suspend then

@@ -13,7 +13,6 @@ import fcntl
 import hashlib
 import json
 import os
-import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -55,6 +54,8 @@ def socket_path(db_path: str | os.PathLike[str]) -> str:
     digest = hashlib.sha256(os.fsencode(real_path(db_path))).hexdigest()[:20]
     path = runtime_dir() / f"{digest}.sock"
     if len(os.fsencode(path)) > _MAX_SOCKET_PATH:
+        import tempfile  # rarely needed: not on every command line's path
+
         path = _private_dir(Path(tempfile.gettempdir()) / f"workdeck-{os.getuid()}") / f"{digest}.sock"
     return str(path)
 

@@ -6,6 +6,12 @@ the owner lock for the moment they write and use an un-started Engine on the
 database; the next owner finds the task there. ``list``, ``show`` and ``log`` only
 read the database (SQLite's WAL lets them read beside a running owner).
 
+A thin client on the owner's path: these commands parse their arguments, send the
+request and print the answer. What needs the engine (the workers' checks of a spec,
+the repeat rules) the owner does, and its refusal is printed as the same one line;
+so nothing here imports Qt, the workers or httpx at module level, and each command
+imports what only it needs (tests/ui/test_cli_thin.py keeps it so).
+
 Exit status: 0 done, 1 runtime failure, 2 bad input (one line on stderr, nothing
 written), 3 no such task.
 """
@@ -14,17 +20,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import sys
 import time
-import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
-
-import platformdirs
 
 from engine.errors import BadInputError, NoSuchTaskError, WorkdeckError
 from engine.model import Kind, State
@@ -103,7 +105,8 @@ def build_parser() -> _Parser:
 
     add_manifest_commands(
         sub, open_engine=_open_engine,
-        through_owner=lambda args, request, direct: _through_owner(_writable(*_db_path(args.db)), request, direct),
+        through_owner=lambda args, request, direct, check=None: _through_owner(
+            _writable(*_db_path(args.db)), request, direct, check),
     )
     from ui.cli_reminders import add_reminder_commands  # reminders, snooze, dismiss
 
@@ -146,6 +149,8 @@ def _main(argv: list[str] | None) -> int:
     except BrokenPipeError:
         raise
     except Exception as exc:  # a bug: say so plainly, with the traceback for the report
+        import traceback
+
         traceback.print_exc()
         _say(f"internal error: {type(exc).__name__}: {exc}")
         return 1
@@ -206,6 +211,8 @@ def _db_path(option: str | None) -> tuple[Path, bool]:
         if path.is_dir():  # refused before a lock file is made beside it
             raise UsageError(f"--db {path}: is a folder; give the path of a database file")
         return path, False
+    import platformdirs
+
     return Path(platformdirs.user_data_dir("workdeck")) / "workdeck.db", True
 
 
@@ -223,16 +230,25 @@ def _add(args: argparse.Namespace, db: Path, is_default: bool, *, worker: str, t
     from engine.clock import SystemClock
     from engine.errors import BadSpecError
 
-    spec = cli_spec.spec_from_args(args, SystemClock().now(), worker=worker, task_args=task_args)
-    if spec.after and not db.exists():
-        raise BadSpecError(f"--after {spec.after[0]}: no such task")
+    # The checks that need the workers are the owner's (see the module's docstring).
+    now = SystemClock().now()
+    spec = cli_spec.spec_from_args(args, now, worker=worker, task_args=task_args, check=False)
+
+    def check() -> None:
+        # With no owner: the same checks, before the lock file or the database exists.
+        from engine.checks import check_spec, check_timing
+
+        check_spec(spec)
+        check_timing(spec, now)
+        if spec.after and not db.exists():
+            raise BadSpecError(f"--after {spec.after[0]}: no such task")
 
     def direct(engine: Engine) -> dict[str, Any]:
         from engine.serialize import task_json
 
         return task_json(engine.task(engine.enqueue(spec).id))
 
-    reply = _through_owner(_writable(db, is_default), {"op": "add", "spec": spec.to_json()}, direct)
+    reply = _through_owner(_writable(db, is_default), {"op": "add", "spec": spec.to_json()}, direct, check)
     task = reply["task"] if "task" in reply else reply
     _print_task_result(task, as_json=args.json)
     return 0
@@ -269,11 +285,15 @@ def _cancel(args: argparse.Namespace, db: Path) -> int:
 
 
 def _through_owner(
-    db: Path, request: dict[str, Any], direct: Callable[[Engine], dict[str, Any]]
+    db: Path,
+    request: dict[str, Any],
+    direct: Callable[[Engine], dict[str, Any]],
+    check: Callable[[], dict[str, Any] | None] | None = None,
 ) -> dict[str, Any]:
-    """Ask the owner; with none, hold the lock and act on the database directly. A refusal
-    that lists ``problems`` (an import's manifest) is returned for the caller to print,
-    as the direct path returns it; other refusals are raised."""
+    """Ask the owner; with none, ``check`` the request (it raises, or returns a refusal
+    to print), hold the lock and act on the database directly. A refusal that lists
+    ``problems`` (an import's manifest) is returned for the caller to print, as the
+    direct path returns it; other refusals are raised."""
     from engine import ipc
     from engine.owner_lock import OwnerLock, socket_path
 
@@ -286,6 +306,11 @@ def _through_owner(
             if not reply.get("ok") and "problems" not in reply:
                 raise _OwnerReplyError(str(reply.get("error")), int(reply.get("exit", 1)))
             return reply
+        if check is not None:
+            refusal = check()  # bad input writes nothing: not even the lock file
+            if refusal is not None:
+                return refusal
+            check = None
         if lock.try_acquire("cli"):
             try:
                 return _direct(db, lock, direct)
@@ -397,6 +422,8 @@ def _log(args: argparse.Namespace, db: Path) -> int:
 
 
 def _serve(db: Path, manifest: Path | None = None) -> int:
+    import logging
+
     from PySide6.QtCore import QCoreApplication
 
     from engine.owner import EngineHost

@@ -28,12 +28,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, ContextManager
 
-from engine.manifest import ManifestError, load
-
 OpenEngine = Callable[[argparse.Namespace], ContextManager[Any]]
 #: Hands a request to the running owner or, with none, runs the given function on an
 #: engine over the database (ui/cli.py's _through_owner): the reply either way.
-ThroughOwner = Callable[[argparse.Namespace, dict[str, Any], Callable[[Any], dict[str, Any]]], dict[str, Any]]
+#: An optional fourth argument checks the request before the direct path opens anything:
+#: it returns a refusal to print (a reply with ``problems``) or None.
+ThroughOwner = Callable[..., dict[str, Any]]
 
 
 def add_manifest_commands(
@@ -43,7 +43,9 @@ def add_manifest_commands(
     ``through_owner``, import works on ``open_engine``'s engine."""
     opener = open_engine or _open_default_engine
 
-    def on_opened_engine(args: argparse.Namespace, request: dict[str, Any], direct: Callable[[Any], Any]) -> Any:
+    def on_opened_engine(
+        args: argparse.Namespace, request: dict[str, Any], direct: Callable[[Any], Any], check: Any = None
+    ) -> Any:
         with opener(args) as engine:
             return direct(engine)
 
@@ -66,6 +68,8 @@ def add_manifest_commands(
 
 def cmd_manifest_check(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
+
+    from engine.manifest import ManifestError, load  # the workers and more: only this command needs them
 
     _register_gui_workers()
     try:
@@ -105,29 +109,33 @@ def cmd_import(args: argparse.Namespace, through_owner: ThroughOwner, *, check_f
     """A running owner imports the file itself (so it, and a window's table, sees the tasks
     at once); with none, the command line does, on the database.
 
-    ``check_first`` (the command line's own path, on the wall clock): the file is checked
-    before the owner is asked or a database opened, so a file with a problem makes no
-    database (or lock) appear where there was none. The owner or the direct path checks
-    it again, on the engine's clock."""
-    from datetime import UTC, datetime
-
-    from engine.manifest_io import import_reply
-
+    ``check_first`` (the command line's own path, on the wall clock): with no owner
+    running, the file is checked before a database is opened, so a file with a problem
+    makes no database (or lock) appear where there was none; a running owner checks it
+    itself (the command line then loads no worker). The direct path checks it again, on
+    the engine's clock."""
     path = os.path.abspath(args.path)
-    if check_first:
+
+    def check() -> dict[str, Any] | None:
+        from datetime import UTC, datetime
+
+        from engine.manifest import ManifestError, load
+
         _register_gui_workers()
         try:
             load(path, now=datetime.now(UTC))
         except ManifestError as exc:
-            for problem in exc.problems:
-                print(problem, file=sys.stderr)
-            return 2
+            return {"ok": False, "problems": exc.problems}
+        return None
 
     def direct(engine: Any) -> dict[str, Any]:
+        from engine.manifest_io import import_reply  # not on the owner's path: it loads every worker
+
         _register_gui_workers()
         return import_reply(engine, path)
 
-    reply = through_owner(args, {"op": "import", "path": path}, direct)
+    request = {"op": "import", "path": path}
+    reply = through_owner(args, request, direct, check) if check_first else through_owner(args, request, direct)
     if not reply["ok"]:
         for problem in reply["problems"]:
             print(problem, file=sys.stderr)

@@ -277,3 +277,28 @@ def test_logind_resume_signal_wakes_the_scheduler(qapp) -> None:
     assert woken == []
     watcher.on_prepare_for_sleep(False)  # resumed
     assert woken == [None]
+
+
+@pytest.mark.parametrize("ahead", [1.0, 30.0, 300.0, 3600.0, 3 * 86400.0])
+def test_the_last_armed_wait_before_an_alarm_is_short_at_any_distance(make_engine, clock: FakeClock, ahead: float) -> None:
+    """Lateness grows with the armed wait (issue 14): however far ahead an alarm is set,
+    the wait that ends at it is at most FINAL_APPROACH, and it still fires exactly on time."""
+    engine, _ = make_engine()
+    due = T0 + timedelta(seconds=ahead)
+    task = engine.enqueue(command(due))
+    waits = []
+    while engine.task(task.id).state is State.SCHEDULED:
+        wait = clock.next_deadline()
+        assert wait is not None and 0 <= wait <= exact.MAX_STEP
+        waits.append(wait)
+        clock.advance(wait)
+    assert waits[-1] <= exact.FINAL_APPROACH and abs(sum(waits) - ahead) < 1e-6
+    (run,) = engine.task(task.id).runs
+    assert run.fired_at == due
+
+
+def test_arm_delay_stops_short_then_arms_the_rest_spin_early() -> None:
+    assert exact.arm_delay(3600.0, 0.002) == exact.MAX_STEP
+    assert exact.arm_delay(30.0, 0.002) == 30.0 - exact.FINAL_APPROACH
+    assert exact.arm_delay(exact.FINAL_APPROACH, 0.002) == pytest.approx(exact.FINAL_APPROACH - 0.002)
+    assert exact.arm_delay(0.001, 0.002) == 0.0

@@ -1,0 +1,126 @@
+"""The command line is a thin client of a running owner (issue 14).
+
+On the owner's path a command parses its arguments, sends the request and prints the
+answer: ``python -X importtime`` shows it loads neither Qt, nor the workers, nor httpx.
+What needs the engine (the workers' checks, the repeat rules) the owner checks, and
+its refusal is the same one line, exit 2, nothing written, as the direct path's.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from engine.store import Store
+from tests.e2e.conftest import ROOT, Workdeck
+
+pytestmark = pytest.mark.e2e
+
+HEAVY = ("PySide6", "shiboken6", "httpx", "engine.workers")
+
+
+def imported_modules(stderr: str) -> list[str]:
+    """The modules ``-X importtime`` reports, by their dotted name."""
+    names = []
+    for line in stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            name = line.rsplit("|", 1)[1].strip()
+            if name != "imported package":  # the header line
+                names.append(name)
+    return names
+
+
+def importtime(wd: Workdeck, *args: str) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+    argv = [sys.executable, "-X", "importtime", "-m", "ui.cli", "--db", str(wd.db), *args]
+    result = subprocess.run(argv, env=wd.env, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    return result, imported_modules(result.stderr)
+
+
+def heavy(modules: list[str]) -> list[str]:
+    return [m for m in modules if m.split(".")[0] in HEAVY or m.startswith(HEAVY)]
+
+
+def test_the_owner_path_of_every_client_command_imports_no_qt_workers_or_httpx(wd: Workdeck, tmp_path: Path) -> None:
+    wd.serve()
+    manifest = tmp_path / "tasks.toml"
+    manifest.write_text('[tasks.nightly]\nrun = ["true"]\n')
+    manifest.chmod(0o600)
+
+    result, modules = importtime(wd, "add", "--", "true")
+    assert result.returncode == 0, result.stderr
+    task_id = result.stdout.strip()
+    # The measurement is honest: the header was parsed and the light modules are there.
+    assert "ui.cli_spec" in modules and "engine.ipc" in modules and "socket" in modules
+    assert heavy(modules) == []
+    with wd.store() as store:  # the owner wrote it (the command line never opened the database)
+        assert store.task(task_id).spec.args == ("true",)
+
+    for args in (
+        ("remind", "--in", "1h", "tea"),
+        ("add", "--at", "23:59", "--cron", "0 8 * * 1", "--tag", "t", "--", "echo", "x"),
+        ("list",), ("list", "--json"), ("show", task_id), ("show", task_id, "--json"), ("log", task_id),
+        ("import", str(manifest)),
+        ("cancel", "--tag", "t"),
+    ):
+        result, modules = importtime(wd, *args)
+        assert result.returncode == 0, (args, result.stderr[-2000:])
+        assert heavy(modules) == [], (args, heavy(modules))
+
+
+# Refusals only the engine can make (the workers' and the repeat rules' checks, an
+# alarm's first occurrence): the owner makes them on its path.
+ENGINE_REFUSALS = [
+    (["add", "--cron", "* *", "--", "true"], "invalid cron expression"),
+    (["add", "--defer", "--rrule", "FREQ=SOMETIMES", "--", "true"], "invalid RRULE"),
+    (["add", "--", ""], "command must not be empty"),
+    (["add", "--defer", "--tag", " ", "--", "true"], "a tag must not be empty"),
+    (["add", "--name", " ", "--", "true"], "unique name must not be empty"),
+    (["add", "--at", "2001-01-01T00:00:00+00:00", "--rrule", "FREQ=DAILY;COUNT=2", "--", "true"],
+     "no occurrence after now"),
+    (["add", "--after", "000000000000", "--", "true"], "no such task"),
+    (["remind", "--at", "2001-02-03T04:05:06", "tea"], "that time has passed"),
+]
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """The folder's files and contents; the lock file's holder record (a pid) aside:
+    refusals that read the database take the lock for that moment."""
+    return {
+        p.name: b"" if p.name.endswith(".lock") else p.read_bytes()
+        for p in folder.iterdir() if p.is_file() and not p.name.endswith("-shm")
+    }
+
+
+def count_tasks(db: Path) -> int:
+    store = Store(db)
+    try:
+        return len(store.tasks())
+    finally:
+        store.close()
+
+
+def test_refusals_are_the_same_line_and_exit_2_through_the_owner_and_directly(wd: Workdeck, tmp_path: Path) -> None:
+    direct_db = tmp_path / "direct" / "work.db"
+    direct_db.parent.mkdir()
+    assert wd.run("add", "--defer", "--", "true", db=direct_db).returncode == 0  # the lock file exists from here on
+    direct_before = snapshot(direct_db.parent)
+
+    def refuse(args: list[str], db: Path) -> str:
+        result = wd.run(*args, db=db)
+        assert (result.returncode, result.stdout) == (2, ""), (args, result.returncode, result.stderr)
+        assert result.stderr.startswith("workdeck: ") and result.stderr.count("\n") == 1, (args, result.stderr)
+        return result.stderr
+
+    direct = {tuple(args): refuse(args, direct_db) for args, _ in ENGINE_REFUSALS}
+    assert snapshot(direct_db.parent) == direct_before  # nothing written, no stray file
+
+    wd.serve()
+    assert wd.run("add", "--defer", "--", "true").returncode == 0
+    for args, words in ENGINE_REFUSALS:
+        line = refuse(args, wd.db)
+        assert words in line, (args, line)
+        assert line == direct[tuple(args)], (args, line, direct[tuple(args)])
+    assert count_tasks(wd.db) == 1  # the owner wrote none of them
