@@ -32,6 +32,7 @@ from engine.model import Kind, Outcome, Reminder, Run, State, StopReason, Task, 
 from engine.store import StaleTaskError, Store
 from engine.store_reads import Bucket
 from engine.workers import WorkContext, WorkResult
+from engine.workers.base import Priority
 
 log = logging.getLogger(__name__)
 
@@ -389,7 +390,12 @@ class Engine(QObject):
             return False
         self._output_cap.begin(run_id, self.retention.for_spec(task.spec).output_limit)
         fresh = dataclasses.replace(task, state=State.RUNNING, attempts=attempt, next_run_at=None, updated_at=now)
-        ctx = WorkContext(task_id=task.id, attempt=attempt, args=task.spec.args, input=self._input_of(fresh))
+        # Alarms run at the engine's own priority: on a busy machine an idle-priority
+        # command would start seconds after its alarm fired.
+        ctx = WorkContext(
+            task_id=task.id, attempt=attempt, args=task.spec.args, input=self._input_of(fresh), now=self.clock.now,
+            priority=Priority.NORMAL if task.kind is Kind.EXACT else Priority.IDLE,
+        )
         running = _Running(task=fresh, run_id=run_id, ctx=ctx, stamp=stamp)
         if task.spec.timeout is not None:
             running.timeout = self.clock.timer(lambda: self._time_out(task.id))
@@ -453,7 +459,7 @@ class Engine(QObject):
             # ended the task in the database: record the run, change nothing else.
             with self.store.transaction():
                 self.store.end_run(running.run_id, to_us(now), outcome, exit_code=result.exit_code,
-                                   stop_reason=running.ctx.stop_reason)
+                                   stop_reason=running.ctx.stop_reason, spawned_at=_us(running.ctx.spawned_at))
             self.run_finished.emit(self.store.run(running.run_id))
             self.dispatcher.wake()
             return
@@ -470,7 +476,7 @@ class Engine(QObject):
         with self.store.transaction():
             self.store.end_run(
                 running.run_id, to_us(now), outcome, exit_code=result.exit_code,
-                stop_reason=running.ctx.stop_reason, detail=decision.detail,
+                stop_reason=running.ctx.stop_reason, detail=decision.detail, spawned_at=_us(running.ctx.spawned_at),
             )
             for windows, reason in ((decision.coalesced, StopReason.COALESCED), (decision.skipped, StopReason.OVERLAP)):
                 if windows is not None:
@@ -487,7 +493,7 @@ class Engine(QObject):
                 self._cascade(task.id, decision.cascade, now)
         self.run_finished.emit(dataclasses.replace(
             run, ended_at=now, outcome=outcome, exit_code=result.exit_code, stop_reason=running.ctx.stop_reason,
-            detail=decision.detail,
+            detail=decision.detail, spawned_at=running.ctx.spawned_at,
         ))
         ended = dataclasses.replace(
             task, state=decision.state, next_run_at=decision.next_run_at, updated_at=now,

@@ -332,6 +332,7 @@ class Run:
     exit_code: int | None = None
     stop_reason: StopReason | None = None
     detail: str | None = None  # a human note: "fired 3 min late", "overlapped run 12"
+    spawned_at: datetime | None = None  # when its process started (shell work), after fired_at
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 from engine import ipc
+from engine.checkpoint import WalCheckpointer
 from engine.clock import Clock
 from engine.engine import Engine
 from engine.errors import EnvironmentFaultError
@@ -71,6 +72,7 @@ class EngineHost(QObject):
         super().__init__(parent)
         self.engine = engine
         self.store = engine.store
+        self.checkpoints = WalCheckpointer(self.store, engine.clock)
         self.role = role
         self.socket_path = socket_path(lock.db_path)
         self._lock = lock
@@ -140,6 +142,7 @@ class EngineHost(QObject):
         self.pruner = Pruner(self.store.conn, self.engine.clock, policy=self.engine.reload_retention,
                              on_removed=self.engine.task_removed.emit, parent=self)
         self.pruner.start()
+        self.checkpoints.start()  # after bursts of writes, off the engine's thread
         # The manifest's receivers and standing tasks, in every owner (window or serve):
         # a broken manifest is reported (receivers.problem) and never stops the engine.
         self.manifest_receivers = Receivers(
@@ -167,6 +170,7 @@ class EngineHost(QObject):
             self.manifest_receivers.stop()
         if self.engine.started:
             self.engine.stop()
+        self.checkpoints.stop()
         for client in list(self._clients):
             client.close()
         self.store.close()

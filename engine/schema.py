@@ -13,7 +13,7 @@ import sqlite_utils
 
 #: 'WDK1': marks a file as a Workdeck database (PRAGMA application_id).
 APPLICATION_ID = 0x57444B31
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 def create_v1(db: sqlite_utils.Database) -> None:
     """The first schema. Kept as it was: migrations start from it."""
@@ -128,6 +128,13 @@ def migrate_6_to_7(db: sqlite_utils.Database) -> None:
     )
 
 
+def migrate_7_to_8(db: sqlite_utils.Database) -> None:
+    """Version 8 records when a run's process started (``runs.spawned_at``) beside when
+    its alarm fired (``fired_at``): the gap between them is the command's start-up delay,
+    which the details and ``show --json`` show."""
+    db.execute("ALTER TABLE runs ADD COLUMN spawned_at INTEGER")
+
+
 #: MIGRATIONS[n] takes a database from version n to n + 1.
 MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
     1: migrate_1_to_2,
@@ -136,4 +143,5 @@ MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
     4: migrate_4_to_5,
     5: migrate_5_to_6,
     6: migrate_6_to_7,
+    7: migrate_7_to_8,
 }

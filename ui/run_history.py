@@ -17,6 +17,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersisten
 from PySide6.QtGui import QPalette
 
 from engine.model import Run
+from engine.serialize import start_gap
 from ui import style, text
 
 Index = QModelIndex | QPersistentModelIndex
@@ -156,4 +157,4 @@ class RunHistoryModel(QAbstractTableModel):
             return run.stop_reason.value if run.stop_reason else ""
         if column == EXIT:
             return "" if run.exit_code is None else str(run.exit_code)
-        return run.detail or ""
+        return "; ".join(n for n in (run.detail, start_gap(run)) if n)  # an alarm's lateness, its command's

@@ -9,10 +9,12 @@ says when it is requested and calls the worker's ``on_cancel`` callbacks at once
 
 from __future__ import annotations
 
+import enum
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, ClassVar
 
 from engine.model import Constraint, Outcome, StopReason
@@ -38,6 +40,13 @@ def _ignore_text(text: str) -> None:
     pass
 
 
+class Priority(enum.Enum):
+    """The CPU priority a run's processes get; the engine chooses it by the task's kind."""
+
+    IDLE = "idle"  # deferred and keep-running work: only CPU time nothing else wants
+    NORMAL = "normal"  # alarms: the engine's own priority, so a busy machine does not delay them
+
+
 @dataclass
 class WorkContext:
     """Everything a running worker may see and do. Thread-safe."""
@@ -56,6 +65,16 @@ class WorkContext:
     _cancel_callbacks: list[Callable[[], None]] = field(default_factory=list, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     stop_reason: StopReason | None = None
+    priority: Priority = Priority.IDLE
+    #: The engine's clock (``Clock.now``), for :meth:`mark_spawned`; None: nothing is recorded.
+    now: Callable[[], datetime] | None = field(default=None, repr=False)
+    #: When the work's process started (set by :meth:`mark_spawned`), recorded with the run.
+    spawned_at: datetime | None = None
+
+    def mark_spawned(self) -> None:
+        """The work's process has started: stamp it on the engine's clock (any thread)."""
+        if self.now is not None:
+            self.spawned_at = self.now()
 
     def progress(self, fraction: float | None, message: str = "") -> None:
         """Report progress: ``fraction`` in 0..1, or None when unknown."""

@@ -18,6 +18,8 @@ What a run guarantees:
 - The command runs at the lowest CPU priority there is, ``SCHED_IDLE`` on Linux
   (systemd's ``CPUSchedulingPolicy=idle``), nice +:data:`NICENESS` elsewhere: work in
   the background must not starve the window that shows it (see :func:`_lower_priority`).
+  Unless the run asks for ``Priority.NORMAL`` (alarms: the engine's own priority, so a
+  busy machine does not start an alarm's command seconds late).
 - Cancellation (``ctx.cancel`` from any thread) stops the whole group the same way,
   at once, and the run ends CANCELLED.
 - The main process is reaped last: until then its zombie keeps the process group id
@@ -45,7 +47,7 @@ import psutil
 
 from engine.errors import BadSpecError
 from engine.model import Outcome
-from engine.workers.base import Worker, WorkContext, WorkResult
+from engine.workers.base import Priority, Worker, WorkContext, WorkResult
 
 #: Seconds between SIGTERM and SIGKILL when a run is stopped or leaves processes behind.
 GRACE_PERIOD = 2.0
@@ -95,7 +97,9 @@ class ShellWorker(Worker):
             return _refused(ctx, f"permission denied: {argv[0]}", 126)
         except OSError as exc:
             return _refused(ctx, f"cannot run {argv[0]}: {exc.strerror or exc}", 126)
-        _lower_priority(proc.pid, own_session=own_session)
+        ctx.mark_spawned()  # Popen returns once the command is exec'd
+        if ctx.priority is Priority.IDLE:
+            _lower_priority(proc.pid, own_session=own_session)
         return _Supervisor(proc, ctx, self.grace_period).run()
 
 

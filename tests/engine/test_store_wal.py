@@ -1,0 +1,94 @@
+"""The WAL is checkpointed off the writer's path and never grows without bound (issue 14)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from engine import checkpoint, store as store_module
+from engine.clock import FakeClock
+from engine.engine import Engine
+from engine.model import Kind, TaskSpec
+from engine.store import Store
+from tests.engine.exact.fakes import FakeRunner
+
+SPEC = TaskSpec("shell", ("true",), kind=Kind.DEFERRED, tags=("x",))
+
+
+def test_no_checkpoint_runs_inside_a_commit(tmp_path: Path) -> None:
+    store = Store(tmp_path / "w.db")
+    try:
+        assert store.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+        engine = Engine(store, FakeClock(), runner=FakeRunner(FakeClock()))  # type: ignore[arg-type]
+        for _ in range(1500):  # past SQLite's default 1,000-page autocheckpoint
+            engine.enqueue(SPEC)
+        # Every frame ever written is still in the WAL: no commit stopped to copy them back.
+        frames = store.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1]
+        assert frames > 1000
+    finally:
+        store.close()
+
+
+def test_the_owner_checkpoints_after_a_burst_off_its_thread(tmp_path: Path) -> None:
+    clock = FakeClock()
+    store = Store(tmp_path / "w.db")
+    engine = Engine(store, clock, runner=FakeRunner(clock))  # type: ignore[arg-type]
+    checkpoints = checkpoint.WalCheckpointer(store, clock)
+    engine.start()
+    checkpoints.start()
+    try:
+        for _ in range(50):
+            engine.enqueue(SPEC)
+        assert checkpoints.count == 0
+        clock.advance(checkpoint.IDLE_DELAY)
+        checkpoints.wait()
+        assert checkpoints.count == 1
+        # The whole WAL was copied back: the next writer starts it from its beginning.
+        busy, frames, done = store.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        assert (busy, frames) == (0, done) and frames > 0
+        clock.advance(10 * checkpoint.IDLE_DELAY)
+        checkpoints.wait()
+        assert checkpoints.count == 1  # nothing written since: no timer armed
+    finally:
+        checkpoints.stop()
+        engine.stop()
+        store.close()
+
+
+def test_a_burst_with_no_pause_is_capped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(store_module, "WAL_CAP_BYTES", 256 * 1024)
+    monkeypatch.setattr(store_module, "WAL_CHECK_EVERY", 16)
+    store = Store(tmp_path / "w.db")
+    try:
+        engine = Engine(store, FakeClock(), runner=FakeRunner(FakeClock()))  # type: ignore[arg-type]
+        peak = 0
+        for _ in range(3000):
+            engine.enqueue(SPEC)
+            peak = max(peak, store.wal_bytes())
+        # Over the cap at most for WAL_CHECK_EVERY commits (a few pages each).
+        assert 0 < peak < 256 * 1024 + 16 * 5 * 4096
+    finally:
+        store.close()
+
+
+def test_the_command_lines_direct_writes_leave_the_wal_checkpointed(tmp_path: Path) -> None:
+    """Closing a store checkpoints, even with a reader open (a `workdeck list` beside it),
+    when SQLite's own last-connection checkpoint does not happen."""
+    db = tmp_path / "w.db"
+    Store(db).close()
+    reader = sqlite3.connect(db)
+    reader.execute("SELECT count(*) FROM tasks").fetchone()  # holds the file open, no transaction
+    try:
+        sizes = []
+        for _ in range(4):
+            store = Store(db)
+            engine = Engine(store, FakeClock(), runner=FakeRunner(FakeClock()))  # type: ignore[arg-type]
+            for _ in range(300):
+                engine.enqueue(SPEC)
+            store.close()
+            sizes.append((db.parent / (db.name + "-wal")).stat().st_size)
+        assert sizes[-1] < 1.5 * sizes[0]  # reused from its beginning each time, not grown (4x without)
+    finally:
+        reader.close()
