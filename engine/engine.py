@@ -401,7 +401,8 @@ class Engine(QObject):
             running.timeout = self.clock.timer(lambda: self._time_out(task.id))
             running.timeout.start(task.spec.timeout)
         self._running[task.id] = running
-        self.runner.submit(worker, ctx, priority=PRIORITY_IMMEDIATE if task.kind is Kind.IMMEDIATE else PRIORITY_DEFERRED)
+        # An alarm's run goes ahead of queued deferred work, like work for now.
+        self.runner.submit(worker, ctx, priority=PRIORITY_DEFERRED if task.kind is Kind.DEFERRED else PRIORITY_IMMEDIATE)
         self.task_changed.emit(fresh)
         self.run_started.emit(Run(run_id, task.id, attempt, now, due_at=due_at, fired_at=fired_at))
         return True

@@ -31,7 +31,6 @@ listening), so the command line may do the work on the database itself instead.
 from __future__ import annotations
 
 import json
-import logging
 import os
 import socket
 import time
@@ -43,8 +42,6 @@ from engine.model import State, TaskSpec
 
 if TYPE_CHECKING:
     from engine.engine import Engine
-
-log = logging.getLogger(__name__)
 
 PROTOCOL_VERSION = 1
 #: A line longer than this is not a request: the owner drops the connection.
@@ -197,7 +194,9 @@ class RequestHandler:
                          "(is it another version of Workdeck?)", "exit": 1})
         except Exception as exc:  # a failing request never takes the owner down
             if not isinstance(exc, WorkdeckError):
-                log.exception("request %r failed", request)
+                import logging  # the owner's side only: the command line never loads logging
+
+                logging.getLogger(__name__).exception("request %r failed", request)
             respond(error_reply(exc))
 
     def _add(self, request: dict[str, Any]) -> Reply:

@@ -13,12 +13,11 @@ import fcntl
 import hashlib
 import json
 import os
+import stat
 import time
 import warnings
 from pathlib import Path
 from typing import Any
-
-import platformdirs
 
 from engine.errors import AlreadyOwnedError, DatabaseReadOnlyError, EnvironmentFaultError
 
@@ -41,12 +40,34 @@ def lock_path(db_path: str | os.PathLike[str]) -> Path:
 
 def runtime_dir() -> Path:
     """The user's runtime dir for Workdeck (``$XDG_RUNTIME_DIR/workdeck``), mode 0700."""
+    path = _xdg_runtime_dir()
+    if path is not None:
+        return _private_dir(path)
+    import platformdirs
+
     with warnings.catch_warnings():
         # platformdirs warns when XDG_RUNTIME_DIR is unset and falls back to /tmp/runtime-UID;
         # the fallback is fine for us because we create it 0700 and check its owner.
         warnings.simplefilter("ignore")
         path = Path(platformdirs.user_runtime_dir("workdeck"))
     return _private_dir(path)
+
+
+def _xdg_runtime_dir() -> Path | None:
+    """``$XDG_RUNTIME_DIR/workdeck`` when the variable names what the XDG spec asks for (an
+    absolute path to a real directory of ours, mode 0700): platformdirs' answer in that,
+    the usual, case. Answered here because importing platformdirs (it compiles regular
+    expressions) was a tenth of every command line's start-up; any other case is its."""
+    value = os.environ.get("XDG_RUNTIME_DIR", "")
+    if not os.path.isabs(value):
+        return None
+    try:
+        info = os.lstat(value)
+    except OSError:
+        return None
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
+        return None
+    return Path(value) / "workdeck"
 
 
 def socket_path(db_path: str | os.PathLike[str]) -> str:

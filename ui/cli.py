@@ -10,7 +10,7 @@ A thin client on the owner's path: these commands parse their arguments, send th
 request and print the answer. What needs the engine (the workers' checks of a spec,
 the repeat rules) the owner does, and its refusal is printed as the same one line;
 so nothing here imports Qt, the workers or httpx at module level, and each command
-imports what only it needs (tests/ui/test_cli_thin.py keeps it so).
+imports what only it needs (tests/e2e/test_cli_thin_e2e.py keeps it so).
 
 Exit status: 0 done, 1 runtime failure, 2 bad input (one line on stderr, nothing
 written), 3 no such task.
@@ -59,7 +59,30 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{command + ': ' if command else ''}{message} (see {self.prog} --help)")
 
 
-def build_parser() -> _Parser:
+#: The commands a thin client runs: for these, only their own sub-parser is built.
+_CLIENT_COMMANDS = ("add", "remind", "list", "show", "log", "cancel", "import")
+
+
+def _command_of(argv: list[str]) -> str | None:
+    """The sub-command ``argv`` names, if it is a thin client's (None: build them all)."""
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in ("--db", "--manifest"):
+            skip = True  # its value follows
+        elif not arg.startswith("-"):
+            return arg if arg in _CLIENT_COMMANDS else None
+    return None
+
+
+def build_parser(only: str | None = None) -> _Parser:
+    """The whole parser, or (``only``) the top level and that one sub-command: building
+    every sub-parser is a tenth of a thin client's start-up."""
+
+    def wanted(command: str) -> bool:
+        return only is None or only == command
+
     parser = _Parser(prog=PROG, description="A desktop command centre for background work.")
     parser.add_argument("--db", metavar="PATH", help="the database (default: $WORKDECK_DB, else workdeck.db in "
                         "your user data folder)")
@@ -68,58 +91,66 @@ def build_parser() -> _Parser:
     parser.add_argument("--hidden", action="store_true", help="start the window hidden in the tray (start at login)")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    sub.add_parser("serve", help="run the engine headless until SIGTERM/SIGINT")
+    if wanted("serve"):
+        sub.add_parser("serve", help="run the engine headless until SIGTERM/SIGINT")
+    if wanted("add"):
+        add = sub.add_parser("add", help="create a task that runs CMD: add [OPTIONS] -- CMD [ARG...]",
+                             usage=f"{PROG} add [OPTIONS] -- CMD [ARG...]")
+        cli_spec.add_timing_options(add, remind=False)
+        cli_spec.add_task_options(add)
 
-    add = sub.add_parser("add", help="create a task that runs CMD: add [OPTIONS] -- CMD [ARG...]",
-                         usage=f"{PROG} add [OPTIONS] -- CMD [ARG...]")
-    cli_spec.add_timing_options(add, remind=False)
-    cli_spec.add_task_options(add)
+    if wanted("remind"):
+        remind = sub.add_parser("remind", help="an exact reminder shown as a tray notification")
+        cli_spec.add_timing_options(remind, remind=True)
+        remind.add_argument("message", nargs="*", metavar="MESSAGE")
 
-    remind = sub.add_parser("remind", help="an exact reminder shown as a tray notification")
-    cli_spec.add_timing_options(remind, remind=True)
-    remind.add_argument("message", nargs="*", metavar="MESSAGE")
+    if wanted("list"):
+        lst = sub.add_parser("list", help="list tasks")
+        lst.add_argument("--json", action="store_true")
+        lst.add_argument("--state", choices=[s.value for s in State])
+        lst.add_argument("--tag")
+        lst.add_argument("--kind", choices=[k.value for k in Kind])
+        lst.add_argument("--name")
+        cli_history.add_runs_option(lst, 0, "--json: each task's newest N runs; totals count them all")
 
-    lst = sub.add_parser("list", help="list tasks")
-    lst.add_argument("--json", action="store_true")
-    lst.add_argument("--state", choices=[s.value for s in State])
-    lst.add_argument("--tag")
-    lst.add_argument("--kind", choices=[k.value for k in Kind])
-    lst.add_argument("--name")
-    cli_history.add_runs_option(lst, 0, "--json: each task's newest N runs; totals count them all")
+    if wanted("show"):
+        show = sub.add_parser("show", help="spec, state, attempts, runs")
+        show.add_argument("id", metavar="ID")
+        show.add_argument("--json", action="store_true")
+        cli_history.add_runs_option(show, 20, "the newest N runs; totals count them all")
 
-    show = sub.add_parser("show", help="spec, state, attempts, runs")
-    show.add_argument("id", metavar="ID")
-    show.add_argument("--json", action="store_true")
-    cli_history.add_runs_option(show, 20, "the newest N runs; totals count them all")
+    if wanted("log"):
+        log_ = sub.add_parser("log", help="captured stdout+stderr of the latest run")
+        log_.add_argument("id", metavar="ID")
 
-    log_ = sub.add_parser("log", help="captured stdout+stderr of the latest run")
-    log_.add_argument("id", metavar="ID")
+    if wanted("cancel"):
+        cancel = sub.add_parser("cancel", help="cancel (ID | --tag TAG | --name NAME)")
+        cancel.add_argument("id", nargs="?", metavar="ID")
+        cancel.add_argument("--tag")
+        cancel.add_argument("--name")
+        cancel.add_argument("--json", action="store_true")
 
-    cancel = sub.add_parser("cancel", help="cancel (ID | --tag TAG | --name NAME)")
-    cancel.add_argument("id", nargs="?", metavar="ID")
-    cancel.add_argument("--tag")
-    cancel.add_argument("--name")
-    cancel.add_argument("--json", action="store_true")
+    if only is None or only in ("manifest", "export", "import"):
+        from ui.cli_manifest import add_manifest_commands  # manifest check, export, import
 
-    from ui.cli_manifest import add_manifest_commands  # manifest check, export, import
+        add_manifest_commands(
+            sub, open_engine=_open_engine,
+            through_owner=lambda args, request, direct, check=None: _through_owner(
+                _writable(*_db_path(args.db)), request, direct, check),
+        )
+    if only is None:
+        from ui.cli_completion import add_completion_command
+        from ui.cli_desktop import add_desktop_commands
 
-    add_manifest_commands(
-        sub, open_engine=_open_engine,
-        through_owner=lambda args, request, direct, check=None: _through_owner(
-            _writable(*_db_path(args.db)), request, direct, check),
-    )
-    from ui.cli_reminders import add_reminder_commands  # reminders, snooze, dismiss
+        from ui.cli_reminders import add_reminder_commands  # reminders, snooze, dismiss
 
-    add_reminder_commands(
-        sub, through_owner=lambda args, request, direct: _through_owner(_db_path(args.db)[0], request, direct),
-        reading=lambda args: _reading(_db_path(args.db)[0]), db_exists=lambda args: _db_path(args.db)[0].exists(),
-    )
-    from ui.cli_completion import add_completion_command
-    from ui.cli_desktop import add_desktop_commands
-
-    add_desktop_commands(sub)
-    add_completion_command(sub)
-    cli_history.add_history_commands(sub, db_path=lambda args: _db_path(args.db), reading=_reading)
+        add_reminder_commands(
+            sub, through_owner=lambda args, request, direct: _through_owner(_db_path(args.db)[0], request, direct),
+            reading=lambda args: _reading(_db_path(args.db)[0]), db_exists=lambda args: _db_path(args.db)[0].exists(),
+        )
+        add_desktop_commands(sub)
+        add_completion_command(sub)
+        cli_history.add_history_commands(sub, db_path=lambda args: _db_path(args.db), reading=_reading)
     return parser
 
 
@@ -163,8 +194,9 @@ def _say(message: str) -> None:
 def _run(argv: list[str]) -> int:
     # Everything after the first "--" is the task's argv, untouched by option parsing.
     head, tail = (argv[: argv.index("--")], argv[argv.index("--") + 1 :]) if "--" in argv else (argv, None)
-    parser = build_parser()
-    if "_ARGCOMPLETE" in os.environ:  # the shell asks for completions (workdeck completion SHELL)
+    completing = "_ARGCOMPLETE" in os.environ  # the shell asks for completions (workdeck completion SHELL)
+    parser = build_parser(None if completing else _command_of(head))
+    if completing:
         from ui.cli_completion import complete
 
         complete(parser, _db_path)

@@ -23,7 +23,6 @@ import contextlib
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, ContextManager
@@ -93,6 +92,8 @@ def cmd_export(args: argparse.Namespace, open_engine: OpenEngine) -> int:
         return 0
     target = Path(args.output)
     # Whole or nothing: a half-written export must not replace a good one.
+    import tempfile  # only export writes a file
+
     fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w") as out:

@@ -1,0 +1,297 @@
+"""The command line through a running owner, and draining shell work, against huey (issue 14).
+
+1. ``workdeck add -- true`` with ``serve`` running: the process's wall time and CPU,
+   against a bare ``python -c "import socket, json"`` (the floor of any Python client)
+   and huey's enqueue from a fresh process (``SqliteHuey``); and add -> the command
+   started (the run's ``spawned_at`` minus the instant the command line was launched),
+   against huey's consumer starting the same command. Targets: median <= 100 ms and
+   <= 1.5x the bare process; add -> started <= 150 ms.
+2. 2,000 shell ``true`` tasks waiting in the database, drained by ``serve``
+   (deferred, CPU-count slots) against huey's consumer (as many worker threads)
+   draining 2,000 tasks that each run ``true``: tasks per second and CPU seconds, each
+   from the process's start; once more with 300 extra idle processes on the machine.
+
+Both sides run as installed software does: byte code cached (PYTHONDONTWRITEBYTECODE
+unset). Rounds are interleaved; medians with the range over rounds.
+
+    QT_QPA_PLATFORM=offscreen pytest tests/bench/bench_cli.py -s
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import signal
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from engine import ipc
+from engine.owner_lock import socket_path
+
+ROOT = Path(__file__).parents[2]
+ROUNDS = 3
+PER_ROUND = int(os.environ.get("WORKDECK_BENCH_PER_ROUND", "15"))
+DRAIN = int(os.environ.get("WORKDECK_BENCH_DRAIN", "2000"))
+IDLE_PROCESSES = 300
+HUEY_APP = ROOT / "tests" / "bench" / "huey_app.py"
+
+
+def _env(runtime: Path, **extra: str) -> dict[str, str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen", "XDG_RUNTIME_DIR": str(runtime),
+           **extra}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # as installed: byte code cached
+    env.pop("WORKDECK_DB", None)
+    return env
+
+
+def _timed(argv: list[str], env: dict[str, str]) -> tuple[float, str]:
+    """Wall seconds and stdout of one process."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = proc.communicate(timeout=60)
+    wall = time.perf_counter() - started
+    assert proc.returncode == 0, err.decode()
+    return wall, out.decode()
+
+
+class _ChildCpu:
+    """CPU of the next child waited for: RUSAGE_CHILDREN's growth."""
+
+    def __init__(self) -> None:
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        self.before = usage.ru_utime + usage.ru_stime
+
+    def used(self) -> float:
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime - self.before
+
+
+@contextmanager
+def _serve(db: Path, env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
+    proc = subprocess.Popen([sys.executable, "-m", "ui.cli", "--db", str(db), "serve"], env=env, cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while ipc.call(socket_path(db), {"op": "ping"}, timeout=5) is None:
+            assert proc.poll() is None and time.monotonic() < deadline, "serve did not start"
+            time.sleep(0.02)
+        yield proc
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+
+
+@contextmanager
+def _huey_consumer(env: dict[str, str], workers: int) -> Iterator[subprocess.Popen[bytes]]:
+    consumer = shutil.which("huey_consumer", path=str(Path(sys.executable).parent))
+    assert consumer, "huey_consumer: pip install 'huey>=2.5' (the bench extra)"
+    proc = subprocess.Popen(
+        [sys.executable, consumer, "huey_app.huey", "-w", str(workers), "-k", "thread", "-q"],
+        env={**env, "PYTHONPATH": str(HUEY_APP.parent)}, cwd=HUEY_APP.parent,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield proc
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _spread(values: list[float]) -> str:
+    return f"{statistics.median(values) * 1000:8.1f} ({min(values) * 1000:.0f}-{max(values) * 1000:.0f})"
+
+
+# ---------------------------------------------------------------------- 1. add through an owner
+
+
+def _spawned_at(db: Path, task_id: str, timeout: float = 10.0) -> float:
+    """The run's spawned_at (epoch seconds) once it is recorded."""
+    deadline = time.monotonic() + timeout
+    while True:
+        conn = sqlite3.connect(db)
+        try:
+            row = conn.execute("SELECT spawned_at FROM runs WHERE task_id = ? AND ended_at IS NOT NULL",
+                               (task_id,)).fetchone()
+        finally:
+            conn.close()
+        if row and row[0] is not None:
+            return float(row[0]) / 1e6
+        assert time.monotonic() < deadline, f"task {task_id} did not run"
+        time.sleep(0.005)
+
+
+def test_add_through_a_running_owner_against_a_bare_python_and_huey(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("huey", reason="pip install 'huey>=2.5' (the bench extra)")
+    runtime = Path(tempfile.mkdtemp(prefix="wdb-"))
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))  # where this process looks for serve's socket
+    tmp = Path(tempfile.mkdtemp(prefix="wd-bench-cli-"))
+    db = tmp / "cli.db"
+    stamp = tmp / "huey-started"
+    env = _env(runtime)
+    huey_env = {**env, "HUEY_DB": str(tmp / "huey.db"), "HUEY_STAMP": str(stamp)}
+    add = [sys.executable, "-m", "ui.cli", "--db", str(db), "add", "--", "true"]
+    bare = [sys.executable, "-c", "import socket, json"]
+    huey_add = [sys.executable, "-c", "import huey_app; huey_app.run_stamped(['true'])"]
+    huey_add_env = {**huey_env, "PYTHONPATH": str(HUEY_APP.parent)}
+    rows: dict[str, list[list[float]]] = {k: [] for k in ("bare", "add", "add cpu", "add->started", "huey", "huey cpu",
+                                                           "huey->started")}
+    try:
+        with _serve(db, env), _huey_consumer(huey_env, 2):
+            for argv, e in ((add, env), (bare, env), (huey_add, huey_add_env)):  # warm up: byte code, caches
+                subprocess.run(argv, env=e, cwd=ROOT, capture_output=True, check=True)
+            for _ in range(ROUNDS):
+                walls: dict[str, list[float]] = {k: [] for k in rows}
+                for _ in range(PER_ROUND):
+                    wall, _ = _timed(bare, env)
+                    walls["bare"].append(wall)
+                    cpu = _ChildCpu()
+                    launched = time.time()
+                    wall, out = _timed(add, env)
+                    walls["add cpu"].append(cpu.used())
+                    walls["add"].append(wall)
+                    walls["add->started"].append(_spawned_at(db, out.strip()) - launched)
+                    stamp.unlink(missing_ok=True)
+                    cpu = _ChildCpu()
+                    launched = time.time()
+                    wall, _ = _timed(huey_add, huey_add_env)
+                    walls["huey cpu"].append(cpu.used())
+                    walls["huey"].append(wall)
+                    deadline = time.monotonic() + 10
+                    while not stamp.exists() or not stamp.read_text():
+                        assert time.monotonic() < deadline, "huey did not run the task"
+                        time.sleep(0.002)
+                    walls["huey->started"].append(float(stamp.read_text()) - launched)
+                for key, values in walls.items():
+                    rows[key].append(values)
+    finally:
+        shutil.rmtree(runtime, ignore_errors=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+    medians = {k: [statistics.median(r) for r in v] for k, v in rows.items()}
+    print(f"\n\nadd through a running owner, {ROUNDS} rounds x {PER_ROUND}, interleaved: "
+          "median ms (range of the rounds' medians)")
+    labels = {
+        "bare": 'bare python -c "import socket, json" (floor)', "add": "workdeck add -- true, wall",
+        "add cpu": "  its CPU", "add->started": "  add -> command started", "huey": "huey enqueue process, wall",
+        "huey cpu": "  its CPU", "huey->started": "  huey enqueue -> command started",
+    }
+    for key, label in labels.items():
+        print(f"{label:<46} {_spread(medians[key])}")
+    add_median = statistics.median(medians["add"])
+    ratio = [a / b for a, b in zip(medians["add"], medians["bare"], strict=True)]
+    started = statistics.median(medians["add->started"])
+    print(f"add / bare python: {statistics.median(ratio):.2f}x ({min(ratio):.2f}-{max(ratio):.2f}); "
+          f"targets: add median {add_median * 1000:.0f} ms <= 100 ({'met' if add_median <= 0.1 else 'NOT met'}), "
+          f"<= 1.5x bare ({'met' if statistics.median(ratio) <= 1.5 else 'NOT met'}), add -> started "
+          f"{started * 1000:.0f} ms <= 150 ({'met' if started <= 0.15 else 'NOT met'})")
+
+
+# ---------------------------------------------------------------------- 2. draining shell work
+
+
+def _fill_deferred(db: Path, env: dict[str, str], n: int) -> None:
+    code = (
+        "import sys\nfrom engine.store import Store\nfrom engine.engine import Engine\n"
+        "from engine.model import Kind, TaskSpec\n"
+        "store = Store(sys.argv[1]); engine = Engine(store)\n"
+        "for _ in range(int(sys.argv[2])): engine.enqueue(TaskSpec('shell', ('true',), kind=Kind.DEFERRED))\n"
+        "store.close()\n"
+    )
+    subprocess.run([sys.executable, "-c", code, str(db), str(n)], env=env, cwd=ROOT, check=True)
+
+
+def _succeeded(db: Path) -> int:
+    conn = sqlite3.connect(db)
+    try:
+        return int(conn.execute("SELECT count(*) FROM tasks WHERE state = 'succeeded'").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def _drain_workdeck(tmp: Path, env: dict[str, str]) -> tuple[float, float]:
+    db = tmp / "drain.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(db) + suffix).unlink(missing_ok=True)
+    _fill_deferred(db, env, DRAIN)
+    cpu = _ChildCpu()
+    started = time.perf_counter()
+    with _serve(db, env):
+        while _succeeded(db) < DRAIN:
+            assert time.perf_counter() - started < 600
+            time.sleep(0.05)
+        elapsed = time.perf_counter() - started
+    return DRAIN / elapsed, cpu.used()
+
+
+def _drain_huey(tmp: Path, env: dict[str, str]) -> tuple[float, float]:
+    db = tmp / "huey-drain.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(db) + suffix).unlink(missing_ok=True)
+    counter = tmp / "huey-count"
+    counter.write_bytes(b"")
+    huey_env = {**env, "HUEY_DB": str(db), "HUEY_COUNT": str(counter), "PYTHONPATH": str(HUEY_APP.parent)}
+    subprocess.run([sys.executable, "-c", f"import huey_app\nfor _ in range({DRAIN}): huey_app.run_counted(['true'])"],
+                   env=huey_env, cwd=HUEY_APP.parent, check=True)
+    cpu = _ChildCpu()
+    started = time.perf_counter()
+    with _huey_consumer(huey_env, os.cpu_count() or 1):
+        while counter.stat().st_size < DRAIN:
+            assert time.perf_counter() - started < 600
+            time.sleep(0.05)
+        elapsed = time.perf_counter() - started
+    return DRAIN / elapsed, cpu.used()
+
+
+@contextmanager
+def _idle_processes(n: int) -> Iterator[None]:
+    procs = [subprocess.Popen(["sleep", "3600"]) for _ in range(n)]
+    try:
+        yield
+    finally:
+        for proc in procs:
+            proc.kill()
+        for proc in procs:
+            proc.wait()
+
+
+def test_draining_shell_tasks_against_hueys_consumer(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("huey", reason="pip install 'huey>=2.5' (the bench extra)")
+    runtime = Path(tempfile.mkdtemp(prefix="wdb-"))
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+    tmp = Path(tempfile.mkdtemp(prefix="wd-bench-drain-"))
+    env = _env(runtime)
+    results: dict[str, list[tuple[float, float]]] = {}
+    try:
+        for _ in range(ROUNDS):
+            for extra in (0, IDLE_PROCESSES):
+                with _idle_processes(extra):
+                    results.setdefault(f"workdeck serve, +{extra} idle processes", []).append(_drain_workdeck(tmp, env))
+                    results.setdefault(f"huey consumer, +{extra} idle processes", []).append(_drain_huey(tmp, env))
+    finally:
+        shutil.rmtree(runtime, ignore_errors=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"\n\n{DRAIN} shell `true` tasks drained, {os.cpu_count()} at a time, {ROUNDS} interleaved rounds "
+          "(from the process's start): median (range)")
+    print(f"{'':<40} {'tasks/s':>22} {'CPU s':>20}")
+    for label, runs in results.items():
+        rates, cpus = [r for r, _ in runs], [c for _, c in runs]
+        print(f"{label:<40} {statistics.median(rates):10.0f} ({min(rates):.0f}-{max(rates):.0f}) "
+              f"{statistics.median(cpus):10.2f} ({min(cpus):.2f}-{max(cpus):.2f})")
+    for extra in (0, IDLE_PROCESSES):
+        ours = statistics.median([r for r, _ in results[f"workdeck serve, +{extra} idle processes"]])
+        peer = statistics.median([r for r, _ in results[f"huey consumer, +{extra} idle processes"]])
+        print(f"+{extra} idle processes: workdeck / huey = {ours / peer:.2f}x")
