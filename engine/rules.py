@@ -35,7 +35,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from croniter import croniter
 
 from engine import recurrence
 from engine.model import Backoff, Kind, Outcome, RetryPolicy, Run, Schedule, State, StopReason, Task, TaskSpec
@@ -175,6 +174,8 @@ def run_window(task: Task, run: Run) -> datetime | None:
 def _last_cron_at_or_before(schedule: Schedule, instant: datetime) -> datetime | None:
     tz = zone(schedule.tz or local_zone_name())
     wall = instant.astimezone(tz).replace(tzinfo=None) + timedelta(microseconds=1)
+    from croniter import croniter  # only for cron rules (see engine.recurrence)
+
     it = croniter(schedule.cron, wall)
     for _ in range(3):  # a DST fold can map the previous wall time after ``instant``
         candidate = resolve_local(it.get_prev(datetime).replace(tzinfo=tz))

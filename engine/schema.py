@@ -8,8 +8,10 @@ and refuses a version from the future. Never edit a migration that has shipped: 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-import sqlite_utils
+if TYPE_CHECKING:  # the store imports it only to create or migrate a database
+    import sqlite_utils
 
 #: 'WDK1': marks a file as a Workdeck database (PRAGMA application_id).
 APPLICATION_ID = 0x57444B31

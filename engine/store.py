@@ -27,9 +27,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any, NoReturn
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from engine.clock import from_us, to_us
 from engine.history import counters
@@ -52,8 +50,11 @@ from engine.model import (
     TaskSpec,
     transition,
 )
-from engine.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, create_v1
+from engine.schema import APPLICATION_ID, SCHEMA_VERSION
 from engine.store_reads import RunReads
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 _TASK_COLUMNS = "id, spec, state, created_at, attempts, next_run_at, output, updated_at, " + counters.COLUMNS
 #: A task's new updated_at: now, but always later than the one it replaces, so that
@@ -116,7 +117,7 @@ class Store(RunReads):
                     raise DatabaseReadOnlyError(f"database {self.path} is read-only: choose a writable file with --db")
             conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-            self.db = sqlite_utils.Database(conn, execute_plugins=False)
+            self.conn = conn
             self._check_and_migrate()
             if self.path != ":memory:":
                 conn.execute("PRAGMA journal_mode = WAL")
@@ -135,10 +136,10 @@ class Store(RunReads):
     # ---------------------------------------------------------------- schema
 
     def _check_and_migrate(self) -> None:
-        conn = self.db.conn
+        conn = self.conn
         app_id = conn.execute("PRAGMA application_id").fetchone()[0]
         version = conn.execute("PRAGMA user_version").fetchone()[0]
-        has_tables = bool(self.db.table_names())
+        has_tables = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' LIMIT 1").fetchone() is not None
         if app_id != APPLICATION_ID and (has_tables or version):
             raise NotAWorkdeckDatabaseError(
                 f"{self.path} is an SQLite database but not Workdeck's: choose another file with --db"
@@ -154,13 +155,17 @@ class Store(RunReads):
             # Set before the first table, auto_vacuum needs no VACUUM: a new file can
             # shrink back from the start (engine.history.prune).
             conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
+        # sqlite-utils builds the schema; a database that is up to date never loads it.
+        from engine.schema import MIGRATIONS, create_v1
+
+        db = self.db
         with self.transaction():
             if version == 0:
-                create_v1(self.db)
+                create_v1(db)
                 conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
                 version = 1
             while version < SCHEMA_VERSION:
-                MIGRATIONS[version](self.db)
+                MIGRATIONS[version](db)
                 version += 1
             conn.execute(f"PRAGMA user_version = {version}")
 
@@ -179,10 +184,17 @@ class Store(RunReads):
     def schema_version(self) -> int:
         return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
 
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """The connection as a sqlite-utils Database (imported on first use)."""
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn, execute_plugins=False)
+
     def close(self) -> None:
         with suppress(sqlite3.Error):  # busy or read-only: the next one does it
             self.checkpoint()
-        self.db.conn.close()
+        self.conn.close()
 
     def checkpoint(self) -> None:
         """Copy the WAL back into the database without waiting for anyone (PASSIVE);
@@ -212,7 +224,7 @@ class Store(RunReads):
     def transaction(self) -> Iterator[None]:
         """One short write transaction. ``IMMEDIATE`` takes the write lock up front,
         so a second process waits on the busy timeout instead of failing mid-way."""
-        conn = self.db.conn
+        conn = self.conn
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:

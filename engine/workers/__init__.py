@@ -17,7 +17,10 @@ def register(worker: Worker) -> Worker:
 
 
 def get(name: str) -> Worker:
-    _load_builtins()
+    worker = _REGISTRY.get(name)
+    if worker is not None:
+        return worker
+    _load_builtins(name)
     try:
         return _REGISTRY[name]
     except KeyError:
@@ -41,16 +44,21 @@ def names() -> list[str]:
 
 
 _builtins_loaded = False
+#: Which module registers a built-in worker: a process that runs only shell commands
+#: never imports the download worker (httpx, a tenth of a second).
+_EXTRA = ("download", "copy", "notify")
 
 
-def _load_builtins() -> None:
-    # Imported lazily so that importing the registry never imports every worker; once,
-    # because an import statement costs tens of microseconds even when it finds the
-    # module loaded, and get() is on the enqueue path.
+def _load_builtins(name: str | None = None) -> None:
+    # Imported lazily so that importing the registry never imports every worker (and
+    # get() finds a loaded worker in the registry first: it is on the enqueue path).
     global _builtins_loaded
     if _builtins_loaded:
         return
     from engine.workers import builtin  # noqa: F401
+
+    if name is not None and name not in _EXTRA and name in _REGISTRY:
+        return
     from engine.workers import extra  # noqa: F401  (download, copy, notify: issue 7)
 
     _builtins_loaded = True

@@ -252,3 +252,114 @@ def test_idle_cpu_with_ten_thousand_future_deferred_tasks() -> None:
     print(f"{'seconds':>8} {'CPU s':>8} {'dispatches':>11} {'target CPU s':>13}")
     print(f"{result['seconds']:8.0f} {result['cpu']:8.3f} {result['dispatches']:11.0f} {0.1:13.1f}")
     assert result["cpu"] < 0.1
+
+
+# ---------------------------------------------------------------------- 4. cold start against persist-queue
+
+
+_COLD_WORKDECK = r"""
+import json, resource, sys, time
+from PySide6.QtCore import QCoreApplication, QObject, Signal
+from engine.clock import SystemClock
+from engine.engine import Engine
+from engine.store import Store
+
+class Recorder(QObject):
+    progress = Signal(str, object, str)
+    output = Signal(str, str)
+    notify = Signal(str, str)
+    finished = Signal(object, object)
+    first = None
+    def submit(self, worker, ctx, priority=0):
+        if self.first is None:
+            self.first = (time.time(), ctx.task_id)
+    def cancel(self, task_id, reason=None):
+        return False
+    def wait_for_done(self, msecs=-1):
+        return True
+    def shutdown(self, reason=None, msecs=-1):
+        return True
+
+app = QCoreApplication([])
+store = Store(sys.argv[1])
+recorder = Recorder()
+engine = Engine(store, SystemClock(), runner=recorder, max_deferred=2)
+engine.start()
+at, first = recorder.first
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+print(json.dumps({"first_at": at, "first": first, "rss": rss}))
+engine.stop()
+"""
+
+_COLD_PERSIST_QUEUE = r"""
+import json, resource, sys, time
+from persistqueue import SQLiteAckQueue
+queue = SQLiteAckQueue(sys.argv[1], multithreading=False)
+item = queue.get(block=False)
+at = time.time()
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+print(json.dumps({"first_at": at, "first": item["argv"][1], "rss": rss}))
+"""
+
+_FILL_PERSIST_QUEUE = r"""
+import sys
+from persistqueue import SQLiteAckQueue
+queue = SQLiteAckQueue(sys.argv[1], multithreading=False)
+queue.auto_commit = False  # one commit for the whole fill (the reopen is what is measured)
+for i in range(int(sys.argv[2])):
+    queue.put({"argv": ["true", f"p{i:07d}"], "kind": "deferred"})
+queue.task_done()
+"""
+
+
+def _cold(script: str, path: Path) -> dict[str, float]:
+    """Launch a fresh interpreter on ``script``; seconds from launch to its first task."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # as installed: byte code cached
+    launched = time.time()
+    result = subprocess.run([sys.executable, "-c", script, str(path)], cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    data: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
+    data["seconds"] = data["first_at"] - launched
+    return data
+
+
+@pytest.mark.timeout(1200)  # filling 100,000 tasks twice takes a while on a busy machine
+def test_cold_start_to_the_first_due_task_against_persist_queue_reopen() -> None:
+    """A fresh process, from its launch (imports included) to the first due task handed to
+    the runner, with 100,000 pending; persist-queue's from launch to its first ``get``.
+    Target: <= 2x persist-queue's, in the same run."""
+    pytest.importorskip("persistqueue", reason="pip install -e '.[bench]' installs persist-queue")
+    pending = 100_000
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        ours_db = base / "cold.db"
+        _fill(ours_db, pending, due=pending // 2)
+        pq = base / "pq"
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        subprocess.run([sys.executable, "-c", _FILL_PERSIST_QUEUE, str(pq), str(pending)], env=env, check=True)
+        for script, path in ((_COLD_WORKDECK, ours_db), (_COLD_PERSIST_QUEUE, pq)):
+            _cold(script, path if script is _COLD_PERSIST_QUEUE else _copy(path, "warm"))  # byte code, page cache
+        runs: dict[str, list[dict[str, float]]] = {"workdeck": [], "persist-queue": []}
+        for round_ in range(ROUNDS):  # interleaved; Workdeck on a pristine copy each time (a start changes it)
+            runs["workdeck"].append(_cold(_COLD_WORKDECK, _copy(ours_db, str(round_))))
+            runs["persist-queue"].append(_cold(_COLD_PERSIST_QUEUE, pq))
+    assert all(r["first"] == "p0000000" for r in runs["workdeck"])
+    print(f"\n\nCold start with {pending:,} pending: process launch -> first due task (imports included), "
+          f"{ROUNDS} interleaved rounds")
+    print(f"{'':16} {'median ms':>10} {'range ms':>14} {'max RSS MB':>11}")
+    for name, rs in runs.items():
+        secs = [r["seconds"] * 1000 for r in rs]
+        print(f"{name:16} {sorted(secs)[len(secs) // 2]:10.1f} {min(secs):6.0f}-{max(secs):<7.0f} "
+              f"{max(r['rss'] for r in rs) / 2**20:11.1f}")
+    ratios = [w["seconds"] / p["seconds"] for w, p in zip(runs["workdeck"], runs["persist-queue"], strict=True)]
+    median = sorted(ratios)[len(ratios) // 2]
+    print(f"workdeck / persist-queue: {median:.2f}x ({min(ratios):.2f}-{max(ratios):.2f}); target <= 2x: "
+          f"{'met' if median <= 2 else 'NOT met'}")
+
+
+def _copy(path: Path, tag: str) -> Path:
+    copy = path.with_suffix(f".{tag}.db")
+    shutil.copyfile(path, copy)
+    return copy
