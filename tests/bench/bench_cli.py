@@ -40,7 +40,7 @@ from engine import ipc
 from engine.owner_lock import socket_path
 
 ROOT = Path(__file__).parents[2]
-ROUNDS = 3
+ROUNDS = int(os.environ.get("WORKDECK_BENCH_ROUNDS", "3"))
 PER_ROUND = int(os.environ.get("WORKDECK_BENCH_PER_ROUND", "15"))
 DRAIN = int(os.environ.get("WORKDECK_BENCH_DRAIN", "2000"))
 IDLE_PROCESSES = 300
@@ -135,6 +135,7 @@ def _spawned_at(db: Path, task_id: str, timeout: float = 10.0) -> float:
         time.sleep(0.005)
 
 
+@pytest.mark.timeout(1800)
 def test_add_through_a_running_owner_against_a_bare_python_and_huey(monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("huey", reason="pip install 'huey>=2.5' (the bench extra)")
     runtime = Path(tempfile.mkdtemp(prefix="wdb-"))
@@ -268,6 +269,7 @@ def _idle_processes(n: int) -> Iterator[None]:
             proc.wait()
 
 
+@pytest.mark.timeout(3600)
 def test_draining_shell_tasks_against_hueys_consumer(monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("huey", reason="pip install 'huey>=2.5' (the bench extra)")
     runtime = Path(tempfile.mkdtemp(prefix="wdb-"))

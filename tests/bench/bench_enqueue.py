@@ -138,3 +138,93 @@ def test_enqueue_rate_against_raw_sqlite(tmp_path: Path, qapp: Any) -> None:
     print(f"target {TARGET}x raw for Engine.enqueue: {verdict} ({idle / raw:.2f}x); "
           f"Engine.enqueue / raw sqlite3 writing the same rows: {idle / floor:.2f}x")
     assert idle / raw >= REGRESSION_GUARD, f"Engine.enqueue at {idle / raw:.2f}x raw sqlite3"
+
+
+# ---------------------------------------------------------------------- CPU per task and stalls, against huey
+
+
+def _per_call(path: Path, enqueue_factory: Callable[[Path], tuple[Callable[[], object], Callable[[], None]]]
+              ) -> tuple[float, list[float]]:
+    """CPU seconds per task and every call's wall time."""
+    enqueue, close = enqueue_factory(path)
+    for _ in range(50):  # warm up: first-use imports and caches are not per-task costs
+        enqueue()
+    walls = []
+    cpu0 = time.process_time()
+    for _ in range(N):
+        t0 = time.perf_counter()
+        enqueue()
+        walls.append(time.perf_counter() - t0)
+    cpu = (time.process_time() - cpu0) / N
+    close()
+    return cpu, walls
+
+
+def _workdeck(spec: TaskSpec) -> Callable[[Path], tuple[Callable[[], object], Callable[[], None]]]:
+    def make(path: Path) -> tuple[Callable[[], object], Callable[[], None]]:
+        store = Store(path)
+        engine = Engine(store, SystemClock())
+        return (lambda: engine.enqueue(spec)), store.close
+    return make
+
+
+def _huey(path: Path) -> tuple[Callable[[], object], Callable[[], None]]:
+    from huey import SqliteHuey
+
+    huey = SqliteHuey(filename=str(path), results=False)
+
+    @huey.task()
+    def backup(argv: list[str]) -> None:  # pragma: no cover - never consumed here
+        pass
+
+    argv = ["rsync", "-a", "/home/me/docs", "/backup"]
+    return (lambda: backup(argv)), huey.storage.close
+
+
+def _raw(path: Path) -> tuple[Callable[[], object], Callable[[], None]]:
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("CREATE TABLE q (id INTEGER PRIMARY KEY, data TEXT)")
+    payload = json.dumps({"argv": ["rsync", "-a", "/home/me/docs", "/backup"]})
+
+    def put() -> None:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("INSERT INTO q (data) VALUES (?)", (payload,))
+        conn.execute("COMMIT")
+    return put, conn.close
+
+
+def test_enqueue_cpu_per_task_against_huey_and_no_stalls(tmp_path: Path, qapp: Any) -> None:
+    import statistics
+
+    import pytest
+
+    pytest.importorskip("huey", reason="pip install 'huey>=2.5' (the bench extra)")
+    clock = SystemClock()
+    cases = {
+        "raw sqlite3 INSERT + COMMIT (floor)": _raw,
+        "huey task() enqueue (SqliteHuey)": _huey,
+        "Workdeck Engine.enqueue": _workdeck(_spec(clock).replace(tags=())),
+    }
+    results: dict[str, list[tuple[float, list[float]]]] = {k: [] for k in cases}
+    for round_ in range(3):  # interleaved rounds
+        for i, (label, case) in enumerate(cases.items()):
+            results[label].append(_per_call(tmp_path / f"cpu-{round_}-{i}.db", case))
+    print(f"\nin-process enqueue, {N} tasks, one commit each, 3 interleaved rounds: median (range over rounds)")
+    print(f"{'':38} {'CPU µs/task':>20} {'median µs':>18} {'p99 µs':>18} {'p99/median':>16}")
+    summary: dict[str, tuple[float, float]] = {}
+    for label, rounds in results.items():
+        cpus = [c * 1e6 for c, _ in rounds]
+        medians = [statistics.median(w) * 1e6 for _, w in rounds]
+        p99s = [statistics.quantiles(w, n=100)[98] * 1e6 for _, w in rounds]
+        ratios = [p / m for p, m in zip(p99s, medians, strict=True)]
+        summary[label] = (statistics.median(cpus), statistics.median(ratios))
+
+        def cell(values: list[float], fmt: str = ".0f") -> str:
+            return f"{statistics.median(values):{fmt}} ({min(values):{fmt}}-{max(values):{fmt}})"
+        print(f"{label:38} {cell(cpus):>20} {cell(medians):>18} {cell(p99s):>18} {cell(ratios, '.1f'):>16}")
+    ours_cpu, ours_ratio = summary["Workdeck Engine.enqueue"]
+    huey_cpu = summary["huey task() enqueue (SqliteHuey)"][0]
+    print(f"Workdeck CPU / huey: {ours_cpu / huey_cpu:.2f}x (target <= 1: {'met' if ours_cpu <= huey_cpu else 'NOT met'}); "
+          f"p99/median {ours_ratio:.1f} (target <= 5: {'met' if ours_ratio <= 5 else 'NOT met'})")
