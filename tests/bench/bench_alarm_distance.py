@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PySide6.QtCore import QEventLoop, Qt, QTimer
 
 from engine.clock import SystemClock
@@ -44,6 +45,7 @@ def _stats(late_ms: list[float]) -> str:
     return f"{min(late_ms):8.3f} {statistics.median(late_ms):8.3f} {max(late_ms):8.3f}"
 
 
+@pytest.mark.timeout(max(DISTANCES) + PER_DISTANCE * SPACING + 600)
 def test_alarm_lateness_does_not_grow_with_distance(qapp: Any) -> None:
     fired: dict[str, dict[float, list[float]]] = {name: {d: [] for d in DISTANCES} for name in OFFSETS}
     with tempfile.TemporaryDirectory() as tmp:
