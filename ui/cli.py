@@ -343,6 +343,10 @@ def _through_owner(
             if refusal is not None:
                 return refusal
             check = None
+        # Import the engine before taking the lock, not while holding it: under load
+        # that import takes seconds, which other command lines would spend waiting.
+        from engine.engine import Engine  # noqa: F401
+
         if lock.try_acquire("cli"):
             try:
                 return _direct(db, lock, direct)
