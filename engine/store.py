@@ -12,11 +12,12 @@ both start the same task.
 
 Checkpoints stay off the writer's path: SQLite's automatic checkpoint (every 1,000
 pages, inside the commit that crosses it) stalled one enqueue in ~290 by 4-10 ms, so
-it is off (``wal_autocheckpoint = 0``). The owner runs a passive :meth:`Store.checkpoint`
-when a burst of writes is over (:class:`engine.checkpoint.WalCheckpointer`), closing a
-store checkpoints too (the command line's direct writes), and every
-:data:`WAL_CHECK_EVERY` commits the WAL's size is checked against :data:`WAL_CAP_BYTES`
-so that a long burst with no pause cannot grow it without bound.
+it is off (``wal_autocheckpoint = 0``). Passive checkpoints run on a thread of their
+own (:class:`engine.checkpoint.BackgroundCheckpoint`): when the owner's writes pause
+(:class:`engine.checkpoint.WalCheckpointer`), and whenever the WAL passes
+:data:`WAL_SOFT_BYTES` (looked at every :data:`WAL_CHECK_EVERY` commits); past
+:data:`WAL_CAP_BYTES` a commit truncates it itself, so it never grows without bound.
+Closing a store checkpoints too (the command line's direct writes).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from engine.checkpoint import BackgroundCheckpoint
 from engine.clock import from_us, to_us
 from engine.history import counters
 from engine.errors import (
@@ -62,13 +64,16 @@ _TASK_COLUMNS = "id, spec, state, created_at, attempts, next_run_at, output, upd
 #: same clock tick.
 _LATER = "MAX(?, COALESCE(updated_at + 1, 0))"
 _REMINDER_COLUMNS = "id, task_id, message, due_at, fired_at, status, detail"
-#: Past this size the WAL is checkpointed within a commit, whatever the cost (rare: a
-#: burst of tens of thousands of writes with no pause for the owner's idle checkpoint).
-WAL_CAP_BYTES = 32 * 1024 * 1024
+#: Past this size a passive checkpoint is handed to the background thread.
+WAL_SOFT_BYTES = 4 * 1024 * 1024
+#: Past this size the WAL is checkpointed within a commit, whatever the cost (only when
+#: the background checkpoints cannot keep up, e.g. a reader holds old pages).
+WAL_CAP_BYTES = 64 * 1024 * 1024
 #: Commits between two looks at the WAL's size (an os.stat).
-WAL_CHECK_EVERY = 256
-#: A checkpoint that empties the WAL also shrinks its file to this (journal_size_limit).
-WAL_KEEP_BYTES = 4 * 1024 * 1024
+WAL_CHECK_EVERY = 64
+#: A checkpoint that empties the WAL also shrinks its file to this (journal_size_limit):
+#: above the soft limit, so the file's blocks are reused rather than allocated again.
+WAL_KEEP_BYTES = 8 * 1024 * 1024
 #: The columns run_from_row reads, in its order.
 RUN_COLUMNS = _RUN_COLUMNS = (
     "id, task_id, attempt, started_at, due_at, fired_at, ended_at, outcome, exit_code, stop_reason, detail, spawned_at"
@@ -104,6 +109,7 @@ class Store(RunReads):
         self.path = str(path)
         self._wal_path = None if self.path == ":memory:" else self.path + "-wal"
         self._commits = 0
+        self._background: BackgroundCheckpoint | None = None  # made on first use
         #: Called after every commit (the owner's checkpointer arms its idle timer).
         self.after_commit: Callable[[], None] | None = None
         try:
@@ -192,9 +198,21 @@ class Store(RunReads):
         return sqlite_utils.Database(self.conn, execute_plugins=False)
 
     def close(self) -> None:
+        if self._background is not None:
+            self._background.close()
+            self._background = None
         with suppress(sqlite3.Error):  # busy or read-only: the next one does it
             self.checkpoint()
         self.conn.close()
+
+    def checkpoint_in_background(self) -> BackgroundCheckpoint | None:
+        """Start a passive checkpoint on the store's checkpoint thread (None: no WAL)."""
+        if self._wal_path is None:
+            return None
+        if self._background is None:
+            self._background = BackgroundCheckpoint(self.path)
+        self._background.request()
+        return self._background
 
     def checkpoint(self) -> None:
         """Copy the WAL back into the database without waiting for anyone (PASSIVE);
@@ -213,10 +231,13 @@ class Store(RunReads):
         self._commits += 1
         if self._commits >= WAL_CHECK_EVERY:
             self._commits = 0
-            if self.wal_bytes() > WAL_CAP_BYTES:
+            size = self.wal_bytes()
+            if size > WAL_CAP_BYTES:
                 # TRUNCATE waits (busy timeout) for readers to move on, then empties the file.
                 with suppress(sqlite3.Error):
                     self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            elif size > WAL_SOFT_BYTES:
+                self.checkpoint_in_background()
         if self.after_commit is not None:
             self.after_commit()
 
