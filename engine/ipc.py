@@ -206,10 +206,11 @@ class RequestHandler:
             if isinstance(exc, WorkdeckError):
                 raise
             raise BadInputError(f"malformed task spec in the request: {exc}") from None
-        # The command line leaves the checks that need the engine to us (a thin client);
-        # a rule that has ended is refused here as its direct path refuses it.
-        from engine.checks import check_timing
+        # The command line leaves the checks that need the engine to us (a thin client):
+        # the same checks as its direct path, in the same order, so the same refusal.
+        from engine.checks import check_spec, check_timing
 
+        check_spec(spec)
         check_timing(spec, self.engine.clock.now())
         task = self.engine.enqueue(spec)
         return {"ok": True, "task": _task_json(self.engine.task(task.id))}
