@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+import pytest
 from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
 
 from engine.clock import SystemClock
@@ -305,6 +306,7 @@ def timer_commands_under_load() -> tuple[list[float], list[float]]:
     return [fired[i] - due[i] for i in range(ALARMS)], [spawned[i] - due[i] for i in range(ALARMS)]
 
 
+@pytest.mark.timeout(900)
 def test_alarm_commands_start_on_time_under_cpu_load(qapp: Any) -> None:
     workdeck_commands_under_load()  # warm up: imports, pool threads
     rows: list[tuple[str, str, int, list[float]]] = []
