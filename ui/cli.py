@@ -141,7 +141,6 @@ def build_parser(only: str | None = None) -> _Parser:
     if only is None:
         from ui.cli_completion import add_completion_command
         from ui.cli_desktop import add_desktop_commands
-
         from ui.cli_reminders import add_reminder_commands  # reminders, snooze, dismiss
 
         add_reminder_commands(
