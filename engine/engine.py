@@ -13,11 +13,11 @@ import logging
 import os
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, Signal
 
-from engine import chains, exact, rules, workers
+from engine import chains, exact, recovery, rules, workers
 from engine.checks import check_spec
 from engine.clock import Clock, SystemClock, Timer, to_us
 from engine.clockwatch import ClockChange, ClockWatch, rebase_delays
@@ -57,11 +57,22 @@ class _Running:
     timeout: Timer | None = None
     #: The task's (state, updated_at) as the start left it: see Engine._task_as_running.
     stamp: tuple[str, int | None] | None = None
+    pgid: int | None = None  # the run's process group, once the worker started one
 
 
 @dataclass
 class _OutputBuffer:
     chunks: list[tuple[int, str]] = field(default_factory=list)
+    #: run id -> (pgid, leader start): written with the output, dropped if the run ends first
+    groups: dict[int, tuple[int, str | None]] = field(default_factory=dict)
+
+
+class GroupWatcher(Protocol):
+    """Who ends the runs' process groups if this process dies (engine.reaper.Reaper)."""
+
+    def watch(self, pgid: int, leader_start: str | None, marker: str) -> None: ...
+
+    def forget(self, pgid: int) -> None: ...
 
 
 class Engine(QObject):
@@ -93,6 +104,8 @@ class Engine(QObject):
         self.clock = clock or SystemClock(self)
         self.runner = runner or JobRunner(max_threads=RUNNER_THREADS, parent=self)
         self.started = False
+        #: Told about every run's process group; set by the owner before start (EngineHost).
+        self.group_watcher: GroupWatcher | None = None
         self._running: dict[str, _Running] = {}
         self._output = _OutputBuffer()
         self._output_cap = OutputCap()
@@ -108,6 +121,9 @@ class Engine(QObject):
         self.runner.progress.connect(self.run_progress)
         self.runner.output.connect(self._on_job_output)
         self.runner.notify.connect(self._on_job_notify)
+        group = getattr(self.runner, "group", None)  # runners that start no processes need not have it
+        if group is not None:
+            group.connect(self._on_job_group)
 
     # ------------------------------------------------------------ life
 
@@ -152,20 +168,10 @@ class Engine(QObject):
         self._flush_output()
 
     def _recover_interrupted_runs(self) -> None:
-        now = self.clock.now()
-        for run in self.store.open_runs():
-            if run.task_id in self._running:
-                continue
-            task = self.store.task(run.task_id, with_runs=False)
-            with self.store.transaction():
-                self.store.end_run(
-                    run.id, to_us(now), Outcome.INTERRUPTED, stop_reason=StopReason.PROCESS_DIED,
-                    detail="the process that ran it stopped; found at start",
-                )
-                if task.state is State.RUNNING:
-                    decision = rules.after_run(task, Outcome.INTERRUPTED, StopReason.PROCESS_DIED, now, 0, run)
-                    self.store.set_state(task, decision.state, to_us(now), next_run_at=_us(decision.next_run_at))
-            self._emit_changed(task.id)
+        """Runs a dead owner left open: end what they still run, then decide (engine.recovery)."""
+        runs = [run for run in self.store.open_runs() if run.task_id not in self._running]
+        for task_id in recovery.recover(self.store, runs, self.clock.now(), cascade=self._cascade):
+            self._emit_changed(task_id)
 
     def _on_clock_changed(self, change: ClockChange) -> None:
         """The wall clock was set or the machine resumed: elapsed delays keep what they
@@ -263,6 +269,23 @@ class Engine(QObject):
             updated = chains.update_in_place(self.store, task, spec, now)
             if updated.state is State.SCHEDULED and updated.kind is Kind.EXACT:
                 self.store.set_next_run(task_id, _us(exact.first_alarm(spec, now)), to_us(now))
+        self._emit_changed(task_id)
+        self.dispatcher.wake()
+        return self.store.task(task_id)
+
+    def retry(self, task_id: str) -> Task:
+        """Run a failed task again by hand (e.g. one stopped as ``crashed_owner``): it is
+        enqueued, due now, with its history and attempt count kept. Tasks that failed
+        because of it (``--after`` children, cancelled) stay cancelled. Exact alarms are
+        refused: add them again."""
+        task = self.store.task(task_id, with_runs=False)
+        if task.state is not State.FAILED:
+            raise BadInputError(f"task {task_id} is {task.state.value}: only a failed task can be retried")
+        if task.kind is Kind.EXACT:
+            raise BadInputError(f"task {task_id} is an exact alarm: add it again to set a new time")
+        now = self.clock.now()
+        with self.store.transaction():
+            self.store.retry_task(task, State.ENQUEUED, to_us(now), to_us(now))
         self._emit_changed(task_id)
         self.dispatcher.wake()
         return self.store.task(task_id)
@@ -429,12 +452,28 @@ class Engine(QObject):
             self._output_timer.start(OUTPUT_FLUSH_SECONDS)
         self.run_output.emit(task_id, text)
 
+    def _on_job_group(self, task_id: str, pgid: int, leader_start: str | None) -> None:
+        """A run's process group began: tell the watcher at once, the database with the
+        next output batch (a run that ends before then needs no record)."""
+        running = self._running.get(task_id)
+        if running is None:
+            return
+        running.pgid = pgid
+        if self.group_watcher is not None:
+            self.group_watcher.watch(pgid, leader_start, running.ctx.marker)
+        self._output.groups[running.run_id] = (pgid, leader_start)
+        if not self._output_timer.active:
+            self._output_timer.start(OUTPUT_FLUSH_SECONDS)
+
     def _flush_output(self) -> None:
         self._output_timer.stop()
         chunks, self._output.chunks = self._output.chunks, []
+        groups, self._output.groups = self._output.groups, {}
         if chunks:
             with self.store.transaction():
                 self._output_cap.write(self.store.conn, chunks)  # the first and last bytes of each run
+        if groups:
+            self.store.record_groups((run_id, pgid, start) for run_id, (pgid, start) in groups.items())
 
     def _on_job_notify(self, task_id: str, message: str) -> None:
         running = self._running.get(task_id)
@@ -448,6 +487,9 @@ class Engine(QObject):
             return
         if running.timeout is not None:
             running.timeout.stop()
+        self._output.groups.pop(running.run_id, None)  # ended with the run: nothing to record
+        if running.pgid is not None and self.group_watcher is not None:
+            self.group_watcher.forget(running.pgid)
         self._flush_output()
         self._output_cap.end(running.run_id)
         if result.error:

@@ -52,7 +52,7 @@ PRIORITY_DEFERRED = 0
 LINGER = 2.0
 
 # Mailbox item kinds.
-_PROGRESS, _OUTPUT, _NOTIFY, _DONE, _RUN_HERE = range(5)
+_PROGRESS, _OUTPUT, _NOTIFY, _DONE, _RUN_HERE, _GROUP = range(6)
 
 
 @dataclass(eq=False)
@@ -103,6 +103,8 @@ class JobRunner(QObject):
     output = Signal(str, str)
     #: (task_id, message): a reminder to show
     notify = Signal(str, str)
+    #: (task_id, pgid, leader start or None): the job's process group began (shell work)
+    group = Signal(str, int, object)
     #: (job: Job, result: WorkResult)
     finished = Signal(object, object)
     _wake = Signal()
@@ -139,7 +141,7 @@ class JobRunner(QObject):
     def submit(self, worker: Worker, ctx: WorkContext, priority: int = PRIORITY_DEFERRED) -> Job:
         """Start ``worker.run(ctx)`` and return its Job.
 
-        The runner wires ``ctx``'s progress, log and notify sinks to its signals
+        The runner wires ``ctx``'s progress, log, notify and group sinks to its signals
         (replacing any that were set). Workers with ``on_pool = False`` run on this
         thread from the event loop, soon after ``submit`` returns. Raises
         :class:`JobAlreadyRunningError` if a job of ``ctx.task_id`` has not finished,
@@ -155,6 +157,7 @@ class JobRunner(QObject):
         ctx.on_progress = lambda fraction, message: post((_PROGRESS, task_id, fraction, message))
         ctx.on_log = lambda text: post((_OUTPUT, task_id, text))
         ctx.on_notify = lambda message: post((_NOTIFY, task_id, message))
+        ctx.on_group = lambda pgid, leader_start: post((_GROUP, task_id, pgid, leader_start))
         self._jobs[task_id] = job
         if worker.on_pool:
             with self._lock:
@@ -328,6 +331,8 @@ class JobRunner(QObject):
                     self.progress.emit(item[1], item[2], item[3])
             elif kind == _NOTIFY:
                 self.notify.emit(item[1], item[2])
+            elif kind == _GROUP:
+                self.group.emit(item[1], item[2], item[3])
             elif kind == _RUN_HERE:
                 job = item[1]
                 with self._lock:

@@ -9,11 +9,12 @@ Requests (``"v"`` is the protocol version)::
     {"v": 1, "op": "import", "path": ABSOLUTE_PATH}   a manifest file's tasks (engine.manifest_io)
     {"v": 1, "op": "snooze", "id": ID, "seconds": S | "until": ISO}   a reminder (engine.reminders)
     {"v": 1, "op": "dismiss", "id": ID}
+    {"v": 1, "op": "retry", "id": ID}          run a failed task again (Engine.retry)
     {"v": 1, "op": "activate"}                 show the window (role "window" only)
     {"v": 1, "op": "yield"}                    stop gracefully so a window can take over (role "serve" only)
     {"v": 1, "op": "ping"}
 
-Replies: ``{"ok": true, "task": {...}}`` (add), ``{"ok": true, "tasks": [...]}`` (cancel),
+Replies: ``{"ok": true, "task": {...}}`` (add, retry), ``{"ok": true, "tasks": [...]}`` (cancel),
 ``{"ok": true, "imported": [...], "receivers": N}`` (import: see
 :func:`engine.manifest_io.import_reply`, whose error reply adds ``"problems"``),
 ``{"ok": true, "pid": ..., "role": ...}`` (ping, activate, yield), or
@@ -183,6 +184,9 @@ class RequestHandler:
                 from engine.reminders import answer_request
 
                 respond(answer_request(self.engine, request))
+            elif op == "retry":
+                task = self.engine.retry(str(request.get("id")))
+                respond({"ok": True, "task": _task_json(task)})
             elif op == "activate":
                 respond(self._activate())
             elif op == "yield":

@@ -115,6 +115,7 @@ class StopReason(enum.StrEnum):
     OVERLAP = "overlap"  # a periodic run skipped because the previous one still ran
     COALESCED = "coalesced"  # periodic windows that passed while a run waited to start: it served them
     MISSED = "missed"  # an alarm whose time passed while nothing could fire it
+    CRASHED_OWNER = "crashed_owner"  # the owner died during its last runs in a row: stopped (engine.recovery)
 
 
 class Constraint(enum.StrEnum):

@@ -5,9 +5,10 @@ Two things make an owner:
 - an exclusive ``fcntl.flock`` on ``<database>.lock`` beside the database. The OS
   drops it when the process dies, however it dies, so there is no stale lock to
   clean up. The holder writes ``{"pid", "role"}`` into the file so others can say
-  who owns it. The command line takes the same lock (role ``cli``) for the few
-  milliseconds it writes the database itself when no owner runs; an owner starting
-  then waits for it (:data:`CLI_WAIT_SECONDS`) instead of failing.
+  who owns it. The command line takes the same lock, shared (role ``cli``: any number
+  of command lines at once), for the few milliseconds it writes the database itself
+  when no owner runs; an owner starting then waits for them (:data:`CLI_WAIT_SECONDS`)
+  instead of failing.
 - a ``QLocalServer`` on a socket file whose name derives from the database's real
   path, in the user's runtime dir (mode 0700) with ``UserAccessOption``, so only
   the user can connect. A socket file left by a crash is removed before listening:
@@ -35,7 +36,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
-from engine import ipc
+from engine import ipc, private_files
 from engine.checkpoint import WalCheckpointer
 from engine.clock import Clock
 from engine.engine import Engine
@@ -44,6 +45,7 @@ from engine.history.prune import switch_to_incremental_vacuum
 from engine.history.pruner import Pruner
 from engine.manifest import default_manifest_path
 from engine.owner_lock import ROLES, OwnerLock, lock_path, real_path, runtime_dir, socket_path
+from engine.reaper import Reaper
 from engine.receivers import Receivers, sources_from_conditions
 from engine.store import Store
 
@@ -88,6 +90,7 @@ class EngineHost(QObject):
         )
         self._stopped = False
         self.pruner: Pruner | None = None
+        self._reaper: Reaper | None = None
 
     @classmethod
     def open(
@@ -133,10 +136,17 @@ class EngineHost(QObject):
         QLocalServer.removeServer(self.socket_path)  # a crash's leftover; we hold the lock
         if not server.listen(self.socket_path):
             raise EnvironmentFaultError(f"cannot listen on {self.socket_path}: {server.errorString()}")
+        os.chmod(self.socket_path, private_files.FILE_MODE)  # Qt's UserAccessOption leaves it 0700
         server.newConnection.connect(self._on_new_connection)
         self._server = server
         # Once per database made before schema 6: a quiet moment, nothing runs yet.
         switch_to_incremental_vacuum(self.store.conn, self.store.path)
+        # Before the first run: if this process dies, the reaper ends its runs' processes.
+        try:
+            self._reaper = Reaper()
+        except OSError as exc:  # runs are still recorded, for the next start (engine.recovery)
+            log.warning("cannot start the reaper (%s): a crash would leave runs' processes until the next start", exc)
+        self.engine.group_watcher = self._reaper
         self.engine.start()
         # History retention: small batches on a timer, off the hot path (engine.history).
         self.pruner = Pruner(self.store.conn, self.engine.clock, policy=self.engine.reload_retention,
@@ -171,6 +181,8 @@ class EngineHost(QObject):
         if self.engine.started:
             self.engine.stop()
         self.checkpoints.stop()
+        if self._reaper is not None:
+            self._reaper.close()  # every run has ended: it has nothing left to do
         for client in list(self._clients):
             client.close()
         self.store.close()

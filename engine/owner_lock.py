@@ -19,7 +19,8 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from engine.errors import AlreadyOwnedError, DatabaseReadOnlyError, EnvironmentFaultError
+from engine import private_files
+from engine.errors import AlreadyOwnedError, BadInputError, DatabaseReadOnlyError, EnvironmentFaultError
 
 ROLES = ("serve", "window")
 #: How long an owner waits for a command line's short direct write to finish.
@@ -83,7 +84,7 @@ def socket_path(db_path: str | os.PathLike[str]) -> str:
 
 def _private_dir(path: Path) -> Path:
     try:
-        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path.mkdir(mode=private_files.FOLDER_MODE, parents=True, exist_ok=True)
         info = path.stat()
     except OSError as exc:
         raise EnvironmentFaultError(f"cannot create the runtime folder {path}: {exc.strerror or exc}") from None
@@ -109,12 +110,19 @@ class OwnerLock:
         return self._fd is not None
 
     def try_acquire(self, role: str) -> bool:
-        """Take the lock if it is free; True if taken. Never waits."""
+        """Take the lock if it is free; True if taken. Never waits.
+
+        Owners (:data:`ROLES`) take it exclusively. A command line writing with no owner
+        (role ``cli``) takes it shared: command lines write side by side (SQLite
+        serialises their transactions), while no owner can start during their writes
+        and none of them writes while an owner runs. Scripts start many at once.
+        """
         if self._fd is not None:
             return True
+        shared = role not in ROLES
         existed = self.path.exists()
         try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            fd = private_files.open_private(self.path, os.O_RDWR | os.O_CREAT)
         except OSError as exc:
             if exc.errno in (errno.EACCES, errno.EROFS, errno.EPERM):
                 raise DatabaseReadOnlyError(
@@ -126,36 +134,45 @@ class OwnerLock:
                 ) from None
             raise EnvironmentFaultError(f"cannot open the lock file {self.path}: {exc.strerror}") from None
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
             return False
         self._fd, self._created = fd, not existed
-        # Who holds it, for the message the next one gets. Not atomic: a reader may
-        # see a half-written record and treats it as unknown.
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, json.dumps({"pid": os.getpid(), "role": role}).encode(), 0)
+        if not shared:
+            # Who holds it, for the message the next one gets. Not atomic: a reader may
+            # see a half-written record and treats it as unknown.
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, json.dumps({"pid": os.getpid(), "role": role}).encode(), 0)
         return True
 
     def acquire(self, role: str, *, cli_wait: float = CLI_WAIT_SECONDS) -> None:
         """Take the lock or raise :class:`AlreadyOwnedError` naming the owner.
 
         A command line holds the lock only while it writes (milliseconds), so while the
-        holder is a command line (or not yet known) we retry for up to ``cli_wait``
-        seconds. This is the one wait here: it happens once, at start, and only when
-        the lock is contended.
+        holders are command lines we retry for up to ``cli_wait`` seconds. This is the
+        one wait here: it happens once, at start, and only when the lock is contended.
         """
         deadline = time.monotonic() + cli_wait
         while not self.try_acquire(role):
-            holder = self.holder()
-            if (holder and holder.get("role") in ROLES) or time.monotonic() >= deadline:
-                raise self.owned_error(holder)
+            if not self._held_shared() or time.monotonic() >= deadline:
+                raise self.owned_error(self.holder() if not self._held_shared() else {"role": "cli"})
             time.sleep(0.01)
+
+    def _held_shared(self) -> bool:
+        """Whether the lock's holders are command lines (shared holders), not an owner."""
+        probe = OwnerLock(self.db_path)
+        try:
+            return probe.try_acquire("cli")
+        except BadInputError:
+            return False
+        finally:
+            probe.release()
 
     def owned_error(self, holder: dict[str, Any] | None) -> AlreadyOwnedError:
         holder = holder or {}
         pid, role = holder.get("pid"), holder.get("role")
-        who = f"workdeck {role} (pid {pid})" if role else "another workdeck process"
+        who = (f"workdeck {role} (pid {pid})" if pid else f"workdeck {role}") if role else "another workdeck process"
         return AlreadyOwnedError(
             f"{self.db_path} is already owned by {who}: stop it first, or choose another database with --db",
             pid=pid, role=role,

@@ -15,7 +15,7 @@ if TYPE_CHECKING:  # the store imports it only to create or migrate a database
 
 #: 'WDK1': marks a file as a Workdeck database (PRAGMA application_id).
 APPLICATION_ID = 0x57444B31
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 def create_v1(db: sqlite_utils.Database) -> None:
     """The first schema. Kept as it was: migrations start from it."""
@@ -137,6 +137,14 @@ def migrate_7_to_8(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE runs ADD COLUMN spawned_at INTEGER")
 
 
+def migrate_8_to_9(db: sqlite_utils.Database) -> None:
+    """Version 9 names a run's process group: its id and its leader's start
+    (engine.process_groups), so the next owner ends what a dead owner's run left running
+    before it runs the task again, and never signals a pid that was given to another process."""
+    db.execute("ALTER TABLE runs ADD COLUMN pgid INTEGER")
+    db.execute("ALTER TABLE runs ADD COLUMN leader_start TEXT")
+
+
 #: MIGRATIONS[n] takes a database from version n to n + 1.
 MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
     1: migrate_1_to_2,
@@ -146,4 +154,5 @@ MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
     5: migrate_5_to_6,
     6: migrate_6_to_7,
     7: migrate_7_to_8,
+    8: migrate_8_to_9,
 }

@@ -22,6 +22,7 @@ Closing a store checkpoints too (the command line's direct writes).
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import sqlite3
@@ -30,6 +31,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from engine import private_files
 from engine.checkpoint import BackgroundCheckpoint
 from engine.clock import from_us, to_us
 from engine.history import counters
@@ -112,16 +114,21 @@ class Store(RunReads):
         self._background: BackgroundCheckpoint | None = None  # made on first use
         #: Called after every commit (the owner's checkpointer arms its idle timer).
         self.after_commit: Callable[[], None] | None = None
+        target = self.path
         try:
             if self.path != ":memory:":
                 parent = Path(self.path).parent
                 if not parent.is_dir():
                     raise DatabaseReadOnlyError(f"cannot create database {self.path}: no folder {parent}")
-                if os.path.exists(self.path) and not os.access(self.path, os.W_OK):
+                # Another user's symlink or file is refused; ours are 0600 (engine.private_files).
+                target = str(private_files.check_database(Path(self.path)))
+                if os.path.exists(target) and not os.access(target, os.W_OK):
                     # Refused before SQLite opens it: a read-only open of a WAL database
                     # would leave -wal and -shm files beside it (bad input writes nothing).
                     raise DatabaseReadOnlyError(f"database {self.path} is read-only: choose a writable file with --db")
-            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+                if writable:
+                    self._make_private(Path(target))
+            conn = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
             conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
             self.conn = conn
             self._check_and_migrate()
@@ -138,6 +145,21 @@ class Store(RunReads):
         except sqlite3.Error as exc:
             _reraise(exc, self.path)
         self.conn = conn
+
+    def _make_private(self, path: Path) -> None:
+        if path.exists():
+            private_files.tighten(path)
+            return
+        try:
+            private_files.create_database_file(path)
+        except FileExistsError:  # another process created it meanwhile: it checks it the same way
+            private_files.tighten(path)
+        except OSError as exc:
+            if exc.errno in (errno.EACCES, errno.EROFS, errno.EPERM):
+                raise DatabaseReadOnlyError(
+                    f"cannot create database {self.path}: the folder is read-only; choose another --db"
+                ) from None
+            raise EnvironmentFaultError(f"cannot create database {self.path}: {exc.strerror or exc}") from None
 
     # ---------------------------------------------------------------- schema
 
@@ -166,6 +188,11 @@ class Store(RunReads):
 
         db = self.db
         with self.transaction():
+            # Again under the write lock: command lines writing a new database in
+            # parallel (no owner) must not both create its schema.
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise SchemaFromTheFutureError(f"{self.path} was written by a newer Workdeck meanwhile: upgrade Workdeck")
             if version == 0:
                 create_v1(db)
                 conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
@@ -333,6 +360,18 @@ class Store(RunReads):
         )
         if cursor.rowcount != 1:
             raise StaleTaskError(f"task {task.id} is no longer {task.state}: another writer changed it")
+
+    def retry_task(self, task: Task, target: State, now_us: int, next_run_at: int) -> None:
+        """Move a FAILED task back to ``target`` (ENQUEUED) when the user retries it by hand
+        (engine.Engine.retry): the one move out of a finished state, which the transition
+        table does not offer to the engine's own rules. Raises ``StaleTaskError`` if the
+        task is no longer failed."""
+        cursor = self.conn.execute(
+            "UPDATE tasks SET state = ?, next_run_at = ?, updated_at = " + _LATER + " WHERE id = ? AND state = ?",
+            (target.value, next_run_at, now_us, task.id, State.FAILED.value),
+        )
+        if cursor.rowcount != 1:
+            raise StaleTaskError(f"task {task.id} is no longer failed: another writer changed it")
 
     def set_next_run(self, task_id: str, next_run_at: int | None, now_us: int) -> None:
         self.conn.execute(
@@ -587,6 +626,26 @@ class Store(RunReads):
         run_id = int(cursor.lastrowid or 0)
         counters.count_run_end(self.conn, run_id, outcome, at, task_id)
         return run_id
+
+    def record_groups(self, groups: Iterable[tuple[int, int, str | None]]) -> None:
+        """Name running runs' process groups: (run_id, pgid, leader start). Its own transaction."""
+        with self.transaction():
+            self.conn.executemany(
+                "UPDATE runs SET pgid = ?, leader_start = ? WHERE id = ? AND ended_at IS NULL",
+                [(pgid, start, run_id) for run_id, pgid, start in groups],
+            )
+
+    def run_groups(self, run_ids: Sequence[int]) -> dict[int, tuple[int, str | None]]:
+        """The recorded process group (pgid, leader start) of each of these runs that has one."""
+        found: dict[int, tuple[int, str | None]] = {}
+        for start in range(0, len(run_ids), 500):
+            chunk = list(run_ids[start : start + 500])
+            rows = self.conn.execute(
+                f"SELECT id, pgid, leader_start FROM runs WHERE pgid IS NOT NULL AND id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+            found.update({row[0]: (int(row[1]), row[2]) for row in rows})
+        return found
 
     def open_runs(self) -> list[Run]:
         """Runs with no end: after a crash, the runs that were going when it happened."""

@@ -142,6 +142,7 @@ def build_parser(only: str | None = None) -> _Parser:
         from ui.cli_completion import add_completion_command
         from ui.cli_desktop import add_desktop_commands
         from ui.cli_reminders import add_reminder_commands  # reminders, snooze, dismiss
+        from ui.cli_retry import add_retry_command
 
         add_reminder_commands(
             sub, through_owner=lambda args, request, direct: _through_owner(_db_path(args.db)[0], request, direct),
@@ -150,6 +151,7 @@ def build_parser(only: str | None = None) -> _Parser:
         add_desktop_commands(sub)
         add_completion_command(sub)
         cli_history.add_history_commands(sub, db_path=lambda args: _db_path(args.db), reading=_reading)
+        add_retry_command(sub, lambda args, request, direct: _existing_through_owner(args.db, args.id, request, direct))
     return parser
 
 
@@ -250,7 +252,9 @@ def _db_path(option: str | None) -> tuple[Path, bool]:
 def _writable(db: Path, is_default: bool) -> Path:
     """The default database's folder is created on first use; a --db's must exist."""
     if is_default:
-        db.parent.mkdir(parents=True, exist_ok=True)
+        from engine.private_files import private_folder
+
+        private_folder(db.parent)  # 0700: commands and their output are the user's alone
     return db
 
 
@@ -313,6 +317,16 @@ def _cancel(args: argparse.Namespace, db: Path) -> int:
         for task in tasks:
             print(f"{task['id']} {task['state']}")
     return 0
+
+
+def _existing_through_owner(
+    option: str | None, task_id: str, request: dict[str, Any], direct: Callable[[Engine], dict[str, Any]]
+) -> dict[str, Any]:
+    """_through_owner for a command about one task: no database, no such task (nothing created)."""
+    db = _db_path(option)[0]
+    if not db.exists():
+        raise NoSuchTaskError(task_id)
+    return _through_owner(db, request, direct)
 
 
 def _through_owner(

@@ -13,6 +13,8 @@ import os
 from pathlib import Path
 
 import platformdirs
+
+from engine.private_files import open_private, private_folder
 from PySide6.QtCore import QObject, QUrl
 from PySide6.QtGui import QAction, QDesktopServices
 
@@ -24,6 +26,15 @@ FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 _handler: logging.Handler | None = None
 
 
+class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """Log files are 0600 whatever the umask: they name commands and quote their errors.
+    Every file (the first, and each after a rotation) is opened here."""
+
+    def _open(self):  # type: ignore[no-untyped-def]
+        fd = open_private(Path(self.baseFilename), os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+        return open(fd, self.mode, encoding=self.encoding, errors=self.errors)
+
+
 def log_dir() -> Path:
     return Path(platformdirs.user_log_dir("workdeck", "Workdeck"))
 
@@ -33,10 +44,10 @@ def setup_logging(directory: str | os.PathLike[str] | None = None, level: int = 
     calling again (a second window in tests) replaces the handler, never stacks one."""
     global _handler
     folder = Path(directory) if directory is not None else log_dir()
-    folder.mkdir(parents=True, exist_ok=True)
+    private_folder(folder)
     path = folder / LOG_FILE_NAME
-    handler = logging.handlers.RotatingFileHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS,
-                                                   encoding="utf-8", delay=True)
+    handler = _PrivateRotatingFileHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8",
+                                          delay=True)
     handler.setFormatter(logging.Formatter(FORMAT))
     root = logging.getLogger()
     if _handler is not None:

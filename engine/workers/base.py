@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
+from engine import process_groups
 from engine.model import Constraint, Outcome, StopReason
 
 
@@ -47,6 +48,13 @@ class Priority(enum.Enum):
     NORMAL = "normal"  # alarms: the engine's own priority, so a busy machine does not delay them
 
 
+def _ignore_group(pgid: int, leader_start: str | None) -> None:
+    pass
+
+
+GroupSink = Callable[[int, "str | None"], None]
+
+
 @dataclass
 class WorkContext:
     """Everything a running worker may see and do. Thread-safe."""
@@ -58,6 +66,10 @@ class WorkContext:
     on_progress: ProgressSink = _ignore_progress
     on_log: TextSink = _ignore_text  # output text, in arrival order, newlines included
     on_notify: TextSink = _ignore_text  # a reminder message for the engine's reminder signal
+    #: (pgid, leader start): the run's process group began (engine.process_groups); it
+    #: ends before the worker returns. Called on the worker's thread right after the
+    #: spawn, so it must be quick and thread-safe.
+    on_group: GroupSink = _ignore_group
     # The Event is made on the first wait_cancelled: most runs never wait, and making one
     # was a third of the runner's per-job cost (tests/bench/bench_dispatch.py).
     _cancel_event: threading.Event | None = field(default=None, repr=False)
@@ -87,6 +99,11 @@ class WorkContext:
 
     def notify(self, message: str) -> None:
         self.on_notify(message)
+
+    @property
+    def marker(self) -> str:
+        """This run's mark in its processes' environment (engine.process_groups.MARKER)."""
+        return process_groups.marker(self.task_id, self.attempt)
 
     @property
     def cancelled(self) -> bool:

@@ -22,11 +22,23 @@ What a run guarantees:
   busy machine does not start an alarm's command seconds late).
 - Cancellation (``ctx.cancel`` from any thread) stops the whole group the same way,
   at once, and the run ends CANCELLED.
-- The main process is reaped last: until then its zombie keeps the process group id
-  reserved, so ``killpg`` can never hit an unrelated group that reused the number.
+- Leftover members are found without looking at other processes: when the main process
+  (the group's leader) exits it is reaped at once and ``killpg(pgid, 0)`` tells whether
+  anyone is left in its group (a zombie leader would answer for itself). A group id
+  stays taken while any member lives, so the id cannot name another group while that
+  answers yes. Only if every member exits and the kernel hands the same number to a new
+  process that makes itself a group leader, between two of our looks (the pid counter
+  must wrap around for that), could a signal reach the wrong group. Looking was a scan
+  of every process on the machine, 2-10 ms a command (issue 14); this is one syscall.
+- Every process of the run carries ``WORKDECK_RUN=<task id>.<attempt>`` in its
+  environment, and the group id and the leader's start are handed to ``ctx.on_group``
+  right after the spawn: whoever outlives a dead owner can be found and ended
+  (engine.process_groups, engine.reaper, engine.recovery).
 
 Waiting is done with a selector on the pipes, a self-pipe written by the cancel
-callback, and pidfds (Linux) that become readable when a process exits: no polling.
+callback, and a pidfd (Linux) that becomes readable when the leader exits: no polling,
+except while a command's leftovers are being stopped (no event says a group is empty,
+so we look every :data:`GROUP_POLL` seconds then).
 Deadlines use ``time.monotonic`` directly: they bound real kernel waits, which a fake
 clock could not drive (workers know nothing of :mod:`engine.clock`).
 """
@@ -43,8 +55,7 @@ import threading
 import time
 from collections.abc import Sequence
 
-import psutil
-
+from engine import process_groups
 from engine.errors import BadSpecError
 from engine.model import Outcome
 from engine.workers.base import Priority, Worker, WorkContext, WorkResult
@@ -57,10 +68,9 @@ PARTIAL_LINE_DELAY = 0.2
 DRAIN_TIMEOUT = 1.0
 #: Seconds we wait for SIGKILLed processes to be gone (only a hung kernel call delays it).
 KILL_WAIT = 1.0
+#: Seconds between looks at a group whose leader exited while members are being stopped.
+GROUP_POLL = 0.02
 _READ_SIZE = 65536
-# psutil.process_iter keeps a module-wide cache of Process objects; two runs ending at
-# once on two pool threads should not update it together.
-_SCAN_LOCK = threading.Lock()
 _MAX_PENDING = 65536  # a "line" longer than this is passed on in pieces
 
 
@@ -90,6 +100,7 @@ class ShellWorker(Worker):
                 close_fds=True,
                 start_new_session=own_session,
                 process_group=None if own_session else 0,
+                env={**os.environ, process_groups.MARKER: ctx.marker},
             )
         except FileNotFoundError:
             return _refused(ctx, f"command not found: {argv[0]}", 127)
@@ -98,6 +109,8 @@ class ShellWorker(Worker):
         except OSError as exc:
             return _refused(ctx, f"cannot run {argv[0]}: {exc.strerror or exc}", 126)
         ctx.mark_spawned()  # Popen returns once the command is exec'd
+        # Named before anything else can happen to it: its leader is a zombie at worst.
+        ctx.on_group(proc.pid, process_groups.leader_start(proc.pid))
         if ctx.priority is Priority.IDLE:
             _lower_priority(proc.pid, own_session=own_session)
         return _Supervisor(proc, ctx, self.grace_period).run()
@@ -199,8 +212,10 @@ class _Supervisor:
         self.pgid = proc.pid  # a process group leader's group id is its pid
         self.selector = selectors.DefaultSelector()
         self.streams: dict[int, _Stream] = {}
-        self.watchers: list[_ExitWatcher] = []
-        self.leader_exited = False
+        self.leader: _ExitWatcher | None = None
+        self.returncode: int | None = None  # set when the leader is reaped
+        self.group_empty = False  # nobody is left in the group (looked after the leader was reaped)
+        self.next_look: float | None = None  # when to look at the group again
         self.kill_deadline: float | None = None  # SIGKILL the group at this instant
         self.killed_at: float | None = None  # when the group got SIGKILL
         self._wake_r, self._wake_w = os.pipe()
@@ -229,15 +244,14 @@ class _Supervisor:
                 self.streams[fd] = _Stream(fd)
                 self.selector.register(fd, selectors.EVENT_READ, "pipe")
             self.selector.register(self._wake_r, selectors.EVENT_READ, "wake")
-            leader = _ExitWatcher.leader(self.proc)
-            self.watchers.append(leader)
-            self.selector.register(leader.fd, selectors.EVENT_READ, leader)
+            self.leader = _ExitWatcher.leader(self.proc)
+            self.selector.register(self.leader.fd, selectors.EVENT_READ, self.leader)
             self.ctx.add_cancel_callback(self._wake)
             self._loop()
-            returncode = self.proc.wait()  # reap the leader last: see the module docstring
         finally:
             self._close()
-        return self._result(returncode)
+        assert self.returncode is not None
+        return self._result(self.returncode)
 
     def _loop(self) -> None:
         drain_deadline: float | None = None
@@ -245,13 +259,13 @@ class _Supervisor:
             now = time.monotonic()
             if self.ctx.cancelled and self.kill_deadline is None:
                 self._terminate_group(now)
-            if self.kill_deadline is not None and now >= self.kill_deadline and self.killed_at is None:
+            if self.returncode is not None and not self.group_empty and self.next_look is not None \
+                    and now >= self.next_look:
+                self._look_at_group(now)
+            if self.kill_deadline is not None and now >= self.kill_deadline and self.killed_at is None \
+                    and not self.group_empty:
                 self._kill_group()
-            if self.leader_exited and self._group_done(now):
-                if self.killed_at is None:
-                    # Catches a process forked after we looked, harmless on an empty group
-                    # (the unreaped leader keeps the group id ours).
-                    self._kill_group()
+            if self.returncode is not None and self._group_done(now):
                 if not self.streams:
                     return
                 if drain_deadline is None:
@@ -266,10 +280,10 @@ class _Supervisor:
 
     def _timeout(self, now: float, drain_deadline: float | None) -> float | None:
         deadlines = [s.pending_since + PARTIAL_LINE_DELAY for s in self.streams.values() if s.pending_since]
-        if self.kill_deadline is not None and self.killed_at is None:
+        if self.kill_deadline is not None and self.killed_at is None and not self.group_empty:
             deadlines.append(self.kill_deadline)
-        if self.killed_at is not None and not all(w.exited for w in self.watchers):
-            deadlines.append(self.killed_at + KILL_WAIT)
+        if self.next_look is not None and not self.group_empty:
+            deadlines.append(self.next_look)
         if drain_deadline is not None:
             deadlines.append(drain_deadline)
         return max(0.0, min(deadlines) - now) if deadlines else None
@@ -290,40 +304,38 @@ class _Supervisor:
         elif isinstance(what, _ExitWatcher):
             self.selector.unregister(fd)
             what.exited = True
-            if what.is_leader:
-                self._on_leader_exit()
+            self._on_leader_exit()
 
     def _on_leader_exit(self) -> None:
-        self.leader_exited = True
-        if self.kill_deadline is not None:
-            return  # already stopping the group (cancelled)
-        others = self._other_members()
-        for pid in others:
-            self._watch(pid)
-        if others:
-            # Say so: a user whose background helper vanished should learn why.
-            self._log(f"workdeck: the command left {len(others)} process(es) running; stopping them\n")
-            self._terminate_group(time.monotonic())
+        # Reap it now (it has exited: no wait), then ask the kernel whether its group
+        # still has members: see the module docstring.
+        self.returncode = self.proc.wait()
+        now = time.monotonic()
+        self._look_at_group(now)
+        if self.group_empty or self.kill_deadline is not None:
+            return  # done, or already stopping the group (cancelled)
+        # Say so: a user whose background helper vanished should learn why.
+        self._log("workdeck: the command left processes running; stopping them\n")
+        self._terminate_group(now)
+
+    def _look_at_group(self, now: float) -> None:
+        self.group_empty = not process_groups.group_alive(self.pgid)
+        self.next_look = None if self.group_empty else now + GROUP_POLL
 
     def _group_done(self, now: float) -> bool:
-        """True when every process we know of in the group has ended.
+        """True when the leader is reaped and nobody is left in its group.
 
         Ended means gone, not just signalled: a run that returns has released whatever
         its processes held (files, ports). Only a process stuck in the kernel (D state)
         outlives SIGKILL; we give up on those after KILL_WAIT.
         """
-        if all(w.exited for w in self.watchers):
+        if self.group_empty:
             return True
         return self.killed_at is not None and now >= self.killed_at + KILL_WAIT
 
     # -- signals -------------------------------------------------------------------
 
     def _terminate_group(self, now: float) -> None:
-        if not self.leader_exited:
-            # Cancelled while running: also watch the members, so that we stop waiting
-            # as soon as they are all gone instead of at the deadline.
-            for pid in self._other_members():
-                self._watch(pid)
         self.kill_deadline = now + self.grace
         self._signal_group(signal.SIGTERM)
         self._signal_group(signal.SIGCONT)
@@ -333,37 +345,12 @@ class _Supervisor:
         self.killed_at = time.monotonic()
 
     def _signal_group(self, signum: signal.Signals) -> None:
+        if self.group_empty:
+            return  # its id is free: it may name someone else's group one day
         try:
             os.killpg(self.pgid, signum)
         except ProcessLookupError:
-            pass
-
-    def _other_members(self) -> list[int]:
-        members = []
-        with _SCAN_LOCK, contextlib.suppress(psutil.Error):
-            members = self._scan()
-        return members
-
-    def _scan(self) -> list[int]:
-        members = []
-        for proc in psutil.process_iter(["pid", "status"]):
-            if proc.info["pid"] == self.proc.pid or proc.info["status"] == psutil.STATUS_ZOMBIE:
-                continue
-            try:
-                if os.getpgid(proc.info["pid"]) == self.pgid:
-                    members.append(proc.info["pid"])
-            except OSError:  # it ended meanwhile
-                continue
-        return members
-
-    def _watch(self, pid: int) -> None:
-        if any(w.pid == pid for w in self.watchers):
-            return
-        watcher = _ExitWatcher.other(pid)
-        if watcher is None:
-            return  # already gone
-        self.watchers.append(watcher)
-        self.selector.register(watcher.fd, selectors.EVENT_READ, watcher)
+            self.group_empty = self.returncode is not None
 
     # -- output and result ---------------------------------------------------------
 
@@ -391,17 +378,17 @@ class _Supervisor:
             self._wake_open = False
         for stream in list(self.streams.values()):
             self._log(stream.take_pending())
-        for watcher in self.watchers:
-            watcher.close()
+        if self.leader is not None:
+            self.leader.close()
         self.selector.close()
         os.close(self._wake_r)
         os.close(self._wake_w)
         for pipe in (self.proc.stdout, self.proc.stderr):
             if pipe is not None:
                 pipe.close()
-        if self.proc.returncode is None:  # an exception got us here: leave no process behind
+        if self.returncode is None:  # an exception got us here: leave no process behind
             self._kill_group()
-            self.proc.wait()
+            self.returncode = self.proc.wait()
 
 
 def _signal_name(signum: int) -> str:
@@ -412,61 +399,35 @@ def _signal_name(signum: int) -> str:
 
 
 class _ExitWatcher:
-    """A file descriptor that becomes readable when a process exits.
+    """A file descriptor that becomes readable when the leader exits.
 
     Linux: a pidfd. Elsewhere: a pipe written by a thread that waits for the process
-    (``waitid(WNOWAIT)`` for our child, so the zombie keeps the group id reserved;
-    psutil's wait for the others).
+    with ``waitid(WNOWAIT)``, which leaves the reaping to the supervisor.
     """
 
-    def __init__(self, pid: int, fd: int, is_leader: bool, thread_pipe_w: int | None = None) -> None:
-        self.pid, self.fd, self.is_leader = pid, fd, is_leader
+    def __init__(self, pid: int, fd: int) -> None:
+        self.pid, self.fd = pid, fd
         self.exited = False
-        self._thread_pipe_w = thread_pipe_w
 
     @classmethod
     def leader(cls, proc: subprocess.Popen[bytes]) -> _ExitWatcher:
         pid = proc.pid
         if hasattr(os, "pidfd_open"):
             try:
-                return cls(pid, os.pidfd_open(pid), True)
+                return cls(pid, os.pidfd_open(pid))
             except OSError:  # no pidfds in this kernel or sandbox
                 pass
-
-        def wait() -> None:
-            os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
-
-        return cls._threaded(pid, True, wait)
-
-    @classmethod
-    def other(cls, pid: int) -> _ExitWatcher | None:
-        if hasattr(os, "pidfd_open"):
-            try:
-                return cls(pid, os.pidfd_open(pid), False)
-            except ProcessLookupError:
-                return None
-            except OSError:
-                pass
-        try:
-            process = psutil.Process(pid)
-        except psutil.NoSuchProcess:
-            return None
-        return cls._threaded(pid, False, process.wait)
-
-    @classmethod
-    def _threaded(cls, pid: int, is_leader: bool, wait: object) -> _ExitWatcher:
         read_fd, write_fd = os.pipe()
-        watcher = cls(pid, read_fd, is_leader, write_fd)
 
         def body() -> None:
             try:
-                wait()  # type: ignore[operator]
-            except Exception:  # gone already, or not ours: either way it is not running
+                os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
+            except OSError:  # reaped already: either way it is not running
                 pass
             os.close(write_fd)  # EOF makes read_fd readable
 
         threading.Thread(target=body, name=f"workdeck-wait-{pid}", daemon=True).start()
-        return watcher
+        return cls(pid, read_fd)
 
     def close(self) -> None:
         os.close(self.fd)

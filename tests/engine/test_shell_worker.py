@@ -173,7 +173,7 @@ def test_processes_left_behind_by_a_finished_command_are_stopped(tmp_path: Path)
     text = "".join(chunks)
     grandchild = int(text.split("grandchild ")[1].split()[0])
     assert result == WorkResult(Outcome.SUCCEEDED, exit_code=0)
-    assert "left 1 process(es) running; stopping them" in text
+    assert "the command left processes running; stopping them" in text
     assert _gone(grandchild)
 
 
@@ -275,3 +275,36 @@ def test_with_a_terminal_a_command_gets_a_session_of_its_own() -> None:
     assert command_sid != engine_sid
     if words[0] != "none":  # an autogroup: "/autogroup-N nice 10"
         assert words[-2] == str(min(19, shell_module.NICENESS))
+
+
+@pytest.mark.realtime
+def test_leftovers_are_found_without_looking_at_other_processes(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The cleanup asks the kernel about the run's own group (killpg(pgid, 0)); listing
+    the machine's processes (2-10 ms a command, issue 14) is not allowed to happen."""
+
+    def no_scan(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the shell worker listed the machine's processes")
+
+    monkeypatch.setattr(psutil, "process_iter", no_scan)
+    fifo = tmp_path / "ready"
+    os.mkfifo(fifo)
+    chunks: list[str] = []
+    script = f"sh -c 'echo \"child $$\"; echo ready > {fifo}; exec sleep 60' & read x < {fifo}; echo done"
+    assert ShellWorker(grace_period=0.3).run(_ctx(["sh", "-c", script], chunks.append)).outcome is Outcome.SUCCEEDED
+    child = int("".join(chunks).split("child ")[1].split()[0])
+    assert _gone(child)
+    assert ShellWorker().run(_ctx(["true"], chunks.append)).outcome is Outcome.SUCCEEDED  # nothing left: no wait
+
+
+def test_a_run_names_its_group_and_marks_its_processes() -> None:
+    groups: list[tuple[int, str | None]] = []
+    chunks: list[str] = []
+    ctx = WorkContext(task_id="abc", attempt=4, args=("sh", "-c", 'echo "$WORKDECK_RUN $$"'), on_log=chunks.append,
+                      on_group=lambda pgid, start: groups.append((pgid, start)))
+    assert ShellWorker().run(ctx).outcome is Outcome.SUCCEEDED
+    mark, pid = "".join(chunks).split()
+    assert mark == "abc.4" and groups and groups[0][0] == int(pid)
+    boot, ticks = (groups[0][1] or "").split("/")
+    assert ticks.isdigit() and boot == Path("/proc/sys/kernel/random/boot_id").read_text().strip()

@@ -1,0 +1,202 @@
+"""Process groups a run left behind: naming them durably, and ending them safely.
+
+A shell run's processes share one process group whose id is its leader's pid. Two
+things name a run's group beyond the owner's life:
+
+- the group id and its leader's start, ``<boot id>/<start in clock ticks>`` read from
+  ``/proc`` (:func:`leader_start`): exact, and a reboot changes the boot id, so a pid
+  the kernel gave to another process later (a recycled pid) never matches;
+- the environment marker :data:`MARKER` (``WORKDECK_RUN=<task id>.<attempt>``) every
+  process of the run inherits: a group whose leader is gone is ours only if one of
+  its members still carries the marker.
+
+:func:`end_group` ends a recorded group (SIGTERM, a grace period, SIGKILL) after these
+checks; the owner's reaper (:mod:`engine.reaper`) calls it when the owner dies, and a
+starting owner calls it for every run the last owner left open (:mod:`engine.recovery`)
+before that run is started again. Both are rare, so the marker check may read every
+process's environment; the shell worker's hot path never does (see
+:mod:`engine.workers.shell`).
+
+Plain Python and psutil: the reaper imports this without Qt.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+#: The environment variable that marks every process of a run: ``<task id>.<attempt>``.
+MARKER = "WORKDECK_RUN"
+#: Seconds a group gets between SIGTERM and SIGKILL when its owner is gone.
+GRACE_PERIOD = 2.0
+#: Seconds we wait for SIGKILLed processes to be gone.
+KILL_WAIT = 2.0
+_POLL = 0.02
+
+
+def marker(task_id: str, attempt: int) -> str:
+    return f"{task_id}.{attempt}"
+
+
+@dataclass(frozen=True)
+class Group:
+    """A run's process group as recorded: its id, its leader's start, its marker."""
+
+    pgid: int
+    leader_start: str | None
+    marker: str
+
+
+def _boot_id() -> str:
+    try:
+        with open("/proc/sys/kernel/random/boot_id") as file:
+            return file.read().strip()
+    except OSError:
+        return ""
+
+
+_BOOT_ID = _boot_id()
+
+
+def leader_start(pid: int) -> str | None:
+    """When process ``pid`` started, as a string that no other process with the same pid
+    shares; None if it is gone. Linux: boot id and start ticks; elsewhere psutil."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as file:
+            stat = file.read()
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return _psutil_start(pid)
+    # The command name (field 2) is in parentheses and may hold spaces or ")".
+    fields = stat[stat.rfind(b")") + 2 :].split()
+    return f"{_BOOT_ID}/{int(fields[19])}"  # field 22 of stat: starttime
+
+
+def _psutil_start(pid: int) -> str | None:
+    import psutil
+
+    try:
+        return f"psutil/{psutil.Process(pid).create_time():.6f}"
+    except psutil.Error:
+        return None
+
+
+def group_alive(pgid: int) -> bool:
+    """Whether any process is in group ``pgid`` (a zombie leader counts)."""
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's group now: not ours
+        return False
+    return True
+
+
+def is_ours(group: Group) -> bool:
+    """Whether ``group.pgid`` is still the run's group.
+
+    If its leader lives and its start was recorded, the start must match. Otherwise (the
+    leader is gone, or the group was found by its marker and never recorded) a member
+    must carry the run's marker: a group id stays taken while any member lives, but it
+    may have been freed and reused by a new group meanwhile (a scan of the processes:
+    fine here, at recovery only).
+    """
+    if not group_alive(group.pgid):
+        return False
+    start = leader_start(group.pgid)
+    if start is not None:  # its leader lives (or is an unreaped zombie)
+        if not _leader_leads(group.pgid):
+            return False
+        if group.leader_start is not None:
+            return start == group.leader_start
+    return any(_has_marker(pid, group.marker) for pid in _members(group.pgid))
+
+
+def _leader_leads(pid: int) -> bool:
+    try:
+        return os.getpgid(pid) == pid
+    except OSError:
+        return False
+
+
+def _members(pgid: int) -> list[int]:
+    import psutil
+
+    members = []
+    for proc in psutil.process_iter(["pid"]):
+        with contextlib.suppress(OSError):
+            if os.getpgid(proc.info["pid"]) == pgid:
+                members.append(proc.info["pid"])
+    return members
+
+
+def _has_marker(pid: int, value: str) -> bool:
+    try:
+        with open(f"/proc/{pid}/environ", "rb") as file:
+            env = file.read()
+    except OSError:
+        import psutil
+
+        try:
+            return bool(psutil.Process(pid).environ().get(MARKER) == value)
+        except psutil.Error:
+            return False
+    return f"{MARKER}={value}".encode() in env.split(b"\0")
+
+
+def find_marked(markers: Iterable[str]) -> dict[str, set[int]]:
+    """Process groups holding a process marked with one of ``markers``: for runs whose
+    group was never recorded (the owner died between the spawn and the write). A scan of
+    every process's environment: recovery only."""
+    import psutil
+
+    wanted = {f"{MARKER}={m}".encode(): m for m in markers}
+    found: dict[str, set[int]] = {}
+    if not wanted:
+        return found
+    for proc in psutil.process_iter(["pid"]):
+        pid = proc.info["pid"]
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as file:
+                env = file.read().split(b"\0")
+            pgid = os.getpgid(pid)
+        except OSError:
+            continue
+        for entry in env:
+            if entry in wanted:
+                found.setdefault(wanted[entry], set()).add(pgid)
+    return found
+
+
+def end_groups(groups: Iterable[Group], grace: float = GRACE_PERIOD) -> list[Group]:
+    """End every group that :func:`is_ours`: SIGTERM and SIGCONT, up to ``grace``
+    seconds, then SIGKILL; return once they are gone (or :data:`KILL_WAIT` after
+    SIGKILL, for a process stuck in the kernel). Returns the groups that were ended."""
+    ours = [g for g in groups if is_ours(g)]
+    for group in ours:
+        _signal(group.pgid, signal.SIGTERM)
+        _signal(group.pgid, signal.SIGCONT)
+    _wait_gone(ours, grace)
+    left = [g for g in ours if group_alive(g.pgid)]
+    for group in left:
+        _signal(group.pgid, signal.SIGKILL)
+    _wait_gone(left, KILL_WAIT)
+    return ours
+
+
+def _signal(pgid: int, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signum)
+
+
+def _wait_gone(groups: list[Group], seconds: float) -> None:
+    # A bounded wait for processes to exit after a signal: no event tells us that a
+    # group (not a process) is empty, so we look every few milliseconds.
+    deadline = time.monotonic() + seconds
+    while any(group_alive(g.pgid) for g in groups) and time.monotonic() < deadline:
+        time.sleep(_POLL)
