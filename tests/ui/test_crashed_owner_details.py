@@ -31,10 +31,13 @@ def test_the_details_show_the_crashed_owner_stop_and_how_to_retry(tmp_path: Path
         assert engine.task(task_id).state is State.FAILED
         pane = DetailsPane(engine, [])
         qtbot.addWidget(pane)
+        pane.show()
+        pane.tabs.setCurrentWidget(pane.runs)
         pane.show_task(task_id)
-        newest = pane.runs.topLevelItem(0)
-        assert newest.text(5) == "crashed_owner"
-        assert f"workdeck retry {task_id}" in newest.text(7)
+        runs = pane.runs.model()
+        qtbot.waitUntil(lambda: runs.rowCount() == CRASH_LIMIT, timeout=2_000)
+        assert runs.index(0, 5).data() == "crashed_owner"  # the newest run first
+        assert f"workdeck retry {task_id}" in runs.index(0, 7).data()
         assert pane.subtitle.text().endswith(f"failed · attempts {CRASH_LIMIT}")
     finally:
         engine.stop()
