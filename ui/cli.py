@@ -40,6 +40,8 @@ PROG = "workdeck"
 #: How long a command waits for an owner that is starting or stopping (it holds the
 #: lock but is not listening) before it gives up.
 OWNER_WAIT_SECONDS = 10.0
+#: How long a direct (no-owner) write waits for SQLite's write lock.
+DIRECT_BUSY_TIMEOUT_MS = 60_000
 
 
 class UsageError(BadInputError):
@@ -377,7 +379,9 @@ def _direct(db: Path, lock: Any, direct: Callable[[Engine], dict[str, Any]]) -> 
     from engine.store import Store
 
     try:
-        store = Store(db)
+        # Command lines with no owner write side by side (a script's loop, cron): each
+        # waits its turn for SQLite's write lock rather than failing after the default 5 s.
+        store = Store(db, busy_timeout_ms=DIRECT_BUSY_TIMEOUT_MS)
     except BadInputError:
         lock.abandon()  # not a database we can use: leave no lock file beside it
         raise
