@@ -205,6 +205,8 @@ class Dispatcher:
     def explain(self, task: Task) -> str:
         """Why ``task`` is not running, in words (``show`` and the details pane)."""
         now = self._clock.now()
+        if task.unreadable:
+            return f"unreadable ({task.unreadable}): Workdeck skips it"
         if task.state.finished:
             return _finished_words(task)
         if task.state is State.RUNNING:

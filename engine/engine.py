@@ -9,26 +9,29 @@ can still enqueue, cancel and query: the same rules, on the database alone.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, Signal
 
-from engine import chains, exact, recovery, rules, workers
+from engine import chains, exact, recovery, rules, store_faults, workers
 from engine.checks import check_spec
 from engine.clock import Clock, SystemClock, Timer, to_us
 from engine.clockwatch import ClockChange, ClockWatch, rebase_delays
 from engine.conditions import Conditions
 from engine.deferred import Dispatcher
-from engine.errors import BadInputError, BadSpecError, NoSuchTaskError
+from engine.errors import BadInputError, BadSpecError, EnvironmentFaultError, NoSuchTaskError
 from engine.exact import AlarmScheduler
 from engine.history.output_cap import OutputCap
 from engine.history.policy import RetentionPolicy, load_policy, save_policy
 from engine.immediate import PRIORITY_DEFERRED, PRIORITY_IMMEDIATE, JobRunner
 from engine.model import Kind, Outcome, Reminder, Run, State, StopReason, Task, TaskSpec
+from engine.output_buffer import OutputBuffer
+from engine.pending import PendingWrites
 from engine.store import StaleTaskError, Store
 from engine.store_reads import Bucket
 from engine.workers import WorkContext, WorkResult
@@ -58,13 +61,6 @@ class _Running:
     #: The task's (state, updated_at) as the start left it: see Engine._task_as_running.
     stamp: tuple[str, int | None] | None = None
     pgid: int | None = None  # the run's process group, once the worker started one
-
-
-@dataclass
-class _OutputBuffer:
-    chunks: list[tuple[int, str]] = field(default_factory=list)
-    #: run id -> (pgid, leader start): written with the output, dropped if the run ends first
-    groups: dict[int, tuple[int, str | None]] = field(default_factory=dict)
 
 
 class GroupWatcher(Protocol):
@@ -107,10 +103,16 @@ class Engine(QObject):
         #: Told about every run's process group; set by the owner before start (EngineHost).
         self.group_watcher: GroupWatcher | None = None
         self._running: dict[str, _Running] = {}
-        self._output = _OutputBuffer()
+        self._output = OutputBuffer()
         self._output_cap = OutputCap()
         self._retention: RetentionPolicy | None = None
         self._output_timer = self.clock.timer(self._flush_output)
+        # Writes a full disk refuses are held and retried (engine.pending).
+        self.pending = PendingWrites(
+            self.clock, on_fault=self.error.emit, on_recovered=self._on_writes_recovered,
+            is_stale=lambda exc: isinstance(exc, StaleTaskError),
+        )
+        store.on_commit = self.pending.committed
         self.dispatcher = Dispatcher(self, store, self.clock, max_deferred=max_deferred, conditions=conditions)
         self.alarms = AlarmScheduler(self, store, self.clock)
         # One place notices clock changes and resumes; every scheduler wakes from it.
@@ -147,7 +149,12 @@ class Engine(QObject):
         return self._retention
 
     def start(self) -> None:
-        """Recover what a crash left running, then start dispatching."""
+        """Recover what a crash left running, then start dispatching. On a full disk it
+        starts all the same and says (``error``, the log) what it cannot do."""
+        try:
+            store_faults.probe_write(self.store)
+        except EnvironmentFaultError as exc:
+            self.pending.failed(exc)
         self._recover_interrupted_runs()
         self.started = True
         self.clockwatch.start()
@@ -166,12 +173,29 @@ class Engine(QObject):
         # pool's idle threads, so nothing outlives the engine.
         self.runner.shutdown(StopReason.SHUTDOWN, timeout_ms)
         self._flush_output()
+        self.pending.stop()
 
     def _recover_interrupted_runs(self) -> None:
-        """Runs a dead owner left open: end what they still run, then decide (engine.recovery)."""
-        runs = [run for run in self.store.open_runs() if run.task_id not in self._running]
-        for task_id in recovery.recover(self.store, runs, self.clock.now(), cascade=self._cascade):
+        """Runs a dead owner left open: end what they still run, then decide (engine.recovery).
+        On a full disk each decision is held and written when writes work again."""
+        now = self.clock.now()
+        for run in self.store.open_runs():
+            if run.task_id in self._running:
+                continue
+            self.pending.write(f"run {run.id} of task {run.task_id} interrupted",
+                               functools.partial(self._recover_run, run, now))
+
+    def _recover_run(self, run: Run, now: datetime) -> None:
+        for task_id in recovery.recover(self.store, [run], now, cascade=self._cascade):
             self._emit_changed(task_id)
+
+    def _on_writes_recovered(self) -> None:
+        """The database takes writes again (or it is time to try): write the held output,
+        then look for due work whose claim the full disk refused."""
+        self._flush_output()
+        if self.started:
+            self.dispatcher.wake()
+            self.alarms.wake()
 
     def _on_clock_changed(self, change: ClockChange) -> None:
         """The wall clock was set or the machine resumed: elapsed delays keep what they
@@ -242,6 +266,12 @@ class Engine(QObject):
     def cancel(self, task_id: str, reason: StopReason = StopReason.CANCELLED_BY_USER) -> Task:
         """Cancel a task. A running one is stopped; its run ends as cancelled."""
         task = self.store.task(task_id, with_runs=False)
+        if task.unreadable:  # quarantined: end it as far as its row allows (engine.quarantine)
+            with self.store.transaction():
+                self.store.cancel_unreadable(task_id, self.clock.now_us())
+                self._cascade(task_id, StopReason.PARENT_CANCELLED, self.clock.now())
+            self._emit_changed(task_id)
+            return self.store.task(task_id)
         if task.state.finished:
             return task
         if task.state is State.RUNNING and task_id in self._running:
@@ -333,7 +363,7 @@ class Engine(QObject):
         now_us = to_us(now)
         for child_id in self.store.children(parent_id):
             child = self.store.task(child_id, with_runs=False)
-            if child.state.finished or child.state is State.RUNNING:
+            if child.state.finished or child.state in (State.RUNNING, State.UNREADABLE):
                 continue
             self.store.record_run(
                 child.id, child.attempts, now_us, Outcome.CANCELLED, stop_reason=reason,
@@ -411,6 +441,11 @@ class Engine(QObject):
                 stamp = self.store.task_stamp(task.id)  # in the transaction: no other write can come between
         except StaleTaskError:
             return False
+        except EnvironmentFaultError as exc:
+            # A full disk: nothing was written, the task stays due; it is claimed again
+            # when writes work (PendingWrites calls _on_writes_recovered).
+            self.pending.failed(exc)
+            return False
         self._output_cap.begin(run_id, self.retention.for_spec(task.spec).output_limit)
         fresh = dataclasses.replace(task, state=State.RUNNING, attempts=attempt, next_run_at=None, updated_at=now)
         # Alarms run at the engine's own priority: on a busy machine an idle-priority
@@ -467,18 +502,32 @@ class Engine(QObject):
 
     def _flush_output(self) -> None:
         self._output_timer.stop()
-        chunks, self._output.chunks = self._output.chunks, []
+        chunks = self._output.take()
         groups, self._output.groups = self._output.groups, {}
         if chunks:
-            with self.store.transaction():
-                self._output_cap.write(self.store.conn, chunks)  # the first and last bytes of each run
+            try:
+                with self.store.transaction():
+                    self._output_cap.write(self.store.conn, chunks)  # the first and last bytes of each run
+            except EnvironmentFaultError as exc:  # a full disk: held for the next flush (engine.output_buffer)
+                self._output.give_back(chunks)
+                self.pending.failed(exc)
         if groups:
-            self.store.record_groups((run_id, pgid, start) for run_id, (pgid, start) in groups.items())
+            try:
+                self.store.record_groups((run_id, pgid, start) for run_id, (pgid, start) in groups.items())
+            except EnvironmentFaultError as exc:
+                self._output.groups = {**groups, **self._output.groups}
+                self.pending.failed(exc)
 
     def _on_job_notify(self, task_id: str, message: str) -> None:
         running = self._running.get(task_id)
         run = self.store.run(running.run_id) if running else None
-        self.reminder.emit(self.alarms.book.shown(task_id, message, run))
+        try:
+            shown = self.alarms.book.shown(task_id, message, run)
+        except EnvironmentFaultError as exc:
+            # A full disk: show it all the same; only its place in the missed list is lost.
+            self.pending.failed(exc)
+            shown = Reminder(task_id, message, run.due_at if run else None, run.fired_at if run else None)
+        self.reminder.emit(shown)
 
     def _on_job_finished(self, job: Any, result: WorkResult) -> None:
         running = self._running.pop(job.task_id, None)
@@ -490,12 +539,19 @@ class Engine(QObject):
         self._output.groups.pop(running.run_id, None)  # ended with the run: nothing to record
         if running.pgid is not None and self.group_watcher is not None:
             self.group_watcher.forget(running.pgid)
+        if result.error:
+            self._output.chunks.append((running.run_id, f"\n[workdeck] {result.error}\n"))
         self._flush_output()
         self._output_cap.end(running.run_id)
-        if result.error:
-            self.store.append_output([(running.run_id, f"\n[workdeck] {result.error}\n")])
         now = self.clock.now()
         outcome = rules.outcome_for(result.outcome, running.ctx.stop_reason)
+        # On a full disk the end is held in memory and written when writes work again:
+        # the run never stays "running" in the database, nor do the tasks after it.
+        self.pending.write(f"the end of run {running.run_id} of task {job.task_id} ({outcome.value})",
+                           functools.partial(self._record_end, running, result, outcome, now))
+
+    def _record_end(self, running: _Running, result: WorkResult, outcome: Outcome, now: datetime) -> None:
+        """Record how a run ended and what follows (retry, next period, children), then tell."""
         task = self._task_as_running(running)
         if task.state is not State.RUNNING:
             # Another writer (the command line, with policy replace or cancel) already

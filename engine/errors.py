@@ -66,6 +66,18 @@ class EnvironmentFaultError(StoreError):
     """The environment's fault (disk full, database locked, I/O error): not a bug."""
 
 
+class DiskFullError(EnvironmentFaultError):
+    """SQLite could not write for want of space (or an I/O error on a full file system).
+    Nothing was written: SQLite rolled the whole transaction back."""
+
+
+class DatabaseDamagedError(StoreError, BadInputError):
+    """A Workdeck database missing a table (or another part of its schema): changed by
+    hand or by another program. Refused at open, as a foreign database is."""
+
+    exit_status = 2
+
+
 class AlreadyOwnedError(WorkdeckError):
     """Another engine (a window or `workdeck serve`) owns this database."""
 

@@ -51,10 +51,10 @@ from PySide6.QtCore import QObject
 
 from engine import recurrence, rules
 from engine.clock import Clock, SystemClock, to_us
-from engine.errors import BadSpecError, BadTimeError
+from engine.errors import BadSpecError, BadTimeError, EnvironmentFaultError
 from engine.model import Kind, MissedPolicy, Outcome, Run, State, StopReason, Task, TaskSpec
 from engine.reminders import REMINDER_WORKER, ReminderBook, local_text
-from engine.store import Store
+from engine.store import StaleTaskError, Store
 from engine.timeparse import format_duration, local_zone_name
 
 if TYPE_CHECKING:
@@ -314,6 +314,8 @@ class AlarmScheduler(QObject):
         self._armed_id, self._armed_for = task.id, task.next_run_at
         self._mark = (now, self._clock.monotonic())
         wait = (task.next_run_at - now).total_seconds()
+        if wait <= 0 and self._engine.pending.fault is not None:
+            return  # due, but the disk refused its claim: the engine wakes us when writes work
         self._timer.start(arm_delay(wait, self._spin))
 
     def _on_timer(self) -> None:
@@ -355,6 +357,10 @@ class AlarmScheduler(QObject):
                 self._engine.start_run(task, due_at=due, fired_at=now)
                 return
             self._catch_up(task, now)
+        except EnvironmentFaultError as exc:
+            if isinstance(exc, StaleTaskError):
+                return  # another writer moved it first
+            self._engine.pending.failed(exc)  # a full disk: nothing written; it fires when writes work
         except Exception as exc:  # noqa: BLE001 - one broken alarm must not stop the others
             log.exception("alarm %s could not fire", task.id)
             self._give_up(task, now, f"could not fire: {exc}")

@@ -14,6 +14,7 @@ not imported: they belong in the manifest.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,7 +36,9 @@ def export_key(task: Task) -> str:
 
 def export_manifest(tasks: Iterable[Task], now: datetime) -> str:
     """The user's unfinished tasks as manifest text (TOML)."""
-    chosen = [t for t in tasks if t.state not in FINISHED_STATES and t.spec.origin != "manifest"]
+    tasks = list(tasks)
+    unreadable = [t for t in tasks if t.unreadable]
+    chosen = [t for t in tasks if t.state not in FINISHED_STATES and t.spec.origin != "manifest" and not t.unreadable]
     keys = {t.id: export_key(t) for t in chosen}
     out = [
         f"# Workdeck tasks exported {now.astimezone(UTC).isoformat(timespec='seconds')}: {len(chosen)} tasks.",
@@ -50,7 +53,18 @@ def export_manifest(tasks: Iterable[Task], now: datetime) -> str:
                 out.append(f"# {note}")
             if value is not None:
                 out.append(f"{key} = {toml_value(value)}")
+    for task in unreadable:
+        out.extend(["", *unreadable_lines(task)])
     return "\n".join(out) + "\n"
+
+
+def unreadable_lines(task: Task) -> list[str]:
+    """A quarantined row (engine.quarantine) as comments: kept whole, as stored (one JSON
+    value per column), for a person to repair; never imported as a task."""
+    lines = [f"# unreadable task {task.id}: {task.unreadable}. Not exported as a task; its row as stored:"]
+    for column, value in (task.raw or {}).items():
+        lines.append(f"#   {column} = {json.dumps(value, ensure_ascii=False)}")
+    return lines
 
 
 def _task_lines(task: Task, keys: Mapping[str, str], now: datetime) -> list[tuple[str, Any, str | None]]:

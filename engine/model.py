@@ -59,6 +59,9 @@ class State(enum.StrEnum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    #: Never stored: what Workdeck shows for a row it cannot read (engine.quarantine).
+    #: No move leads in or out; the row keeps its stored state until repaired or deleted.
+    UNREADABLE = "unreadable"
 
     @property
     def finished(self) -> bool:
@@ -81,6 +84,7 @@ TRANSITIONS: dict[State, frozenset[State]] = {
     State.SUCCEEDED: frozenset(),
     State.FAILED: frozenset(),
     State.CANCELLED: frozenset(),
+    State.UNREADABLE: frozenset(),
 }
 
 
@@ -367,6 +371,10 @@ class Task:
     updated_at: datetime | None = None
     runs: tuple[Run, ...] = ()  # what the reader asked for: often none, or the newest few
     totals: RunTotals = field(default_factory=RunTotals)
+    #: Why Workdeck cannot read this row (state UNREADABLE), else None: engine.quarantine.
+    unreadable: str | None = None
+    #: An unreadable row's columns as stored, for export and repair; None otherwise.
+    raw: dict[str, Any] | None = None
 
     @property
     def kind(self) -> Kind:

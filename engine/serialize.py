@@ -14,7 +14,7 @@ from typing import Any
 
 from engine.clock import iso
 from engine.history.counters import totals_json
-from engine.model import Run, State, Task
+from engine.model import Kind, Run, State, Task
 
 
 def run_json(run: Run) -> dict[str, Any]:
@@ -48,6 +48,8 @@ def start_gap(run: Run) -> str | None:
 
 def task_json(task: Task) -> dict[str, Any]:
     """A task as CONTRACT.md's object. ``runs`` is what ``task`` carries (load it with runs)."""
+    if task.unreadable:
+        return unreadable_json(task)
     spec = task.spec
     data: dict[str, Any] = {
         "id": task.id,
@@ -73,6 +75,32 @@ def task_json(task: Task) -> dict[str, Any]:
     if spec.worker == "reminder" and spec.args:
         data["message"] = spec.args[0]
     return data
+
+
+def unreadable_json(task: Task) -> dict[str, Any]:
+    """A quarantined row (engine.quarantine): the contract's keys, ``state`` "unreadable"
+    and, as additions, ``unreadable`` (the reason) and ``stored`` (the row as stored,
+    each column as it is). Keys whose value cannot be read are null; ``kind`` is the
+    stored kind when it is a known one."""
+    raw = task.raw or {}
+    return {
+        "id": task.id,
+        "name": task.name,
+        "kind": raw.get("kind") if raw.get("kind") in {k.value for k in Kind} else None,
+        "state": task.state.value,
+        "command": [],
+        "tags": [],
+        "attempts": task.attempts,
+        "created_at": iso(task.created_at) if task.created_at.timestamp() else None,
+        "next_run_at": iso(task.next_run_at),
+        "runs": [run_json(r) for r in task.runs],
+        # additions
+        "worker": raw.get("worker"),
+        "updated_at": iso(task.updated_at),
+        "why": f"unreadable: {task.unreadable}",
+        "unreadable": task.unreadable,
+        "stored": raw,
+    }
 
 
 def spec_json(task: Task) -> dict[str, Any]:

@@ -23,6 +23,7 @@ Closing a store checkpoints too (the command line's direct writes).
 from __future__ import annotations
 
 import errno
+import itertools
 import json
 import os
 import sqlite3
@@ -31,7 +32,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from engine import private_files
+from engine import private_files, quarantine, store_faults
 from engine.checkpoint import BackgroundCheckpoint
 from engine.clock import from_us, to_us
 from engine.history import counters
@@ -76,6 +77,7 @@ WAL_CHECK_EVERY = 64
 #: A checkpoint that empties the WAL also shrinks its file to this (journal_size_limit):
 #: above the soft limit, so the file's blocks are reused rather than allocated again.
 WAL_KEEP_BYTES = 8 * 1024 * 1024
+_STORED_STATES = frozenset(s.value for s in State if s is not State.UNREADABLE)
 #: The columns run_from_row reads, in its order.
 RUN_COLUMNS = _RUN_COLUMNS = (
     "id, task_id, attempt, started_at, due_at, fired_at, ended_at, outcome, exit_code, stop_reason, detail, spawned_at"
@@ -83,18 +85,8 @@ RUN_COLUMNS = _RUN_COLUMNS = (
 
 
 def _blame(exc: sqlite3.Error, path: str) -> Exception:
-    """Sort an SQLite failure by who is to blame (as qutebrowser's misc/sql.py does).
-
-    Returns the error to raise: one of ours for the user's or the environment's
-    fault, or ``exc`` itself for a bug (raised as is, traceback intact)."""
-    text = str(exc).lower()
-    if "readonly" in text or "read-only" in text:
-        return DatabaseReadOnlyError(f"database {path} is read-only: choose a writable file with --db")
-    if "not a database" in text or "file is encrypted" in text:
-        return NotAWorkdeckDatabaseError(f"{path} is not an SQLite database: choose another file with --db")
-    if any(s in text for s in ("locked", "busy", "disk", "full", "i/o", "unable to open")):
-        return EnvironmentFaultError(f"database {path}: {exc}")
-    return exc
+    """Sort an SQLite failure by who is to blame: see :func:`engine.store_faults.blame`."""
+    return store_faults.blame(exc, path)
 
 
 def _reraise(exc: sqlite3.Error, path: str) -> NoReturn:
@@ -107,14 +99,32 @@ def _reraise(exc: sqlite3.Error, path: str) -> NoReturn:
 class Store(RunReads):
     """A Workdeck database. Not thread-safe: the engine's thread owns it."""
 
-    def __init__(self, path: str | Path, *, busy_timeout_ms: int = 5000, writable: bool = True) -> None:
+    def __init__(
+        self, path: str | Path, *, busy_timeout_ms: int = 5000, writable: bool = True, read_only: bool = False
+    ) -> None:
+        """``read_only``: open an existing database for reading only (engine.store_faults
+        .connect_for_reading); nothing is created, migrated or written. Use
+        :func:`open_for_reading`, which also handles a missing or empty file."""
         self.path = str(path)
         self._wal_path = None if self.path == ":memory:" else self.path + "-wal"
         self._commits = 0
         self._background: BackgroundCheckpoint | None = None  # made on first use
         #: Called after every commit (the owner's checkpointer arms its idle timer).
         self.after_commit: Callable[[], None] | None = None
+        #: Called after every commit that succeeded (the engine retries refused writes then).
+        self.on_commit: Callable[[], None] | None = None
+        self.read_only = read_only
+        self.quarantine = quarantine.Quarantine()
         target = self.path
+        if read_only:
+            conn = store_faults.connect_for_reading(self.path, busy_timeout_ms)
+            self.conn = conn
+            try:
+                self._check_and_migrate()
+            except BaseException:
+                conn.close()
+                raise
+            return
         try:
             if self.path != ":memory:":
                 parent = Path(self.path).parent
@@ -122,10 +132,9 @@ class Store(RunReads):
                     raise DatabaseReadOnlyError(f"cannot create database {self.path}: no folder {parent}")
                 # Another user's symlink or file is refused; ours are 0600 (engine.private_files).
                 target = str(private_files.check_database(Path(self.path)))
-                if os.path.exists(target) and not os.access(target, os.W_OK):
-                    # Refused before SQLite opens it: a read-only open of a WAL database
-                    # would leave -wal and -shm files beside it (bad input writes nothing).
-                    raise DatabaseReadOnlyError(f"database {self.path} is read-only: choose a writable file with --db")
+                # Refused before SQLite opens it: a read-only open of a WAL database
+                # would leave -wal and -shm files beside it (bad input writes nothing).
+                store_faults.refuse_if_read_only(target)
                 if writable:
                     self._make_private(Path(target))
             conn = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
@@ -167,8 +176,8 @@ class Store(RunReads):
         conn = self.conn
         app_id = conn.execute("PRAGMA application_id").fetchone()[0]
         version = conn.execute("PRAGMA user_version").fetchone()[0]
-        has_tables = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' LIMIT 1").fetchone() is not None
-        if app_id != APPLICATION_ID and (has_tables or version):
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if app_id != APPLICATION_ID and (tables or version):
             raise NotAWorkdeckDatabaseError(
                 f"{self.path} is an SQLite database but not Workdeck's: choose another file with --db"
             )
@@ -178,8 +187,11 @@ class Store(RunReads):
                 "upgrade Workdeck"
             )
         if version == SCHEMA_VERSION:
+            quarantine.check_tables(self.path, tables)
             return
-        if version == 0 and not has_tables:
+        if self.read_only:
+            raise quarantine.NeedsUpgradeError(self.path, version, empty=not tables and not version)
+        if version == 0 and not tables:
             # Set before the first table, auto_vacuum needs no VACUUM: a new file can
             # shrink back from the start (engine.history.prune).
             conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
@@ -228,8 +240,9 @@ class Store(RunReads):
         if self._background is not None:
             self._background.close()
             self._background = None
-        with suppress(sqlite3.Error):  # busy or read-only: the next one does it
-            self.checkpoint()
+        if not self.read_only:  # a read never writes, not even the WAL back into the file
+            with suppress(sqlite3.Error):  # busy or read-only: the next one does it
+                self.checkpoint()
         self.conn.close()
 
     def checkpoint_in_background(self) -> BackgroundCheckpoint | None:
@@ -267,11 +280,18 @@ class Store(RunReads):
                 self.checkpoint_in_background()
         if self.after_commit is not None:
             self.after_commit()
+        if self.on_commit is not None:
+            self.on_commit()
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """One short write transaction. ``IMMEDIATE`` takes the write lock up front,
-        so a second process waits on the busy timeout instead of failing mid-way."""
+        so a second process waits on the busy timeout instead of failing mid-way.
+
+        On any failure the whole transaction is undone. SQLite itself rolls back on
+        some errors (a full disk at COMMIT): a ROLLBACK then would fail with "no
+        transaction is active" and hide the real error, so it is issued only while a
+        transaction is open, and the error raised is always the first one."""
         conn = self.conn
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -280,17 +300,25 @@ class Store(RunReads):
         try:
             yield
         except sqlite3.Error as exc:
-            conn.execute("ROLLBACK")
+            self._rollback()
             _reraise(exc, self.path)
         except BaseException:
-            conn.execute("ROLLBACK")
+            self._rollback()
             raise
         try:
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
-            conn.execute("ROLLBACK")
+            self._rollback()
             _reraise(exc, self.path)
         self._committed()
+
+    def _rollback(self) -> None:
+        conn = self.conn
+        if conn.in_transaction:
+            try:
+                conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass  # the first error is the one to report; SQLite undoes what it cannot commit
 
     # ---------------------------------------------------------------- tasks
 
@@ -407,13 +435,15 @@ class Store(RunReads):
         sql, params = self._tasks_sql(state=state, kind=kind, tag=tag, name=name, ids=ids, limit=limit)
         rows = self.conn.execute(sql, params).fetchall()
         runs = self._runs_by_task([r[0] for r in rows]) if with_runs else {}
-        return [self._task_from_row(r, runs.get(r[0], ())) for r in rows]
+        tasks = [self._task_from_row(r, runs.get(r[0], ())) for r in rows]
+        return [t for t in tasks if t.unreadable] if state is State.UNREADABLE else tasks
 
     def iter_tasks(self, **filters: Any) -> Iterator[Task]:
         """:meth:`tasks` without runs, streamed: one row decoded at a time and none held
         (``list --json`` over any number of tasks)."""
         sql, params = self._tasks_sql(**filters)
-        return (self._task_from_row(r, ()) for r in self.conn.execute(sql, params))
+        tasks = (self._task_from_row(r, ()) for r in self.conn.execute(sql, params))
+        return (t for t in tasks if t.unreadable) if filters.get("state") is State.UNREADABLE else tasks
 
     def _tasks_sql(
         self,
@@ -427,7 +457,7 @@ class Store(RunReads):
     ) -> tuple[str, list[Any]]:
         where: list[str] = []
         params: list[Any] = []
-        if state is not None:
+        if state is not None and state is not State.UNREADABLE:  # unreadable: decided after reading
             where.append("state = ?")
             params.append(state.value)
         if kind is not None:
@@ -456,8 +486,8 @@ class Store(RunReads):
             f"SELECT {_TASK_COLUMNS} FROM tasks WHERE name = ? AND state NOT IN ('succeeded','failed','cancelled') "
             "ORDER BY created_at, id",
             (name,),
-        ).fetchall()
-        return [self._task_from_row(r, ()) for r in rows]
+        )
+        return [task for _, task in self._readable(rows)]
 
     def waiting_out_a_delay(self) -> list[Task]:
         """Waiting tasks that have not run yet and were given an elapsed delay (the spec's
@@ -474,23 +504,28 @@ class Store(RunReads):
         (tasks_kind_due), the earliest of them."""
         best: Task | None = None
         for kind in kinds if kinds is not None else Kind:
-            row = self.conn.execute(
+            # No LIMIT: the cursor reads lazily, so the first readable row costs one seek.
+            rows = self.conn.execute(
                 f"SELECT {_TASK_COLUMNS} FROM tasks WHERE state = ? AND kind = ? AND next_run_at IS NOT NULL "
-                "ORDER BY next_run_at LIMIT 1",
+                "ORDER BY next_run_at",
                 (state.value, kind.value),
-            ).fetchone()
-            if row is not None and (best is None or row[5] < to_us(best.next_run_at)):  # type: ignore[arg-type]
-                best = self._task_from_row(row, ())
+            )
+            for row, task in self._readable(rows):
+                if best is None or row[5] < to_us(best.next_run_at):  # type: ignore[arg-type]
+                    best = task
+                break
         return best
 
     def due(self, state: State, now_us: int, *, kind: Kind, limit: int = 100) -> list[Task]:
         """Tasks of ``kind`` in ``state`` whose ``next_run_at`` has come, earliest first."""
         rows = self.conn.execute(
             f"SELECT {_TASK_COLUMNS} FROM tasks WHERE state = ? AND kind = ? AND next_run_at <= ? "
-            "ORDER BY next_run_at LIMIT ?",
-            (state.value, kind.value, now_us, limit),
-        ).fetchall()
-        return [self._task_from_row(r, ()) for r in rows]
+            "ORDER BY next_run_at",
+            (state.value, kind.value, now_us),
+        )
+        # Unreadable rows are skipped, not counted: a batch of them must not hide the
+        # readable due tasks behind them (the caller would fetch the same batch again).
+        return [task for _, task in itertools.islice(self._readable(rows), limit)]
 
     def due_page(
         self, state: State, now_us: int, kind: Kind, *, after: tuple[int, int] | None = None, limit: int = 200
@@ -503,8 +538,8 @@ class Store(RunReads):
         if after is not None:
             sql += " AND (next_run_at, rowid) > (?, ?)"
             params.extend(after)
-        rows = self.conn.execute(sql + " ORDER BY next_run_at, rowid LIMIT ?", [*params, limit]).fetchall()
-        return [((r[6], r[0]), self._task_from_row(r[1:], ())) for r in rows]
+        rows = self.conn.execute(sql + " ORDER BY next_run_at, rowid", params)
+        return [((r[6], r[0]), task) for r, task in itertools.islice(self._readable(rows, offset=1), limit)]
 
     def next_due_after(self, state: State, now_us: int, kinds: Iterable[Kind]) -> int | None:
         """The earliest ``next_run_at`` later than ``now_us`` among ``kinds`` (one index seek each)."""
@@ -521,10 +556,10 @@ class Store(RunReads):
 
     def latest_with_name(self, name: str) -> Task | None:
         """The newest task with this unique name, finished or not."""
-        row = self.conn.execute(
-            f"SELECT {_TASK_COLUMNS} FROM tasks WHERE name = ? ORDER BY created_at DESC, rowid DESC LIMIT 1", (name,)
-        ).fetchone()
-        return self._task_from_row(row, ()) if row else None
+        rows = self.conn.execute(
+            f"SELECT {_TASK_COLUMNS} FROM tasks WHERE name = ? ORDER BY created_at DESC, rowid DESC", (name,)
+        )
+        return next((task for _, task in self._readable(rows)), None)
 
     def set_parents(self, task_id: str, parents: Sequence[str]) -> None:
         """Replace a task's chain parents (unique work's ``update``). Inside a transaction."""
@@ -557,22 +592,47 @@ class Store(RunReads):
         return [r[0] for r in self.conn.execute("SELECT task_id FROM deps WHERE parent_id = ?", (task_id,))]
 
     def count_by_state(self) -> dict[State, int]:
-        return {State(s): n for s, n in self.conn.execute("SELECT state, COUNT(*) FROM tasks GROUP BY state")}
+        """Tasks per stored state (no row is decoded); a state Workdeck does not know
+        counts as unreadable."""
+        counts: dict[State, int] = {}
+        for value, n in self.conn.execute("SELECT state, COUNT(*) FROM tasks GROUP BY state"):
+            state = State(value) if value in _STORED_STATES else State.UNREADABLE
+            counts[state] = counts.get(state, 0) + n
+        return counts
 
     def _task_from_row(self, row: Sequence[Any], runs: Sequence[Run]) -> Task:
-        task_id, spec, state, created_at, attempts, next_run_at, output, updated_at = row[:8]
-        return Task(
-            id=task_id,
-            spec=TaskSpec.from_json(json.loads(spec)),
-            state=State(state),
-            created_at=from_us(created_at),
-            attempts=attempts,
-            next_run_at=from_us(next_run_at) if next_run_at is not None else None,
-            output=json.loads(output) if output else None,
-            updated_at=from_us(updated_at) if updated_at is not None else None,
-            runs=tuple(runs),
-            totals=counters.totals_from_row(row[8:]),
+        """The row as a Task; an unreadable one as its quarantined stand-in (engine.quarantine)."""
+        try:
+            return quarantine.decode_task(row, runs)
+        except quarantine.UnreadableRowError as exc:
+            self.quarantine.note(f"task {row[0]}", str(exc), skipped=False)
+            raw = self.conn.execute("SELECT * FROM tasks WHERE id = ?", (row[0],)).fetchone()
+            columns = [c[0] for c in self.conn.execute("SELECT * FROM tasks LIMIT 0").description]
+            return quarantine.unreadable_task(dict(zip(columns, raw or row, strict=False)), str(exc), runs)
+
+    def _readable(self, rows: Iterable[Sequence[Any]], *, offset: int = 0) -> Iterator[tuple[Sequence[Any], Task]]:
+        """(row, task) for the rows the scheduler may act on: unreadable ones are skipped
+        (and noted once), so one damaged row never stops the others from running."""
+        for row in rows:
+            try:
+                yield row, quarantine.decode_task(row[offset:], ())
+            except quarantine.UnreadableRowError as exc:
+                self.quarantine.note(f"task {row[offset]}", str(exc))
+
+    def cancel_unreadable(self, task_id: str, now_us: int) -> bool:
+        """Cancel an unreadable row as far as it can be: its stored state becomes
+        ``cancelled`` (unless finished) and its open runs end. Inside a transaction."""
+        cursor = self.conn.execute(
+            "UPDATE tasks SET state = 'cancelled', next_run_at = NULL, updated_at = " + _LATER
+            + " WHERE id = ? AND state NOT IN ('succeeded', 'failed', 'cancelled')",
+            (now_us, task_id),
         )
+        self.conn.execute(
+            "UPDATE runs SET ended_at = ?, outcome = 'cancelled', stop_reason = 'cancelled_by_user' "
+            "WHERE task_id = ? AND ended_at IS NULL",
+            (now_us, task_id),
+        )
+        return cursor.rowcount == 1
 
     # ---------------------------------------------------------------- runs
 
@@ -654,30 +714,32 @@ class Store(RunReads):
         rows = self.conn.execute(
             f"SELECT {_RUN_COLUMNS} FROM runs INDEXED BY runs_open WHERE ended_at IS NULL ORDER BY id"
         ).fetchall()
-        return [run_from_row(r) for r in rows]
+        return self._runs_from_rows(rows)
 
     def runs(self, task_id: str, *, newest: int | None = None) -> list[Run]:
         """The task's runs, oldest first; only the ``newest`` N of them if given (a
         periodic task's history grows without end; deciding after a run needs its tail)."""
         if newest is None:
             rows = self.conn.execute(f"SELECT {_RUN_COLUMNS} FROM runs WHERE task_id = ? ORDER BY id", (task_id,))
-            return [run_from_row(r) for r in rows]
+            return self._runs_from_rows(rows)
         rows = self.conn.execute(
             f"SELECT {_RUN_COLUMNS} FROM runs WHERE task_id = ? ORDER BY id DESC LIMIT ?", (task_id, newest)
         )
-        return [run_from_row(r) for r in reversed(rows.fetchall())]
+        return self._runs_from_rows(reversed(rows.fetchall()))
 
     def last_run(self, task_id: str) -> Run | None:
         row = self.conn.execute(
             f"SELECT {_RUN_COLUMNS} FROM runs WHERE task_id = ? ORDER BY id DESC LIMIT 1", (task_id,)
         ).fetchone()
-        return run_from_row(row) if row else None
+        runs = self._runs_from_rows([row] if row else [])
+        return runs[0] if runs else None
 
     def run(self, run_id: int) -> Run:
         row = self.conn.execute(f"SELECT {_RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,)).fetchone()
-        if row is None:
+        runs = self._runs_from_rows([row] if row else [])
+        if not runs:
             raise NoSuchTaskError(f"run {run_id}")
-        return run_from_row(row)
+        return runs[0]
 
     def _runs_by_task(self, task_ids: Sequence[str]) -> dict[str, list[Run]]:
         result: dict[str, list[Run]] = {}
@@ -687,9 +749,19 @@ class Store(RunReads):
                 f"SELECT {_RUN_COLUMNS} FROM runs WHERE task_id IN ({','.join('?' * len(chunk))}) ORDER BY id",
                 list(chunk),
             )
-            for row in rows:
-                result.setdefault(row[1], []).append(run_from_row(row))
+            for run in self._runs_from_rows(rows):
+                result.setdefault(run.task_id, []).append(run)
         return result
+
+    def _runs_from_rows(self, rows: Iterable[Sequence[Any]]) -> list[Run]:
+        """Runs, leaving out (and noting once) any row that cannot be read."""
+        runs = []
+        for row in rows:
+            try:
+                runs.append(quarantine.decode_run(row))
+            except quarantine.UnreadableRowError as exc:
+                self.quarantine.note(f"run {row[0]}", str(exc))
+        return runs
 
     # ---------------------------------------------------------------- output
 

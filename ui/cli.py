@@ -233,6 +233,9 @@ def _run(argv: list[str]) -> int:
         return _cancel(args, db)
     manifest = Path(args.manifest).expanduser() if args.manifest else None
     if command == "serve":
+        from engine.store_faults import refuse_if_read_only
+
+        refuse_if_read_only(str(db))  # before the lock file: a refused serve leaves nothing
         return _serve(_writable(db, is_default), manifest)
     if command is not None and hasattr(args, "func"):
         return int(args.func(args))
@@ -343,7 +346,9 @@ def _through_owner(
     direct path returns it; other refusals are raised."""
     from engine import ipc
     from engine.owner_lock import OwnerLock, socket_path
+    from engine.store_faults import refuse_if_read_only
 
+    refuse_if_read_only(str(db))  # before the lock file: a refused write leaves nothing
     path = socket_path(db)
     lock = OwnerLock(db)
     deadline = time.monotonic() + OWNER_WAIT_SECONDS
@@ -393,30 +398,19 @@ def _direct(db: Path, lock: Any, direct: Callable[[Engine], dict[str, Any]]) -> 
 
 @contextmanager
 def _open_engine(args: argparse.Namespace) -> Iterator[Engine]:
-    """An un-started Engine on the database ``--db``/``WORKDECK_DB`` names (for the
-    manifest commands). Held under the owner lock when no owner runs; beside a running
-    owner it reads the database alone (export; import goes through _through_owner)."""
-    from engine import ipc
+    """An un-started Engine that only reads the database ``--db``/``WORKDECK_DB`` names
+    (export; import goes through _through_owner). Reading needs no lock (WAL lets it
+    read beside an owner) and creates nothing: with no database it reads an empty one
+    in memory."""
     from engine.engine import Engine
-    from engine.owner_lock import OwnerLock, socket_path
     from engine.store import Store
+    from engine.store_read import open_for_reading
 
-    db = _writable(*_db_path(args.db))
-    lock = OwnerLock(db)
-    owned = ipc.call(socket_path(db), {"op": "ping"}, timeout=5.0) is not None or not lock.try_acquire("cli")
+    store = open_for_reading(_db_path(args.db)[0]) or Store(":memory:")
     try:
-        try:
-            store = Store(db)
-        except BadInputError:
-            if not owned:
-                lock.abandon()
-            raise
-        try:
-            yield Engine(store)
-        finally:
-            store.close()
+        yield Engine(store)
     finally:
-        lock.release()
+        store.close()
 
 
 # ---------------------------------------------------------------- reading
@@ -424,13 +418,14 @@ def _open_engine(args: argparse.Namespace) -> Iterator[Engine]:
 
 @contextmanager
 def _reading(db: Path) -> Iterator[Any]:
-    """The store, or None when the database does not exist yet (reading creates nothing)."""
-    if not db.exists():
+    """The store opened read-only, or None when there is nothing to read (no file, an
+    empty file): reading creates and writes nothing (engine.store_read)."""
+    from engine.store_read import open_for_reading
+
+    store = open_for_reading(db)
+    if store is None:
         yield None
         return
-    from engine.store import Store
-
-    store = Store(db)
     try:
         yield store
     finally:

@@ -65,13 +65,18 @@ def _ids(db: Path, prefix: str) -> list[str]:
     database is missing or unreadable. Opened read-only: completing writes nothing."""
     if not db.is_file():
         return []
+    from engine.errors import WorkdeckError
+    from engine.store_faults import connect_for_reading
+
     try:
-        con = sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True, timeout=0.2)
+        # Not a bare mode=ro: on a WAL database nobody has open, that leaves -wal and
+        # -shm files behind (engine.store_faults explains the choice).
+        con = connect_for_reading(str(db), 200)
         try:
             rows = con.execute("SELECT id FROM tasks WHERE id >= ? AND id < ? ORDER BY id LIMIT ?",
                                (prefix, prefix + "\uffff", MAX_IDS)).fetchall()
         finally:
             con.close()
-    except sqlite3.Error:
+    except (sqlite3.Error, WorkdeckError):
         return []
     return [row[0] for row in rows]

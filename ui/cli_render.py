@@ -20,6 +20,8 @@ def local(instant: datetime | None, *, seconds: bool = True) -> str:
 
 def what(task: Task) -> str:
     """The command line, or a reminder's message in quotes."""
+    if task.unreadable:
+        return f"unreadable: {task.unreadable}"
     spec = task.spec
     if spec.worker == "reminder":
         return f"remind: {spec.args[0]!r}" if spec.args else "remind"
@@ -39,7 +41,8 @@ def table(tasks: list[Task]) -> str:
         if task.spec.tags:
             label = (label + " " if label else "") + ",".join(f"#{t}" for t in task.spec.tags)
         rows.append((
-            task.id, task.kind.value, task.state.value, local(task.next_run_at), str(task.attempts),
+            task.id, str((task.raw or {}).get("kind") or "?") if task.unreadable else task.kind.value,
+            task.state.value, local(task.next_run_at), str(task.attempts),
             _clip(label, 24) or "-", _clip(what(task), 60),
         ))
     widths = [max(len(r[i]) for r in rows) for i in range(len(_COLUMNS) - 1)]
@@ -95,6 +98,8 @@ def _totals(task: Task, shown: int, newest: int | None) -> str:
 
 
 def details(task: Task, *, shown_newest: int | None = None) -> str:
+    if task.unreadable:
+        return _unreadable_details(task)
     spec = task.spec
     state = task.state.value
     reason = why(task)
@@ -117,5 +122,15 @@ def details(task: Task, *, shown_newest: int | None = None) -> str:
     ]
     lines = [f"{key + ':':<10} {value}" for key, value in fields if value is not None]
     lines.append(_totals(task, len(task.runs), shown_newest))
+    lines.extend(_run_line(r) for r in task.runs)
+    return "\n".join(lines)
+
+
+def _unreadable_details(task: Task) -> str:
+    """A quarantined row: the reason, the row as stored, and what can be done with it."""
+    lines = [f"{'id:':<10} {task.id}", f"{'state:':<10} unreadable ({task.unreadable})"]
+    lines += [f"  {column} = {value!r}" for column, value in (task.raw or {}).items()]
+    lines.append("Workdeck skips this task. `workdeck export` keeps its row; `workdeck cancel` stops it for good.")
+    lines.append("runs:" if task.runs else "runs:      none")
     lines.extend(_run_line(r) for r in task.runs)
     return "\n".join(lines)

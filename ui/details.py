@@ -158,8 +158,11 @@ class DetailsPane(QWidget):
                 reason = None
         if reason is None and task.state is State.BLOCKED:
             reason = "waits for " + ", ".join(task.spec.after) + " to succeed"
+        label = "Waiting"
+        if task.unreadable:  # a quarantined row (engine.quarantine): say why, it never runs
+            label, reason = "Unreadable", f"{task.unreadable}; Workdeck skips this task (export keeps its row)"
         self.why.setVisible(bool(reason))
-        self.why.setText(f"<i>Waiting:</i> {escape(str(reason))}" if reason else "")
+        self.why.setText(f"<i>{label}:</i> {escape(str(reason))}" if reason else "")
 
     # ------------------------------------------------------------ engine signals
 

@@ -87,6 +87,7 @@ KIND_WORDS: dict[str, str] = {"immediate": "Now", "deferred": "Later", "exact": 
 STATE_WORDS: dict[str, str] = {
     "enqueued": "waiting", "blocked": "waiting for another task", "scheduled": "scheduled",
     "running": "running", "succeeded": "done", "failed": "failed", "cancelled": "cancelled",
+    "unreadable": "unreadable",
 }
 CONSTRAINT_WORDS: dict[str, str] = {
     "network": "A network connection", "ac-power": "Plugged into power", "battery-not-low": "Battery not low",
