@@ -152,7 +152,8 @@ def build_parser(only: str | None = None) -> _Parser:
         )
         add_desktop_commands(sub)
         add_completion_command(sub)
-        cli_history.add_history_commands(sub, db_path=lambda args: _db_path(args.db), reading=_reading)
+        # prune and retention write (the policy, deletions): a writable store, not _reading's read-only one
+        cli_history.add_history_commands(sub, db_path=lambda args: _db_path(args.db), reading=_maintaining)
         add_retry_command(sub, lambda args, request, direct: _existing_through_owner(args.db, args.id, request, direct))
     return parser
 
@@ -414,6 +415,21 @@ def _open_engine(args: argparse.Namespace) -> Iterator[Engine]:
 
 
 # ---------------------------------------------------------------- reading
+
+
+@contextmanager
+def _maintaining(db: Path) -> Iterator[Any]:
+    """A writable store for prune and retention, or None when no database exists."""
+    if not db.exists():
+        yield None
+        return
+    from engine.store import Store
+
+    store = Store(db)
+    try:
+        yield store
+    finally:
+        store.close()
 
 
 @contextmanager
