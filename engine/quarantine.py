@@ -23,7 +23,7 @@ from typing import Any
 from engine.clock import from_us
 from engine.errors import DatabaseDamagedError, EnvironmentFaultError, WorkdeckError
 from engine.history import counters
-from engine.model import Kind, Outcome, Run, State, StopReason, Task, TaskSpec
+from engine.model import Kind, Run, State, Task, TaskSpec
 
 log = logging.getLogger(__name__)
 
@@ -172,21 +172,10 @@ def _instant(value: Any) -> datetime | None:
 
 
 def decode_run(row: Sequence[Any]) -> Run:
-    """A run row (store._RUN_COLUMNS) as a Run; UnreadableRowError saying why not."""
-    rid, task_id, attempt, started, due, fired, ended, outcome, exit_code, stop_reason, detail = row
+    """A run row (store.RUN_COLUMNS) as a Run; UnreadableRowError saying why not."""
+    from engine import store  # the one decoder of a run row; store imports this module
+
     try:
-        return Run(
-            id=rid,
-            task_id=task_id,
-            attempt=attempt,
-            started_at=from_us(started),
-            due_at=from_us(due) if due is not None else None,
-            fired_at=from_us(fired) if fired is not None else None,
-            ended_at=from_us(ended) if ended is not None else None,
-            outcome=Outcome(outcome) if outcome else None,
-            exit_code=exit_code,
-            stop_reason=StopReason(stop_reason) if stop_reason else None,
-            detail=detail,
-        )
+        return store.run_from_row(row)
     except DECODE_ERRORS as exc:
-        raise UnreadableRowError(f"run {rid} of task {task_id} cannot be read ({_short(exc)})") from None
+        raise UnreadableRowError(f"run {row[0]} of task {row[1]} cannot be read ({_short(exc)})") from None
