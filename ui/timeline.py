@@ -28,6 +28,12 @@ from ui.timeline_density import DENSE_RUNS_PER_PIXEL, DensityLoader
 LANES: tuple[Kind, ...] = (Kind.IMMEDIATE, Kind.DEFERRED, Kind.EXACT)
 LANE_TITLES = {Kind.IMMEDIATE: "Immediate", Kind.DEFERRED: "Deferred", Kind.EXACT: "Exact"}
 
+#: The narrowest bar drawn, in pixels: a 1-second failure in an hour's view can be seen and hovered.
+MIN_BAR_PX = 3
+
+#: A wait shorter than this (the dispatcher's own latency) is not drawn as queued time.
+QUEUED_MIN_US = 1_000_000
+
 #: A row is either a lane (all tasks of a kind) or one task inside an open lane.
 RowKey = tuple[str, str]  # ("lane", kind value) | ("task", task id)
 
@@ -43,7 +49,7 @@ def task_key(task_id: str) -> RowKey:
 class Bar:
     """One run as drawn. Mutable: a running bar gets its end when the run finishes."""
 
-    __slots__ = ("run_id", "task_id", "start", "end", "color", "missed", "run")
+    __slots__ = ("run_id", "task_id", "start", "end", "color", "missed", "run", "queued_from")
 
     def __init__(self, run: Run) -> None:
         self.run_id = run.id
@@ -58,6 +64,9 @@ class Bar:
         self.start = to_us(start)
         self.end = to_us(run.ended_at) if run.ended_at is not None else None
         self.color = "missed" if self.missed else (run.outcome.value if run.outcome else "running")
+        #: It started after it was due: the wait (due -> start) is drawn as queued time.
+        due = to_us(run.due_at) if run.due_at is not None and not self.missed else None
+        self.queued_from = due if due is not None and due <= self.start - QUEUED_MIN_US else None
 
 
 @dataclass(frozen=True)
@@ -105,8 +114,8 @@ class Strip:
                 continue
             x1 = int(bar.start // px)
             x2 = int(bar.end // px)  # type: ignore[operator]
-            if x2 < x1 + 2:
-                x2 = x1 + 2  # a run of any length stays visible
+            if x2 < x1 + MIN_BAR_PX:
+                x2 = x1 + MIN_BAR_PX  # a run of any length stays visible and hoverable
             color = bar.color
             if cur is not None and x1 <= cur[1] + 1:
                 if color == cur[2]:  # touching or a pixel apart: one rectangle
@@ -148,7 +157,7 @@ class _RowIndex:
     """Finished bars sorted by start (parallel ``starts`` for bisect), the running ones,
     the missed alarms, and the pixel strip the painter draws from."""
 
-    __slots__ = ("starts", "bars", "max_duration", "running", "missed", "_strip", "_dirty")
+    __slots__ = ("starts", "bars", "max_duration", "running", "missed", "late", "_strip", "_dirty")
 
     def __init__(self) -> None:
         self.starts: list[int] = []
@@ -156,10 +165,17 @@ class _RowIndex:
         self.max_duration = 0
         self.running: dict[int, Bar] = {}
         self.missed: list[Bar] = []
+        #: Runs that started after their due time, by start (few: only late starts).
+        self.late: list[Bar] = []
         self._strip: Strip | None = None
         self._dirty = False
 
     def add(self, bar: Bar) -> None:
+        if bar.queued_from is not None and bar.run_id not in self.running:  # first seen
+            if not self.late or self.late[-1].start <= bar.start:
+                self.late.append(bar)
+            else:
+                self.late.insert(bisect_right([b.start for b in self.late], bar.start), bar)
         if bar.end is None:
             self.running[bar.run_id] = bar
             return
@@ -186,6 +202,7 @@ class _RowIndex:
             self.max_duration = max((b.end - b.start for b in kept if b.end is not None), default=0)
             self._strip = None
         self.missed = [b for b in self.missed if b.run_id not in run_ids]
+        self.late = [b for b in self.late if b.run_id not in run_ids]
 
     def between(self, start: int, end: int) -> list[Bar]:
         lo = bisect_left(self.starts, start - self.max_duration)
@@ -218,6 +235,7 @@ class Timeline(QObject):
         self._rows: dict[RowKey, _RowIndex] = {}
         self._loaded: tuple[int, int] | None = None
         self._markers: dict[RowKey, tuple[list[int], list[str]]] | None = None
+        self._upcoming: list[tuple[int, str]] | None = None
         self.expanded: set[Kind] = set()
         #: The view's range holds more runs than pixels: draw :attr:`density`, not bars.
         self.dense = False
@@ -311,7 +329,7 @@ class Timeline(QObject):
     def set_tasks(self, tasks: Iterable[Task]) -> None:
         """Replace the known tasks (tests drive the model directly with Task objects)."""
         self._tasks = {t.id: t for t in tasks}
-        self._markers = None
+        self._markers = self._upcoming = None
         self.rows_changed.emit()
         self.changed.emit()
 
@@ -320,7 +338,7 @@ class Timeline(QObject):
     def _on_task_changed(self, task: Task) -> None:
         new = task.id not in self._tasks
         self._tasks[task.id] = task
-        self._markers = None
+        self._markers = self._upcoming = None
         if new and task.kind in self.expanded:
             self.rows_changed.emit()
         self.changed.emit()
@@ -340,7 +358,7 @@ class Timeline(QObject):
                 lane = self._rows.get(lane_key(kind))
                 if lane is not None:
                     lane.discard(gone)
-        self._markers = None
+        self._markers = self._upcoming = None
         if task is not None and task.kind in self.expanded:
             self.rows_changed.emit()
         self.changed.emit()
@@ -405,6 +423,27 @@ class Timeline(QObject):
         starts, ids = self._markers.get(key, ([], []))
         lo, hi = bisect_left(starts, start_us), bisect_right(starts, end_us)
         return starts[lo:hi], ids[lo:hi]
+
+    def late(self, key: RowKey, start_us: int, end_us: int) -> list[Bar]:
+        """Runs that started late and whose wait (due -> start) overlaps the range."""
+        index = self._rows.get(key)
+        if index is None:
+            return []
+        return [b for b in index.late if b.queued_from is not None and b.queued_from <= end_us and b.start >= start_us]
+
+    def waiting(self, key: RowKey, now_us: int) -> tuple[list[int], list[str]]:
+        """Due times at or before now of work not started yet (queued since then)."""
+        return self.markers(key, -(2**62), now_us)
+
+    def upcoming(self, after_us: int) -> list[tuple[int, str]]:
+        """(due, task id) of waiting and scheduled work due after ``after_us``, soonest first."""
+        if self._upcoming is None:
+            self._upcoming = sorted(
+                (to_us(t.next_run_at), t.id) for t in self._tasks.values()
+                if t.next_run_at is not None and t.state in (State.ENQUEUED, State.SCHEDULED)
+            )
+        items = self._upcoming
+        return items[bisect_right(items, (after_us, "\uffff")):]
 
     def _build_markers(self) -> dict[RowKey, tuple[list[int], list[str]]]:
         pending: dict[RowKey, list[tuple[int, str]]] = {}

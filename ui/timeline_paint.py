@@ -16,7 +16,8 @@ from PySide6.QtCore import QPoint
 
 from engine.store_reads import OUTCOME_BY_SEVERITY
 from ui import style
-from ui.timeline import Row, task_key
+from ui import text
+from ui.timeline import MIN_BAR_PX, Row, task_key
 
 if TYPE_CHECKING:
     from ui.timeline_view import TimelineView
@@ -25,6 +26,8 @@ _SECOND = 1_000_000
 #: Tick steps in seconds: the first that leaves >= 90 px between ticks is used.
 _STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200,
           86400, 172800, 604800, 1209600)
+#: Failed and timed-out bars carry a dark top edge this high: they differ in grayscale too.
+MARK_HEIGHT = 3
 _LEGEND = ("succeeded", "failed", "timed_out", "interrupted", "cancelled", "running")
 
 
@@ -56,6 +59,7 @@ class TimelinePainter:
             x = round(view.x_for(now))
             p.fillRect(x - 1, 0, 2, bottom, view.now_color())
         p.fillRect(view.plot_left, 0, 1, bottom, pal.color(QPalette.ColorRole.Mid))
+        self._edge_marker(p, pal)
         self._legend(p, pal, colors, bottom)
 
     # ------------------------------------------------------------ axis and band
@@ -117,7 +121,9 @@ class TimelinePainter:
         p.fillRect(0, rect.bottom(), rect.width(), 1, line)
         self._label(p, pal, row, rect)
         p.save()
-        p.setClipRect(QRect(view.plot_left + 1, rect.top(), view.plot_width, rect.height()))
+        # Intersect: a row scrolled half under the axis must not draw over the band.
+        p.setClipRect(QRect(view.plot_left + 1, rect.top(), view.plot_width, rect.height()),
+                      Qt.ClipOperation.IntersectClip)
         pad = 4 if row.is_lane else 3
         y, h = rect.top() + pad, rect.height() - 2 * pad
         self._bars(p, colors, row, y, h, start, end, now)
@@ -159,17 +165,22 @@ class TimelinePainter:
         timeline = view.timeline
         px = (end - start) / view.plot_width
         strip = None if timeline.dense else timeline.strip(row.key, px)
+        self._queued(p, colors, row, y, h, start, end, now)
         if timeline.dense:
             self._density(p, colors, row, y, h, start, end)
         if strip is not None:
             base = view.plot_left - start / px  # grid pixel -> widget x
             fill = p.fillRect
+            marks = failure_marks(colors)
             for g1, g2, color in strip.visible(start / px, end / px):
                 x1 = int(g1 + base)
                 fill(x1, y, int(g2 + base) - x1, h, colors[color])
+                mark = marks.get(color)
+                if mark is not None:  # not by colour alone: a dark top edge
+                    fill(x1, y, int(g2 + base) - x1, MARK_HEIGHT, mark)
         for bar in timeline.running(row.key, end):
             x1 = round(view.x_for(bar.start))
-            x2 = max(x1 + 2, round(view.x_for(now)))
+            x2 = max(x1 + MIN_BAR_PX, round(view.x_for(now)))
             p.fillRect(x1, y, x2 - x1, h, colors["running"])
         missed = timeline.missed(row.key, start - int(8 * px), end)
         if missed:
@@ -179,6 +190,47 @@ class TimelinePainter:
             for bar in missed:
                 p.drawRect(round(view.x_for(bar.start)) - 4, y, 8, h - 1)
             p.setBrush(Qt.BrushStyle.NoBrush)
+
+    def _queued(self, p: QPainter, colors: dict[str, QColor], row: Row, y: int, h: int,
+                start: int, end: int, now: int) -> None:
+        """Queued time, like Airflow's: a light bar from the due time to now for work due
+        and not started yet, and from due to start for runs that started late."""
+        view = self.view
+        color = queued_color(colors)
+        spans = [(due, now) for due in view.timeline.waiting(row.key, now)[0]]
+        spans += [(bar.queued_from, bar.start) for bar in view.timeline.late(row.key, start, end)
+                  if bar.queued_from is not None]
+        last: tuple[int, int] | None = None
+        for frm, to in spans:
+            x1 = max(view.plot_left, round(view.x_for(frm)))
+            x2 = min(view.width(), round(view.x_for(to)))
+            if x2 > x1 and (x1, x2) != last:
+                p.fillRect(x1, y + h // 4, x2 - x1, h - h // 2, color)
+                last = (x1, x2)
+
+    def _edge_marker(self, p: QPainter, pal: QPalette) -> None:
+        """"next: 14:30 backup ▸" at the right edge when upcoming work lies beyond the view."""
+        from ui.timeline_view import local_datetime
+
+        view = self.view
+        view.edge_marker = None
+        nxt = view.next_beyond_view()
+        if nxt is None:
+            return
+        due, task_id = nxt
+        task = view.timeline.task(task_id)
+        title = text.task_title(task) if task else task_id
+        fm = QFontMetrics(p.font())
+        label = fm.elidedText(f"next: {local_datetime(due).strftime('%H:%M')} {title} ▸",
+                              Qt.TextElideMode.ElideRight, max(60, view.plot_width // 2))
+        w = fm.horizontalAdvance(label) + 12
+        rect = QRect(view.width() - w - 2, 2, w, view.AXIS_HEIGHT - 4)
+        p.fillRect(rect, pal.color(QPalette.ColorRole.Window))
+        p.setPen(QPen(view.highlight_color(), 1))
+        p.drawRect(rect.adjusted(0, 0, -1, -1))
+        p.setPen(pal.color(QPalette.ColorRole.WindowText))
+        p.drawText(rect, Qt.AlignmentFlag.AlignCenter, label)
+        view.edge_marker = (rect, due, task_id)
 
     def _density(self, p: QPainter, colors: dict[str, QColor], row: Row, y: int, h: int,
                  start: int, end: int) -> None:
@@ -247,7 +299,7 @@ class TimelinePainter:
             if bar_end < start:
                 continue
             x1 = left + bar.start * scale
-            x2 = max(x1 + 2, left + bar_end * scale)
+            x2 = max(x1 + MIN_BAR_PX, left + bar_end * scale)
             if group and x1 <= group[1] + 2:
                 group[1] = max(group[1], x2)
                 continue
@@ -266,8 +318,11 @@ class TimelinePainter:
         x, y = 8, bottom + (view.LEGEND_HEIGHT - 10) // 2
         text_y = bottom + (view.LEGEND_HEIGHT + fm.ascent() - fm.descent()) // 2
         p.setPen(pal.color(QPalette.ColorRole.WindowText))
+        marks = failure_marks(colors)
         for key in _LEGEND:
             p.fillRect(x, y, 14, 10, colors[key])
+            if key in marks:
+                p.fillRect(x, y, 14, 3, marks[key])
             label = style.OUTCOME_LABELS[key]
             p.setPen(pal.color(QPalette.ColorRole.WindowText))
             p.drawText(x + 18, text_y, label)
@@ -310,4 +365,15 @@ def band_color(pal: QPalette, visible: bool) -> QColor:
     else:
         color = QColor(pal.color(QPalette.ColorRole.Mid))
         color.setAlpha(110)
+    return color
+
+
+def failure_marks(colors: dict[str, QColor]) -> dict[str, QColor]:
+    """The dark edge drawn on bars whose outcome is a failure."""
+    return {key: colors[key].darker(260) for key in ("failed", "timed_out")}
+
+
+def queued_color(colors: dict[str, QColor]) -> QColor:
+    color = QColor(colors["running"])
+    color.setAlpha(70)
     return color

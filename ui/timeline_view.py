@@ -35,8 +35,13 @@ from ui.timeline_paint import TimelinePainter
 SECOND = 1_000_000
 MIN_SPAN = 10 * SECOND  # "from seconds ..."
 MAX_SPAN = 8 * 7 * 86400 * SECOND  # "... to weeks"
-#: Where the now-line sits while following now (fraction of the plot's width).
-FOLLOW_AT = 0.85
+#: Where the now-line sits while following now (fraction of the plot's width): a third
+#: of the view is the future, where alarms and waiting work are drawn.
+FOLLOW_AT = 2 / 3
+#: The span while following now, unless upcoming work needs more to be in view.
+DEFAULT_SPAN = 10 * 60 * SECOND
+#: Work due further ahead than this does not widen the view; the edge marker points to it.
+FUTURE_HORIZON = 2 * 3600 * SECOND
 
 
 class TimelineView(QWidget):
@@ -66,8 +71,12 @@ class TimelineView(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.selected_task: str | None = None
         self.follow_now = True
-        self._span = 10 * 60 * SECOND
+        #: While following now and not zoomed by hand, the span grows to show upcoming work.
+        self.auto_span = True
+        self._span = self.span_for_upcoming(DEFAULT_SPAN)
         self._start = timeline.now_us() - int(self._span * FOLLOW_AT)
+        #: Where the "next: ..." marker was last drawn, and the due time and task it shows.
+        self.edge_marker: tuple[QRect, int, str] | None = None
         self._scroll = 0  # vertical offset of the rows, in pixels
         self._press: QPoint | None = None
         self._dragged = False
@@ -80,7 +89,7 @@ class TimelineView(QWidget):
         self._coalesce = QTimer(self)
         self._coalesce.setSingleShot(True)
         self._coalesce.setInterval(50)
-        self._coalesce.timeout.connect(self.update)
+        self._coalesce.timeout.connect(self._refresh)
         timeline.changed.connect(self._on_timeline_changed)
         timeline.rows_changed.connect(self._on_rows_changed)
 
@@ -147,6 +156,7 @@ class TimelineView(QWidget):
         else:
             anchor_us = self.us_at(anchor_x if anchor_x is not None else self.plot_left + self.plot_width / 2)
         span = min(MAX_SPAN, max(MIN_SPAN, self._span / factor))
+        self.auto_span = False
         fraction = (anchor_us - self._start) / self._span
         self.set_range(anchor_us - fraction * span, span)
 
@@ -160,9 +170,51 @@ class TimelineView(QWidget):
 
     def set_follow_now(self, on: bool) -> None:
         if on:
-            self.set_range(self.timeline.now_us() - self._span * FOLLOW_AT, self._span, follow=True)
+            span = self.span_for_upcoming(self._span) if self.auto_span else self._span
+            self.set_range(self.timeline.now_us() - span * FOLLOW_AT, span, follow=True)
         else:
             self.set_range(self._start, self._span, follow=False)
+
+    def span_for_upcoming(self, base: float) -> float:
+        """``base``, or more so that the next alarm and the next due deferred task (within
+        :data:`FUTURE_HORIZON`) fall inside the future part of a view that follows now."""
+        now = self.timeline.now_us()
+        needed = 0.0
+        seen: set[object] = set()
+        for due, task_id in self.timeline.upcoming(now):
+            if due - now > FUTURE_HORIZON:
+                break
+            task = self.timeline.task(task_id)
+            kind = task.kind if task else None
+            if kind in seen:
+                continue
+            seen.add(kind)
+            needed = (due - now) * 1.15 / (1 - FOLLOW_AT)
+        return min(MAX_SPAN, max(base, needed))
+
+    def next_beyond_view(self) -> tuple[int, str] | None:
+        """The soonest upcoming work due after the visible range (what the edge marker shows)."""
+        later = self.timeline.upcoming(self.visible_range()[1])
+        return later[0] if later else None
+
+    def bring_into_view(self, due_us: int) -> None:
+        """Show ``due_us`` in the future part of the view, following now when it is ahead."""
+        now = self.timeline.now_us()
+        self.auto_span = False
+        if due_us > now:
+            span = (due_us - now) * 1.15 / (1 - FOLLOW_AT)
+            self.set_range(now - span * FOLLOW_AT, span, follow=True)
+        else:
+            self.set_range(due_us - self._span / 2, self._span, follow=False)
+
+    def _refresh(self) -> None:
+        """Coalesced engine changes: widen the followed view for new upcoming work, repaint."""
+        if self.follow_now and self.auto_span:
+            span = self.span_for_upcoming(DEFAULT_SPAN)
+            if span != self._span:
+                self.set_range(self.timeline.now_us() - span * FOLLOW_AT, span)
+                return
+        self.update()
 
     def select_task(self, task_id: str | None) -> None:
         """Highlight ``task_id``'s bars (from the table's selection; emits nothing)."""
@@ -273,8 +325,14 @@ class TimelineView(QWidget):
         return row, None, None
 
     def hover_text(self, pos: QPoint) -> str | None:
-        row, bar, marker = self.item_at(pos)
         now = from_us(self.timeline.now_us())
+        if self.edge_marker is not None and self.edge_marker[0].contains(pos):
+            _, due, task_id = self.edge_marker
+            task = self.timeline.task(task_id)
+            title = fmt.task_title(task) if task else task_id
+            return (f"<b>{_esc(title)}</b><br>due {fmt.full_time(from_us(due))} "
+                    f"({fmt.relative(from_us(due), now)})<br>click to bring it into view")
+        row, bar, marker = self.item_at(pos)
         if bar is None and marker is None and row is not None and self.timeline.dense and pos.x() >= self.plot_left:
             cell = self._density_at(row.key, self.us_at(pos.x()))
             if cell is not None:
@@ -385,6 +443,9 @@ class TimelineView(QWidget):
         clicked = not self._dragged
         self._press = None
         if not clicked:
+            return
+        if self.edge_marker is not None and self.edge_marker[0].contains(pos):
+            self.bring_into_view(self.edge_marker[1])
             return
         row, bar, marker = self.item_at(pos)
         if row is not None and pos.x() < self.plot_left:
