@@ -474,6 +474,7 @@ class MainWindow(QMainWindow):
             tag=self.tag_filter.currentData(),
             search=self.search.text(),
         )
+        self.timeline_view.set_filter(self.proxy.accepts if self.proxy.filtering else None)
 
     def _refresh_tags(self) -> None:
         current = self.tag_filter.currentData()

@@ -334,6 +334,9 @@ class TaskFilterProxy(QSortFilterProxyModel):
         self, *, kind: Kind | None = None, state: State | None = None, tag: str | None = None, search: str = ""
     ) -> None:
         self.beginFilterChange()
+        # A QComboBox hands enum data back as its str value: compare as enums again.
+        kind = Kind(kind) if kind is not None else None
+        state = State(state) if state is not None else None
         self._kind, self._state, self._tag, self._search = kind, state, tag or None, search.strip().lower()
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
@@ -342,8 +345,14 @@ class TaskFilterProxy(QSortFilterProxyModel):
             return True  # no filter: the common case, and a call per row at every layout change
         model = self.sourceModel()
         task: Task | None = model.data(model.index(source_row, 0, source_parent), TASK_ROLE)
-        if task is None:
-            return False
+        return task is not None and self.accepts(task)
+
+    @property
+    def filtering(self) -> bool:
+        return not (self._kind is None and self._state is None and self._tag is None and not self._search)
+
+    def accepts(self, task: Task) -> bool:
+        """Whether ``task`` passes the filters (the timeline hides the rows that do not)."""
         if self._kind is not None and task.kind is not self._kind:
             return False
         if self._state is not None and task.state is not self._state:

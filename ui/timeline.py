@@ -14,7 +14,7 @@ aggregates for it instead, and the view draws those (:attr:`Timeline.dense`).
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal
@@ -237,6 +237,9 @@ class Timeline(QObject):
         self._markers: dict[RowKey, tuple[list[int], list[str]]] | None = None
         self._upcoming: list[tuple[int, str]] | None = None
         self.expanded: set[Kind] = set()
+        #: The window's search and filters: tasks it rejects are hidden (see set_filter).
+        self._filter: Callable[[Task], bool] | None = None
+        self._hidden: set[str] = set()
         #: The view's range holds more runs than pixels: draw :attr:`density`, not bars.
         self.dense = False
         self.density = DensityLoader(engine.run_buckets, self._kind_of, self)
@@ -321,8 +324,9 @@ class Timeline(QObject):
                 self._bars[run.id] = bar
             task = self._tasks.get(run.task_id)
             kind = task.kind if task else Kind.IMMEDIATE
-            for key in (lane_key(kind), task_key(run.task_id)):
-                self._rows.setdefault(key, _RowIndex()).add(bar)
+            self._rows.setdefault(task_key(run.task_id), _RowIndex()).add(bar)
+            if run.task_id not in self._hidden:
+                self._rows.setdefault(lane_key(kind), _RowIndex()).add(bar)
         if notify:
             self.changed.emit()
 
@@ -330,6 +334,7 @@ class Timeline(QObject):
         """Replace the known tasks (tests drive the model directly with Task objects)."""
         self._tasks = {t.id: t for t in tasks}
         self._markers = self._upcoming = None
+        self._apply_filter()
         self.rows_changed.emit()
         self.changed.emit()
 
@@ -339,12 +344,43 @@ class Timeline(QObject):
         new = task.id not in self._tasks
         self._tasks[task.id] = task
         self._markers = self._upcoming = None
+        if self._filter is not None and (task.id in self._hidden) == self._filter(task):
+            self._apply_filter()  # it moved in or out of the filter (a state filter)
+            return
         if new and task.kind in self.expanded:
             self.rows_changed.emit()
         self.changed.emit()
 
+    # ------------------------------------------------------------ filter
+
+    def set_filter(self, predicate: Callable[[Task], bool] | None) -> None:
+        """Hide the tasks ``predicate`` rejects: their rows, their markers, and their
+        runs from the lanes (the lanes are rebuilt; a filter changes at typing speed,
+        not at the engine's). None shows everything."""
+        self._filter = predicate
+        self._apply_filter()
+
+    def _apply_filter(self) -> None:
+        predicate = self._filter
+        hidden = {t.id for t in self._tasks.values() if not predicate(t)} if predicate is not None else set()
+        if hidden != self._hidden:
+            self._hidden = hidden
+            for kind in Kind:
+                self._rows.pop(lane_key(kind), None)
+            for bar in sorted(self._bars.values(), key=lambda b: b.start):
+                if bar.task_id not in hidden:
+                    self._rows.setdefault(lane_key(self._kind_of(bar.task_id)), _RowIndex()).add(bar)
+        self._markers = self._upcoming = None
+        self.rows_changed.emit()
+        self.changed.emit()
+
+    def hidden_count(self, kind: Kind) -> int:
+        """How many tasks of ``kind`` the filter hides."""
+        return sum(1 for task_id in self._hidden if self._kind_of(task_id) is kind)
+
     def _on_task_removed(self, task_id: str) -> None:
         task = self._tasks.pop(task_id, None)
+        self._hidden.discard(task_id)
         if self.density.grid is not None:  # its runs are in the buckets: read them again
             self.density.drop()
             if self.dense and self._view is not None:
@@ -389,10 +425,12 @@ class Timeline(QObject):
     def rows(self) -> list[Row]:
         rows: list[Row] = []
         for kind in LANES:
-            rows.append(Row(lane_key(kind), LANE_TITLES[kind], kind))
+            hidden = self.hidden_count(kind) if self._hidden else 0
+            title = LANE_TITLES[kind] + (f" ({hidden} hidden)" if hidden else "")
+            rows.append(Row(lane_key(kind), title, kind))
             if kind in self.expanded:
                 for task in self._tasks.values():
-                    if task.kind is kind:
+                    if task.kind is kind and task.id not in self._hidden:
                         rows.append(Row(task_key(task.id), text.task_title(task), kind, task.id))
         return rows
 
@@ -441,6 +479,7 @@ class Timeline(QObject):
             self._upcoming = sorted(
                 (to_us(t.next_run_at), t.id) for t in self._tasks.values()
                 if t.next_run_at is not None and t.state in (State.ENQUEUED, State.SCHEDULED)
+                and t.id not in self._hidden
             )
         items = self._upcoming
         return items[bisect_right(items, (after_us, "\uffff")):]
@@ -449,6 +488,8 @@ class Timeline(QObject):
         pending: dict[RowKey, list[tuple[int, str]]] = {}
         for task in self._tasks.values():
             if task.next_run_at is None or task.state not in (State.ENQUEUED, State.SCHEDULED):
+                continue
+            if task.id in self._hidden:
                 continue
             due = to_us(task.next_run_at)
             for key in (lane_key(task.kind), task_key(task.id)):

@@ -148,8 +148,9 @@ class TimelinePainter:
             font.setBold(True)
             p.save()
             p.setFont(font)
+            label = QFontMetrics(font).elidedText(row.label, Qt.TextElideMode.ElideRight, view.plot_left - 42)
             p.drawText(QRect(38, rect.top(), view.plot_left - 42, rect.height()), Qt.AlignmentFlag.AlignVCenter,
-                       row.label)
+                       label)
             p.restore()
         else:
             fm = QFontMetrics(p.font())

@@ -9,6 +9,7 @@ now-line takes to move one pixel (16 ms to 1 s), so a week's view wakes once a s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from PySide6.QtCore import QPoint, QRect, Qt, QTimer, Signal
@@ -25,6 +26,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from engine.clock import from_us
+from engine.model import Task
 from engine.store_reads import OUTCOME_BY_SEVERITY
 from ui.text import local_zone
 from ui import style
@@ -215,6 +217,10 @@ class TimelineView(QWidget):
                 self.set_range(self.timeline.now_us() - span * FOLLOW_AT, span)
                 return
         self.update()
+
+    def set_filter(self, predicate: Callable[[Task], bool] | None) -> None:
+        """Show only the tasks ``predicate`` accepts (the window's search and filters)."""
+        self.timeline.set_filter(predicate)
 
     def select_task(self, task_id: str | None) -> None:
         """Highlight ``task_id``'s bars (from the table's selection; emits nothing)."""

@@ -1,0 +1,79 @@
+"""The window's search and filters apply to the timeline too: rows hidden, lanes count them."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+
+from engine.clock import to_us
+from engine.model import Kind, Outcome, State
+from ui import style
+from ui.main_window import MainWindow
+from ui.task_table import TASK_ID_ROLE
+from ui.timeline import lane_key, task_key
+from tests.ui.helpers import run_task
+
+S = 1_000_000
+
+
+@pytest.fixture
+def window(qtbot, engine):
+    win = MainWindow(engine)
+    win.resize(1100, 750)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    return win
+
+
+def close(a: QColor, b: QColor, tol: int = 8) -> bool:
+    return all(abs(p - q) <= tol for p, q in zip(a.getRgb()[:3], b.getRgb()[:3]))
+
+
+def test_search_hides_timeline_rows_and_lane_bars_and_the_lane_says_how_many(qtbot, window, engine, runner,
+                                                                            clock) -> None:
+    alpha = run_task(engine, runner, clock, 20, Outcome.SUCCEEDED, name="alpha")
+    clock.advance(10)
+    beta = run_task(engine, runner, clock, 20, Outcome.FAILED, name="beta")
+    clock.advance(10)
+    view = window.timeline_view
+    view.timeline.toggle(Kind.IMMEDIATE)
+    keys = [row.key for row in view.rows()]
+    assert task_key(alpha.id) in keys and task_key(beta.id) in keys
+    view.set_range(to_us(clock.now()) - 80 * S, 100 * S, follow=False)
+
+    def lane_pixel(run) -> QColor:
+        middle = (to_us(run.started_at) + to_us(run.ended_at)) // 2
+        return view.grab().toImage().pixelColor(round(view.x_for(middle)),
+                                                view.row_rect(lane_key(Kind.IMMEDIATE)).center().y())
+
+    success = style.outcome_color("succeeded", view.palette())
+    assert close(lane_pixel(alpha.runs[0]), success)
+
+    qtbot.keyClicks(window.search, "bet")
+    qtbot.waitUntil(lambda: task_key(alpha.id) not in [row.key for row in view.rows()], timeout=2_000)
+    assert task_key(beta.id) in [row.key for row in view.rows()]
+    lane = next(row for row in view.rows() if row.key == lane_key(Kind.IMMEDIATE))
+    assert lane.label == "Immediate (1 hidden)"
+    assert not close(lane_pixel(alpha.runs[0]), success)  # its run left the lane too
+    assert close(lane_pixel(beta.runs[0]), style.outcome_color("failed", view.palette()))
+
+    window.search.clear()
+    qtbot.waitUntil(lambda: task_key(alpha.id) in [row.key for row in view.rows()], timeout=2_000)
+    assert close(lane_pixel(alpha.runs[0]), success)
+    assert next(row for row in view.rows() if row.key == lane_key(Kind.IMMEDIATE)).label == "Immediate"
+
+
+def test_the_kind_and_state_filters_match_although_the_combo_hands_back_strings(qtbot, window, engine, runner,
+                                                                               clock) -> None:
+    ok = run_task(engine, runner, clock, 5, name="ok")
+    bad = run_task(engine, runner, clock, 5, Outcome.FAILED, name="bad")
+    window.state_filter.setCurrentIndex(window.state_filter.findData(State.FAILED))
+    qtbot.waitUntil(lambda: window.proxy.rowCount() == 1, timeout=2_000)
+    assert window.proxy.index(0, 0).data(TASK_ID_ROLE) == bad.id
+    lane = next(row for row in window.timeline_view.rows() if row.key == lane_key(Kind.IMMEDIATE))
+    assert lane.label == "Immediate (1 hidden)"
+    window.state_filter.setCurrentIndex(0)
+    window.kind_filter.setCurrentIndex(window.kind_filter.findData(Kind.IMMEDIATE))
+    qtbot.waitUntil(lambda: window.proxy.rowCount() == 2, timeout=2_000)
