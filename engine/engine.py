@@ -644,6 +644,10 @@ class Engine(QObject):
         running = self._running.get(task_id)
         return running.task.kind if running is not None else self.store.task(task_id, with_runs=False).kind
 
+    def chain_children(self, task_id: str) -> list[str]:
+        """The ids of the tasks that run after this one (its chain children)."""
+        return self.store.children(task_id)
+
     def tasks(self, **filters: Any) -> list[Task]:
         return self.store.tasks(**filters)
 

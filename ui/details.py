@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from html import escape
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QFont, QTextCursor
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -31,6 +31,9 @@ class DetailsPane(QWidget):
     runs as the user scrolls (:class:`ui.run_history.RunHistoryModel`), takes a run that
     starts or ends as one row, appends output as it arrives."""
 
+    #: A parent or child link was clicked: select that task.
+    task_selected = Signal(str)
+
     def __init__(self, engine: Engine, actions: list[QAction], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.engine = engine
@@ -54,6 +57,15 @@ class DetailsPane(QWidget):
         self.why.setWordWrap(True)
         self.why.setAccessibleName("Why it waits")
         layout.addWidget(self.why)
+        self.chain = QLabel()
+        self.chain.setWordWrap(True)
+        self.chain.setAccessibleName("Runs after and before")
+        self.chain.setAccessibleDescription("The tasks this one waits for and the tasks that wait for it; "
+                                            "each name is a link that selects it.")
+        self.chain.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse
+                                           | Qt.TextInteractionFlag.LinksAccessibleByKeyboard)
+        self.chain.linkActivated.connect(self._on_link)
+        layout.addWidget(self.chain)
         self.progress = QProgressBar()
         self.progress.setAccessibleName("Progress")
         self.progress.setRange(0, 1000)
@@ -112,6 +124,7 @@ class DetailsPane(QWidget):
             self.title.setText("No task selected")
             self.subtitle.setText("Select a task in the table or on the timeline.")
             self.why.hide()
+            self.chain.hide()
             self.progress.hide()
             self.spec.clear()
             self.history.set_task(None)
@@ -139,10 +152,11 @@ class DetailsPane(QWidget):
         self.task = task
         self.title.setText(text.task_title(task))
         next_run = f" · next run {text.when(task.next_run_at, self.engine.clock.now())}" if task.next_run_at else ""
-        self.subtitle.setText(
-            f"{task.id} · {task.kind.value} · {task.state.value} · attempts {task.attempts}{next_run}"
-        )
+        kind = text.KIND_WORDS.get(task.kind.value, task.kind.value)
+        state = text.STATE_WORDS.get(task.state.value, task.state.value)
+        self.subtitle.setText(f"{task.id} · {kind} · {state} · attempts {task.attempts}{next_run}")
         self._show_why(task)
+        self._show_chain(task)
         self.progress.setVisible(task.state is State.RUNNING)
         if task.state is State.RUNNING and self.progress.maximum() and self.progress.value() <= 0:
             self.progress.setRange(0, 0)  # busy until the first report
@@ -157,12 +171,33 @@ class DetailsPane(QWidget):
             except Exception:  # an explanation must never break the pane
                 reason = None
         if reason is None and task.state is State.BLOCKED:
-            reason = "waits for " + ", ".join(task.spec.after) + " to succeed"
+            reason = "for the tasks it runs after to succeed"
         label = "Waiting"
         if task.unreadable:  # a quarantined row (engine.quarantine): say why, it never runs
             label, reason = "Unreadable", f"{task.unreadable}; Workdeck skips this task (export keeps its row)"
         self.why.setVisible(bool(reason))
         self.why.setText(f"<i>{label}:</i> {escape(str(reason))}" if reason else "")
+
+    def _show_chain(self, task: Task) -> None:
+        """Parents and children by name, each a link that selects it."""
+        child_ids = self.engine.chain_children(task.id)
+        parts = []
+        for label, ids in (("Runs after", task.spec.after), ("Then runs", child_ids)):
+            if ids:
+                parts.append(f"{label}: " + ", ".join(self._link(i) for i in ids))
+        self.chain.setVisible(bool(parts))
+        self.chain.setText("<br>".join(parts))
+
+    def _link(self, task_id: str) -> str:
+        try:
+            title = text.task_title(self.engine.task(task_id, with_runs=False))
+        except NoSuchTaskError:
+            return escape(f"{task_id} (deleted)")
+        return f'<a href="task:{escape(task_id)}">{escape(title)}</a>'
+
+    def _on_link(self, href: str) -> None:
+        if href.startswith("task:"):
+            self.task_selected.emit(href[len("task:"):])
 
     # ------------------------------------------------------------ engine signals
 

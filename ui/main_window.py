@@ -156,6 +156,7 @@ class MainWindow(QMainWindow):
             self.statusBar().addPermanentWidget(label)
 
         self.timeline_view.task_selected.connect(self.select_task)
+        self.details.task_selected.connect(self.select_task)
         self.timeline_view.follow_changed.connect(self.act_follow.setChecked)
         # Status and tag list are recomputed at most every 100 ms: a burst of 200
         # finishing tasks a second must not cost 200 scans of the task list.

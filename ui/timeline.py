@@ -423,16 +423,53 @@ class Timeline(QObject):
         self.changed.emit()
 
     def rows(self) -> list[Row]:
+        """The lanes, and in each open lane a row per shown task; a chain's children
+        follow their (first shown) parent's row, whatever their own lane."""
+        hidden = self._hidden
+        shown = [t for t in self._tasks.values() if t.id not in hidden]
+        children: dict[str, list[Task]] = {}
+        for task in shown:
+            parent = next((p for p in task.spec.after if p in self._tasks and p not in hidden
+                           and self._tasks[p].kind in self.expanded), None)
+            if parent is not None:
+                children.setdefault(parent, []).append(task)
+        under_parent = {c.id for kids in children.values() for c in kids}
         rows: list[Row] = []
+        placed: set[str] = set()
+
+        def place(task: Task, depth: int) -> None:
+            placed.add(task.id)
+            title = text.task_title(task)
+            rows.append(Row(task_key(task.id), ("   " * (depth - 1) + "↳ " + title) if depth else title,
+                            task.kind, task.id))
+            for child in children.get(task.id, ()):
+                if child.id not in placed:
+                    place(child, depth + 1)
+
         for kind in LANES:
-            hidden = self.hidden_count(kind) if self._hidden else 0
-            title = LANE_TITLES[kind] + (f" ({hidden} hidden)" if hidden else "")
+            count = self.hidden_count(kind) if hidden else 0
+            title = LANE_TITLES[kind] + (f" ({count} hidden)" if count else "")
             rows.append(Row(lane_key(kind), title, kind))
             if kind in self.expanded:
-                for task in self._tasks.values():
-                    if task.kind is kind and task.id not in self._hidden:
-                        rows.append(Row(task_key(task.id), text.task_title(task), kind, task.id))
+                for task in shown:
+                    if task.kind is kind and task.id not in under_parent and task.id not in placed:
+                        place(task, 0)
         return rows
+
+    def edge(self, parent_id: str, child_id: str) -> tuple[int, int] | None:
+        """A chain link as drawn: from the end of the parent's last run before the
+        child's first run, to that first run's start (µs); None until both ran."""
+        parent, child = self._rows.get(task_key(parent_id)), self._rows.get(task_key(child_id))
+        if parent is None or child is None:
+            return None
+        starts = [*child.starts[:1], *(b.start for b in child.running.values())]
+        if not starts:
+            return None
+        first = min(starts)
+        for bar in reversed(parent.bars[:bisect_right(parent.starts, first)]):
+            if bar.end is not None and bar.end <= first:
+                return bar.end, first
+        return None
 
     def bars(self, key: RowKey, start_us: int, end_us: int) -> tuple[list[Bar], list[Bar]]:
         """(finished bars that may overlap the range, in start order; running bars)."""

@@ -53,6 +53,8 @@ class TimelinePainter:
             if rect.bottom() < top or rect.top() > bottom:
                 continue
             self._row(p, pal, colors, row, rect, start, end, now)
+        p.setClipRect(QRect(view.plot_left + 1, top, view.plot_width, bottom - top))
+        self._edges(p, pal)
         p.restore()
         # The now-line over everything in the plot.
         if start <= now <= end:
@@ -132,6 +134,32 @@ class TimelinePainter:
         if selected is not None and (row.task_id == selected or (row.is_lane and self._kind_of(selected) is row.kind)):
             self._highlight(p, selected, y, h, start, end, now)
         p.restore()
+
+    def _edges(self, p: QPainter, pal: QPalette) -> None:
+        """Chains: a thin elbow arrow from a parent's run end to its child's first run,
+        between task rows that are both shown."""
+        view = self.view
+        timeline = view.timeline
+        rects = {row.task_id: rect for row, rect in view.row_rects() if row.task_id is not None}
+        color = QColor(pal.color(QPalette.ColorRole.WindowText))
+        color.setAlpha(200)
+        p.setPen(QPen(color, 1))
+        for child_id, rect in rects.items():
+            task = timeline.task(child_id)
+            for parent_id in task.spec.after if task is not None else ():
+                parent_rect = rects.get(parent_id)
+                link = timeline.edge(parent_id, child_id) if parent_rect is not None else None
+                if link is None or parent_rect is None:
+                    continue
+                x1, x2 = round(view.x_for(link[0])), round(view.x_for(link[1]))
+                y1, y2 = parent_rect.center().y(), rect.center().y()
+                elbow = x1 + max(2, (x2 - x1) // 2)
+                p.drawPolyline(QPolygon([QPoint(x1, y1), QPoint(elbow, y1), QPoint(elbow, y2),
+                                         QPoint(max(elbow, x2 - 1), y2)]))
+                p.setBrush(color)
+                tip = max(elbow + 4, x2)
+                p.drawPolygon(QPolygon([QPoint(tip, y2), QPoint(tip - 5, y2 - 3), QPoint(tip - 5, y2 + 3)]))
+                p.setBrush(Qt.BrushStyle.NoBrush)
 
     def _kind_of(self, task_id: str) -> object:
         task = self.view.timeline.task(task_id)
