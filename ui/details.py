@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QFont, QTextCursor
 from PySide6.QtWidgets import (
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPlainTextEdit,
     QProgressBar,
@@ -23,7 +24,7 @@ from engine.engine import Engine
 from engine.errors import NoSuchTaskError
 from engine.model import Run, State, Task
 from ui import text
-from ui.run_history import RunHistoryModel
+from ui.run_history import ATTEMPT, DURATION, ENDED, EXIT, OUTCOME, STARTED, RunHistoryModel
 
 
 class DetailsPane(QWidget):
@@ -98,6 +99,15 @@ class DetailsPane(QWidget):
         self.history.shown = self.runs.isVisible
         self.runs.setAlternatingRowColors(True)
         self.runs.setAccessibleName("Runs")
+        # The exit code next to the outcome and "#" narrow: both readable without scrolling.
+        header = self.runs.header()
+        header.moveSection(header.visualIndex(EXIT), header.visualIndex(OUTCOME) + 1)
+        header.setMinimumSectionSize(28)
+        header.resizeSection(ATTEMPT, 32)
+        header.resizeSection(EXIT, 44)
+        header.setSectionResizeMode(EXIT, QHeaderView.ResizeMode.Fixed)
+        for column, width in ((STARTED, 110), (ENDED, 110), (DURATION, 80), (OUTCOME, 90)):
+            header.resizeSection(column, width)
         self.output = QPlainTextEdit()
         self.output.setReadOnly(True)
         self.output.setMaximumBlockCount(20_000)  # a chatty task must not eat the window's memory
@@ -247,8 +257,9 @@ def _spec_html(task: Task) -> str:
     spec = task.spec
     rows = [
         ("runs", f"{spec.worker}: {text.command_text(task)}"),
-        ("kind", spec.kind.value),
-        ("name", f"{spec.name} (if it exists: {spec.policy.value})" if spec.name else "—"),
+        ("kind", text.KIND_WORDS.get(spec.kind.value, spec.kind.value)),
+        ("name", f"{spec.name} (if a task with this name exists: "
+                 f"{text.POLICY_WORDS.get(spec.policy.value, spec.policy.value)})" if spec.name else "—"),
         ("tags", ", ".join(spec.tags) or "—"),
         ("created", text.full_time(task.created_at)),
         ("first due", text.full_time(spec.run_at) if spec.run_at else "at once"),
@@ -258,16 +269,17 @@ def _spec_html(task: Task) -> str:
             f"every {text.duration(spec.schedule.every)}" if spec.schedule.every else "")
         rows.append(("repeats", rule))
     if spec.constraints:
-        rows.append(("requires", ", ".join(c.value for c in spec.constraints)))
+        rows.append(("only when", ", ".join(text.CONSTRAINT_WORDS.get(c.value, c.value) for c in spec.constraints)))
     if spec.retry.max_retries:
-        rows.append(("retries", f"{spec.retry.max_retries}, {spec.retry.backoff.value} from "
-                                f"{text.duration(spec.retry.delay)}"))
+        times = f"{spec.retry.max_retries} time{'s' if spec.retry.max_retries != 1 else ''}"
+        growth = text.BACKOFF_WORDS.get(spec.retry.backoff.value)
+        rows.append(("retry after failure", f"{times}, first after {text.in_words(spec.retry.delay)}"
+                                            + (f", then {growth}" if growth else "")))
     if spec.timeout:
         rows.append(("timeout", text.duration(spec.timeout)))
-    if spec.after:
-        rows.append(("after", ", ".join(spec.after)))
     if spec.kind.value == "exact":
-        rows.append(("if missed", f"{spec.missed.value} (grace {text.duration(spec.grace)})"))
+        rows.append(("if missed", f"{text.MISSED_WORDS.get(spec.missed.value, spec.missed.value)} "
+                                  f"(up to {text.in_words(spec.grace)} late)"))
     if spec.input:
         rows.append(("input", json.dumps(spec.input)[:500]))
     if task.output:

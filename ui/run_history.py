@@ -22,6 +22,13 @@ from ui import style, text
 
 Index = QModelIndex | QPersistentModelIndex
 
+#: Why a run stopped, as a person says it (the machine words stay in --json).
+STOP_WORDS: dict[str, str] = {
+    "cancelled_by_user": "cancelled by you", "timed_out": "took too long", "constraint_lost": "a condition stopped holding",
+    "shutdown": "Workdeck quit", "process_died": "Workdeck had stopped", "replaced": "replaced by a newer task",
+    "parent_failed": "a task it runs after failed", "parent_cancelled": "a task it runs after was cancelled",
+    "overlap": "the previous run still ran", "coalesced": "served by a later run", "missed": "missed",
+}
 COLUMNS = ("#", "Started", "Ended", "Duration", "Outcome", "Stop reason", "Exit", "Note")
 ATTEMPT, STARTED, ENDED, DURATION, OUTCOME, STOP_REASON, EXIT, NOTE = range(len(COLUMNS))
 
@@ -154,7 +161,7 @@ class RunHistoryModel(QAbstractTableModel):
         if column == OUTCOME:
             return style.OUTCOME_LABELS.get(outcome, outcome)
         if column == STOP_REASON:
-            return run.stop_reason.value if run.stop_reason else ""
+            return STOP_WORDS.get(run.stop_reason.value, run.stop_reason.value) if run.stop_reason else ""
         if column == EXIT:
             return "" if run.exit_code is None else str(run.exit_code)
         return "; ".join(n for n in (run.detail, start_gap(run)) if n)  # an alarm's lateness, its command's

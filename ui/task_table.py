@@ -162,9 +162,9 @@ class TaskTableModel(QAbstractTableModel):
         if column == NAME:
             return text.task_title(task)
         if column == KIND:
-            return task.kind.value
+            return text.KIND_WORDS.get(task.kind.value, task.kind.value)
         if column == STATE:
-            return task.state.value
+            return text.STATE_WORDS.get(task.state.value, task.state.value)
         if column == NEXT_RUN:
             return text.when(task.next_run_at, self._engine.clock.now())
         if column == LAST_OUTCOME:

@@ -31,6 +31,7 @@ from engine.store_reads import OUTCOME_BY_SEVERITY
 from ui.text import local_zone
 from ui import style
 from ui import text as fmt
+from ui.run_history import STOP_WORDS
 from ui.timeline import Bar, Row, RowKey, Timeline
 from ui.timeline_paint import TimelinePainter
 
@@ -349,7 +350,8 @@ class TimelineView(QWidget):
             task = self.timeline.task(bar.task_id)
             run = bar.run
             title = fmt.task_title(task) if task else bar.task_id
-            lines = [f"<b>{_esc(title)}</b> — {task.kind.value if task else ''} · attempt {run.attempt}"]
+            kind = fmt.KIND_WORDS.get(task.kind.value, "") if task else ""
+            lines = [f"<b>{_esc(title)}</b> — {kind} · attempt {run.attempt}"]
             if bar.missed:
                 lines.append(f"missed alarm due {fmt.full_time(run.due_at)}")
             else:
@@ -357,7 +359,8 @@ class TimelineView(QWidget):
                 lines.append(f"ended {fmt.full_time(run.ended_at)}" if run.ended_at else "still running")
                 lines.append(f"duration {fmt.duration(fmt.run_duration(run, now))}")
             outcome = style.OUTCOME_LABELS.get(bar.color, bar.color)
-            lines.append(f"outcome: {outcome}" + (f" ({run.stop_reason.value})" if run.stop_reason else ""))
+            reason = STOP_WORDS.get(run.stop_reason.value, run.stop_reason.value) if run.stop_reason else ""
+            lines.append(f"outcome: {outcome}" + (f" ({reason})" if reason else ""))
             if run.detail:
                 lines.append(_esc(run.detail))
             return "<br>".join(lines)

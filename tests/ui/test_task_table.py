@@ -22,7 +22,7 @@ from ui.task_table import (
 from tests.ui.helpers import run_task, start_task
 
 
-def test_qtmodeltester_on_a_live_model(qtmodeltester, engine, runner, clock) -> None:
+def test_qtmodeltester_on_a_live_model(qapp, qtmodeltester, engine, runner, clock) -> None:
     run_task(engine, runner, clock, 5, name="first")
     model = TaskTableModel(engine)
     qtmodeltester.check(model)
@@ -40,7 +40,7 @@ def test_columns_follow_the_engine(qtbot, engine, runner, clock) -> None:
     model.flush()
     row = model.row_of(task.id)
     assert model.index(row, NAME).data() == "copy"
-    assert model.index(row, KIND).data() == "immediate"
+    assert model.index(row, KIND).data() == "Now"  # plain words; the machine word stays in --json
     assert model.index(row, STATE).data() == "running"
     engine.run_progress.emit(task.id, 0.25, "copying")
     assert model.index(row, PROGRESS).data() == "25% copying"
