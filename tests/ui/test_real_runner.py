@@ -28,7 +28,7 @@ def test_a_real_command_runs_with_live_output_in_the_window(qtbot, tmp_path: Pat
         window.select_task(task.id)
         qtbot.waitUntil(lambda: engine.task(task.id).state is State.SUCCEEDED, timeout=10_000)
         row = window.model.row_of(task.id)
-        assert window.model.index(row, STATE).data() == "succeeded"
+        assert window.model.index(row, STATE).data() == "done"  # plain words (STATE_WORDS)
         assert window.model.index(row, LAST_OUTCOME).data() == "succeeded"
         qtbot.waitUntil(lambda: "second" in window.details.output.toPlainText(), timeout=5_000)
         assert window.details.output.toPlainText().splitlines()[:2] == ["first", "second"]
