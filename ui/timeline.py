@@ -157,7 +157,8 @@ class _RowIndex:
     """Finished bars sorted by start (parallel ``starts`` for bisect), the running ones,
     the missed alarms, and the pixel strip the painter draws from."""
 
-    __slots__ = ("starts", "bars", "max_duration", "running", "missed", "late", "_strip", "_dirty")
+    __slots__ = ("starts", "bars", "max_duration", "running", "missed", "late", "late_starts", "max_wait",
+                 "_strip", "_dirty")
 
     def __init__(self) -> None:
         self.starts: list[int] = []
@@ -167,15 +168,17 @@ class _RowIndex:
         self.missed: list[Bar] = []
         #: Runs that started after their due time, by start (few: only late starts).
         self.late: list[Bar] = []
+        self.late_starts: list[int] = []
+        self.max_wait = 0
         self._strip: Strip | None = None
         self._dirty = False
 
     def add(self, bar: Bar) -> None:
         if bar.queued_from is not None and bar.run_id not in self.running:  # first seen
-            if not self.late or self.late[-1].start <= bar.start:
-                self.late.append(bar)
-            else:
-                self.late.insert(bisect_right([b.start for b in self.late], bar.start), bar)
+            i = bisect_right(self.late_starts, bar.start)
+            self.late.insert(i, bar)
+            self.late_starts.insert(i, bar.start)
+            self.max_wait = max(self.max_wait, bar.start - bar.queued_from)
         if bar.end is None:
             self.running[bar.run_id] = bar
             return
@@ -203,6 +206,7 @@ class _RowIndex:
             self._strip = None
         self.missed = [b for b in self.missed if b.run_id not in run_ids]
         self.late = [b for b in self.late if b.run_id not in run_ids]
+        self.late_starts = [b.start for b in self.late]
 
     def between(self, start: int, end: int) -> list[Bar]:
         lo = bisect_left(self.starts, start - self.max_duration)
@@ -466,7 +470,9 @@ class Timeline(QObject):
         if not starts:
             return None
         first = min(starts)
-        for bar in reversed(parent.bars[:bisect_right(parent.starts, first)]):
+        # Walk back from the child's first start; a few steps, never a copy of the history.
+        for i in range(bisect_right(parent.starts, first) - 1, max(-1, bisect_right(parent.starts, first) - 65), -1):
+            bar = parent.bars[i]
             if bar.end is not None and bar.end <= first:
                 return bar.end, first
         return None
@@ -504,7 +510,9 @@ class Timeline(QObject):
         index = self._rows.get(key)
         if index is None:
             return []
-        return [b for b in index.late if b.queued_from is not None and b.queued_from <= end_us and b.start >= start_us]
+        lo = bisect_left(index.late_starts, start_us)
+        hi = bisect_right(index.late_starts, end_us + index.max_wait)
+        return [b for b in index.late[lo:hi] if b.queued_from is not None and b.queued_from <= end_us]
 
     def waiting(self, key: RowKey, now_us: int) -> tuple[list[int], list[str]]:
         """Due times at or before now of work not started yet (queued since then)."""
