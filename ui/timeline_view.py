@@ -76,6 +76,8 @@ class TimelineView(QWidget):
         self.follow_now = True
         #: While following now and not zoomed by hand, the span grows to show upcoming work.
         self.auto_span = True
+        #: The span the user chose (or the default): what fitting upcoming work widens.
+        self._base_span: float = DEFAULT_SPAN
         self._span = self.span_for_upcoming(DEFAULT_SPAN)
         self._start = timeline.now_us() - int(self._span * FOLLOW_AT)
         #: Where the "next: ..." marker was last drawn, and the due time and task it shows.
@@ -139,8 +141,11 @@ class TimelineView(QWidget):
 
     # ------------------------------------------------------------ range
 
-    def set_range(self, start_us: float, span_us: float, *, follow: bool | None = None) -> None:
+    def set_range(self, start_us: float, span_us: float, *, follow: bool | None = None, fitted: bool = False) -> None:
+        """``fitted``: the span was widened for upcoming work, not chosen (see span_for_upcoming)."""
         self._span = min(MAX_SPAN, max(MIN_SPAN, span_us))
+        if not fitted:
+            self._base_span = self._span
         self._start = start_us
         if follow is not None and follow != self.follow_now:
             self.follow_now = follow
@@ -173,8 +178,8 @@ class TimelineView(QWidget):
 
     def set_follow_now(self, on: bool) -> None:
         if on:
-            span = self.span_for_upcoming(self._span) if self.auto_span else self._span
-            self.set_range(self.timeline.now_us() - span * FOLLOW_AT, span, follow=True)
+            span = self.span_for_upcoming(self._base_span) if self.auto_span else self._span
+            self.set_range(self.timeline.now_us() - span * FOLLOW_AT, span, follow=True, fitted=self.auto_span)
         else:
             self.set_range(self._start, self._span, follow=False)
 
@@ -212,10 +217,11 @@ class TimelineView(QWidget):
 
     def _refresh(self) -> None:
         """Coalesced engine changes: widen the followed view for new upcoming work, repaint."""
-        if self.follow_now and self.auto_span:
-            span = self.span_for_upcoming(DEFAULT_SPAN)
+        # Hidden (or closing, its engine perhaps gone): no reads; showEvent fits again.
+        if self.follow_now and self.auto_span and self.isVisible():
+            span = self.span_for_upcoming(self._base_span)
             if span != self._span:
-                self.set_range(self.timeline.now_us() - span * FOLLOW_AT, span)
+                self.set_range(self.timeline.now_us() - span * FOLLOW_AT, span, fitted=True)
                 return
         self.update()
 
@@ -268,12 +274,16 @@ class TimelineView(QWidget):
         self._update_ticking()
 
     def showEvent(self, event: object) -> None:  # noqa: N802
+        if self.follow_now and self.auto_span:
+            self._span = self.span_for_upcoming(self._base_span)
+            self._start = self.timeline.now_us() - self._span * FOLLOW_AT
         self._update_ticking()
         start, end = self.visible_range()
         self.timeline.ensure_loaded(start, end, self._span / self.plot_width)
 
     def hideEvent(self, event: object) -> None:  # noqa: N802
         self._tick.stop()
+        self._coalesce.stop()
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
         self._clamp_scroll()

@@ -176,3 +176,24 @@ def test_a_lane_scrolled_under_the_axis_never_draws_over_the_band(qtbot, engine,
     failed = style.outcome_color("failed", view.palette())
     assert not any(close(image.pixelColor(x, band_y), failed)
                    for x in range(view.plot_left + 2, view.width() - 2, 3))
+
+
+def test_a_restored_span_is_kept_and_only_widened_for_upcoming_work(qtbot, engine, clock) -> None:
+    view = make_view(qtbot, engine)
+    now = to_us(clock.now())
+    view.set_range(now - 1800 * S * FOLLOW_AT, 1800 * S, follow=True)  # as the window restores it
+    alarm(engine, clock, 5 * 60, "soon")  # fits already: the span stays as the user left it
+    qtbot.wait(120)
+    assert view.visible_range()[1] - view.visible_range()[0] == pytest.approx(1800 * S)
+    far = engine.enqueue(TaskSpec("shell", ("true",), kind=Kind.DEFERRED, name="far",
+                                  run_at=clock.now() + timedelta(hours=1)))  # the next deferred task
+    qtbot.waitUntil(lambda: view.visible_range()[1] > to_us(far.next_run_at))
+    view.hide()  # hidden (or closing, its engine perhaps gone): nothing is read or refitted
+    hidden_range = view.visible_range()
+    engine.enqueue(TaskSpec("shell", ("true",), kind=Kind.DEFERRED, name="sooner",
+                            run_at=clock.now() + timedelta(minutes=2)))  # shown, this would refit the span
+    qtbot.wait(120)
+    assert view.visible_range() == hidden_range
+    engine.cancel(far.id)
+    view.show()  # refitted on showing: back to the span the user chose
+    assert view.visible_range()[1] - view.visible_range()[0] == pytest.approx(1800 * S)
