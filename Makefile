@@ -1,10 +1,11 @@
 # make run  - create/update .venv, install Workdeck, open the window
+# make translations - regenerate resources/translations (.ts from the sources, .qm)
 # make test - create/update .venv with the test extra, run the whole suite offscreen
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test bench lint clean
+.PHONY: run test bench lint clean translations
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +33,9 @@ test: $(VENV)/.stamp-test
 
 bench: $(VENV)/.stamp-bench
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest tests/bench -s -p no:randomly --timeout=1800
+
+translations: $(VENV)/.stamp-app
+	$(PY) tools/translations.py
 
 clean:
 	rm -rf $(VENV)

@@ -8,6 +8,7 @@ import asyncio
 import os
 import sys
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication
 
 from ui import style
@@ -19,6 +20,7 @@ def main(db_path: str | os.PathLike[str], *, manifest: str | os.PathLike[str] | 
     import qasync
 
     from ui.desktop import DesktopShell
+    from ui.i18n import install_translator
     from ui.instance import open_for_window
     from ui.logging_setup import setup_logging
     from ui.main_window import MainWindow
@@ -32,6 +34,7 @@ def main(db_path: str | os.PathLike[str], *, manifest: str | os.PathLike[str] | 
     app.setOrganizationName("Workdeck")
     app.setDesktopFileName("workdeck")
     app.setWindowIcon(style.icon("app"))
+    install_translator(app)  # before any window: widgets translate their texts when built
     setup_logging()
     register_gui_workers()
     loop = qasync.QEventLoop(app)
@@ -52,9 +55,11 @@ def main(db_path: str | os.PathLike[str], *, manifest: str | os.PathLike[str] | 
         host.start()
         receivers = host.manifest_receivers
         if receivers is not None:
-            receivers.problem.connect(lambda message: window.statusBar().showMessage(f"Manifest: {message}"))
+            receivers.problem.connect(lambda message: window.statusBar().showMessage(
+                QCoreApplication.translate("App", "Manifest: {message}").format(message=message)))
             if receivers.last_error is not None:
-                window.statusBar().showMessage(f"Manifest: {receivers.last_error}")
+                window.statusBar().showMessage(
+                    QCoreApplication.translate("App", "Manifest: {message}").format(message=receivers.last_error))
         # Logout sends SIGTERM and nobody can answer the quit prompt: stop running
         # tasks so they resume at the next start. (Qt 6's quit() would ask the window to
         # close, which hides to the tray instead.)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from engine.classify import Decision, classify
@@ -27,12 +27,14 @@ def example_specs(engine: Engine) -> list[TaskSpec]:
     now = engine.clock.now()
     tags = (EXAMPLE_TAG,)
     return [
-        TaskSpec("shell", ("uptime",), kind=Kind.IMMEDIATE, name="Example: how long this computer has been up",
-                 tags=tags),
-        TaskSpec("shell", ("df", "-h"), kind=Kind.DEFERRED, name="Example: free disk space, every day",
-                 tags=tags, schedule=Schedule(every=timedelta(days=1).total_seconds())),
-        TaskSpec("reminder", ("Stand up and stretch (an example reminder)",), kind=Kind.EXACT,
-                 name="Example: a reminder in 30 minutes", tags=tags, run_at=now + timedelta(minutes=30)),
+        TaskSpec("shell", ("uptime",), kind=Kind.IMMEDIATE, tags=tags,
+                 name=QCoreApplication.translate("Examples", "Example: how long this computer has been up")),
+        TaskSpec("shell", ("df", "-h"), kind=Kind.DEFERRED, tags=tags,
+                 name=QCoreApplication.translate("Examples", "Example: free disk space, every day"),
+                 schedule=Schedule(every=timedelta(days=1).total_seconds())),
+        TaskSpec("reminder", (QCoreApplication.translate("Examples", "Stand up and stretch (an example reminder)"),),
+                 kind=Kind.EXACT, tags=tags, run_at=now + timedelta(minutes=30),
+                 name=QCoreApplication.translate("Examples", "Example: a reminder in 30 minutes")),
     ]
 
 
@@ -62,16 +64,16 @@ class EmptyState(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setAccessibleName("Getting started")
+        self.setAccessibleName(self.tr("Getting started"))
         layout = QVBoxLayout(self)
         layout.addStretch(1)
-        heading = QLabel("<h2>Nothing scheduled yet</h2>")
+        heading = QLabel(self.tr("<h2>Nothing scheduled yet</h2>"))
         heading.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        intro = QLabel(
+        intro = QLabel(self.tr(
             "Workdeck runs your background work without getting in your way: now, later when the time "
             "and conditions are right, or at an exact time with a reminder. Everything it runs appears "
             "on the timeline above. Press Ctrl+N to be asked a few questions, or pick the kind here:"
-        )
+        ))
         intro.setWordWrap(True)
         intro.setAlignment(Qt.AlignmentFlag.AlignCenter)
         intro.setMaximumWidth(560)  # a readable measure, however wide the window
@@ -80,17 +82,17 @@ class EmptyState(QWidget):
         self.buttons: dict[str, QPushButton] = {}
         column = QVBoxLayout()  # one above the other: fits a narrow window as well as a wide one
         for key, label, icon, description, decision in (
-            ("now", "Run something now…", "immediate",
-             "A command that starts at once and keeps going in the background",
+            ("now", self.tr("Run something now…"), "immediate",
+             self.tr("A command that starts at once and keeps going in the background"),
              classify(exact=False, start_now=True, survive=True)),
-            ("later", "Queue something for later…", "deferred",
-             "Work that waits for a delay, a repeat or conditions such as mains power",
+            ("later", self.tr("Queue something for later…"), "deferred",
+             self.tr("Work that waits for a delay, a repeat or conditions such as mains power"),
              classify(exact=False)),
-            ("alarm", "Set an alarm or reminder…", "exact",
-             "Something that must happen at an exact time", classify(exact=True)),
+            ("alarm", self.tr("Set an alarm or reminder…"), "exact",
+             self.tr("Something that must happen at an exact time"), classify(exact=True)),
         ):
             button = QPushButton(style.icon(icon), label)
-            button.setAccessibleName(label.rstrip("…"))
+            button.setAccessibleName(label.replace("…", ""))
             button.setAccessibleDescription(description)
             button.setToolTip(description)
             button.clicked.connect(lambda _=False, d=decision: self._pick(d))
@@ -101,10 +103,10 @@ class EmptyState(QWidget):
         row.addLayout(column)
         row.addStretch(1)
         layout.addLayout(row)
-        examples = QPushButton("Add example tasks")
-        examples.setAccessibleName("Add example tasks")
-        examples.setAccessibleDescription("Adds one harmless task of each kind; Help ▸ Remove example tasks "
-                                          "takes them away")
+        examples = QPushButton(self.tr("Add example tasks"))
+        examples.setAccessibleName(self.tr("Add example tasks"))
+        examples.setAccessibleDescription(self.tr("Adds one harmless task of each kind; Help ▸ Remove example tasks "
+                                                  "takes them away"))
         examples.setToolTip(examples.accessibleDescription())
         examples.setFlat(True)
         examples.clicked.connect(self.add_examples.emit)

@@ -51,9 +51,9 @@ class MainWindow(QMainWindow):
         self.dialog: NewTaskDialog | None = None
         self.visible_state: bool | None = None
         self._lifecycle: Any = None  # engine.lifecycle.Lifecycle, once a desktop shell is attached
-        self.setWindowTitle("Workdeck")
+        self.setWindowTitle(self.tr("Workdeck"))
         self.setWindowIcon(style.icon("app"))
-        self.setAccessibleName("Workdeck")
+        self.setAccessibleName(self.tr("Workdeck"))
         self.resize(1280, 860)
         # Set, not derived from the side-by-side layout's needs: resizing below
         # NARROW_WIDTH stacks the panes (_fit_width), which then fit this.
@@ -74,7 +74,7 @@ class MainWindow(QMainWindow):
 
         self.table = QTableView()
         self.table.setModel(self.proxy)
-        self.table.setAccessibleName("Tasks")
+        self.table.setAccessibleName(self.tr("Tasks"))
         # Creation order until the user sorts: no sort indicator, so enabling sorting sorts nothing.
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.table.setSortingEnabled(True)
@@ -91,21 +91,21 @@ class MainWindow(QMainWindow):
 
         filters = QHBoxLayout()
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Search name, command, id or tag (Ctrl+F)")
+        self.search.setPlaceholderText(self.tr("Search name, command, id or tag (Ctrl+F)"))
         self.search.setClearButtonEnabled(True)
-        self.search.setAccessibleName("Search tasks")
+        self.search.setAccessibleName(self.tr("Search tasks"))
         self.kind_filter = QComboBox()
-        self.kind_filter.setAccessibleName("Filter by kind")
-        self.kind_filter.addItem("All kinds", None)
+        self.kind_filter.setAccessibleName(self.tr("Filter by kind"))
+        self.kind_filter.addItem(self.tr("All kinds"), None)
         for kind in Kind:
             self.kind_filter.addItem(style.kind_icon(kind), text.KIND_WORDS[kind.value], kind)
         self.state_filter = QComboBox()
-        self.state_filter.setAccessibleName("Filter by state")
-        self.state_filter.addItem("All states", None)
+        self.state_filter.setAccessibleName(self.tr("Filter by state"))
+        self.state_filter.addItem(self.tr("All states"), None)
         for state in State:
             self.state_filter.addItem(text.STATE_WORDS[state.value].capitalize(), state)
         self.tag_filter = QComboBox()
-        self.tag_filter.setAccessibleName("Filter by tag")
+        self.tag_filter.setAccessibleName(self.tr("Filter by tag"))
         self._refresh_tags()
         filters.addWidget(self.search, 1)
         for combo in (self.kind_filter, self.state_filter, self.tag_filter):
@@ -147,11 +147,11 @@ class MainWindow(QMainWindow):
         self.panes: tuple[QWidget, ...] = (self.timeline_view, self.search, self.table, self.details)
 
         self.running_label = QLabel()
-        self.running_label.setAccessibleName("Running tasks")
+        self.running_label.setAccessibleName(self.tr("Running tasks"))
         self.alarm_label = QLabel()
-        self.alarm_label.setAccessibleName("Next alarm")
+        self.alarm_label.setAccessibleName(self.tr("Next alarm"))
         self.visibility_label = QLabel()
-        self.visibility_label.setAccessibleName("Visible or background")
+        self.visibility_label.setAccessibleName(self.tr("Visible or background"))
         for label in (self.running_label, self.alarm_label, self.visibility_label):
             self.statusBar().addPermanentWidget(label)
 
@@ -189,41 +189,41 @@ class MainWindow(QMainWindow):
 
     def _make_actions(self) -> None:
         new_keys = QKeySequence(QKeySequence.StandardKey.New)
-        self.act_new = self._action("new", "&New task…", "new", new_keys, self.new_task, "Create a task (Ctrl+N)")
-        self.act_run_now = self._action("run_now", "&Run now", "run", QKeySequence(Qt.Key.Key_F5), self.run_now,
-                                        "Start the selected task now (F5)")
-        self.act_cancel = self._action("cancel", "&Cancel", "cancel", QKeySequence(Qt.Key.Key_Delete),
-                                       self.cancel_task, "Cancel the selected task (Delete)")
-        self.act_retry = self._action("retry", "Re&try", "retry", None, self.retry_task,
-                                      "Run a finished task again, as a new task")
-        self.act_duplicate = self._action("duplicate", "&Duplicate…", "duplicate", None, self.duplicate_task,
-                                          "Create a new task from the selected one's spec")
-        self.act_edit = self._action("edit", "&Edit…", "edit", None, self.edit_task,
-                                     "Change a waiting task, or a running one from its next run")
+        self.act_new = self._action("new", self.tr("&New task…"), "new", new_keys, self.new_task, self.tr("Create a task (Ctrl+N)"))
+        self.act_run_now = self._action("run_now", self.tr("&Run now"), "run", QKeySequence(Qt.Key.Key_F5), self.run_now,
+                                        self.tr("Start the selected task now (F5)"))
+        self.act_cancel = self._action("cancel", self.tr("&Cancel"), "cancel", QKeySequence(Qt.Key.Key_Delete),
+                                       self.cancel_task, self.tr("Cancel the selected task (Delete)"))
+        self.act_retry = self._action("retry", self.tr("Re&try"), "retry", None, self.retry_task,
+                                      self.tr("Run a finished task again, as a new task"))
+        self.act_duplicate = self._action("duplicate", self.tr("&Duplicate…"), "duplicate", None, self.duplicate_task,
+                                          self.tr("Create a new task from the selected one's spec"))
+        self.act_edit = self._action("edit", self.tr("&Edit…"), "edit", None, self.edit_task,
+                                     self.tr("Change a waiting task, or a running one from its next run"))
         delete_keys = QKeySequence(Qt.KeyboardModifier.ShiftModifier | Qt.Key.Key_Delete)
-        self.act_delete = self._action("delete", "De&lete…", "delete", delete_keys, self.delete_task,
-                                       "Delete the selected task and its history (Shift+Delete)")
-        self.act_find = self._action("find", "&Find", None, QKeySequence(QKeySequence.StandardKey.Find),
-                                     self._focus_search, "Search tasks (Ctrl+F)")
-        self.act_quit = self._action("quit", "&Quit", None, QKeySequence(QKeySequence.StandardKey.Quit),
-                                     self.close, "Quit Workdeck (Ctrl+Q)")
-        self.act_follow = self._action("follow", "&Follow now", "follow", QKeySequence(Qt.Key.Key_End),
-                                       self.timeline_view.set_follow_now, "Keep now in view on the timeline")
+        self.act_delete = self._action("delete", self.tr("De&lete…"), "delete", delete_keys, self.delete_task,
+                                       self.tr("Delete the selected task and its history (Shift+Delete)"))
+        self.act_find = self._action("find", self.tr("&Find"), None, QKeySequence(QKeySequence.StandardKey.Find),
+                                     self._focus_search, self.tr("Search tasks (Ctrl+F)"))
+        self.act_quit = self._action("quit", self.tr("&Quit"), None, QKeySequence(QKeySequence.StandardKey.Quit),
+                                     self.close, self.tr("Quit Workdeck (Ctrl+Q)"))
+        self.act_follow = self._action("follow", self.tr("&Follow now"), "follow", QKeySequence(Qt.Key.Key_End),
+                                       self.timeline_view.set_follow_now, self.tr("Keep now in view on the timeline"))
         self.act_follow.setCheckable(True)
         self.act_follow.setChecked(self.timeline_view.follow_now)
-        self.act_next_pane = self._action("next_pane", "Next &pane", None, QKeySequence(Qt.Key.Key_F6),
-                                          lambda: self.focus_pane(+1), "Move to the next pane (F6)")
+        self.act_next_pane = self._action("next_pane", self.tr("Next &pane"), None, QKeySequence(Qt.Key.Key_F6),
+                                          lambda: self.focus_pane(+1), self.tr("Move to the next pane (F6)"))
         self.act_previous_pane = self._action(
-            "previous_pane", "Previous pane", None, QKeySequence(Qt.KeyboardModifier.ShiftModifier | Qt.Key.Key_F6),
-            lambda: self.focus_pane(-1), "Move to the previous pane (Shift+F6)")
-        self.act_fit = self._action("fit", "Fit &all", None, QKeySequence(Qt.Key.Key_Home),
-                                    self.timeline_view.fit_all, "Show everything on the timeline (Home)")
+            "previous_pane", self.tr("Previous pane"), None, QKeySequence(Qt.KeyboardModifier.ShiftModifier | Qt.Key.Key_F6),
+            lambda: self.focus_pane(-1), self.tr("Move to the previous pane (Shift+F6)"))
+        self.act_fit = self._action("fit", self.tr("Fit &all"), None, QKeySequence(Qt.Key.Key_Home),
+                                    self.timeline_view.fit_all, self.tr("Show everything on the timeline (Home)"))
         # Home and End belong to the table and the search box when they have focus.
         for action in (self.act_follow, self.act_fit):
             action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-        toolbar = QToolBar("Main")
+        toolbar = QToolBar(self.tr("Main"))
         toolbar.setObjectName("main toolbar")
-        toolbar.setAccessibleName("Main toolbar")
+        toolbar.setAccessibleName(self.tr("Main toolbar"))
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         for action in (self.act_new, self.act_run_now, self.act_cancel, self.act_retry, self.act_duplicate,
                        self.act_edit, self.act_delete):
@@ -233,23 +233,23 @@ class MainWindow(QMainWindow):
         toolbar.addAction(self.act_fit)
         self.addToolBar(toolbar)
         menu = self.menuBar()
-        self.file_menu = file_menu = menu.addMenu("&File")
+        self.file_menu = file_menu = menu.addMenu(self.tr("&File"))
         file_menu.addAction(self.act_new)
         file_menu.addSeparator()
         file_menu.addAction(self.act_quit)
-        task_menu = menu.addMenu("&Task")
+        task_menu = menu.addMenu(self.tr("&Task"))
         for action in (self.act_run_now, self.act_cancel, self.act_retry, self.act_duplicate, self.act_edit):
             task_menu.addAction(action)
         task_menu.addSeparator()
         task_menu.addAction(self.act_delete)
-        self.act_add_examples = self._action("add_examples", "Add &example tasks", None, None, self.add_examples,
-                                             "Add one harmless task of each kind to see how Workdeck works")
-        self.act_remove_examples = self._action("remove_examples", "&Remove example tasks", None, None,
-                                                self.remove_examples, "Cancel and delete the example tasks")
-        view_menu = menu.addMenu("&View")
+        self.act_add_examples = self._action("add_examples", self.tr("Add &example tasks"), None, None, self.add_examples,
+                                             self.tr("Add one harmless task of each kind to see how Workdeck works"))
+        self.act_remove_examples = self._action("remove_examples", self.tr("&Remove example tasks"), None, None,
+                                                self.remove_examples, self.tr("Cancel and delete the example tasks"))
+        view_menu = menu.addMenu(self.tr("&View"))
         for action in (self.act_find, self.act_follow, self.act_fit, self.act_next_pane, self.act_previous_pane):
             view_menu.addAction(action)
-        help_menu = menu.addMenu("&Help")
+        help_menu = menu.addMenu(self.tr("&Help"))
         help_menu.addAction(self.act_add_examples)
         help_menu.addAction(self.act_remove_examples)
 
@@ -303,7 +303,7 @@ class MainWindow(QMainWindow):
         try:
             return call()  # type: ignore[operator]
         except WorkdeckError as exc:
-            self.statusBar().showMessage(f"{what}: {exc}", 8000)
+            self.statusBar().showMessage(self.tr("{what}: {problem}").format(what=what, problem=exc), 8000)
             return None
 
     def new_task(self) -> NewTaskDialog:
@@ -314,13 +314,14 @@ class MainWindow(QMainWindow):
         return self._open_dialog(NewTaskDialog(self.engine, self, decision=decision))
 
     def add_examples(self) -> None:
-        added = self._guard("add examples", lambda: add_examples(self.engine))
+        added = self._guard(self.tr("add examples"), lambda: add_examples(self.engine))
         if isinstance(added, list) and added:
             self.select_task(added[0].id)
 
     def remove_examples(self) -> None:
-        gone = self._guard("remove examples", lambda: remove_examples(self.engine))
-        self.statusBar().showMessage(f"{gone or 0} example task{'' if gone == 1 else 's'} removed", 5000)
+        gone = self._guard(self.tr("remove examples"), lambda: remove_examples(self.engine))
+        message = self.tr("1 example task removed") if gone == 1 else self.tr("{n} example tasks removed")
+        self.statusBar().showMessage(message.format(n=gone or 0), 5000)
 
     def duplicate_task(self) -> NewTaskDialog | None:
         task = self.current_task()
@@ -342,7 +343,7 @@ class MainWindow(QMainWindow):
 
     def _on_dialog_accepted(self, dialog: NewTaskDialog, editing: Task | None) -> None:
         if editing is not None and dialog.spec is not None:
-            self._guard("edit", lambda: self._apply_edit(editing, dialog.spec))  # type: ignore[arg-type]
+            self._guard(self.tr("edit"), lambda: self._apply_edit(editing, dialog.spec))  # type: ignore[arg-type]
         elif dialog.created is not None:
             self.select_task(dialog.created.id)
         self.dialog = None
@@ -358,11 +359,12 @@ class MainWindow(QMainWindow):
             return
         fresh = self.engine.task(task.id)
         if fresh.state not in (State.ENQUEUED, State.SCHEDULED):
-            self.statusBar().showMessage(f"{text.task_title(fresh)} is {text.STATE_WORDS[fresh.state.value]}: nothing to start", 5000)
+            self.statusBar().showMessage(self.tr("{task} is {state}: nothing to start").format(
+                task=text.task_title(fresh), state=text.STATE_WORDS[fresh.state.value]), 5000)
             return
-        started = self._guard("run now", lambda: self.engine.start_run(fresh))
+        started = self._guard(self.tr("run now"), lambda: self.engine.start_run(fresh))
         if not started:
-            self.statusBar().showMessage(f"{text.task_title(fresh)} could not be started now", 5000)
+            self.statusBar().showMessage(self.tr("{task} could not be started now").format(task=text.task_title(fresh)), 5000)
 
     def cancel_task(self) -> QMessageBox | None:
         """Cancel the selected task. A running one is stopped mid-run, so that is asked
@@ -372,12 +374,12 @@ class MainWindow(QMainWindow):
         if task is None:
             return None
         if task.state is not State.RUNNING:
-            self._guard("cancel", lambda: self.engine.cancel(task.id))
+            self._guard(self.tr("cancel"), lambda: self.engine.cancel(task.id))
             return None
         return self._ask(
-            "cancelPrompt", "Stop task", f"{text.task_title(task)} is running. Stop it and cancel it?",
-            "It will not run again unless you retry it.", "Stop and cancel", "Keep running",
-            lambda: self._guard("cancel", lambda: self.engine.cancel(task.id)),
+            "cancelPrompt", self.tr("Stop task"), self.tr("{task} is running. Stop it and cancel it?").format(task=text.task_title(task)),
+            self.tr("It will not run again unless you retry it."), self.tr("Stop and cancel"), self.tr("Keep running"),
+            lambda: self._guard(self.tr("cancel"), lambda: self.engine.cancel(task.id)),
         )
 
     def _ask(self, name: str, title: str, question: str, detail: str, do: str, keep: str,
@@ -410,8 +412,9 @@ class MainWindow(QMainWindow):
         if task is None or task.state is State.RUNNING:
             return None
         return self._ask(
-            "deletePrompt", "Delete task", f"Delete {text.task_title(task)} and its history of runs and output?",
-            "This cannot be undone.", "Delete", "Cancel", lambda: self._guard("delete", lambda: self.engine.delete(task.id)),
+            "deletePrompt", self.tr("Delete task"), self.tr("Delete {task} and its history of runs and output?").format(
+                task=text.task_title(task)),
+            self.tr("This cannot be undone."), self.tr("Delete"), self.tr("Cancel"), lambda: self._guard(self.tr("delete"), lambda: self.engine.delete(task.id)),
         )
 
     def retry_task(self) -> None:
@@ -421,7 +424,7 @@ class MainWindow(QMainWindow):
             return
         spec = task.spec
         spec = spec.replace(run_at=self.engine.clock.now() if spec.kind is Kind.EXACT else None)
-        new = self._guard("retry", lambda: self.engine.enqueue(spec))
+        new = self._guard(self.tr("retry"), lambda: self.engine.enqueue(spec))
         if isinstance(new, Task):
             self.select_task(new.id)
 
@@ -484,7 +487,7 @@ class MainWindow(QMainWindow):
             return
         self.tag_filter.blockSignals(True)
         self.tag_filter.clear()
-        self.tag_filter.addItem("All tags", None)
+        self.tag_filter.addItem(self.tr("All tags"), None)
         for tag in tags:
             self.tag_filter.addItem(tag, tag)
         self.tag_filter.setCurrentIndex(max(0, self.tag_filter.findData(current)))
@@ -510,11 +513,12 @@ class MainWindow(QMainWindow):
     def _update_status(self) -> None:
         self._update_empty()
         self._refresh_tags()
-        self.running_label.setText(f"{self.engine.running_count()} running")
+        self.running_label.setText(self.tr("{n} running").format(n=self.engine.running_count()))
         alarm = next_alarm(self.model.tasks())
         now = self.engine.clock.now()
         self.alarm_label.setText(
-            f"next alarm {text.when(alarm, now)} ({text.relative(alarm, now)})" if alarm else "no alarms set"
+            self.tr("next alarm {when} ({relative})").format(when=text.when(alarm, now), relative=text.relative(alarm, now))
+            if alarm else self.tr("no alarms set")
         )
 
     def attach_desktop(self, shell: Any) -> None:
@@ -540,7 +544,8 @@ class MainWindow(QMainWindow):
 
     def _on_lifecycle_state(self, state: str) -> None:
         self.visible_state = state == "visible"
-        self.visibility_label.setText(state)
+        words = {"visible": self.tr("visible"), "background": self.tr("background")}
+        self.visibility_label.setText(words.get(state, state))
         self.timeline.record_visibility(self.visible_state)
         self.timeline_view.refresh_ticking()
 
@@ -551,7 +556,7 @@ class MainWindow(QMainWindow):
         if visible == self.visible_state:
             return
         self.visible_state = visible
-        self.visibility_label.setText("visible" if visible else "background")
+        self.visibility_label.setText(self.tr("visible") if visible else self.tr("background"))
         self.timeline.record_visibility(visible)
         lifecycle = getattr(self.engine, "set_visible", None)  # the lifecycle issue adds it
         if lifecycle is not None:
@@ -592,7 +597,7 @@ class MainWindow(QMainWindow):
         """Scoped work ends with the window that started it (closed, or closed to the tray)."""
         for task in self.model.tasks():
             if SCOPED_TAG in task.spec.tags and not task.state.finished:
-                self._guard("cancel", lambda t=task: self.engine.cancel(t.id))
+                self._guard(self.tr("cancel"), lambda t=task: self.engine.cancel(t.id))
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.end_scoped_work()

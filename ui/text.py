@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 import shlex
 from datetime import datetime, timedelta, tzinfo
+from collections.abc import Iterator, Mapping
 from functools import cache
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
 from engine.model import Run, Task
 from engine.timeparse import format_duration
@@ -83,25 +86,65 @@ def relative(instant: datetime, now: datetime) -> str:
 # What a person reads in the window. The machine words (enqueued, ac-power, fire-once,
 # ...) stay in --json, the command line and the contract.
 
-KIND_WORDS: dict[str, str] = {"immediate": "Now", "deferred": "Later", "exact": "At a set time"}
-STATE_WORDS: dict[str, str] = {
-    "enqueued": "waiting", "blocked": "waiting for another task", "scheduled": "scheduled",
-    "running": "running", "succeeded": "done", "failed": "failed", "cancelled": "cancelled",
-    "unreadable": "unreadable",
-}
-CONSTRAINT_WORDS: dict[str, str] = {
-    "network": "A network connection", "ac-power": "Plugged into power", "battery-not-low": "Battery not low",
-    "storage-not-low": "Enough free disk space", "idle": "You are away from the computer",
-    "background": "Workdeck's window is closed",
-}
-POLICY_WORDS: dict[str, str] = {
-    "keep": "keep it (add nothing)", "replace": "replace it", "append": "run this after it",
-    "append-or-replace": "run this after it, or replace it if it failed", "update": "update it",
-}
-MISSED_WORDS: dict[str, str] = {
-    "fire-once": "Run once, late", "skip": "Skip it", "fire-all": "Run every missed time",
-}
-BACKOFF_WORDS: dict[str, str] = {"exponential": "twice as long each time", "linear": "a little longer each time"}
+
+class _Words(Mapping[str, str]):
+    """A machine word -> its plain words, translated when looked up (the translator is
+    installed after this module is imported, and may change while the window runs)."""
+
+    CONTEXT = "Words"
+
+    def __init__(self, words: dict[str, str]) -> None:
+        self._words = words
+
+    def __getitem__(self, key: str) -> str:
+        return QCoreApplication.translate(self.CONTEXT, self._words[key])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._words)
+
+    def __len__(self) -> int:
+        return len(self._words)
+
+
+KIND_WORDS: Mapping[str, str] = _Words({
+    "immediate": QT_TRANSLATE_NOOP("Words", "Now"),
+    "deferred": QT_TRANSLATE_NOOP("Words", "Later"),
+    "exact": QT_TRANSLATE_NOOP("Words", "At a set time"),
+})
+STATE_WORDS: Mapping[str, str] = _Words({
+    "enqueued": QT_TRANSLATE_NOOP("Words", "waiting"),
+    "blocked": QT_TRANSLATE_NOOP("Words", "waiting for another task"),
+    "scheduled": QT_TRANSLATE_NOOP("Words", "scheduled"),
+    "running": QT_TRANSLATE_NOOP("Words", "running"),
+    "succeeded": QT_TRANSLATE_NOOP("Words", "done"),
+    "failed": QT_TRANSLATE_NOOP("Words", "failed"),
+    "cancelled": QT_TRANSLATE_NOOP("Words", "cancelled"),
+    "unreadable": QT_TRANSLATE_NOOP("Words", "unreadable"),
+})
+CONSTRAINT_WORDS: Mapping[str, str] = _Words({
+    "network": QT_TRANSLATE_NOOP("Words", "A network connection"),
+    "ac-power": QT_TRANSLATE_NOOP("Words", "Plugged into power"),
+    "battery-not-low": QT_TRANSLATE_NOOP("Words", "Battery not low"),
+    "storage-not-low": QT_TRANSLATE_NOOP("Words", "Enough free disk space"),
+    "idle": QT_TRANSLATE_NOOP("Words", "You are away from the computer"),
+    "background": QT_TRANSLATE_NOOP("Words", "Workdeck's window is closed"),
+})
+POLICY_WORDS: Mapping[str, str] = _Words({
+    "keep": QT_TRANSLATE_NOOP("Words", "keep it (add nothing)"),
+    "replace": QT_TRANSLATE_NOOP("Words", "replace it"),
+    "append": QT_TRANSLATE_NOOP("Words", "run this after it"),
+    "append-or-replace": QT_TRANSLATE_NOOP("Words", "run this after it, or replace it if it failed"),
+    "update": QT_TRANSLATE_NOOP("Words", "update it"),
+})
+MISSED_WORDS: Mapping[str, str] = _Words({
+    "fire-once": QT_TRANSLATE_NOOP("Words", "Run once, late"),
+    "skip": QT_TRANSLATE_NOOP("Words", "Skip it"),
+    "fire-all": QT_TRANSLATE_NOOP("Words", "Run every missed time"),
+})
+BACKOFF_WORDS: Mapping[str, str] = _Words({
+    "exponential": QT_TRANSLATE_NOOP("Words", "twice as long each time"),
+    "linear": QT_TRANSLATE_NOOP("Words", "a little longer each time"),
+})
 
 #: Command-line spellings in the engine's refusals, as the form's fields are labelled.
 _FIELD_WORDS: tuple[tuple[str, str], ...] = (

@@ -6,6 +6,7 @@ import tomllib
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
 from setuptools import find_packages
 
 import ui
@@ -43,6 +44,14 @@ def test_resources_are_found_through_importlib_resources() -> None:
     assert resource(f"{APP_ID}.desktop").read_text().startswith("[Desktop Entry]")
     assert resource("icons", "run.svg").read_bytes().lstrip().startswith(b"<")
     assert resource("manifest.example.toml").read_text().count("[tasks.") >= 1
+
+
+def test_translations_are_found_through_importlib_resources() -> None:
+    if Path(str(resource())) != ROOT / "resources":
+        pytest.skip(f"ui.resources is installed from another checkout ({resource()}): an editable "
+                    "install in a shared venv; the lookup is checked where the install is this tree")
+    assert resource("translations", "workdeck_en.ts").read_text().startswith("<?xml")
+    assert resource("translations", "workdeck_xx.qm").read_bytes()[:4] == bytes.fromhex("3cb86418")
 
 
 def test_appstream_release_is_the_version() -> None:

@@ -1,0 +1,493 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="en" sourcelanguage="en">
+<context>
+    <name>App</name>
+    <message>
+        <source>Manifest: {message}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>EmptyState</name>
+    <message>
+        <source>Getting started</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&lt;h2&gt;Nothing scheduled yet&lt;/h2&gt;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Workdeck runs your background work without getting in your way: now, later when the time and conditions are right, or at an exact time with a reminder. Everything it runs appears on the timeline above. Press Ctrl+N to be asked a few questions, or pick the kind here:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Run something now…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A command that starts at once and keeps going in the background</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Queue something for later…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Work that waits for a delay, a repeat or conditions such as mains power</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Set an alarm or reminder…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Something that must happen at an exact time</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Add example tasks</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Adds one harmless task of each kind; Help ▸ Remove example tasks takes them away</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Examples</name>
+    <message>
+        <source>Example: how long this computer has been up</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Example: free disk space, every day</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Stand up and stretch (an example reminder)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Example: a reminder in 30 minutes</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>Workdeck</source>
+        <extracomment>Below this width the details pane goes under the table instead of beside it. The smallest the window may be: a 640x480 screen&apos;s worth, less the desktop&apos;s panels.</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tasks</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Search name, command, id or tag (Ctrl+F)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Search tasks</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Filter by kind</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>All kinds</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Filter by state</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>All states</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Filter by tag</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Running tasks</source>
+        <extracomment>The panes F6 cycles through (Shift+F6 backwards), as in GTK and KDE applications.</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Next alarm</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Visible or background</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;New task…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Create a task (Ctrl+N)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Run now</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Start the selected task now (F5)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Cancel</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancel the selected task (Delete)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Re&amp;try</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Run a finished task again, as a new task</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Duplicate…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Create a new task from the selected one&apos;s spec</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Edit…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Change a waiting task, or a running one from its next run</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>De&amp;lete…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Delete the selected task and its history (Shift+Delete)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Find</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Search tasks (Ctrl+F)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Quit Workdeck (Ctrl+Q)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Follow now</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Keep now in view on the timeline</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Next &amp;pane</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Move to the next pane (F6)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Previous pane</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Move to the previous pane (Shift+F6)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Fit &amp;all</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Show everything on the timeline (Home)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Main</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Main toolbar</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Task</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Add &amp;example tasks</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Add one harmless task of each kind to see how Workdeck works</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Remove example tasks</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancel and delete the example tasks</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{what}: {problem}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>add examples</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>remove examples</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>1 example task removed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{n} example tasks removed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>edit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{task} is {state}: nothing to start</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>run now</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{task} could not be started now</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cancel</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Stop task</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{task} is running. Stop it and cancel it?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>It will not run again unless you retry it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Stop and cancel</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Keep running</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Delete task</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Delete {task} and its history of runs and output?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This cannot be undone.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>delete</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>retry</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>All tags</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{n} running</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>next alarm {when} ({relative})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no alarms set</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>visible</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>background</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Words</name>
+    <message>
+        <source>Now</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Later</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>At a set time</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>waiting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>waiting for another task</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>scheduled</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>running</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>done</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cancelled</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A network connection</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Plugged into power</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Battery not low</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Enough free disk space</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>You are away from the computer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Workdeck&apos;s window is closed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>keep it (add nothing)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>replace it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>run this after it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>run this after it, or replace it if it failed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>update it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Run once, late</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Skip it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Run every missed time</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>twice as long each time</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a little longer each time</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,493 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="xx" sourcelanguage="en">
+<context>
+    <name>App</name>
+    <message>
+        <source>Manifest: {message}</source>
+        <translation>[Manifest: {message}]</translation>
+    </message>
+</context>
+<context>
+    <name>EmptyState</name>
+    <message>
+        <source>Getting started</source>
+        <translation>[Getting started]</translation>
+    </message>
+    <message>
+        <source>&lt;h2&gt;Nothing scheduled yet&lt;/h2&gt;</source>
+        <translation>[&lt;h2&gt;Nothing scheduled yet&lt;/h2&gt;]</translation>
+    </message>
+    <message>
+        <source>Workdeck runs your background work without getting in your way: now, later when the time and conditions are right, or at an exact time with a reminder. Everything it runs appears on the timeline above. Press Ctrl+N to be asked a few questions, or pick the kind here:</source>
+        <translation>[Workdeck runs your background work without getting in your way: now, later when the time and conditions are right, or at an exact time with a reminder. Everything it runs appears on the timeline above. Press Ctrl+N to be asked a few questions, or pick the kind here:]</translation>
+    </message>
+    <message>
+        <source>Run something now…</source>
+        <translation>[Run something now…]</translation>
+    </message>
+    <message>
+        <source>A command that starts at once and keeps going in the background</source>
+        <translation>[A command that starts at once and keeps going in the background]</translation>
+    </message>
+    <message>
+        <source>Queue something for later…</source>
+        <translation>[Queue something for later…]</translation>
+    </message>
+    <message>
+        <source>Work that waits for a delay, a repeat or conditions such as mains power</source>
+        <translation>[Work that waits for a delay, a repeat or conditions such as mains power]</translation>
+    </message>
+    <message>
+        <source>Set an alarm or reminder…</source>
+        <translation>[Set an alarm or reminder…]</translation>
+    </message>
+    <message>
+        <source>Something that must happen at an exact time</source>
+        <translation>[Something that must happen at an exact time]</translation>
+    </message>
+    <message>
+        <source>Add example tasks</source>
+        <translation>[Add example tasks]</translation>
+    </message>
+    <message>
+        <source>Adds one harmless task of each kind; Help ▸ Remove example tasks takes them away</source>
+        <translation>[Adds one harmless task of each kind; Help ▸ Remove example tasks takes them away]</translation>
+    </message>
+</context>
+<context>
+    <name>Examples</name>
+    <message>
+        <source>Example: how long this computer has been up</source>
+        <translation>[Example: how long this computer has been up]</translation>
+    </message>
+    <message>
+        <source>Example: free disk space, every day</source>
+        <translation>[Example: free disk space, every day]</translation>
+    </message>
+    <message>
+        <source>Stand up and stretch (an example reminder)</source>
+        <translation>[Stand up and stretch (an example reminder)]</translation>
+    </message>
+    <message>
+        <source>Example: a reminder in 30 minutes</source>
+        <translation>[Example: a reminder in 30 minutes]</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>Workdeck</source>
+        <extracomment>Below this width the details pane goes under the table instead of beside it. The smallest the window may be: a 640x480 screen's worth, less the desktop's panels.</extracomment>
+        <translation>[Workdeck]</translation>
+    </message>
+    <message>
+        <source>Tasks</source>
+        <translation>[Tasks]</translation>
+    </message>
+    <message>
+        <source>Search name, command, id or tag (Ctrl+F)</source>
+        <translation>[Search name, command, id or tag (Ctrl+F)]</translation>
+    </message>
+    <message>
+        <source>Search tasks</source>
+        <translation>[Search tasks]</translation>
+    </message>
+    <message>
+        <source>Filter by kind</source>
+        <translation>[Filter by kind]</translation>
+    </message>
+    <message>
+        <source>All kinds</source>
+        <translation>[All kinds]</translation>
+    </message>
+    <message>
+        <source>Filter by state</source>
+        <translation>[Filter by state]</translation>
+    </message>
+    <message>
+        <source>All states</source>
+        <translation>[All states]</translation>
+    </message>
+    <message>
+        <source>Filter by tag</source>
+        <translation>[Filter by tag]</translation>
+    </message>
+    <message>
+        <source>Running tasks</source>
+        <extracomment>The panes F6 cycles through (Shift+F6 backwards), as in GTK and KDE applications.</extracomment>
+        <translation>[Running tasks]</translation>
+    </message>
+    <message>
+        <source>Next alarm</source>
+        <translation>[Next alarm]</translation>
+    </message>
+    <message>
+        <source>Visible or background</source>
+        <translation>[Visible or background]</translation>
+    </message>
+    <message>
+        <source>&amp;New task…</source>
+        <translation>[&amp;New task…]</translation>
+    </message>
+    <message>
+        <source>Create a task (Ctrl+N)</source>
+        <translation>[Create a task (Ctrl+N)]</translation>
+    </message>
+    <message>
+        <source>&amp;Run now</source>
+        <translation>[&amp;Run now]</translation>
+    </message>
+    <message>
+        <source>Start the selected task now (F5)</source>
+        <translation>[Start the selected task now (F5)]</translation>
+    </message>
+    <message>
+        <source>&amp;Cancel</source>
+        <translation>[&amp;Cancel]</translation>
+    </message>
+    <message>
+        <source>Cancel the selected task (Delete)</source>
+        <translation>[Cancel the selected task (Delete)]</translation>
+    </message>
+    <message>
+        <source>Re&amp;try</source>
+        <translation>[Re&amp;try]</translation>
+    </message>
+    <message>
+        <source>Run a finished task again, as a new task</source>
+        <translation>[Run a finished task again, as a new task]</translation>
+    </message>
+    <message>
+        <source>&amp;Duplicate…</source>
+        <translation>[&amp;Duplicate…]</translation>
+    </message>
+    <message>
+        <source>Create a new task from the selected one's spec</source>
+        <translation>[Create a new task from the selected one's spec]</translation>
+    </message>
+    <message>
+        <source>&amp;Edit…</source>
+        <translation>[&amp;Edit…]</translation>
+    </message>
+    <message>
+        <source>Change a waiting task, or a running one from its next run</source>
+        <translation>[Change a waiting task, or a running one from its next run]</translation>
+    </message>
+    <message>
+        <source>De&amp;lete…</source>
+        <translation>[De&amp;lete…]</translation>
+    </message>
+    <message>
+        <source>Delete the selected task and its history (Shift+Delete)</source>
+        <translation>[Delete the selected task and its history (Shift+Delete)]</translation>
+    </message>
+    <message>
+        <source>&amp;Find</source>
+        <translation>[&amp;Find]</translation>
+    </message>
+    <message>
+        <source>Search tasks (Ctrl+F)</source>
+        <translation>[Search tasks (Ctrl+F)]</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>[&amp;Quit]</translation>
+    </message>
+    <message>
+        <source>Quit Workdeck (Ctrl+Q)</source>
+        <translation>[Quit Workdeck (Ctrl+Q)]</translation>
+    </message>
+    <message>
+        <source>&amp;Follow now</source>
+        <translation>[&amp;Follow now]</translation>
+    </message>
+    <message>
+        <source>Keep now in view on the timeline</source>
+        <translation>[Keep now in view on the timeline]</translation>
+    </message>
+    <message>
+        <source>Next &amp;pane</source>
+        <translation>[Next &amp;pane]</translation>
+    </message>
+    <message>
+        <source>Move to the next pane (F6)</source>
+        <translation>[Move to the next pane (F6)]</translation>
+    </message>
+    <message>
+        <source>Previous pane</source>
+        <translation>[Previous pane]</translation>
+    </message>
+    <message>
+        <source>Move to the previous pane (Shift+F6)</source>
+        <translation>[Move to the previous pane (Shift+F6)]</translation>
+    </message>
+    <message>
+        <source>Fit &amp;all</source>
+        <translation>[Fit &amp;all]</translation>
+    </message>
+    <message>
+        <source>Show everything on the timeline (Home)</source>
+        <translation>[Show everything on the timeline (Home)]</translation>
+    </message>
+    <message>
+        <source>Main</source>
+        <translation>[Main]</translation>
+    </message>
+    <message>
+        <source>Main toolbar</source>
+        <translation>[Main toolbar]</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>[&amp;File]</translation>
+    </message>
+    <message>
+        <source>&amp;Task</source>
+        <translation>[&amp;Task]</translation>
+    </message>
+    <message>
+        <source>Add &amp;example tasks</source>
+        <translation>[Add &amp;example tasks]</translation>
+    </message>
+    <message>
+        <source>Add one harmless task of each kind to see how Workdeck works</source>
+        <translation>[Add one harmless task of each kind to see how Workdeck works]</translation>
+    </message>
+    <message>
+        <source>&amp;Remove example tasks</source>
+        <translation>[&amp;Remove example tasks]</translation>
+    </message>
+    <message>
+        <source>Cancel and delete the example tasks</source>
+        <translation>[Cancel and delete the example tasks]</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>[&amp;View]</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>[&amp;Help]</translation>
+    </message>
+    <message>
+        <source>{what}: {problem}</source>
+        <translation>[{what}: {problem}]</translation>
+    </message>
+    <message>
+        <source>add examples</source>
+        <translation>[add examples]</translation>
+    </message>
+    <message>
+        <source>remove examples</source>
+        <translation>[remove examples]</translation>
+    </message>
+    <message>
+        <source>1 example task removed</source>
+        <translation>[1 example task removed]</translation>
+    </message>
+    <message>
+        <source>{n} example tasks removed</source>
+        <translation>[{n} example tasks removed]</translation>
+    </message>
+    <message>
+        <source>edit</source>
+        <translation>[edit]</translation>
+    </message>
+    <message>
+        <source>{task} is {state}: nothing to start</source>
+        <translation>[{task} is {state}: nothing to start]</translation>
+    </message>
+    <message>
+        <source>run now</source>
+        <translation>[run now]</translation>
+    </message>
+    <message>
+        <source>{task} could not be started now</source>
+        <translation>[{task} could not be started now]</translation>
+    </message>
+    <message>
+        <source>cancel</source>
+        <translation>[cancel]</translation>
+    </message>
+    <message>
+        <source>Stop task</source>
+        <translation>[Stop task]</translation>
+    </message>
+    <message>
+        <source>{task} is running. Stop it and cancel it?</source>
+        <translation>[{task} is running. Stop it and cancel it?]</translation>
+    </message>
+    <message>
+        <source>It will not run again unless you retry it.</source>
+        <translation>[It will not run again unless you retry it.]</translation>
+    </message>
+    <message>
+        <source>Stop and cancel</source>
+        <translation>[Stop and cancel]</translation>
+    </message>
+    <message>
+        <source>Keep running</source>
+        <translation>[Keep running]</translation>
+    </message>
+    <message>
+        <source>Delete task</source>
+        <translation>[Delete task]</translation>
+    </message>
+    <message>
+        <source>Delete {task} and its history of runs and output?</source>
+        <translation>[Delete {task} and its history of runs and output?]</translation>
+    </message>
+    <message>
+        <source>This cannot be undone.</source>
+        <translation>[This cannot be undone.]</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>[Delete]</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>[Cancel]</translation>
+    </message>
+    <message>
+        <source>delete</source>
+        <translation>[delete]</translation>
+    </message>
+    <message>
+        <source>retry</source>
+        <translation>[retry]</translation>
+    </message>
+    <message>
+        <source>All tags</source>
+        <translation>[All tags]</translation>
+    </message>
+    <message>
+        <source>{n} running</source>
+        <translation>[{n} running]</translation>
+    </message>
+    <message>
+        <source>next alarm {when} ({relative})</source>
+        <translation>[next alarm {when} ({relative})]</translation>
+    </message>
+    <message>
+        <source>no alarms set</source>
+        <translation>[no alarms set]</translation>
+    </message>
+    <message>
+        <source>visible</source>
+        <translation>[visible]</translation>
+    </message>
+    <message>
+        <source>background</source>
+        <translation>[background]</translation>
+    </message>
+</context>
+<context>
+    <name>Words</name>
+    <message>
+        <source>Now</source>
+        <translation>[Now]</translation>
+    </message>
+    <message>
+        <source>Later</source>
+        <translation>[Later]</translation>
+    </message>
+    <message>
+        <source>At a set time</source>
+        <translation>[At a set time]</translation>
+    </message>
+    <message>
+        <source>waiting</source>
+        <translation>[waiting]</translation>
+    </message>
+    <message>
+        <source>waiting for another task</source>
+        <translation>[waiting for another task]</translation>
+    </message>
+    <message>
+        <source>scheduled</source>
+        <translation>[scheduled]</translation>
+    </message>
+    <message>
+        <source>running</source>
+        <translation>[running]</translation>
+    </message>
+    <message>
+        <source>done</source>
+        <translation>[done]</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>[failed]</translation>
+    </message>
+    <message>
+        <source>cancelled</source>
+        <translation>[cancelled]</translation>
+    </message>
+    <message>
+        <source>A network connection</source>
+        <translation>[A network connection]</translation>
+    </message>
+    <message>
+        <source>Plugged into power</source>
+        <translation>[Plugged into power]</translation>
+    </message>
+    <message>
+        <source>Battery not low</source>
+        <translation>[Battery not low]</translation>
+    </message>
+    <message>
+        <source>Enough free disk space</source>
+        <translation>[Enough free disk space]</translation>
+    </message>
+    <message>
+        <source>You are away from the computer</source>
+        <translation>[You are away from the computer]</translation>
+    </message>
+    <message>
+        <source>Workdeck's window is closed</source>
+        <translation>[Workdeck's window is closed]</translation>
+    </message>
+    <message>
+        <source>keep it (add nothing)</source>
+        <translation>[keep it (add nothing)]</translation>
+    </message>
+    <message>
+        <source>replace it</source>
+        <translation>[replace it]</translation>
+    </message>
+    <message>
+        <source>run this after it</source>
+        <translation>[run this after it]</translation>
+    </message>
+    <message>
+        <source>run this after it, or replace it if it failed</source>
+        <translation>[run this after it, or replace it if it failed]</translation>
+    </message>
+    <message>
+        <source>update it</source>
+        <translation>[update it]</translation>
+    </message>
+    <message>
+        <source>Run once, late</source>
+        <translation>[Run once, late]</translation>
+    </message>
+    <message>
+        <source>Skip it</source>
+        <translation>[Skip it]</translation>
+    </message>
+    <message>
+        <source>Run every missed time</source>
+        <translation>[Run every missed time]</translation>
+    </message>
+    <message>
+        <source>twice as long each time</source>
+        <translation>[twice as long each time]</translation>
+    </message>
+    <message>
+        <source>a little longer each time</source>
+        <translation>[a little longer each time]</translation>
+    </message>
+</context>
+</TS>

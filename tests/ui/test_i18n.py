@@ -1,0 +1,103 @@
+"""The window's words go through Qt's translator: the pseudo-locale ``xx`` (every text
+in brackets) shows on real widgets, and the committed catalogue matches the sources."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QCoreApplication
+
+from engine.model import State
+from ui import text
+from ui import i18n
+from ui.i18n import LANG_ENV, install_translator
+from ui.resource_files import resource
+
+ROOT = Path(__file__).parents[2]
+sys.path.insert(0, str(ROOT / "tools"))
+import translations  # noqa: E402  (tools/ is no package: the script make translations runs)
+
+sys.path.remove(str(ROOT / "tools"))
+
+
+@pytest.fixture(autouse=True)
+def this_checkouts_catalogues(monkeypatch) -> None:
+    """The catalogues of the tree under test. An editable install made from another
+    checkout (the shared venv of a git worktree) maps ui.resources to that checkout;
+    tests/packaging/test_layout.py proves the packaged lookup itself."""
+    here = ROOT / "resources" / "translations"
+    if Path(str(resource("translations"))) != here:
+        monkeypatch.setattr(i18n, "translations_dir", lambda: str(here))
+
+
+@pytest.fixture
+def pseudo(qapp, monkeypatch) -> Iterator[None]:
+    """The bracketed pseudo-translation, chosen as a user would: through WORKDECK_LANG."""
+    monkeypatch.setenv(LANG_ENV, "xx")
+    translator = install_translator(qapp)
+    assert translator is not None, "resources/translations/workdeck_xx.qm did not load"
+    yield
+    qapp.removeTranslator(translator)
+    translator.deleteLater()
+
+
+def _visible_texts(window) -> list[str]:
+    menus = [a.text() for a in window.menuBar().actions()]
+    actions = [a.text() for m in window.menuBar().actions() for a in m.menu().actions() if not a.isSeparator()]
+    empty = [b.text() for b in window.empty_state.buttons.values()]
+    return menus + actions + empty
+
+
+def test_the_pseudo_locale_reaches_menus_actions_and_the_empty_state(qtbot, engine, pseudo) -> None:
+    from ui.main_window import MainWindow
+
+    window = MainWindow(engine)
+    qtbot.addWidget(window)
+    assert window.windowTitle() == "[Workdeck]"
+    texts = _visible_texts(window)
+    assert "[&File]" in texts and "[&New task…]" in texts and "[Run something now…]" in texts
+    untranslated = [t for t in texts if not (t.startswith("[") and t.endswith("]"))]
+    assert not untranslated, f"texts that skip the translator: {untranslated}"
+    assert window.tag_filter.itemText(0) == "[All tags]"
+    assert window.running_label.text() == "[{n} running]".format(n=0)
+
+
+def test_word_tables_translate_at_lookup_not_at_import(qapp, pseudo) -> None:
+    assert text.STATE_WORDS[State.ENQUEUED.value] == "[waiting]"
+    assert text.CONSTRAINT_WORDS["ac-power"] == "[Plugged into power]"
+
+
+def test_without_a_catalogue_the_english_source_shows(qtbot, engine, qapp, monkeypatch) -> None:
+    from ui.main_window import MainWindow
+
+    monkeypatch.setenv(LANG_ENV, "zz")  # no workdeck_zz.qm
+    assert install_translator(qapp) is None
+    window = MainWindow(engine)
+    qtbot.addWidget(window)
+    assert window.windowTitle() == "Workdeck" and text.STATE_WORDS["enqueued"] == "waiting"
+    assert QCoreApplication.translate("MainWindow", "&File") == "&File"
+
+
+def test_the_committed_catalogue_matches_the_sources(tmp_path) -> None:
+    if translations.tool("pyside6-lupdate") is None:
+        pytest.skip("pyside6-lupdate is not installed (it comes with PySide6's tools)")
+    fresh = tmp_path / "fresh.ts"
+    translations.lupdate(fresh)
+    found = translations.messages(fresh)
+    assert len(found) > 100, "lupdate found (almost) nothing: the sources' texts are not marked"
+    # lupdate's Python parser misnames the context of a self.tr() that follows a
+    # QCoreApplication.translate() in the same function: such texts would never translate.
+    assert not [m for m in found if m[0].startswith("QCoreApplication")]
+    committed = translations.messages(translations.SOURCE_TS)
+    assert found == committed, ("resources/translations is stale: run `make translations` "
+                                f"(new: {sorted(found - committed)[:5]}, gone: {sorted(committed - found)[:5]})")
+    assert translations.messages(translations.PSEUDO_TS) == committed
+    for ts in (translations.SOURCE_TS, translations.PSEUDO_TS):  # the .qm compiled from the .ts as committed
+        copy = tmp_path / ts.name
+        shutil.copy(ts, copy)
+        translations.lrelease(copy)
+        assert copy.with_suffix(".qm").read_bytes() == ts.with_suffix(".qm").read_bytes(), f"{ts.name}: stale .qm"
