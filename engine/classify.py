@@ -15,11 +15,21 @@ from dataclasses import dataclass
 
 from engine.model import Kind
 
+# The translation context of the texts below. They are marked for Qt's extraction
+# (tools/translations.py) and stay English here; the window translates them as it shows them.
+CONTEXT = "Classify"
+
+
+def QT_TRANSLATE_NOOP(context: str, text: str) -> str:  # noqa: N802 (the name pyside6-lupdate looks for)
+    """Qt's marker, typed and without Qt: the engine needs no translator."""
+    return text
+
+
 #: The questions, asked in this order until the answers decide.
 QUESTIONS: tuple[tuple[str, str], ...] = (
-    ("exact", "Must it happen at an exact time, like an alarm?"),
-    ("start_now", "Should it start right away?"),
-    ("survive", "Must it keep going if you close this window, quit Workdeck or restart the computer?"),
+    ("exact", QT_TRANSLATE_NOOP("Classify", "Must it happen at an exact time, like an alarm?")),
+    ("start_now", QT_TRANSLATE_NOOP("Classify", "Should it start right away?")),
+    ("survive", QT_TRANSLATE_NOOP("Classify", "Must it keep going if you close this window, quit Workdeck or restart the computer?")),
 )
 
 
@@ -35,10 +45,10 @@ class Decision:
     def label(self) -> str:
         """The kind in plain words (the machine words stay in --json and the contract)."""
         if self.kind is Kind.IMMEDIATE:
-            return "now, while this window is open" if self.scoped else "now, and keep going"
+            return QT_TRANSLATE_NOOP("Classify", "now, while this window is open") if self.scoped else QT_TRANSLATE_NOOP("Classify", "now, and keep going")
         if self.kind is Kind.EXACT:
-            return "at a set time"
-        return "later, in the queue"
+            return QT_TRANSLATE_NOOP("Classify", "at a set time")
+        return QT_TRANSLATE_NOOP("Classify", "later, in the queue")
 
 
 def classify(*, exact: bool, start_now: bool = False, survive: bool = False) -> Decision:
@@ -46,21 +56,21 @@ def classify(*, exact: bool, start_now: bool = False, survive: bool = False) -> 
     if exact:
         return Decision(
             Kind.EXACT, False,
-            "It must happen at a set time, so it is an alarm that goes off then, even with the window closed.",
+            QT_TRANSLATE_NOOP("Classify", "It must happen at a set time, so it is an alarm that goes off then, even with the window closed."),
         )
     if not start_now:
         return Decision(
             Kind.DEFERRED, False,
-            "It can wait, so it joins the queue and runs when its time and conditions come, even after a restart.",
+            QT_TRANSLATE_NOOP("Classify", "It can wait, so it joins the queue and runs when its time and conditions come, even after a restart."),
         )
     if survive:
         return Decision(
             Kind.IMMEDIATE, False,
-            "It starts at once and keeps going when you close the window, and resumes after a quit or a restart.",
+            QT_TRANSLATE_NOOP("Classify", "It starts at once and keeps going when you close the window, and resumes after a quit or a restart."),
         )
     return Decision(
         Kind.IMMEDIATE, True,
-        "It belongs to this window, so it starts at once and stops when you close the window (to the tray too).",
+        QT_TRANSLATE_NOOP("Classify", "It belongs to this window, so it starts at once and stops when you close the window (to the tray too)."),
     )
 
 

@@ -7,7 +7,7 @@ Editing a task opens the same dialog on the form page with the task's spec loade
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.classify import CONTEXT as CLASSIFY_CONTEXT
 from engine.classify import QUESTIONS, Decision, decide
 from engine.engine import Engine
 from engine.errors import BadInputError
@@ -30,6 +31,11 @@ from engine.model import Task, TaskSpec
 from ui import style
 from ui.task_form import TaskForm
 from ui.text import plain_refusal
+
+
+def _classify_text(text: str) -> str:
+    """A question, kind or reason of engine.classify (marked there), in the user's language."""
+    return QCoreApplication.translate(CLASSIFY_CONTEXT, text)
 
 
 _ARROWS = (Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down)
@@ -44,7 +50,7 @@ class DecisionPage(QWidget):
     def __init__(self, on_change: object, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         layout = QVBoxLayout(self)
-        intro = QLabel("Answer a few questions and Workdeck picks the right kind of work.")
+        intro = QLabel(self.tr("Answer a few questions and Workdeck picks the right kind of work."))
         intro.setWordWrap(True)
         layout.addWidget(intro)
         grid = QGridLayout()
@@ -52,12 +58,13 @@ class DecisionPage(QWidget):
         self.yes: dict[str, QRadioButton] = {}
         self.no: dict[str, QRadioButton] = {}
         self._rows: dict[str, list[QWidget]] = {}
-        for i, (key, question) in enumerate(QUESTIONS):
-            label = QLabel(f"{i + 1}. {question}")
+        for i, (key, english) in enumerate(QUESTIONS):
+            question = _classify_text(english)
+            label = QLabel(self.tr("{number}. {question}").format(number=i + 1, question=question))
             label.setWordWrap(True)
-            yes, no = QRadioButton("Yes"), QRadioButton("No")
-            yes.setAccessibleName(f"{question} Yes")
-            no.setAccessibleName(f"{question} No")
+            yes, no = QRadioButton(self.tr("Yes")), QRadioButton(self.tr("No"))
+            yes.setAccessibleName(self.tr("{question} Yes").format(question=question))
+            no.setAccessibleName(self.tr("{question} No").format(question=question))
             for button in (yes, no):
                 button.installEventFilter(self)
             group = QButtonGroup(self)
@@ -73,7 +80,7 @@ class DecisionPage(QWidget):
         layout.addLayout(grid)
         self.answer = QLabel()
         self.answer.setWordWrap(True)
-        self.answer.setAccessibleName("The kind picked and why")
+        self.answer.setAccessibleName(self.tr("The kind picked and why"))
         layout.addWidget(self.answer)
         layout.addStretch()
 
@@ -101,7 +108,8 @@ class DecisionPage(QWidget):
         if decided is None:
             self.answer.setText("")
         else:
-            self.answer.setText(f"<b>{decided.label.capitalize()}.</b> {decided.reason}")
+            self.answer.setText(self.tr("<b>{kind}.</b> {reason}").format(
+                kind=_classify_text(decided.label).capitalize(), reason=_classify_text(decided.reason)))
         return decided
 
     def first_open_answer(self) -> QRadioButton:
@@ -128,7 +136,8 @@ class NewTaskDialog(QDialog):
         self.editing = mode == "edit"
         self.created: Task | None = None
         self.spec: TaskSpec | None = None
-        self.setWindowTitle({"new": "New task", "edit": "Edit task", "duplicate": "Duplicate task"}[mode])
+        self.setWindowTitle({"new": self.tr("New task"), "edit": self.tr("Edit task"),
+                             "duplicate": self.tr("Duplicate task")}[mode])
         self.setWindowIcon(style.icon("new"))
         self.setAccessibleName(self.windowTitle())
         self.resize(620, 640)
@@ -144,15 +153,14 @@ class NewTaskDialog(QDialog):
         self.pages.addWidget(scroll)
         layout.addWidget(self.pages)
         buttons = QHBoxLayout()
-        self.back = QPushButton("Back")
-        self.next = QPushButton("Next")
-        self.create = QPushButton("Save" if self.editing else "Create")
-        self.cancel = QPushButton("Cancel")
+        self.back = QPushButton(self.tr("Back"))
+        self.next = QPushButton(self.tr("Next"))
+        self.create = QPushButton(self.tr("Save") if self.editing else self.tr("Create"))
+        self.cancel = QPushButton(self.tr("Cancel"))
         for button in (self.back, self.cancel):
             button.setAutoDefault(False)  # Return means Next or Create, never Back or Cancel
-        for button, name in ((self.back, "Back"), (self.next, "Next"), (self.create, self.create.text()),
-                             (self.cancel, "Cancel")):
-            button.setAccessibleName(name)
+        for button in (self.back, self.next, self.create, self.cancel):
+            button.setAccessibleName(button.text())
         buttons.addStretch()
         for button in (self.back, self.next, self.create, self.cancel):
             buttons.addWidget(button)

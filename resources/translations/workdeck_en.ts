@@ -9,6 +9,89 @@
     </message>
 </context>
 <context>
+    <name>Classify</name>
+    <message>
+        <source>Must it happen at an exact time, like an alarm?</source>
+        <extracomment>The questions, asked in this order until the answers decide.</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Should it start right away?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Must it keep going if you close this window, quit Workdeck or restart the computer?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>now, while this window is open</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>now, and keep going</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>at a set time</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>later, in the queue</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>It must happen at a set time, so it is an alarm that goes off then, even with the window closed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>It can wait, so it joins the queue and runs when its time and conditions come, even after a restart.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>It starts at once and keeps going when you close the window, and resumes after a quit or a restart.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>It belongs to this window, so it starts at once and stops when you close the window (to the tray too).</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>DecisionPage</name>
+    <message>
+        <source>Answer a few questions and Workdeck picks the right kind of work.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{number}. {question}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Yes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{question} Yes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{question} No</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The kind picked and why</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;{kind}.&lt;/b&gt; {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>EmptyState</name>
     <message>
         <source>Getting started</source>
@@ -380,6 +463,41 @@
     </message>
     <message>
         <source>background</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>NewTaskDialog</name>
+    <message>
+        <source>New task</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Edit task</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Duplicate task</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Back</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Next</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Create</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancel</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -9,6 +9,89 @@
     </message>
 </context>
 <context>
+    <name>Classify</name>
+    <message>
+        <source>Must it happen at an exact time, like an alarm?</source>
+        <extracomment>The questions, asked in this order until the answers decide.</extracomment>
+        <translation>[Must it happen at an exact time, like an alarm?]</translation>
+    </message>
+    <message>
+        <source>Should it start right away?</source>
+        <translation>[Should it start right away?]</translation>
+    </message>
+    <message>
+        <source>Must it keep going if you close this window, quit Workdeck or restart the computer?</source>
+        <translation>[Must it keep going if you close this window, quit Workdeck or restart the computer?]</translation>
+    </message>
+    <message>
+        <source>now, while this window is open</source>
+        <translation>[now, while this window is open]</translation>
+    </message>
+    <message>
+        <source>now, and keep going</source>
+        <translation>[now, and keep going]</translation>
+    </message>
+    <message>
+        <source>at a set time</source>
+        <translation>[at a set time]</translation>
+    </message>
+    <message>
+        <source>later, in the queue</source>
+        <translation>[later, in the queue]</translation>
+    </message>
+    <message>
+        <source>It must happen at a set time, so it is an alarm that goes off then, even with the window closed.</source>
+        <translation>[It must happen at a set time, so it is an alarm that goes off then, even with the window closed.]</translation>
+    </message>
+    <message>
+        <source>It can wait, so it joins the queue and runs when its time and conditions come, even after a restart.</source>
+        <translation>[It can wait, so it joins the queue and runs when its time and conditions come, even after a restart.]</translation>
+    </message>
+    <message>
+        <source>It starts at once and keeps going when you close the window, and resumes after a quit or a restart.</source>
+        <translation>[It starts at once and keeps going when you close the window, and resumes after a quit or a restart.]</translation>
+    </message>
+    <message>
+        <source>It belongs to this window, so it starts at once and stops when you close the window (to the tray too).</source>
+        <translation>[It belongs to this window, so it starts at once and stops when you close the window (to the tray too).]</translation>
+    </message>
+</context>
+<context>
+    <name>DecisionPage</name>
+    <message>
+        <source>Answer a few questions and Workdeck picks the right kind of work.</source>
+        <translation>[Answer a few questions and Workdeck picks the right kind of work.]</translation>
+    </message>
+    <message>
+        <source>{number}. {question}</source>
+        <translation>[{number}. {question}]</translation>
+    </message>
+    <message>
+        <source>Yes</source>
+        <translation>[Yes]</translation>
+    </message>
+    <message>
+        <source>No</source>
+        <translation>[No]</translation>
+    </message>
+    <message>
+        <source>{question} Yes</source>
+        <translation>[{question} Yes]</translation>
+    </message>
+    <message>
+        <source>{question} No</source>
+        <translation>[{question} No]</translation>
+    </message>
+    <message>
+        <source>The kind picked and why</source>
+        <translation>[The kind picked and why]</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;{kind}.&lt;/b&gt; {reason}</source>
+        <translation>[&lt;b&gt;{kind}.&lt;/b&gt; {reason}]</translation>
+    </message>
+</context>
+<context>
     <name>EmptyState</name>
     <message>
         <source>Getting started</source>
@@ -381,6 +464,41 @@
     <message>
         <source>background</source>
         <translation>[background]</translation>
+    </message>
+</context>
+<context>
+    <name>NewTaskDialog</name>
+    <message>
+        <source>New task</source>
+        <translation>[New task]</translation>
+    </message>
+    <message>
+        <source>Edit task</source>
+        <translation>[Edit task]</translation>
+    </message>
+    <message>
+        <source>Duplicate task</source>
+        <translation>[Duplicate task]</translation>
+    </message>
+    <message>
+        <source>Back</source>
+        <translation>[Back]</translation>
+    </message>
+    <message>
+        <source>Next</source>
+        <translation>[Next]</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>[Save]</translation>
+    </message>
+    <message>
+        <source>Create</source>
+        <translation>[Create]</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>[Cancel]</translation>
     </message>
 </context>
 <context>

@@ -101,3 +101,15 @@ def test_the_committed_catalogue_matches_the_sources(tmp_path) -> None:
         shutil.copy(ts, copy)
         translations.lrelease(copy)
         assert copy.with_suffix(".qm").read_bytes() == ts.with_suffix(".qm").read_bytes(), f"{ts.name}: stale .qm"
+
+
+def test_the_wizard_asks_the_engines_questions_in_the_users_language(qtbot, engine, pseudo) -> None:
+    from ui.new_task import NewTaskDialog
+
+    dialog = NewTaskDialog(engine)
+    qtbot.addWidget(dialog)
+    assert dialog.windowTitle() == "[New task]" and dialog.next.text() == "[Next]"
+    assert dialog.decide.yes["exact"].text() == "[Yes]"
+    dialog.decide.yes["exact"].setChecked(True)
+    answer = dialog.decide.answer.text()
+    assert "[It must happen at a set time" in answer and "[at a set time]" in answer  # engine.classify's texts
