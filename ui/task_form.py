@@ -11,7 +11,7 @@ from __future__ import annotations
 import shlex
 from datetime import UTC, datetime, timedelta
 
-from PySide6.QtCore import QDateTime, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QDateTime, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -41,8 +41,13 @@ from ui.text import BACKOFF_WORDS, CONSTRAINT_WORDS, MISSED_WORDS, POLICY_WORDS,
 #: launched it cancels it when it closes.
 SCOPED_TAG = "scoped"
 
-WORKERS = (("shell", "Command"), ("python", "Python callable"), ("reminder", "Reminder message"))
-REPEATS = (("none", "Does not repeat"), ("every", "Every (interval)"), ("cron", "Cron expression"))
+# Marked for extraction; TaskForm translates them (self.tr) as it fills its lists.
+WORKERS = (("shell", QT_TRANSLATE_NOOP("TaskForm", "Command")),
+           ("python", QT_TRANSLATE_NOOP("TaskForm", "Python callable")),
+           ("reminder", QT_TRANSLATE_NOOP("TaskForm", "Reminder message")))
+REPEATS = (("none", QT_TRANSLATE_NOOP("TaskForm", "Does not repeat")),
+           ("every", QT_TRANSLATE_NOOP("TaskForm", "Every (interval)")),
+           ("cron", QT_TRANSLATE_NOOP("TaskForm", "Cron expression")))
 
 
 def _named(widget: QWidget, name: str, description: str = "") -> QWidget:
@@ -67,67 +72,67 @@ class TaskForm(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
 
-        what = QGroupBox("What it runs")
+        what = QGroupBox(self.tr("What it runs"))
         form = QFormLayout(what)
         self.worker = QComboBox()
         for key, label in WORKERS:
-            self.worker.addItem(label, key)
-        form.addRow("Type", _named(self.worker, "Work type"))
+            self.worker.addItem(self.tr(label), key)
+        form.addRow(self.tr("Type"), _named(self.worker, self.tr("Work type")))
         self.program = QLineEdit()
         self.program.setPlaceholderText("/usr/bin/rsync")
-        browse = QPushButton("Browse…")
+        browse = QPushButton(self.tr("Browse…"))
         browse.clicked.connect(self._on_browse)
-        _named(browse, "Choose a program file")
+        _named(browse, self.tr("Choose a program file"))
         row = QHBoxLayout()
-        row.addWidget(_named(self.program, "Program", "The program to run: a path or a name on PATH"))
+        row.addWidget(_named(self.program, self.tr("Program"), self.tr("The program to run: a path or a name on PATH")))
         row.addWidget(browse)
         self.program_row = QWidget()
         self.program_row.setLayout(row)
         row.setContentsMargins(0, 0, 0, 0)
-        form.addRow("Program", self.program_row)
+        form.addRow(self.tr("Program"), self.program_row)
         self.arguments = QPlainTextEdit()
-        self.arguments.setPlaceholderText("one argument per line, no shell quoting needed")
+        self.arguments.setPlaceholderText(self.tr("one argument per line, no shell quoting needed"))
         self.arguments.setFixedHeight(70)
         self.arguments.setTabChangesFocus(True)  # Tab leaves the field; an argument never holds a tab
-        form.addRow("Arguments", _named(self.arguments, "Arguments", "One argument per line"))
+        form.addRow(self.tr("Arguments"), _named(self.arguments, self.tr("Arguments"), self.tr("One argument per line")))
         self.argv_preview = QLabel()
         self.argv_preview.setWordWrap(True)
-        form.addRow("", _named(self.argv_preview, "Command preview"))
+        form.addRow("", _named(self.argv_preview, self.tr("Command preview")))
         self.callable = QLineEdit()
         self.callable.setPlaceholderText("package.module:function")
-        form.addRow("Callable", _named(self.callable, "Python callable", "package.module:function"))
+        form.addRow(self.tr("Callable"), _named(self.callable, self.tr("Python callable"), "package.module:function"))
         self.message = QLineEdit()
-        form.addRow("Message", _named(self.message, "Reminder message"))
+        form.addRow(self.tr("Message"), _named(self.message, self.tr("Reminder message")))
         self._what_form = form
         layout.addWidget(what)
 
-        when = QGroupBox("When")
+        when = QGroupBox(self.tr("When"))
         wform = QFormLayout(when)
         self.at = QDateTimeEdit()
         self.at.setCalendarPopup(True)
         self.at.setDisplayFormat("yyyy-MM-dd HH:mm:ss")
         self.at.setDateTime(QDateTime.currentDateTime().addSecs(3600))
-        wform.addRow("At", _named(self.at, "Alarm time", "The local date and time the alarm fires"))
+        wform.addRow(self.tr("At"), _named(self.at, self.tr("Alarm time"), self.tr("The local date and time the alarm fires")))
         self.delay = QLineEdit()
-        self.delay.setPlaceholderText("e.g. 10m or 1h30m; empty: as soon as possible")
-        wform.addRow("Delay", _named(self.delay, "Delay", "How long to wait before it may run"))
+        self.delay.setPlaceholderText(self.tr("e.g. 10m or 1h30m; empty: as soon as possible"))
+        wform.addRow(self.tr("Delay"), _named(self.delay, self.tr("Delay"), self.tr("How long to wait before it may run")))
         self.repeat = QComboBox()
         for key, label in REPEATS:
-            self.repeat.addItem(label, key)
+            self.repeat.addItem(self.tr(label), key)
         self.repeat_value = QLineEdit()
         rrow = QHBoxLayout()
         rrow.setContentsMargins(0, 0, 0, 0)
-        rrow.addWidget(_named(self.repeat, "Repeat rule"))
-        rrow.addWidget(_named(self.repeat_value, "Repeat value", "An interval such as 1h, or a cron expression"))
+        rrow.addWidget(_named(self.repeat, self.tr("Repeat rule")))
+        rrow.addWidget(_named(self.repeat_value, self.tr("Repeat value"), self.tr("An interval such as 1h, or a cron expression")))
         self.repeat_row = QWidget()
         self.repeat_row.setLayout(rrow)
-        wform.addRow("Repeat", self.repeat_row)
+        wform.addRow(self.tr("Repeat"), self.repeat_row)
         self.missed = QComboBox()
         for policy in MissedPolicy:
             self.missed.addItem(MISSED_WORDS[policy.value], policy)
-        wform.addRow("If the computer was off", _named(
-            self.missed, "If the alarm was missed", "What happens to alarm times that passed while Workdeck "
-            "was not running"))
+        wform.addRow(self.tr("If the computer was off"), _named(
+            self.missed, self.tr("If the alarm was missed"), self.tr("What happens to alarm times that passed while Workdeck "
+                    "was not running")))
         self._when_form = wform
         layout.addWidget(when)
         self.when_box = when
@@ -140,23 +145,23 @@ class TaskForm(QWidget):
         self.constraints: dict[Constraint, QCheckBox] = {}
         for i, constraint in enumerate(Constraint):
             box = QCheckBox(CONSTRAINT_WORDS[constraint.value])
-            _named(box, f"Only when: {CONSTRAINT_WORDS[constraint.value]}")
+            _named(box, self.tr("Only when: {condition}").format(condition=CONSTRAINT_WORDS[constraint.value]))
             self.constraints[constraint] = box
             crow.addWidget(box, i // 2, i % 2)
         self.constraints_row = QWidget()
         self.constraints_row.setLayout(crow)
         crow.setContentsMargins(0, 0, 0, 0)
-        cform.addRow("Only when", self.constraints_row)
+        cform.addRow(self.tr("Only when"), self.constraints_row)
         self.after = ChainPicker(engine)
         self.after.changed.connect(self._on_edit)
-        cform.addRow("Run after", self.after)
+        cform.addRow(self.tr("Run after"), self.after)
         self.retries = QSpinBox()
         self.retries.setRange(0, 100)
         self.retries.setValue(0)
-        self.retries.setSuffix(" times")
-        self.retries.setSpecialValueText("never")
-        cform.addRow("Retry after failure", _named(self.retries, "Retry after failure", "How many times a "
-                                                   "failed run is tried again"))
+        self.retries.setSuffix(self.tr(" times"))
+        self.retries.setSpecialValueText(self.tr("never"))
+        cform.addRow(self.tr("Retry after failure"), _named(self.retries, self.tr("Retry after failure"), self.tr("How many times a "
+                                                           "failed run is tried again")))
         self.backoff = QComboBox()
         for backoff in Backoff:
             self.backoff.addItem(BACKOFF_WORDS[backoff.value], backoff)
@@ -165,39 +170,39 @@ class TaskForm(QWidget):
         self.backoff_delay.setMaximumWidth(90)
         wait_row = QHBoxLayout()
         wait_row.setContentsMargins(0, 0, 0, 0)
-        wait_row.addWidget(QLabel("first"))
-        wait_row.addWidget(_named(self.backoff_delay, "First wait before a retry"))
-        wait_row.addWidget(QLabel("then"))
-        wait_row.addWidget(_named(self.backoff, "How the wait grows between retries"), 1)
+        wait_row.addWidget(QLabel(self.tr("first")))
+        wait_row.addWidget(_named(self.backoff_delay, self.tr("First wait before a retry")))
+        wait_row.addWidget(QLabel(self.tr("then")))
+        wait_row.addWidget(_named(self.backoff, self.tr("How the wait grows between retries")), 1)
         self.retry_wait_row = QWidget()
         self.retry_wait_row.setLayout(wait_row)
-        cform.addRow("Wait before retrying", self.retry_wait_row)
+        cform.addRow(self.tr("Wait before retrying"), self.retry_wait_row)
         self.timeout = QLineEdit()
-        self.timeout.setPlaceholderText("empty: no limit")
-        cform.addRow("Stop after", _named(self.timeout, "Stop after", "Stop a run after this long; it counts as a "
-                                          "failure"))
+        self.timeout.setPlaceholderText(self.tr("empty: no limit"))
+        cform.addRow(self.tr("Stop after"), _named(self.timeout, self.tr("Stop after"), self.tr("Stop a run after this long; it counts as a "
+                                                  "failure")))
         self._conditions_form = cform
         layout.addWidget(self.conditions_box)
 
-        ident = QGroupBox("Name and tags")
+        ident = QGroupBox(self.tr("Name and tags"))
         iform = QFormLayout(ident)
         iform.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.name = QLineEdit()
-        self.name.setPlaceholderText("optional; one task per name")
-        iform.addRow("Name", _named(self.name, "Name", "Optional. Only one waiting task may have a name"))
+        self.name.setPlaceholderText(self.tr("optional; one task per name"))
+        iform.addRow(self.tr("Name"), _named(self.name, self.tr("Name"), self.tr("Optional. Only one waiting task may have a name")))
         self.policy = QComboBox()
         for policy in UniquePolicy:
             self.policy.addItem(POLICY_WORDS[policy.value], policy)
-        iform.addRow("If a task with this name exists", _named(self.policy, "If a task with this name exists"))
+        iform.addRow(self.tr("If a task with this name exists"), _named(self.policy, self.tr("If a task with this name exists")))
         self.tags = QLineEdit()
-        self.tags.setPlaceholderText("comma separated")
-        iform.addRow("Tags", _named(self.tags, "Tags"))
+        self.tags.setPlaceholderText(self.tr("comma separated"))
+        iform.addRow(self.tr("Tags"), _named(self.tags, self.tr("Tags")))
         layout.addWidget(ident)
 
         self.error_label = QLabel()
         self.error_label.setWordWrap(True)
         self.error_label.setStyleSheet("color: palette(link);")  # readable on light and dark
-        _named(self.error_label, "Validation message")
+        _named(self.error_label, self.tr("Validation message"))
         layout.addWidget(self.error_label)
         layout.addStretch()
 
@@ -229,8 +234,8 @@ class TaskForm(QWidget):
         # Work that belongs to a window is not retried: it ends with the window.
         self._conditions_form.setRowVisible(self.retries, not scoped)
         self._conditions_form.setRowVisible(self.retry_wait_row, not scoped)
-        self.conditions_box.setTitle("Conditions and retries" if deferred else "Retries and limits" if not scoped
-                                     else "Limits")
+        self.conditions_box.setTitle(self.tr("Conditions and retries") if deferred
+                                     else self.tr("Retries and limits") if not scoped else self.tr("Limits"))
         self._offer_workers(exact)
         self._on_edit()
 
@@ -238,7 +243,7 @@ class TaskForm(QWidget):
         """A reminder is something shown at a time: offered for alarms only."""
         has_reminder = self.worker.findData("reminder") >= 0
         if exact and not has_reminder:
-            self.worker.addItem(dict(WORKERS)["reminder"], "reminder")
+            self.worker.addItem(self.tr(dict(WORKERS)["reminder"]), "reminder")
         elif not exact and has_reminder:
             if self.worker.currentData() == "reminder":
                 self.worker.setCurrentIndex(0)
@@ -257,11 +262,11 @@ class TaskForm(QWidget):
         self._what_form.setRowVisible(self.callable, worker == "python")
         self._what_form.setRowVisible(self.message, worker == "reminder")
         self.repeat_value.setEnabled(self.repeat.currentData() != "none")
-        placeholder = {"every": "e.g. 1h or 1d", "cron": "e.g. 0 8 * * 1-5"}.get(self.repeat.currentData(), "")
+        placeholder = {"every": self.tr("e.g. 1h or 1d"), "cron": self.tr("e.g. 0 8 * * 1-5")}.get(self.repeat.currentData(), "")
         self.repeat_value.setPlaceholderText(placeholder)
 
     def _on_browse(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Choose a program")
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Choose a program"))
         if path:
             self.program.setText(path)
 
@@ -302,11 +307,11 @@ class TaskForm(QWidget):
         rule, value = self.repeat.currentData(), self.repeat_value.text().strip()
         if rule == "every":
             if not value:
-                raise BadInputError("give the repeat interval, e.g. 1h")
+                raise BadInputError(self.tr("give the repeat interval, e.g. 1h"))
             return Schedule(every=parse_duration(value))
         if rule == "cron":
             if not value:
-                raise BadInputError("give the cron expression, e.g. 0 8 * * 1-5")
+                raise BadInputError(self.tr("give the cron expression, e.g. 0 8 * * 1-5"))
             return Schedule(cron=value)
         return None
 

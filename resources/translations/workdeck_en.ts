@@ -9,6 +9,46 @@
     </message>
 </context>
 <context>
+    <name>ChainPicker</name>
+    <message>
+        <source>type a task&apos;s name to run after it</source>
+        <extracomment>How many candidate parents the picker offers (newest first): a chain is built from recent work, and a combo box of 100,000 entries helps nobody.</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Run after: find a task</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Type part of a task&apos;s name, command or id and press Add</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Add</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Add to run after</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Runs after these tasks</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Remove from run after</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>(deleted task)</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>Classify</name>
     <message>
         <source>Must it happen at an exact time, like an alarm?</source>
@@ -498,6 +538,266 @@
     </message>
     <message>
         <source>Cancel</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>TaskForm</name>
+    <message>
+        <source>Command</source>
+        <extracomment>Scoped immediate work is enqueued as immediate work with this tag; the window that launched it cancels it when it closes.</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Python callable</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reminder message</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Does not repeat</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Every (interval)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cron expression</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What it runs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Work type</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose a program file</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Program</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The program to run: a path or a name on PATH</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>one argument per line, no shell quoting needed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Arguments</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>One argument per line</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Command preview</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Callable</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Message</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>At</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Alarm time</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The local date and time the alarm fires</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>e.g. 10m or 1h30m; empty: as soon as possible</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Delay</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>How long to wait before it may run</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Repeat rule</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Repeat value</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>An interval such as 1h, or a cron expression</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Repeat</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>If the computer was off</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>If the alarm was missed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What happens to alarm times that passed while Workdeck was not running</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Only when: {condition}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Only when</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Run after</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> times</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Retry after failure</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>How many times a failed run is tried again</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>first</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>First wait before a retry</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>then</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>How the wait grows between retries</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Wait before retrying</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>empty: no limit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Stop after</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Stop a run after this long; it counts as a failure</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Name and tags</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>optional; one task per name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Optional. Only one waiting task may have a name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>If a task with this name exists</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>comma separated</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tags</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Validation message</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Conditions and retries</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Retries and limits</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Limits</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>e.g. 1h or 1d</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>e.g. 0 8 * * 1-5</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose a program</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>give the repeat interval, e.g. 1h</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>give the cron expression, e.g. 0 8 * * 1-5</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -9,6 +9,46 @@
     </message>
 </context>
 <context>
+    <name>ChainPicker</name>
+    <message>
+        <source>type a task's name to run after it</source>
+        <extracomment>How many candidate parents the picker offers (newest first): a chain is built from recent work, and a combo box of 100,000 entries helps nobody.</extracomment>
+        <translation>[type a task's name to run after it]</translation>
+    </message>
+    <message>
+        <source>Run after: find a task</source>
+        <translation>[Run after: find a task]</translation>
+    </message>
+    <message>
+        <source>Type part of a task's name, command or id and press Add</source>
+        <translation>[Type part of a task's name, command or id and press Add]</translation>
+    </message>
+    <message>
+        <source>Add</source>
+        <translation>[Add]</translation>
+    </message>
+    <message>
+        <source>Add to run after</source>
+        <translation>[Add to run after]</translation>
+    </message>
+    <message>
+        <source>Runs after these tasks</source>
+        <translation>[Runs after these tasks]</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>[Remove]</translation>
+    </message>
+    <message>
+        <source>Remove from run after</source>
+        <translation>[Remove from run after]</translation>
+    </message>
+    <message>
+        <source>(deleted task)</source>
+        <translation>[(deleted task)]</translation>
+    </message>
+</context>
+<context>
     <name>Classify</name>
     <message>
         <source>Must it happen at an exact time, like an alarm?</source>
@@ -499,6 +539,266 @@
     <message>
         <source>Cancel</source>
         <translation>[Cancel]</translation>
+    </message>
+</context>
+<context>
+    <name>TaskForm</name>
+    <message>
+        <source>Command</source>
+        <extracomment>Scoped immediate work is enqueued as immediate work with this tag; the window that launched it cancels it when it closes.</extracomment>
+        <translation>[Command]</translation>
+    </message>
+    <message>
+        <source>Python callable</source>
+        <translation>[Python callable]</translation>
+    </message>
+    <message>
+        <source>Reminder message</source>
+        <translation>[Reminder message]</translation>
+    </message>
+    <message>
+        <source>Does not repeat</source>
+        <translation>[Does not repeat]</translation>
+    </message>
+    <message>
+        <source>Every (interval)</source>
+        <translation>[Every (interval)]</translation>
+    </message>
+    <message>
+        <source>Cron expression</source>
+        <translation>[Cron expression]</translation>
+    </message>
+    <message>
+        <source>What it runs</source>
+        <translation>[What it runs]</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>[Type]</translation>
+    </message>
+    <message>
+        <source>Work type</source>
+        <translation>[Work type]</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>[Browse…]</translation>
+    </message>
+    <message>
+        <source>Choose a program file</source>
+        <translation>[Choose a program file]</translation>
+    </message>
+    <message>
+        <source>Program</source>
+        <translation>[Program]</translation>
+    </message>
+    <message>
+        <source>The program to run: a path or a name on PATH</source>
+        <translation>[The program to run: a path or a name on PATH]</translation>
+    </message>
+    <message>
+        <source>one argument per line, no shell quoting needed</source>
+        <translation>[one argument per line, no shell quoting needed]</translation>
+    </message>
+    <message>
+        <source>Arguments</source>
+        <translation>[Arguments]</translation>
+    </message>
+    <message>
+        <source>One argument per line</source>
+        <translation>[One argument per line]</translation>
+    </message>
+    <message>
+        <source>Command preview</source>
+        <translation>[Command preview]</translation>
+    </message>
+    <message>
+        <source>Callable</source>
+        <translation>[Callable]</translation>
+    </message>
+    <message>
+        <source>Message</source>
+        <translation>[Message]</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>[When]</translation>
+    </message>
+    <message>
+        <source>At</source>
+        <translation>[At]</translation>
+    </message>
+    <message>
+        <source>Alarm time</source>
+        <translation>[Alarm time]</translation>
+    </message>
+    <message>
+        <source>The local date and time the alarm fires</source>
+        <translation>[The local date and time the alarm fires]</translation>
+    </message>
+    <message>
+        <source>e.g. 10m or 1h30m; empty: as soon as possible</source>
+        <translation>[e.g. 10m or 1h30m; empty: as soon as possible]</translation>
+    </message>
+    <message>
+        <source>Delay</source>
+        <translation>[Delay]</translation>
+    </message>
+    <message>
+        <source>How long to wait before it may run</source>
+        <translation>[How long to wait before it may run]</translation>
+    </message>
+    <message>
+        <source>Repeat rule</source>
+        <translation>[Repeat rule]</translation>
+    </message>
+    <message>
+        <source>Repeat value</source>
+        <translation>[Repeat value]</translation>
+    </message>
+    <message>
+        <source>An interval such as 1h, or a cron expression</source>
+        <translation>[An interval such as 1h, or a cron expression]</translation>
+    </message>
+    <message>
+        <source>Repeat</source>
+        <translation>[Repeat]</translation>
+    </message>
+    <message>
+        <source>If the computer was off</source>
+        <translation>[If the computer was off]</translation>
+    </message>
+    <message>
+        <source>If the alarm was missed</source>
+        <translation>[If the alarm was missed]</translation>
+    </message>
+    <message>
+        <source>What happens to alarm times that passed while Workdeck was not running</source>
+        <translation>[What happens to alarm times that passed while Workdeck was not running]</translation>
+    </message>
+    <message>
+        <source>Only when: {condition}</source>
+        <translation>[Only when: {condition}]</translation>
+    </message>
+    <message>
+        <source>Only when</source>
+        <translation>[Only when]</translation>
+    </message>
+    <message>
+        <source>Run after</source>
+        <translation>[Run after]</translation>
+    </message>
+    <message>
+        <source> times</source>
+        <translation>[ times]</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation>[never]</translation>
+    </message>
+    <message>
+        <source>Retry after failure</source>
+        <translation>[Retry after failure]</translation>
+    </message>
+    <message>
+        <source>How many times a failed run is tried again</source>
+        <translation>[How many times a failed run is tried again]</translation>
+    </message>
+    <message>
+        <source>first</source>
+        <translation>[first]</translation>
+    </message>
+    <message>
+        <source>First wait before a retry</source>
+        <translation>[First wait before a retry]</translation>
+    </message>
+    <message>
+        <source>then</source>
+        <translation>[then]</translation>
+    </message>
+    <message>
+        <source>How the wait grows between retries</source>
+        <translation>[How the wait grows between retries]</translation>
+    </message>
+    <message>
+        <source>Wait before retrying</source>
+        <translation>[Wait before retrying]</translation>
+    </message>
+    <message>
+        <source>empty: no limit</source>
+        <translation>[empty: no limit]</translation>
+    </message>
+    <message>
+        <source>Stop after</source>
+        <translation>[Stop after]</translation>
+    </message>
+    <message>
+        <source>Stop a run after this long; it counts as a failure</source>
+        <translation>[Stop a run after this long; it counts as a failure]</translation>
+    </message>
+    <message>
+        <source>Name and tags</source>
+        <translation>[Name and tags]</translation>
+    </message>
+    <message>
+        <source>optional; one task per name</source>
+        <translation>[optional; one task per name]</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>[Name]</translation>
+    </message>
+    <message>
+        <source>Optional. Only one waiting task may have a name</source>
+        <translation>[Optional. Only one waiting task may have a name]</translation>
+    </message>
+    <message>
+        <source>If a task with this name exists</source>
+        <translation>[If a task with this name exists]</translation>
+    </message>
+    <message>
+        <source>comma separated</source>
+        <translation>[comma separated]</translation>
+    </message>
+    <message>
+        <source>Tags</source>
+        <translation>[Tags]</translation>
+    </message>
+    <message>
+        <source>Validation message</source>
+        <translation>[Validation message]</translation>
+    </message>
+    <message>
+        <source>Conditions and retries</source>
+        <translation>[Conditions and retries]</translation>
+    </message>
+    <message>
+        <source>Retries and limits</source>
+        <translation>[Retries and limits]</translation>
+    </message>
+    <message>
+        <source>Limits</source>
+        <translation>[Limits]</translation>
+    </message>
+    <message>
+        <source>e.g. 1h or 1d</source>
+        <translation>[e.g. 1h or 1d]</translation>
+    </message>
+    <message>
+        <source>e.g. 0 8 * * 1-5</source>
+        <translation>[e.g. 0 8 * * 1-5]</translation>
+    </message>
+    <message>
+        <source>Choose a program</source>
+        <translation>[Choose a program]</translation>
+    </message>
+    <message>
+        <source>give the repeat interval, e.g. 1h</source>
+        <translation>[give the repeat interval, e.g. 1h]</translation>
+    </message>
+    <message>
+        <source>give the cron expression, e.g. 0 8 * * 1-5</source>
+        <translation>[give the cron expression, e.g. 0 8 * * 1-5]</translation>
     </message>
 </context>
 <context>

@@ -113,3 +113,40 @@ def test_the_wizard_asks_the_engines_questions_in_the_users_language(qtbot, engi
     dialog.decide.yes["exact"].setChecked(True)
     answer = dialog.decide.answer.text()
     assert "[It must happen at a set time" in answer and "[at a set time]" in answer  # engine.classify's texts
+
+
+def _unbracketed(root) -> list[str]:
+    """Every fixed text a person (or a screen reader) meets under ``root`` that is not
+    the pseudo-translation: labels, buttons, group titles, placeholders, combo entries,
+    accessible names and descriptions."""
+    from PySide6.QtWidgets import QAbstractButton, QComboBox, QGroupBox, QLabel, QLineEdit, QWidget
+
+    texts: list[str] = []
+    for widget in [root, *root.findChildren(QWidget)]:
+        texts += [widget.accessibleName(), widget.accessibleDescription(), widget.toolTip()]
+        if isinstance(widget, (QLabel, QAbstractButton)):
+            texts.append(widget.text())
+        if isinstance(widget, QGroupBox):
+            texts.append(widget.title())
+        if isinstance(widget, QLineEdit):
+            texts.append(widget.placeholderText())
+        if isinstance(widget, QComboBox):
+            texts += [widget.itemText(i) for i in range(widget.count())]
+    return [t for t in texts if t.strip() and t not in _NOT_WORDS and not (t.startswith("[") and t.endswith("]"))]
+
+
+#: Examples of syntax, the same in every language.
+_NOT_WORDS = {"/usr/bin/rsync", "package.module:function"}
+
+
+def test_every_text_of_the_task_form_translates(qtbot, engine, pseudo) -> None:
+    from engine.model import Kind
+    from ui.task_form import TaskForm
+
+    form = TaskForm(engine)
+    qtbot.addWidget(form)
+    for kind in Kind:
+        form.set_kind(kind, scoped=False)
+        # The refusal shown is the engine's own sentence (English, as on the command line).
+        left = [t for t in _unbracketed(form) if t != form.error_label.text()]
+        assert left == [], left
