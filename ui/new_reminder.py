@@ -26,11 +26,11 @@ from engine.model import Kind, TaskSpec
 class NewReminderDialog(QDialog):
     def __init__(self, engine: Any, parent: QWidget | None = None, *, default_minutes: int = 10) -> None:
         super().__init__(parent)
-        self.setWindowTitle("New reminder")
+        self.setWindowTitle(self.tr("New reminder"))
         self._engine = engine
         self.created: Any = None
         self.message = QLineEdit()
-        self.message.setPlaceholderText("What should Workdeck remind you of?")
+        self.message.setPlaceholderText(self.tr("What should Workdeck remind you of?"))
         self.when = QDateTimeEdit()
         self.when.setCalendarPopup(True)
         self.when.setDisplayFormat("yyyy-MM-dd HH:mm")
@@ -44,8 +44,8 @@ class NewReminderDialog(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         form = QFormLayout(self)
-        form.addRow("Remind me of", self.message)
-        form.addRow("At", self.when)
+        form.addRow(self.tr("Remind me of"), self.message)
+        form.addRow(self.tr("At"), self.when)
         form.addRow(self.error)
         form.addRow(self.buttons)
 
@@ -57,9 +57,9 @@ class NewReminderDialog(QDialog):
         text = self.message.text().strip()
         at = datetime.fromtimestamp(self.when.dateTime().toSecsSinceEpoch(), UTC)
         if not text:
-            return self._refuse("Write what the reminder should say.")
+            return self._refuse(self.tr("Write what the reminder should say."))
         if at <= self._now():
-            return self._refuse("Choose a time in the future.")
+            return self._refuse(self.tr("Choose a time in the future."))
         try:
             self.created = self._engine.enqueue(
                 TaskSpec(worker="reminder", args=(text,), kind=Kind.EXACT, run_at=at, tags=("reminder",))

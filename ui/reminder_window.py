@@ -53,7 +53,7 @@ class ReminderWindow(QWidget):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window | Qt.WindowType.WindowStaysOnTopHint)
         self.setObjectName("ReminderWindow")
-        self.setWindowTitle("Workdeck reminder")
+        self.setWindowTitle(self.tr("Workdeck reminder"))
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)  # reused for every reminder
         # Closing a reminder while the main window is in the tray must not end the app.
         self.setAttribute(Qt.WidgetAttribute.WA_QuitOnClose, False)
@@ -74,9 +74,9 @@ class ReminderWindow(QWidget):
 
         self.snooze_buttons: dict[int, QPushButton] = {}
         snooze_row = QHBoxLayout()
-        snooze_row.addWidget(QLabel("Snooze"))
+        snooze_row.addWidget(QLabel(self.tr("Snooze")))
         for minutes in SNOOZE_MINUTES:
-            button = QPushButton(f"{minutes} min")
+            button = QPushButton(self.tr("{n} min").format(n=minutes))
             button.setObjectName(f"snooze{minutes}")
             button.clicked.connect(lambda _=False, m=minutes: self._snooze(seconds=m * 60.0))
             self.snooze_buttons[minutes] = button
@@ -86,13 +86,13 @@ class ReminderWindow(QWidget):
         self.until_edit = QDateTimeEdit()
         self.until_edit.setCalendarPopup(True)
         self.until_edit.setDisplayFormat("yyyy-MM-dd HH:mm")
-        self.snooze_until = QPushButton("Snooze until")
+        self.snooze_until = QPushButton(self.tr("Snooze until"))
         self.snooze_until.setObjectName("snoozeUntil")
         self.snooze_until.clicked.connect(self._snooze_until_chosen)
         until_row.addWidget(self.until_edit, 1)
         until_row.addWidget(self.snooze_until)
 
-        self.dismiss_button = QPushButton("Dismiss")
+        self.dismiss_button = QPushButton(self.tr("Dismiss"))
         self.dismiss_button.setObjectName("dismiss")
         self.dismiss_button.setDefault(True)
         self.dismiss_button.clicked.connect(self._dismiss)
@@ -147,14 +147,14 @@ class ReminderWindow(QWidget):
         if reminder is None:
             return
         count = len(self._queue)
-        self.counter.setText(f"Reminder 1 of {count}" if count > 1 else "Reminder")
+        self.counter.setText(self.tr("Reminder 1 of {n}").format(n=count) if count > 1 else self.tr("Reminder"))
         self.counter.setVisible(count > 1)
-        self.message.setText(reminder.message or "(no message)")
+        self.message.setText(reminder.message or self.tr("(no message)"))
         parts = []
         if getattr(reminder, "missed", False):
-            parts.append("Missed")
+            parts.append(self.tr("Missed"))
         if reminder.due_at is not None:
-            parts.append(f"due {_local_text(reminder.due_at)}")
+            parts.append(self.tr("due {when}").format(when=_local_text(reminder.due_at)))
         if detail := getattr(reminder, "detail", None):
             parts.append(detail)
         self.when.setText(" · ".join(parts))
@@ -181,7 +181,7 @@ class ReminderWindow(QWidget):
     def _snooze_until_chosen(self) -> None:
         chosen = datetime.fromtimestamp(self.until_edit.dateTime().toSecsSinceEpoch(), UTC)
         if chosen <= self._now():
-            self.when.setText("Choose a time in the future to snooze until.")
+            self.when.setText(self.tr("Choose a time in the future to snooze until."))
             return
         self._snooze(until=chosen)
 

@@ -50,8 +50,8 @@ class RemindersView(QWidget):
 
         self.title = QLabel()
         self.tree = QTreeWidget()
-        self.tree.setAccessibleName("Unanswered reminders")
-        self.tree.setHeaderLabels(["Due", "Reminder", "Status"])
+        self.tree.setAccessibleName(self.tr("Unanswered reminders"))
+        self.tree.setHeaderLabels([self.tr("Due"), self.tr("Reminder"), self.tr("Status")])
         self.tree.setRootIsDecorated(False)
         self.tree.setSelectionMode(QTreeWidget.SelectionMode.ExtendedSelection)
         self.tree.itemSelectionChanged.connect(self._update_buttons)
@@ -59,20 +59,20 @@ class RemindersView(QWidget):
 
         self.snooze_button = QToolButton()
         self.snooze_button.setObjectName("snoozeReminder")
-        self.snooze_button.setText(f"Snooze {default_snooze_minutes} min")
+        self.snooze_button.setText(self.tr("Snooze {n} min").format(n=default_snooze_minutes))
         self.snooze_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
         self.snooze_button.clicked.connect(lambda: self.snooze_selected(self._default * 60.0))
         choices = QMenu(self.snooze_button)
         for minutes in (*SNOOZE_MINUTES, 60):
-            action = choices.addAction(f"{minutes} min" if minutes < 60 else "1 hour")
+            action = choices.addAction(self.tr("{n} min").format(n=minutes) if minutes < 60 else self.tr("1 hour"))
             action.triggered.connect(lambda _=False, m=minutes: self.snooze_selected(m * 60.0))
         self.snooze_button.setMenu(choices)
-        self.dismiss_button = QPushButton("Dismiss")
+        self.dismiss_button = QPushButton(self.tr("Dismiss"))
         self.dismiss_button.setObjectName("dismissReminder")
         self.dismiss_button.clicked.connect(self.dismiss_selected)
-        self.open_button = QPushButton("Open")
+        self.open_button = QPushButton(self.tr("Open"))
         self.open_button.setObjectName("openReminder")
-        self.open_button.setToolTip("Show the reminder's task in the window")
+        self.open_button.setToolTip(self.tr("Show the reminder's task in the window"))
         self.open_button.clicked.connect(self.open_selected)
 
         buttons = QHBoxLayout()
@@ -99,10 +99,10 @@ class RemindersView(QWidget):
         self.tree.clear()
         for reminder in fresh:
             due = reminder.due_at.astimezone().strftime("%d %b %H:%M") if reminder.due_at is not None else ""
-            status = "missed" if getattr(reminder, "missed", False) else "not answered"
+            status = self.tr("missed") if getattr(reminder, "missed", False) else self.tr("not answered")
             detail = getattr(reminder, "detail", None)
-            state = f"{status} ({detail})" if detail else status
-            item = QTreeWidgetItem([due, reminder.message or "(no message)", state])
+            state = self.tr("{status} ({detail})").format(status=status, detail=detail) if detail else status
+            item = QTreeWidgetItem([due, reminder.message or self.tr("(no message)"), state])
             item.setData(0, Qt.ItemDataRole.UserRole, reminder)
             self.tree.addTopLevelItem(item)
             item.setSelected(reminder.id in selected)
@@ -111,8 +111,9 @@ class RemindersView(QWidget):
         if not self.tree.selectedItems() and self.tree.topLevelItemCount():
             self.tree.topLevelItem(0).setSelected(True)
         count = len(fresh)
-        self.title.setText(f"{count} unanswered reminder{'s' if count != 1 else ''}" if count
-                           else "No unanswered reminders: everything was snoozed or dismissed.")
+        self.title.setText((self.tr("1 unanswered reminder") if count == 1
+                            else self.tr("{n} unanswered reminders").format(n=count)) if count
+                           else self.tr("No unanswered reminders: everything was snoozed or dismissed."))
         self._update_buttons()
         self.count_changed.emit(count)
 
@@ -145,21 +146,22 @@ class RemindersDock(QDockWidget):
     """The view as a dock in the main window, with a toggle action that shows the count."""
 
     def __init__(self, view: RemindersView, parent: QWidget | None = None) -> None:
-        super().__init__("Reminders", parent)
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Reminders"))
         self.setObjectName("remindersDock")
         self.view = view
         self.setWidget(view)
         self.toggle = QAction(self)
         self.toggle.setObjectName("reminders")
         self.toggle.setCheckable(True)
-        self.toggle.setToolTip("Unanswered reminders: snooze, dismiss or open them")
+        self.toggle.setToolTip(self.tr("Unanswered reminders: snooze, dismiss or open them"))
         self.toggle.triggered.connect(self.setVisible)
         self.visibilityChanged.connect(self.toggle.setChecked)
         view.count_changed.connect(self._on_count)
         self._on_count(len(view.reminders))
 
     def _on_count(self, count: int) -> None:
-        self.toggle.setText(f"Reminders ({count})" if count else "Reminders")
+        self.toggle.setText(self.tr("Reminders ({n})").format(n=count) if count else self.tr("Reminders"))
 
     def reveal(self) -> None:
         self.show()

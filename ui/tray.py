@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QAction, QBrush, QColor, QFont, QIcon, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
@@ -154,17 +154,21 @@ class TrayModel(QObject):
         return IconState.IDLE
 
     def tooltip(self) -> str:
-        lines = ["Workdeck"]
+        lines = [self.tr("Workdeck")]
         count = len(self.running)
-        lines.append(f"{count} task{'s' if count != 1 else ''} running" if count else "Nothing running")
+        if count:
+            lines.append(self.tr("1 task running") if count == 1 else self.tr("{n} tasks running").format(n=count))
+        else:
+            lines.append(self.tr("Nothing running"))
         upcoming = self.next_alarms(1)
         if upcoming:
-            lines.append(f"Next alarm: {upcoming[0].text}")
+            lines.append(self.tr("Next alarm: {alarm}").format(alarm=upcoming[0].text))
         if self.unanswered:
             count = len(self.unanswered)
-            lines.append(f"{count} unanswered reminder{'s' if count != 1 else ''}")
+            lines.append(self.tr("1 unanswered reminder") if count == 1
+                         else self.tr("{n} unanswered reminders").format(n=count))
         if self.paused:
-            lines.append("Deferred work paused")
+            lines.append(self.tr("Deferred work paused"))
         return "\n".join(lines)
 
     # -- doing ----------------------------------------------------------------------
@@ -267,7 +271,7 @@ def reminder_text(reminder: Any) -> str:
     message = reminder.message or reminder.task_id
     if len(message) > LABEL_MAX:
         message = message[: LABEL_MAX - 1] + "…"
-    missed = " (missed)" if getattr(reminder, "missed", False) else ""
+    missed = QCoreApplication.translate("TrayMenu", " (missed)") if getattr(reminder, "missed", False) else ""
     return f"{due}  {message}{missed}".strip()
 
 
@@ -337,28 +341,28 @@ class TrayMenu(QMenu):
     def __init__(self, model: TrayModel, parent: Any = None) -> None:
         super().__init__(parent)
         self.model = model
-        self.show_action = self.addAction("Show Workdeck")
+        self.show_action = self.addAction(self.tr("Show Workdeck"))
         self.show_action.setObjectName("show")
         self.show_action.triggered.connect(self.show_requested)
         self.addSeparator()
-        self.running_header = self._header("Running")
+        self.running_header = self._header(self.tr("Running"))
         self._running_end = self.addSeparator()
-        self.alarms_header = self._header("Next alarms")
+        self.alarms_header = self._header(self.tr("Next alarms"))
         self._alarms_end = self.addSeparator()
-        self.reminders_header = self._header("No unanswered reminders")
-        self.all_reminders_action = self.addAction("All reminders…")
+        self.reminders_header = self._header(self.tr("No unanswered reminders"))
+        self.all_reminders_action = self.addAction(self.tr("All reminders…"))
         self.all_reminders_action.setObjectName("allReminders")
         self.all_reminders_action.triggered.connect(self.reminders_requested)
         self._reminders_end = self.addSeparator()
-        self.pause_action = self.addAction("Pause deferred work")
+        self.pause_action = self.addAction(self.tr("Pause deferred work"))
         self.pause_action.setObjectName("pause")
         self.pause_action.setCheckable(True)
         self.pause_action.triggered.connect(lambda checked: model.set_paused(checked))
-        self.new_reminder_action = self.addAction("New reminder…")
+        self.new_reminder_action = self.addAction(self.tr("New reminder…"))
         self.new_reminder_action.setObjectName("newReminder")
         self.new_reminder_action.triggered.connect(self.new_reminder_requested)
         self.addSeparator()
-        self.quit_action = self.addAction("Quit")
+        self.quit_action = self.addAction(self.tr("Quit"))
         self.quit_action.setObjectName("quit")
         self.quit_action.setShortcut("Ctrl+Q")
         self.quit_action.triggered.connect(self.quit_requested)
@@ -385,14 +389,14 @@ class TrayMenu(QMenu):
             self.insertAction(self._running_end, action)
             self.running_actions[entry.task_id] = action
         count = len(self.running_actions)
-        self.running_header.setText(f"Running ({count})" if count else "Nothing running")
+        self.running_header.setText(self.tr("Running ({n})").format(n=count) if count else self.tr("Nothing running"))
         self.alarm_actions = []
         for alarm in self.model.next_alarms():
             action = QAction(alarm.text, self)
             action.triggered.connect(lambda _=False, tid=alarm.task_id: self.task_selected.emit(tid))
             self.insertAction(self._alarms_end, action)
             self.alarm_actions.append(action)
-        self.alarms_header.setText("Next alarms" if self.alarm_actions else "No alarms")
+        self.alarms_header.setText(self.tr("Next alarms") if self.alarm_actions else self.tr("No alarms"))
         self.reminder_actions = []
         for reminder in self.model.unanswered[:MENU_REMINDERS]:
             action = QAction(reminder_text(reminder), self)
@@ -400,10 +404,11 @@ class TrayMenu(QMenu):
             self.insertAction(self.all_reminders_action, action)
             self.reminder_actions.append(action)
         count = len(self.model.unanswered)
-        self.reminders_header.setText(f"Unanswered reminders ({count})" if count else "No unanswered reminders")
+        self.reminders_header.setText(self.tr("Unanswered reminders ({n})").format(n=count) if count
+                                      else self.tr("No unanswered reminders"))
         self.all_reminders_action.setVisible(count > 0)
         self.pause_action.setChecked(self.model.paused)
-        self.pause_action.setText("Resume deferred work" if self.model.paused else "Pause deferred work")
+        self.pause_action.setText(self.tr("Resume deferred work") if self.model.paused else self.tr("Pause deferred work"))
 
     def _on_progress(self, task_id: str) -> None:
         action = self.running_actions.get(task_id)

@@ -507,6 +507,33 @@
     </message>
 </context>
 <context>
+    <name>NewReminderDialog</name>
+    <message>
+        <source>New reminder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What should Workdeck remind you of?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Remind me of</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>At</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Write what the reminder should say.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose a time in the future.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>NewTaskDialog</name>
     <message>
         <source>New task</source>
@@ -538,6 +565,139 @@
     </message>
     <message>
         <source>Cancel</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ReminderWindow</name>
+    <message>
+        <source>Workdeck reminder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Snooze</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{n} min</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Snooze until</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Dismiss</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reminder 1 of {n}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reminder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>(no message)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Missed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>due {when}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose a time in the future to snooze until.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>RemindersDock</name>
+    <message>
+        <source>Reminders</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unanswered reminders: snooze, dismiss or open them</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reminders ({n})</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>RemindersView</name>
+    <message>
+        <source>Unanswered reminders</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Due</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reminder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Snooze {n} min</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{n} min</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>1 hour</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Dismiss</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Show the reminder&apos;s task in the window</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>missed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>not answered</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{status} ({detail})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>(no message)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>1 unanswered reminder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{n} unanswered reminders</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No unanswered reminders: everything was snoozed or dismissed.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -798,6 +958,101 @@
     </message>
     <message>
         <source>give the cron expression, e.g. 0 8 * * 1-5</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>TrayMenu</name>
+    <message>
+        <source> (missed)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Show Workdeck</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Running</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Next alarms</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No unanswered reminders</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>All reminders…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Pause deferred work</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>New reminder…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Running ({n})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nothing running</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No alarms</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unanswered reminders ({n})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Resume deferred work</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>TrayModel</name>
+    <message>
+        <source>Workdeck</source>
+        <extracomment>Unanswered reminders listed in the menu; the window&apos;s Reminders view has them all. Reminders shown or missed and not yet snoozed or dismissed (the engine&apos;s list).</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>1 task running</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{n} tasks running</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nothing running</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Next alarm: {alarm}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>1 unanswered reminder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{n} unanswered reminders</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deferred work paused</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

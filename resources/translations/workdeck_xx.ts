@@ -507,6 +507,33 @@
     </message>
 </context>
 <context>
+    <name>NewReminderDialog</name>
+    <message>
+        <source>New reminder</source>
+        <translation>[New reminder]</translation>
+    </message>
+    <message>
+        <source>What should Workdeck remind you of?</source>
+        <translation>[What should Workdeck remind you of?]</translation>
+    </message>
+    <message>
+        <source>Remind me of</source>
+        <translation>[Remind me of]</translation>
+    </message>
+    <message>
+        <source>At</source>
+        <translation>[At]</translation>
+    </message>
+    <message>
+        <source>Write what the reminder should say.</source>
+        <translation>[Write what the reminder should say.]</translation>
+    </message>
+    <message>
+        <source>Choose a time in the future.</source>
+        <translation>[Choose a time in the future.]</translation>
+    </message>
+</context>
+<context>
     <name>NewTaskDialog</name>
     <message>
         <source>New task</source>
@@ -539,6 +566,139 @@
     <message>
         <source>Cancel</source>
         <translation>[Cancel]</translation>
+    </message>
+</context>
+<context>
+    <name>ReminderWindow</name>
+    <message>
+        <source>Workdeck reminder</source>
+        <translation>[Workdeck reminder]</translation>
+    </message>
+    <message>
+        <source>Snooze</source>
+        <translation>[Snooze]</translation>
+    </message>
+    <message>
+        <source>{n} min</source>
+        <translation>[{n} min]</translation>
+    </message>
+    <message>
+        <source>Snooze until</source>
+        <translation>[Snooze until]</translation>
+    </message>
+    <message>
+        <source>Dismiss</source>
+        <translation>[Dismiss]</translation>
+    </message>
+    <message>
+        <source>Reminder 1 of {n}</source>
+        <translation>[Reminder 1 of {n}]</translation>
+    </message>
+    <message>
+        <source>Reminder</source>
+        <translation>[Reminder]</translation>
+    </message>
+    <message>
+        <source>(no message)</source>
+        <translation>[(no message)]</translation>
+    </message>
+    <message>
+        <source>Missed</source>
+        <translation>[Missed]</translation>
+    </message>
+    <message>
+        <source>due {when}</source>
+        <translation>[due {when}]</translation>
+    </message>
+    <message>
+        <source>Choose a time in the future to snooze until.</source>
+        <translation>[Choose a time in the future to snooze until.]</translation>
+    </message>
+</context>
+<context>
+    <name>RemindersDock</name>
+    <message>
+        <source>Reminders</source>
+        <translation>[Reminders]</translation>
+    </message>
+    <message>
+        <source>Unanswered reminders: snooze, dismiss or open them</source>
+        <translation>[Unanswered reminders: snooze, dismiss or open them]</translation>
+    </message>
+    <message>
+        <source>Reminders ({n})</source>
+        <translation>[Reminders ({n})]</translation>
+    </message>
+</context>
+<context>
+    <name>RemindersView</name>
+    <message>
+        <source>Unanswered reminders</source>
+        <translation>[Unanswered reminders]</translation>
+    </message>
+    <message>
+        <source>Due</source>
+        <translation>[Due]</translation>
+    </message>
+    <message>
+        <source>Reminder</source>
+        <translation>[Reminder]</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>[Status]</translation>
+    </message>
+    <message>
+        <source>Snooze {n} min</source>
+        <translation>[Snooze {n} min]</translation>
+    </message>
+    <message>
+        <source>{n} min</source>
+        <translation>[{n} min]</translation>
+    </message>
+    <message>
+        <source>1 hour</source>
+        <translation>[1 hour]</translation>
+    </message>
+    <message>
+        <source>Dismiss</source>
+        <translation>[Dismiss]</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>[Open]</translation>
+    </message>
+    <message>
+        <source>Show the reminder's task in the window</source>
+        <translation>[Show the reminder's task in the window]</translation>
+    </message>
+    <message>
+        <source>missed</source>
+        <translation>[missed]</translation>
+    </message>
+    <message>
+        <source>not answered</source>
+        <translation>[not answered]</translation>
+    </message>
+    <message>
+        <source>{status} ({detail})</source>
+        <translation>[{status} ({detail})]</translation>
+    </message>
+    <message>
+        <source>(no message)</source>
+        <translation>[(no message)]</translation>
+    </message>
+    <message>
+        <source>1 unanswered reminder</source>
+        <translation>[1 unanswered reminder]</translation>
+    </message>
+    <message>
+        <source>{n} unanswered reminders</source>
+        <translation>[{n} unanswered reminders]</translation>
+    </message>
+    <message>
+        <source>No unanswered reminders: everything was snoozed or dismissed.</source>
+        <translation>[No unanswered reminders: everything was snoozed or dismissed.]</translation>
     </message>
 </context>
 <context>
@@ -799,6 +959,101 @@
     <message>
         <source>give the cron expression, e.g. 0 8 * * 1-5</source>
         <translation>[give the cron expression, e.g. 0 8 * * 1-5]</translation>
+    </message>
+</context>
+<context>
+    <name>TrayMenu</name>
+    <message>
+        <source> (missed)</source>
+        <translation>[ (missed)]</translation>
+    </message>
+    <message>
+        <source>Show Workdeck</source>
+        <translation>[Show Workdeck]</translation>
+    </message>
+    <message>
+        <source>Running</source>
+        <translation>[Running]</translation>
+    </message>
+    <message>
+        <source>Next alarms</source>
+        <translation>[Next alarms]</translation>
+    </message>
+    <message>
+        <source>No unanswered reminders</source>
+        <translation>[No unanswered reminders]</translation>
+    </message>
+    <message>
+        <source>All reminders…</source>
+        <translation>[All reminders…]</translation>
+    </message>
+    <message>
+        <source>Pause deferred work</source>
+        <translation>[Pause deferred work]</translation>
+    </message>
+    <message>
+        <source>New reminder…</source>
+        <translation>[New reminder…]</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>[Quit]</translation>
+    </message>
+    <message>
+        <source>Running ({n})</source>
+        <translation>[Running ({n})]</translation>
+    </message>
+    <message>
+        <source>Nothing running</source>
+        <translation>[Nothing running]</translation>
+    </message>
+    <message>
+        <source>No alarms</source>
+        <translation>[No alarms]</translation>
+    </message>
+    <message>
+        <source>Unanswered reminders ({n})</source>
+        <translation>[Unanswered reminders ({n})]</translation>
+    </message>
+    <message>
+        <source>Resume deferred work</source>
+        <translation>[Resume deferred work]</translation>
+    </message>
+</context>
+<context>
+    <name>TrayModel</name>
+    <message>
+        <source>Workdeck</source>
+        <extracomment>Unanswered reminders listed in the menu; the window's Reminders view has them all. Reminders shown or missed and not yet snoozed or dismissed (the engine's list).</extracomment>
+        <translation>[Workdeck]</translation>
+    </message>
+    <message>
+        <source>1 task running</source>
+        <translation>[1 task running]</translation>
+    </message>
+    <message>
+        <source>{n} tasks running</source>
+        <translation>[{n} tasks running]</translation>
+    </message>
+    <message>
+        <source>Nothing running</source>
+        <translation>[Nothing running]</translation>
+    </message>
+    <message>
+        <source>Next alarm: {alarm}</source>
+        <translation>[Next alarm: {alarm}]</translation>
+    </message>
+    <message>
+        <source>1 unanswered reminder</source>
+        <translation>[1 unanswered reminder]</translation>
+    </message>
+    <message>
+        <source>{n} unanswered reminders</source>
+        <translation>[{n} unanswered reminders]</translation>
+    </message>
+    <message>
+        <source>Deferred work paused</source>
+        <translation>[Deferred work paused]</translation>
     </message>
 </context>
 <context>

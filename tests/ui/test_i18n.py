@@ -150,3 +150,15 @@ def test_every_text_of_the_task_form_translates(qtbot, engine, pseudo) -> None:
         # The refusal shown is the engine's own sentence (English, as on the command line).
         left = [t for t in _unbracketed(form) if t != form.error_label.text()]
         assert left == [], left
+
+
+def test_the_tray_menu_and_tooltip_translate(qtbot, clock, pseudo) -> None:
+    from tests.ui.fake_engine import FakeEngine
+    from ui.tray import TrayMenu, TrayModel
+
+    model = TrayModel(FakeEngine(clock))
+    menu = TrayMenu(model)
+    qtbot.addWidget(menu)
+    texts = [a.text() for a in menu.actions() if not a.isSeparator()]
+    assert texts[0] == "[Show Workdeck]" and all(t.startswith("[") and t.endswith("]") for t in texts), texts
+    assert model.tooltip().splitlines() == ["[Workdeck]", "[Nothing running]"]
