@@ -72,10 +72,10 @@ class DesktopShell(QObject):
         self.autostart = autostart or Autostart(launch_command(db_path))
         follow(self.settings, self.autostart)
 
-        self.settings_action = QAction("Settings…", window)
+        self.settings_action = QAction(self.tr("Settings…"), window)
         self.settings_action.triggered.connect(self.open_settings)
         self.open_log_action = open_log_action(window)
-        self.new_reminder_action = QAction("New reminder…", window)
+        self.new_reminder_action = QAction(self.tr("New reminder…"), window)
         self.new_reminder_action.triggered.connect(self.new_reminder)
 
         self.tray_menu.show_requested.connect(self.show_window)
@@ -107,12 +107,12 @@ class DesktopShell(QObject):
         """What the tray offers, in the window too: pause/resume deferred work with its
         state in the status bar, and the unanswered reminders (a dock with Snooze,
         Dismiss and Open). The main window places them (MainWindow.attach_desktop)."""
-        self.pause_action = QAction("Pause deferred work", window)
+        self.pause_action = QAction(self.tr("Pause deferred work"), window)
         self.pause_action.setObjectName("pauseDeferred")
         self.pause_action.setCheckable(True)
         self.pause_action.triggered.connect(self.tray_model.set_paused)
         self.paused_label = QLabel()
-        self.paused_label.setAccessibleName("Deferred work paused or running")
+        self.paused_label.setAccessibleName(self.tr("Deferred work paused or running"))
         self.tray_model.changed.connect(self._on_tray_model_changed)
         self._on_tray_model_changed()
         self.reminders_view = RemindersView(self.engine, self.reminders,
@@ -128,8 +128,8 @@ class DesktopShell(QObject):
     def _on_tray_model_changed(self) -> None:
         paused = self.tray_model.paused
         self.pause_action.setChecked(paused)
-        self.pause_action.setText("Resume deferred work" if paused else "Pause deferred work")
-        self.paused_label.setText("deferred work paused" if paused else "")
+        self.pause_action.setText(self.tr("Resume deferred work") if paused else self.tr("Pause deferred work"))
+        self.paused_label.setText(self.tr("deferred work paused") if paused else "")
         self.paused_label.setVisible(paused)
 
     def show_reminders(self) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import QCoreApplication, QLocale, QTranslator
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 
 from ui.resource_files import resource_path
 
@@ -24,6 +24,17 @@ def translations_dir() -> str:
     return str(resource_path("translations"))
 
 
+def install_qt_translator(app: QCoreApplication, locale: QLocale) -> QTranslator | None:
+    """Qt's own texts (OK, Cancel, a dock's Float button) in the same language, from the
+    catalogues PySide6 ships; None where it has none for the locale."""
+    translator = QTranslator(app)
+    if not translator.load(locale, "qtbase", "_", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
+        translator.deleteLater()
+        return None
+    app.installTranslator(translator)
+    return translator
+
+
 def install_translator(app: QCoreApplication, lang: str | None = None) -> QTranslator | None:
     """Load and install the catalogue for ``lang`` (else ``$WORKDECK_LANG``, else the
     system's locale). Returns the installed translator (owned by ``app``), or None when
@@ -34,8 +45,12 @@ def install_translator(app: QCoreApplication, lang: str | None = None) -> QTrans
     if lang:
         # By name, not through QLocale: a pseudo-locale ("xx") is no locale Qt knows.
         loaded = translator.load(f"{CATALOGUE}_{lang}", folder)
+        locale = QLocale(lang)
     else:
-        loaded = translator.load(QLocale.system(), CATALOGUE, "_", folder)
+        locale = QLocale.system()
+        loaded = translator.load(locale, CATALOGUE, "_", folder)
+    if locale.language() != QLocale.Language.C:
+        install_qt_translator(app, locale)
     if not loaded:
         translator.deleteLater()
         return None

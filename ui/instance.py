@@ -20,7 +20,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QDeadlineTimer, QEventLoop, QTimer
+from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QEventLoop, QTimer
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from engine import ipc
@@ -45,16 +45,18 @@ def ask_take_over(exc: AlreadyOwnedError, parent: QWidget | None = None) -> bool
     box = QMessageBox(parent)
     box.setObjectName("takeOverPrompt")
     box.setIcon(QMessageBox.Icon.Information)
-    box.setWindowTitle("Workdeck is running in the background")
-    box.setText(f"Workdeck is already running without a window (workdeck serve, pid {exc.pid}) "
-                "and owns this database.")
-    box.setInformativeText(
+    box.setWindowTitle(QCoreApplication.translate("TakeOver", "Workdeck is running in the background"))
+    box.setText(QCoreApplication.translate(
+        "TakeOver", "Workdeck is already running without a window (workdeck serve, pid {pid}) "
+        "and owns this database.").format(pid=exc.pid))
+    box.setInformativeText(QCoreApplication.translate(
+        "TakeOver",
         "Take over to run Workdeck in this window instead: the background instance stops, and tasks it "
         "was running are stopped and resumed here. Or quit and leave it running."
-    )
-    take = box.addButton("Take over", QMessageBox.ButtonRole.AcceptRole)
+    ))
+    take = box.addButton(QCoreApplication.translate("TakeOver", "Take over"), QMessageBox.ButtonRole.AcceptRole)
     take.setObjectName("takeOver")
-    leave = box.addButton("Quit", QMessageBox.ButtonRole.RejectRole)
+    leave = box.addButton(QCoreApplication.translate("TakeOver", "Quit"), QMessageBox.ButtonRole.RejectRole)
     leave.setObjectName("leaveIt")
     box.setDefaultButton(take)
     box.setEscapeButton(leave)

@@ -13,9 +13,8 @@ import os
 from pathlib import Path
 
 import platformdirs
-
 from engine.private_files import open_private, private_folder
-from PySide6.QtCore import QObject, QUrl
+from PySide6.QtCore import QCoreApplication, QObject, QUrl
 from PySide6.QtGui import QAction, QDesktopServices
 
 LOG_FILE_NAME = "workdeck.log"
@@ -86,8 +85,8 @@ def open_log() -> bool:
 
 def open_log_action(parent: QObject) -> QAction:
     """"Open log" for a menu (the window's Help menu, the tray)."""
-    action = QAction("Open log", parent)
-    action.setToolTip(f"Open {current_log_file()}")
+    action = QAction(QCoreApplication.translate("Log", "Open log"), parent)
+    action.setToolTip(QCoreApplication.translate("Log", "Open {file}").format(file=current_log_file()))
     action.triggered.connect(lambda: open_log())
     return action
 

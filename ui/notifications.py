@@ -260,7 +260,7 @@ class ReminderPresenter(QObject):
     def show(self, reminder: Any) -> str:
         """Show ``reminder``; returns the backend used."""
         backend = self.backend_for(self._settings.notification_style)
-        title = "Missed reminder" if getattr(reminder, "missed", False) else "Reminder"
+        title = self.tr("Missed reminder") if getattr(reminder, "missed", False) else self.tr("Reminder")
         body = reminder.message or ""
         if detail := getattr(reminder, "detail", None):
             body = f"{body}\n{detail}" if body else detail
@@ -270,7 +270,8 @@ class ReminderPresenter(QObject):
             # start) replaces its own notification, never another reminder's.
             replaces = self._nid_by_task.get(reminder.task_id, 0)
             nid = self._notifier.notify(title, body, [
-                ("default", "Open"), ("snooze", f"Snooze {minutes} min"), ("dismiss", "Dismiss"),
+                ("default", self.tr("Open")), ("snooze", self.tr("Snooze {n} min").format(n=minutes)),
+                ("dismiss", self.tr("Dismiss")),
             ], replaces=replaces)
             if nid is not None:
                 if replaces and replaces != nid:
@@ -285,7 +286,7 @@ class ReminderPresenter(QObject):
             # clicks meant for the icon or the window. The reminder stays in the missed
             # list (tray menu, window, `workdeck reminders`) until answered.
             self._tray_message = reminder
-            self._tray.showMessage(f"Workdeck: {title.lower()}", body or title,
+            self._tray.showMessage(self.tr("Workdeck: {title}").format(title=title.lower()), body or title,
                                    QSystemTrayIcon.MessageIcon.Information, TRAY_MESSAGE_MS)
             self._tray_message_timer.start(TRAY_MESSAGE_MS)
             return backend

@@ -183,40 +183,40 @@ class SettingsDialog(QDialog):
 
     def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Workdeck settings")
+        self.setWindowTitle(self.tr("Workdeck settings"))
         self._settings = settings
         form = QFormLayout(self)
-        self.start_at_login = QCheckBox("Start Workdeck in the tray when I log in")
+        self.start_at_login = QCheckBox(self.tr("Start Workdeck in the tray when I log in"))
         self.start_at_login.setChecked(settings.start_at_login)
-        self.close_to_tray = QCheckBox("Closing the window keeps Workdeck running in the tray")
+        self.close_to_tray = QCheckBox(self.tr("Closing the window keeps Workdeck running in the tray"))
         self.close_to_tray.setChecked(settings.close_to_tray)
         self.notification_style = QComboBox()
         labels = {
-            NotificationStyle.AUTO: "Automatic",
-            NotificationStyle.DESKTOP: "Desktop notification",
-            NotificationStyle.TRAY: "Tray message",
-            NotificationStyle.WINDOW: "Workdeck's reminder window",
+            NotificationStyle.AUTO: self.tr("Automatic"),
+            NotificationStyle.DESKTOP: self.tr("Desktop notification"),
+            NotificationStyle.TRAY: self.tr("Tray message"),
+            NotificationStyle.WINDOW: self.tr("Workdeck's reminder window"),
         }
         for style, label in labels.items():
             self.notification_style.addItem(label, style.value)
         self.notification_style.setCurrentIndex(self.notification_style.findData(settings.notification_style.value))
         self.default_snooze = QSpinBox()
         self.default_snooze.setRange(1, 24 * 60)
-        self.default_snooze.setSuffix(" min")
+        self.default_snooze.setSuffix(self.tr(" min"))
         self.default_snooze.setValue(settings.default_snooze_minutes)
         self.max_parallel = QSpinBox()
         self.max_parallel.setRange(0, 64)
-        self.max_parallel.setSpecialValueText("Automatic")
+        self.max_parallel.setSpecialValueText(self.tr("Automatic"))
         self.max_parallel.setValue(settings.max_parallel)
         location = settings.data_location
-        self.data_location = QLabel(str(location) if location else "(default)")
+        self.data_location = QLabel(str(location) if location else self.tr("(default)"))
         self.data_location.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         form.addRow(self.start_at_login)
         form.addRow(self.close_to_tray)
-        form.addRow("Reminders as", self.notification_style)
-        form.addRow("Default snooze", self.default_snooze)
-        form.addRow("Deferred work at once", self.max_parallel)
-        form.addRow("Data location", self.data_location)
+        form.addRow(self.tr("Reminders as"), self.notification_style)
+        form.addRow(self.tr("Default snooze"), self.default_snooze)
+        form.addRow(self.tr("Deferred work at once"), self.max_parallel)
+        form.addRow(self.tr("Data location"), self.data_location)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)

@@ -23,7 +23,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QSystemTrayIcon, QWidget
 
@@ -33,12 +33,14 @@ from ui.scoped import end_scoped_work
 
 log = logging.getLogger(__name__)
 
-HIDDEN_TITLE = "Workdeck is still running"
+HIDDEN_TITLE = QT_TRANSLATE_NOOP("WindowBehaviour", "Workdeck is still running")
 #: The tray balloon closes itself: left up, it sits over the tray icon and takes its clicks.
 HIDDEN_MESSAGE_MS = 8000
-HIDDEN_TEXT = ("Closing the window keeps Workdeck running in the tray, so your tasks and reminders go on "
-               "(work scoped to the window has stopped). "
-               "To quit, choose Quit in the tray icon's menu or press Ctrl+Q in the window.")
+HIDDEN_TEXT = QT_TRANSLATE_NOOP(
+    "WindowBehaviour",
+    "Closing the window keeps Workdeck running in the tray, so your tasks and reminders go on "
+    "(work scoped to the window has stopped). "
+    "To quit, choose Quit in the tray icon's menu or press Ctrl+Q in the window.")
 
 
 class QuitChoice(enum.StrEnum):
@@ -79,7 +81,7 @@ class WindowBehaviour(QObject):
         self.prompt: QMessageBox | None = None
         self._choice_buttons: dict[QPushButton, QuitChoice] = {}
 
-        self.quit_action = QAction("Quit", window)
+        self.quit_action = QAction(self.tr("Quit"), window)
         self.quit_action.setObjectName("quitWorkdeck")
         self.quit_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
         if self.quit_action.shortcut().isEmpty():  # some platforms map Quit to nothing
@@ -139,9 +141,9 @@ class WindowBehaviour(QObject):
             self._settings.close_message_shown = True
             icon = getattr(self._tray, "icon", self._tray)
             if isinstance(icon, QSystemTrayIcon) and QSystemTrayIcon.supportsMessages():
-                icon.showMessage(HIDDEN_TITLE, HIDDEN_TEXT, QSystemTrayIcon.MessageIcon.Information, HIDDEN_MESSAGE_MS)
+                icon.showMessage(self.tr(HIDDEN_TITLE), self.tr(HIDDEN_TEXT), QSystemTrayIcon.MessageIcon.Information, HIDDEN_MESSAGE_MS)
             else:
-                box = QMessageBox(QMessageBox.Icon.Information, HIDDEN_TITLE, HIDDEN_TEXT,
+                box = QMessageBox(QMessageBox.Icon.Information, self.tr(HIDDEN_TITLE), self.tr(HIDDEN_TEXT),
                                   QMessageBox.StandardButton.Ok)
                 box.setObjectName("hiddenToTrayMessage")
                 box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -184,17 +186,19 @@ class WindowBehaviour(QObject):
         box = QMessageBox(self.window)
         box.setObjectName("quitPrompt")
         box.setIcon(QMessageBox.Icon.Question)
-        box.setWindowTitle("Quit Workdeck")
-        box.setText(f"{count} task{'s are' if many else ' is'} still running.")
-        box.setInformativeText(
+        box.setWindowTitle(self.tr("Quit Workdeck"))
+        box.setText(self.tr("{n} tasks are still running.").format(n=count) if many else self.tr("1 task is still running."))
+        box.setInformativeText(self.tr(
             "Let them finish and quit afterwards, stop them now and resume them when Workdeck starts "
             "again, or cancel them. Scheduled and deferred work stays scheduled either way."
-        )
+        ))
         choices = [
-            ("Let them finish" if many else "Let it finish", QuitChoice.FINISH, QMessageBox.ButtonRole.AcceptRole),
-            ("Stop, resume at next start", QuitChoice.STOP, QMessageBox.ButtonRole.AcceptRole),
-            ("Cancel them" if many else "Cancel it", QuitChoice.CANCEL, QMessageBox.ButtonRole.DestructiveRole),
-            ("Don't quit", QuitChoice.ABORT, QMessageBox.ButtonRole.RejectRole),
+            (self.tr("Let them finish") if many else self.tr("Let it finish"), QuitChoice.FINISH,
+             QMessageBox.ButtonRole.AcceptRole),
+            (self.tr("Stop, resume at next start"), QuitChoice.STOP, QMessageBox.ButtonRole.AcceptRole),
+            (self.tr("Cancel them") if many else self.tr("Cancel it"), QuitChoice.CANCEL,
+             QMessageBox.ButtonRole.DestructiveRole),
+            (self.tr("Don't quit"), QuitChoice.ABORT, QMessageBox.ButtonRole.RejectRole),
         ]
         self._choice_buttons = {}
         for text, choice, role in choices:

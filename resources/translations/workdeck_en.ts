@@ -132,6 +132,33 @@
     </message>
 </context>
 <context>
+    <name>DesktopShell</name>
+    <message>
+        <source>Settings…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>New reminder…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Pause deferred work</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deferred work paused or running</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Resume deferred work</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>deferred work paused</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>EmptyState</name>
     <message>
         <source>Getting started</source>
@@ -194,6 +221,17 @@
     </message>
     <message>
         <source>Example: a reminder in 30 minutes</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Log</name>
+    <message>
+        <source>Open log</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open {file}</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -569,6 +607,34 @@
     </message>
 </context>
 <context>
+    <name>ReminderPresenter</name>
+    <message>
+        <source>Missed reminder</source>
+        <extracomment>Notify&apos;s argument types as the spec gives them: app_name, replaces_id (u), app_icon, summary, body, actions (as), hints (a{sv}), expire_timeout (i). NotificationClosed reasons (the spec): 1 expired, 2 closed by the user, 3 by a call. A blocking call to the notification server is bounded: it answers in milliseconds, and a hung server must not freeze the window for the default 25 s. How long the tray&apos;s own message (the fallback without a server) stays: it must not sit over the tray icon or the window&apos;s buttons; the reminder stays in the missed list. Reminders nobody answered, when the engine has no missed list of its own.</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reminder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Snooze {n} min</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Dismiss</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Workdeck: {title}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>ReminderWindow</name>
     <message>
         <source>Workdeck reminder</source>
@@ -698,6 +764,85 @@
     </message>
     <message>
         <source>No unanswered reminders: everything was snoozed or dismissed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>Workdeck settings</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Start Workdeck in the tray when I log in</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Closing the window keeps Workdeck running in the tray</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Automatic</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Desktop notification</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tray message</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Workdeck&apos;s reminder window</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> min</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>(default)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reminders as</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Default snooze</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deferred work at once</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Data location</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>TakeOver</name>
+    <message>
+        <source>Workdeck is running in the background</source>
+        <extracomment>serve stops gracefully (engine.stop waits up to 10 s for running work): wait a little longer.</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Workdeck is already running without a window (workdeck serve, pid {pid}) and owns this database.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Take over to run Workdeck in this window instead: the background instance stops, and tasks it was running are stopped and resumed here. Or quit and leave it running.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Take over</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Quit</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1053,6 +1198,62 @@
     </message>
     <message>
         <source>Deferred work paused</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>WindowBehaviour</name>
+    <message>
+        <source>Workdeck is still running</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Closing the window keeps Workdeck running in the tray, so your tasks and reminders go on (work scoped to the window has stopped). To quit, choose Quit in the tray icon&apos;s menu or press Ctrl+Q in the window.</source>
+        <extracomment>The tray balloon closes itself: left up, it sits over the tray icon and takes its clicks.</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Quit Workdeck</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{n} tasks are still running.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>1 task is still running.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Let them finish and quit afterwards, stop them now and resume them when Workdeck starts again, or cancel them. Scheduled and deferred work stays scheduled either way.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Let them finish</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Let it finish</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Stop, resume at next start</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancel them</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancel it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Don&apos;t quit</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

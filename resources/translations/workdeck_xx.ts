@@ -132,6 +132,33 @@
     </message>
 </context>
 <context>
+    <name>DesktopShell</name>
+    <message>
+        <source>Settings…</source>
+        <translation>[Settings…]</translation>
+    </message>
+    <message>
+        <source>New reminder…</source>
+        <translation>[New reminder…]</translation>
+    </message>
+    <message>
+        <source>Pause deferred work</source>
+        <translation>[Pause deferred work]</translation>
+    </message>
+    <message>
+        <source>Deferred work paused or running</source>
+        <translation>[Deferred work paused or running]</translation>
+    </message>
+    <message>
+        <source>Resume deferred work</source>
+        <translation>[Resume deferred work]</translation>
+    </message>
+    <message>
+        <source>deferred work paused</source>
+        <translation>[deferred work paused]</translation>
+    </message>
+</context>
+<context>
     <name>EmptyState</name>
     <message>
         <source>Getting started</source>
@@ -195,6 +222,17 @@
     <message>
         <source>Example: a reminder in 30 minutes</source>
         <translation>[Example: a reminder in 30 minutes]</translation>
+    </message>
+</context>
+<context>
+    <name>Log</name>
+    <message>
+        <source>Open log</source>
+        <translation>[Open log]</translation>
+    </message>
+    <message>
+        <source>Open {file}</source>
+        <translation>[Open {file}]</translation>
     </message>
 </context>
 <context>
@@ -569,6 +607,34 @@
     </message>
 </context>
 <context>
+    <name>ReminderPresenter</name>
+    <message>
+        <source>Missed reminder</source>
+        <extracomment>Notify's argument types as the spec gives them: app_name, replaces_id (u), app_icon, summary, body, actions (as), hints (a{sv}), expire_timeout (i). NotificationClosed reasons (the spec): 1 expired, 2 closed by the user, 3 by a call. A blocking call to the notification server is bounded: it answers in milliseconds, and a hung server must not freeze the window for the default 25 s. How long the tray's own message (the fallback without a server) stays: it must not sit over the tray icon or the window's buttons; the reminder stays in the missed list. Reminders nobody answered, when the engine has no missed list of its own.</extracomment>
+        <translation>[Missed reminder]</translation>
+    </message>
+    <message>
+        <source>Reminder</source>
+        <translation>[Reminder]</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>[Open]</translation>
+    </message>
+    <message>
+        <source>Snooze {n} min</source>
+        <translation>[Snooze {n} min]</translation>
+    </message>
+    <message>
+        <source>Dismiss</source>
+        <translation>[Dismiss]</translation>
+    </message>
+    <message>
+        <source>Workdeck: {title}</source>
+        <translation>[Workdeck: {title}]</translation>
+    </message>
+</context>
+<context>
     <name>ReminderWindow</name>
     <message>
         <source>Workdeck reminder</source>
@@ -699,6 +765,85 @@
     <message>
         <source>No unanswered reminders: everything was snoozed or dismissed.</source>
         <translation>[No unanswered reminders: everything was snoozed or dismissed.]</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>Workdeck settings</source>
+        <translation>[Workdeck settings]</translation>
+    </message>
+    <message>
+        <source>Start Workdeck in the tray when I log in</source>
+        <translation>[Start Workdeck in the tray when I log in]</translation>
+    </message>
+    <message>
+        <source>Closing the window keeps Workdeck running in the tray</source>
+        <translation>[Closing the window keeps Workdeck running in the tray]</translation>
+    </message>
+    <message>
+        <source>Automatic</source>
+        <translation>[Automatic]</translation>
+    </message>
+    <message>
+        <source>Desktop notification</source>
+        <translation>[Desktop notification]</translation>
+    </message>
+    <message>
+        <source>Tray message</source>
+        <translation>[Tray message]</translation>
+    </message>
+    <message>
+        <source>Workdeck's reminder window</source>
+        <translation>[Workdeck's reminder window]</translation>
+    </message>
+    <message>
+        <source> min</source>
+        <translation>[ min]</translation>
+    </message>
+    <message>
+        <source>(default)</source>
+        <translation>[(default)]</translation>
+    </message>
+    <message>
+        <source>Reminders as</source>
+        <translation>[Reminders as]</translation>
+    </message>
+    <message>
+        <source>Default snooze</source>
+        <translation>[Default snooze]</translation>
+    </message>
+    <message>
+        <source>Deferred work at once</source>
+        <translation>[Deferred work at once]</translation>
+    </message>
+    <message>
+        <source>Data location</source>
+        <translation>[Data location]</translation>
+    </message>
+</context>
+<context>
+    <name>TakeOver</name>
+    <message>
+        <source>Workdeck is running in the background</source>
+        <extracomment>serve stops gracefully (engine.stop waits up to 10 s for running work): wait a little longer.</extracomment>
+        <translation>[Workdeck is running in the background]</translation>
+    </message>
+    <message>
+        <source>Workdeck is already running without a window (workdeck serve, pid {pid}) and owns this database.</source>
+        <translation>[Workdeck is already running without a window (workdeck serve, pid {pid}) and owns this database.]</translation>
+    </message>
+    <message>
+        <source>Take over to run Workdeck in this window instead: the background instance stops, and tasks it was running are stopped and resumed here. Or quit and leave it running.</source>
+        <translation>[Take over to run Workdeck in this window instead: the background instance stops, and tasks it was running are stopped and resumed here. Or quit and leave it running.]</translation>
+    </message>
+    <message>
+        <source>Take over</source>
+        <translation>[Take over]</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>[Quit]</translation>
     </message>
 </context>
 <context>
@@ -1054,6 +1199,62 @@
     <message>
         <source>Deferred work paused</source>
         <translation>[Deferred work paused]</translation>
+    </message>
+</context>
+<context>
+    <name>WindowBehaviour</name>
+    <message>
+        <source>Workdeck is still running</source>
+        <translation>[Workdeck is still running]</translation>
+    </message>
+    <message>
+        <source>Closing the window keeps Workdeck running in the tray, so your tasks and reminders go on (work scoped to the window has stopped). To quit, choose Quit in the tray icon's menu or press Ctrl+Q in the window.</source>
+        <extracomment>The tray balloon closes itself: left up, it sits over the tray icon and takes its clicks.</extracomment>
+        <translation>[Closing the window keeps Workdeck running in the tray, so your tasks and reminders go on (work scoped to the window has stopped). To quit, choose Quit in the tray icon's menu or press Ctrl+Q in the window.]</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>[Quit]</translation>
+    </message>
+    <message>
+        <source>Quit Workdeck</source>
+        <translation>[Quit Workdeck]</translation>
+    </message>
+    <message>
+        <source>{n} tasks are still running.</source>
+        <translation>[{n} tasks are still running.]</translation>
+    </message>
+    <message>
+        <source>1 task is still running.</source>
+        <translation>[1 task is still running.]</translation>
+    </message>
+    <message>
+        <source>Let them finish and quit afterwards, stop them now and resume them when Workdeck starts again, or cancel them. Scheduled and deferred work stays scheduled either way.</source>
+        <translation>[Let them finish and quit afterwards, stop them now and resume them when Workdeck starts again, or cancel them. Scheduled and deferred work stays scheduled either way.]</translation>
+    </message>
+    <message>
+        <source>Let them finish</source>
+        <translation>[Let them finish]</translation>
+    </message>
+    <message>
+        <source>Let it finish</source>
+        <translation>[Let it finish]</translation>
+    </message>
+    <message>
+        <source>Stop, resume at next start</source>
+        <translation>[Stop, resume at next start]</translation>
+    </message>
+    <message>
+        <source>Cancel them</source>
+        <translation>[Cancel them]</translation>
+    </message>
+    <message>
+        <source>Cancel it</source>
+        <translation>[Cancel it]</translation>
+    </message>
+    <message>
+        <source>Don't quit</source>
+        <translation>[Don't quit]</translation>
     </message>
 </context>
 <context>

@@ -123,6 +123,8 @@ def _unbracketed(root) -> list[str]:
 
     texts: list[str] = []
     for widget in [root, *root.findChildren(QWidget)]:
+        if widget.metaObject().className() in _QTS_OWN or _standard_button(widget):
+            continue
         texts += [widget.accessibleName(), widget.accessibleDescription(), widget.toolTip()]
         if isinstance(widget, (QLabel, QAbstractButton)):
             texts.append(widget.text())
@@ -133,6 +135,17 @@ def _unbracketed(root) -> list[str]:
         if isinstance(widget, QComboBox):
             texts += [widget.itemText(i) for i in range(widget.count())]
     return [t for t in texts if t.strip() and t not in _NOT_WORDS and not (t.startswith("[") and t.endswith("]"))]
+
+
+#: Qt's own parts, translated by Qt's catalogue (qtbase_*.qm), not Workdeck's.
+_QTS_OWN = {"QDockWidgetTitleButton"}
+
+
+def _standard_button(widget) -> bool:
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    box = widget.parent()
+    return isinstance(box, QDialogButtonBox) and box.standardButton(widget) != QDialogButtonBox.StandardButton.NoButton
 
 
 #: Examples of syntax, the same in every language.
@@ -162,3 +175,37 @@ def test_the_tray_menu_and_tooltip_translate(qtbot, clock, pseudo) -> None:
     texts = [a.text() for a in menu.actions() if not a.isSeparator()]
     assert texts[0] == "[Show Workdeck]" and all(t.startswith("[") and t.endswith("]") for t in texts), texts
     assert model.tooltip().splitlines() == ["[Workdeck]", "[Nothing running]"]
+
+
+def test_the_whole_window_with_its_desktop_shell_translates(qtbot, engine, tmp_path, qapp, pseudo) -> None:
+    """File menu, toolbar and status bar as the app builds them (ui/app.py): the window,
+    the tray's model, the settings and reminders the shell adds; then its dialogs."""
+    from ui.autostart import Autostart
+    from ui.desktop import DesktopShell
+    from ui.main_window import MainWindow
+    from ui.settings import Settings
+
+    window = MainWindow(engine)
+    qtbot.addWidget(window)
+    settings = Settings.at(tmp_path / "s.ini", data_location=tmp_path / "w.db")
+    autostart = Autostart(["workdeck", "--hidden"], platform="linux", env={"XDG_CONFIG_HOME": str(tmp_path)},
+                          home=tmp_path)
+    before = qapp.quitOnLastWindowClosed()
+    shell = DesktopShell(engine, window, settings=settings, autostart=autostart, tray_available=False)
+    window.attach_desktop(shell)
+    try:
+        texts = _visible_texts(window)
+        assert "[Settings…]" in texts and "[Open log]" in texts and "[Pause deferred work]" in texts
+        assert [t for t in texts if not (t.startswith("[") and t.endswith("]"))] == []
+        assert _unbracketed(shell.reminders_dock) == []
+        settings_dialog = shell.open_settings()
+        # The data location is a path, the same in every language.
+        assert [t for t in _unbracketed(settings_dialog) if t != str(tmp_path / "w.db")] == []
+        settings_dialog.reject()
+        reminder_dialog = shell.new_reminder()
+        assert _unbracketed(reminder_dialog) == []
+        reminder_dialog.reject()
+    finally:
+        qapp.setQuitOnLastWindowClosed(before)
+        shell.reminders.window.close()
+        window.hide()
