@@ -27,7 +27,8 @@ MANIFEST_PREFIX = "manifest:"  # engine.manifest.NAME_PREFIX: the unique names o
 def task_title(task: Task) -> str:
     """The name if it has one, else what it runs; a manifest's task says so."""
     if task.spec.origin == "manifest":
-        return f"{(task.name or command_text(task)).removeprefix(MANIFEST_PREFIX)} (manifest)"
+        name = (task.name or command_text(task)).removeprefix(MANIFEST_PREFIX)
+        return QCoreApplication.translate("Words", "{name} (manifest)").format(name=name)
     if task.name:
         return task.name
     return command_text(task)
@@ -58,7 +59,8 @@ def when(instant: datetime | None, now: datetime | None = None) -> str:
 def full_time(instant: datetime | None) -> str:
     if instant is None:
         return "—"
-    return instant.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + " (local)"
+    stamp = instant.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+    return QCoreApplication.translate("Words", "{time} (local)").format(time=stamp)
 
 
 def duration(seconds: float) -> str:
@@ -78,8 +80,8 @@ def relative(instant: datetime, now: datetime) -> str:
     """"in 8 s", "5 min ago": whole seconds, as a person reads a clock."""
     delta = instant - now
     if delta >= timedelta(0):
-        return f"in {in_words(delta.total_seconds())}"
-    return f"{in_words(-delta.total_seconds())} ago"
+        return QCoreApplication.translate("Words", "in {span}").format(span=in_words(delta.total_seconds()))
+    return QCoreApplication.translate("Words", "{span} ago").format(span=in_words(-delta.total_seconds()))
 
 
 # ------------------------------------------------------------ plain words
@@ -169,17 +171,30 @@ def in_words(seconds: float) -> str:
     """A span as a person says it: "8 s", "5 min", "2 h 5 min", "3 d 4 h"."""
     seconds = abs(seconds)
     if seconds < 1:
-        return "under a second" if seconds else "0 s"
+        return QCoreApplication.translate("Words", "under a second") if seconds else _words("{s} s", s=0)
     whole = round(seconds)
     if whole < 60:
-        return f"{whole} s"
+        return _words("{s} s", s=whole)
     minutes, secs = divmod(whole, 60)
     if minutes < 10 and secs:
-        return f"{minutes} min {secs} s"
+        return _words("{min} min {s} s", min=minutes, s=secs)
     if minutes < 60:
-        return f"{minutes + (secs >= 30)} min"
+        return _words("{min} min", min=minutes + (secs >= 30))
     hours, minutes = divmod(minutes + (secs >= 30), 60)
     if hours < 24:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+        return _words("{h} h {min} min", h=hours, min=minutes) if minutes else _words("{h} h", h=hours)
     days, hours = divmod(hours + (minutes >= 30), 24)
-    return f"{days} d {hours} h" if hours else f"{days} d"
+    return _words("{d} d {h} h", d=days, h=hours) if hours else _words("{d} d", d=days)
+
+
+def _words(pattern: str, **numbers: int) -> str:
+    """``pattern`` (marked with QT_TRANSLATE_NOOP below) translated, then filled in."""
+    return QCoreApplication.translate("Words", pattern).format(**numbers)
+
+
+# The spans' patterns, for extraction: _words translates them by value.
+_SPAN_PATTERNS = (
+    QT_TRANSLATE_NOOP("Words", "{s} s"), QT_TRANSLATE_NOOP("Words", "{min} min {s} s"),
+    QT_TRANSLATE_NOOP("Words", "{min} min"), QT_TRANSLATE_NOOP("Words", "{h} h {min} min"),
+    QT_TRANSLATE_NOOP("Words", "{h} h"), QT_TRANSLATE_NOOP("Words", "{d} d {h} h"), QT_TRANSLATE_NOOP("Words", "{d} d"),
+)

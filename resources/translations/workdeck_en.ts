@@ -1260,6 +1260,22 @@
 <context>
     <name>Words</name>
     <message>
+        <source>{name} (manifest)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{time} (local)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>in {span}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{span} ago</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Now</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1361,6 +1377,39 @@
     </message>
     <message>
         <source>a little longer each time</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>under a second</source>
+        <extracomment>Command-line spellings in the engine&apos;s refusals, as the form&apos;s fields are labelled.</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{s} s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{min} min {s} s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{min} min</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{h} h {min} min</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{h} h</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{d} d {h} h</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{d} d</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

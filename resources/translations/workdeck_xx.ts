@@ -1260,6 +1260,22 @@
 <context>
     <name>Words</name>
     <message>
+        <source>{name} (manifest)</source>
+        <translation>[{name} (manifest)]</translation>
+    </message>
+    <message>
+        <source>{time} (local)</source>
+        <translation>[{time} (local)]</translation>
+    </message>
+    <message>
+        <source>in {span}</source>
+        <translation>[in {span}]</translation>
+    </message>
+    <message>
+        <source>{span} ago</source>
+        <translation>[{span} ago]</translation>
+    </message>
+    <message>
         <source>Now</source>
         <translation>[Now]</translation>
     </message>
@@ -1362,6 +1378,39 @@
     <message>
         <source>a little longer each time</source>
         <translation>[a little longer each time]</translation>
+    </message>
+    <message>
+        <source>under a second</source>
+        <extracomment>Command-line spellings in the engine's refusals, as the form's fields are labelled.</extracomment>
+        <translation>[under a second]</translation>
+    </message>
+    <message>
+        <source>{s} s</source>
+        <translation>[{s} s]</translation>
+    </message>
+    <message>
+        <source>{min} min {s} s</source>
+        <translation>[{min} min {s} s]</translation>
+    </message>
+    <message>
+        <source>{min} min</source>
+        <translation>[{min} min]</translation>
+    </message>
+    <message>
+        <source>{h} h {min} min</source>
+        <translation>[{h} h {min} min]</translation>
+    </message>
+    <message>
+        <source>{h} h</source>
+        <translation>[{h} h]</translation>
+    </message>
+    <message>
+        <source>{d} d {h} h</source>
+        <translation>[{d} d {h} h]</translation>
+    </message>
+    <message>
+        <source>{d} d</source>
+        <translation>[{d} d]</translation>
     </message>
 </context>
 </TS>

@@ -209,3 +209,11 @@ def test_the_whole_window_with_its_desktop_shell_translates(qtbot, engine, tmp_p
         qapp.setQuitOnLastWindowClosed(before)
         shell.reminders.window.close()
         window.hide()
+
+
+def test_spans_read_in_the_users_language(pseudo) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    now = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    assert text.relative(now + timedelta(seconds=8), now) == "[in {span}]".format(span="[{s} s]".format(s=8))
+    assert text.in_words(2 * 3600 + 300) == "[{h} h {min} min]".format(h=2, min=5)
