@@ -137,7 +137,7 @@ class TaskForm(QWidget):
         layout.addWidget(when)
         self.when_box = when
 
-        self.conditions_box = QGroupBox("Conditions and retries")
+        self.conditions_box = QGroupBox(self.tr("Conditions and retries"))
         cform = QFormLayout(self.conditions_box)
         # Rows wrap instead of scrolling sideways: the form fits an 800x600 screen.
         cform.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
