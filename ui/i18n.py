@@ -49,10 +49,12 @@ def install_translator(app: QCoreApplication, lang: str | None = None) -> QTrans
     else:
         locale = QLocale.system()
         loaded = translator.load(locale, CATALOGUE, "_", folder)
-    if locale.language() != QLocale.Language.C:
-        install_qt_translator(app, locale)
     if not loaded:
         translator.deleteLater()
         return None
     app.installTranslator(translator)
+    # Qt's own buttons follow only when Workdeck speaks the language too: a German OK
+    # beside English texts reads worse than all English.
+    if locale.language() != QLocale.Language.C:
+        install_qt_translator(app, locale)
     return translator
