@@ -217,3 +217,28 @@ def test_spans_read_in_the_users_language(pseudo) -> None:
     now = datetime(2026, 1, 1, tzinfo=timezone.utc)
     assert text.relative(now + timedelta(seconds=8), now) == "[in {span}]".format(span="[{s} s]".format(s=8))
     assert text.in_words(2 * 3600 + 300) == "[{h} h {min} min]".format(h=2, min=5)
+
+
+_SYSTEM_LOCALE_PROBE = """
+import sys
+from pathlib import Path
+from PySide6.QtCore import QCoreApplication
+from ui import i18n
+i18n.translations_dir = lambda: sys.argv[1]
+app = QCoreApplication([])
+print("loaded" if i18n.install_translator(app) is not None else "none")
+print(QCoreApplication.translate("MainWindow", "&File"))
+"""
+
+
+@pytest.mark.parametrize(("lc_all", "expected"), [("en_GB.UTF-8", "loaded"), ("de_DE.UTF-8", "none"), ("C", "none")])
+def test_the_system_locale_picks_the_catalogue(lc_all, expected) -> None:
+    """In a fresh process, as the app starts: QLocale.system() comes from LC_ALL/LANG."""
+    import os
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if k not in (LANG_ENV, "LANGUAGE", "LC_MESSAGES")}
+    env.update(LC_ALL=lc_all, LANG=lc_all, PYTHONPATH=str(ROOT), QT_QPA_PLATFORM="offscreen")
+    out = subprocess.run([sys.executable, "-c", _SYSTEM_LOCALE_PROBE, str(ROOT / "resources" / "translations")],
+                         env=env, capture_output=True, text=True, timeout=60, check=True).stdout.split("\n")
+    assert out[:2] == [expected, "&File"]  # English is the source: its catalogue changes no text
