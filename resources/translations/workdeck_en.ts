@@ -1316,6 +1316,10 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>unreadable</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>A network connection</source>
         <translation type="unfinished"></translation>
     </message>

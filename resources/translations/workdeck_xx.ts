@@ -1316,6 +1316,10 @@
         <translation>[cancelled]</translation>
     </message>
     <message>
+        <source>unreadable</source>
+        <translation>[unreadable]</translation>
+    </message>
+    <message>
         <source>A network connection</source>
         <translation>[A network connection]</translation>
     </message>
