@@ -142,8 +142,14 @@ class OwnerLock:
         if not shared:
             # Who holds it, for the message the next one gets. Not atomic: a reader may
             # see a half-written record and treats it as unknown.
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, json.dumps({"pid": os.getpid(), "role": role}).encode(), 0)
+            try:
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, json.dumps({"pid": os.getpid(), "role": role}).encode(), 0)
+            except OSError as exc:  # a full disk: the flock is what owns; the record only informs
+                import logging  # not on the command line's thin path otherwise
+
+                logging.getLogger(__name__).warning("cannot record the owner in %s: %s", self.path,
+                                                    exc.strerror or exc)
         return True
 
     def acquire(self, role: str, *, cli_wait: float = CLI_WAIT_SECONDS) -> None:

@@ -20,8 +20,8 @@ def test_the_table_and_the_details_show_an_unreadable_row(qtbot, engine, clock) 
     conn.close()
     model = TaskTableModel(engine)
     assert model.index(model.row_of(bad), STATE).data() == "unreadable"
-    assert model.index(model.row_of(good), STATE).data() == "enqueued"
-    assert model.index(model.row_of(good), KIND).data() == "deferred"
+    assert model.index(model.row_of(good), STATE).data() == "waiting"  # plain words (ui.text)
+    assert model.index(model.row_of(good), KIND).data() == "Later"  # plain words (ui.text)
     pane = DetailsPane(engine, [])
     qtbot.addWidget(pane)
     pane.show_task(bad)
