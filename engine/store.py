@@ -577,15 +577,7 @@ class Store(RunReads):
         open_reminders = conn.execute(
             "SELECT COUNT(*) FROM reminders WHERE task_id = ? AND acknowledged_at IS NULL", (task_id,)
         ).fetchone()[0]
-        conn.execute("DELETE FROM output WHERE run_id IN (SELECT id FROM runs WHERE task_id = ?)", (task_id,))
-        for sql in (
-            "DELETE FROM runs WHERE task_id = ?",
-            "DELETE FROM tags WHERE task_id = ?",
-            "DELETE FROM deps WHERE task_id = ?1 OR parent_id = ?1",
-            "DELETE FROM reminders WHERE task_id = ?",
-            "DELETE FROM tasks WHERE id = ?",
-        ):
-            conn.execute(sql, (task_id,))
+        delete_task_rows(conn, task_id)
         return int(open_reminders)
 
     def children(self, task_id: str) -> list[str]:
@@ -828,6 +820,20 @@ class Store(RunReads):
 
 class StaleTaskError(EnvironmentFaultError):
     """A claim lost a race: the task changed under us. Reload and decide again."""
+
+
+def delete_task_rows(conn: sqlite3.Connection, task_id: str) -> None:
+    """Every row of a task: its output, runs, tags, links, reminders and itself (inside a
+    transaction; Store.delete_task and the pruner's removal of finished tasks)."""
+    conn.execute("DELETE FROM output WHERE run_id IN (SELECT id FROM runs WHERE task_id = ?)", (task_id,))
+    for sql in (
+        "DELETE FROM runs WHERE task_id = ?",
+        "DELETE FROM tags WHERE task_id = ?",
+        "DELETE FROM deps WHERE task_id = ?1 OR parent_id = ?1",
+        "DELETE FROM reminders WHERE task_id = ?",
+        "DELETE FROM tasks WHERE id = ?",
+    ):
+        conn.execute(sql, (task_id,))
 
 
 def run_from_row(row: Sequence[Any]) -> Run:

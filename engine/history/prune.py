@@ -240,15 +240,9 @@ def _output_sizes(conn: sqlite3.Connection, run_ids: list[int]) -> dict[int, int
 
 def _remove_task(conn: sqlite3.Connection, task_id: str) -> None:
     """A finished task whose runs already went in this transaction."""
-    conn.execute("DELETE FROM output WHERE run_id IN (SELECT id FROM runs WHERE task_id = ?)", (task_id,))
-    for sql in (
-        "DELETE FROM runs WHERE task_id = ?",
-        "DELETE FROM tags WHERE task_id = ?",
-        "DELETE FROM deps WHERE task_id = ?1 OR parent_id = ?1",
-        "DELETE FROM reminders WHERE task_id = ?",
-        "DELETE FROM tasks WHERE id = ?",
-    ):
-        conn.execute(sql, (task_id,))
+    from engine.store import delete_task_rows  # the store imports this package
+
+    delete_task_rows(conn, task_id)
 
 
 def prune_all(conn: sqlite3.Connection, policy: RetentionPolicy, now_us: int, *, dry_run: bool = False,
