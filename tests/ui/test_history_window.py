@@ -83,10 +83,19 @@ def select(qtbot, window: MainWindow, task_id: str) -> None:
     assert window.details.task_id == task_id
 
 
+def _settle() -> None:
+    """Deliver what is posted (layout requests, fetchMore) until nothing is left."""
+    from PySide6.QtWidgets import QApplication
+
+    for _ in range(5):
+        QApplication.sendPostedEvents()
+        QApplication.processEvents()
+
+
 def test_selecting_a_task_with_200000_runs_reads_one_page(qtbot, busy_window, engine, monkeypatch) -> None:
     with counting_reads(engine, monkeypatch) as reads:
         select(qtbot, busy_window, BUSY_ID)
-        qtbot.wait(50)  # let the views lay out and fetch what they want
+        _settle()  # the views lay out and fetch what they want (posted events, no timers)
     # One page for the pane, the tail an explanation of "why it waits" reads: never the history.
     assert reads.runs_decoded <= 2 * PAGE, reads
     assert reads.vm_units < 200, reads  # 200,000 VM steps; reading the history is over 2,000,000
@@ -108,7 +117,10 @@ def test_a_new_run_of_it_is_one_row_not_a_reload(qtbot, busy_window, engine, run
         clock.advance(1)
         runner.finish(BUSY_ID, Outcome.FAILED, exit_code=3)
         qtbot.waitUntil(lambda: busy_window.model.last_outcome(BUSY_ID) is Outcome.FAILED, timeout=2_000)
-        qtbot.wait(150)  # the table's batch and the status line
+        # the table's batch and the status line, each on its coalescing timer
+        qtbot.waitUntil(lambda: not busy_window.model._flush_timer.isActive()
+                        and not busy_window._status_timer.isActive(), timeout=2_000)
+        _settle()
     # The engine reads the tail of the history to decide the next run, and the pane's
     # "why it waits" reads it again (RUN_HISTORY_SLACK each): never the history.
     assert reads.runs_decoded <= 2 * RUN_HISTORY_SLACK + 10, reads
@@ -123,12 +135,12 @@ def test_scrolling_to_the_end_pages_in_older_runs(qtbot, busy_window, engine) ->
     details = busy_window.details
     details.tabs.setCurrentWidget(details.runs)
     history = details.history
-    qtbot.wait(50)
+    _settle()
     # Shown: a page more at most (Qt asks once while it lays the view out), then
     # nothing until the user scrolls.
     seen = history.rowCount()
     assert seen <= 2 * PAGE
-    qtbot.wait(50)
+    _settle()
     assert history.rowCount() == seen
     for _ in range(3):
         details.runs.scrollToBottom()
