@@ -183,7 +183,7 @@ def test_a_restored_span_is_kept_and_only_widened_for_upcoming_work(qtbot, engin
     now = to_us(clock.now())
     view.set_range(now - 1800 * S * FOLLOW_AT, 1800 * S, follow=True)  # as the window restores it
     alarm(engine, clock, 5 * 60, "soon")  # fits already: the span stays as the user left it
-    qtbot.wait(120)
+    qtbot.waitUntil(lambda: not view._coalesce.isActive())  # its coalesced refresh has run
     assert view.visible_range()[1] - view.visible_range()[0] == pytest.approx(1800 * S)
     far = engine.enqueue(TaskSpec("shell", ("true",), kind=Kind.DEFERRED, name="far",
                                   run_at=clock.now() + timedelta(hours=1)))  # the next deferred task
@@ -192,7 +192,7 @@ def test_a_restored_span_is_kept_and_only_widened_for_upcoming_work(qtbot, engin
     hidden_range = view.visible_range()
     engine.enqueue(TaskSpec("shell", ("true",), kind=Kind.DEFERRED, name="sooner",
                             run_at=clock.now() + timedelta(minutes=2)))  # shown, this would refit the span
-    qtbot.wait(120)
+    qtbot.waitUntil(lambda: not view._coalesce.isActive())  # its coalesced refresh has run
     assert view.visible_range() == hidden_range
     engine.cancel(far.id)
     view.show()  # refitted on showing: back to the span the user chose
