@@ -3,7 +3,6 @@ server that accepts and never answers (issue 11, item 8)."""
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -15,6 +14,7 @@ import pytest
 from engine import ipc
 from engine.owner import socket_path
 from tests.e2e.conftest import Workdeck, wait_until
+from tests.hanging_http import hanging_http
 
 pytestmark = pytest.mark.e2e
 
@@ -22,31 +22,8 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture
 def hanging_url() -> Iterator[tuple[str, threading.Event]]:
     """Accepts connections, holds them open, sends nothing; stops itself within 60 s."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(0.05)
-    accepted, stop = threading.Event(), threading.Event()
-    held: list[socket.socket] = []
-
-    def serve() -> None:
-        deadline = time.monotonic() + 60
-        while not stop.is_set() and time.monotonic() < deadline:
-            try:
-                held.append(listener.accept()[0])
-            except TimeoutError:
-                continue
-            accepted.set()
-        for conn in held:
-            conn.close()
-        listener.close()
-
-    thread = threading.Thread(target=serve, name="e2e-hanging-http")
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}/big.iso", accepted
-    finally:
-        stop.set()
-        thread.join(10)
-        assert not thread.is_alive()
+    with hanging_http("/big.iso") as server:
+        yield server
 
 
 def _import(wd: Workdeck, url: str, dest: Path, extra: str = "") -> str:

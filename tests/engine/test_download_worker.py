@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ from engine.errors import BadSpecError
 from engine.model import Constraint, Outcome, StopReason
 from engine.workers.download import DownloadWorker
 from tests.engine.worker_helpers import make_ctx
+from tests.hanging_http import hanging_http
 
 PAYLOAD = bytes(range(256)) * 4096  # 1 MiB, every offset distinguishable
 
@@ -227,32 +227,8 @@ def test_an_encoded_plain_name_is_decoded(server: tuple[str, Behaviour], tmp_pat
 @pytest.fixture
 def hanging_server() -> Iterator[tuple[str, threading.Event]]:
     """A loopback server that accepts connections and never answers; stops itself."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(0.05)
-    accepted, stop = threading.Event(), threading.Event()
-    held: list[socket.socket] = []
-
-    def serve() -> None:
-        deadline = time.monotonic() + 60  # bounded even if a test forgets to stop it
-        while not stop.is_set() and time.monotonic() < deadline:
-            try:
-                conn, _ = listener.accept()
-            except TimeoutError:
-                continue
-            held.append(conn)
-            accepted.set()
-        for conn in held:
-            conn.close()
-        listener.close()
-
-    thread = threading.Thread(target=serve, name="test-hanging-http")
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}/files/data.bin", accepted
-    finally:
-        stop.set()
-        thread.join(10)
-        assert not thread.is_alive()
+    with hanging_http("/files/data.bin") as server:
+        yield server
 
 
 @pytest.mark.realtime  # a real socket blocked in recv, and how long the cancel takes to end it
@@ -278,8 +254,7 @@ def test_cancel_wakes_a_run_whose_server_never_answers(
     results: list[tuple[float, Any]] = []
     worker_thread = threading.Thread(target=lambda: results.append((time.monotonic(), DownloadWorker().run(ctx))))
     worker_thread.start()
-    assert accepted.wait(10)
-    time.sleep(0.2)  # the worker is now blocked reading the status line
+    assert accepted.wait(10)  # its whole request arrived: it is reading the status line that never comes
     cancelled_at = time.monotonic()
     ctx.cancel(StopReason.TIMED_OUT)
     worker_thread.join(10)
