@@ -174,9 +174,13 @@ class Store(RunReads):
 
     def _check_and_migrate(self) -> None:
         conn = self.conn
+        # Tables first: these are three reads, and another command line may commit a new
+        # database's schema between them. Read in this order, tables seen means the
+        # application id (committed with them) is seen too; the other order took a
+        # half-created Workdeck database for a foreign one (1 in 200 parallel adds).
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         app_id = conn.execute("PRAGMA application_id").fetchone()[0]
         version = conn.execute("PRAGMA user_version").fetchone()[0]
-        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if app_id != APPLICATION_ID and (tables or version):
             raise NotAWorkdeckDatabaseError(
                 f"{self.path} is an SQLite database but not Workdeck's: choose another file with --db"
