@@ -617,7 +617,7 @@ class Engine(QObject):
     # ------------------------------------------------------------ reminders
 
     def snooze(self, task_id: str, seconds: float | None = None, *, until: datetime | None = None) -> Task:
-        """Show a task's reminder again later; returns the new one-shot reminder task."""
+        """Show a task's reminder again later; returns the same task, its next alarm at the snoozed instant."""
         return self.alarms.book.snooze(task_id, seconds, until=until)
 
     def dismiss(self, task_id: str) -> int:

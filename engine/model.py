@@ -390,7 +390,7 @@ class ReminderStatus(enum.StrEnum):
 
     SHOWN = "shown"  # handed to the tray; stays in the missed-reminders list until acknowledged
     MISSED = "missed"  # its time passed while nothing could show it (beyond grace, or policy skip)
-    SNOOZED = "snoozed"  # acknowledged by a snooze: a new one-shot reminder fires later
+    SNOOZED = "snoozed"  # acknowledged by a snooze: the same task fires again later
     DISMISSED = "dismissed"
 
 

@@ -13,13 +13,20 @@ finished task never runs again. Acknowledgement is therefore not a task state bu
 row in the ``reminders`` table:
 
 - ``dismiss(task_id)`` closes the task's open reminders.
-- ``snooze(task_id, seconds | until)`` closes them as ``snoozed`` and enqueues a NEW
-  one-shot reminder task (same message and tags, ``origin="snooze"``, input
-  ``snoozed_from``) for the chosen instant; it is returned. Snoozing one occurrence
-  of a repeating reminder leaves the series alone.
+- ``snooze(task_id, seconds | until)`` closes them as ``snoozed`` and gives the SAME
+  task the chosen instant as its next alarm (``next_run_at``): it keeps its id, spec,
+  runs and reminder rows, so the table shows one row per reminder (WorkManager's
+  ``update`` keeps the id too). A one-shot reminder that already finished (shown:
+  succeeded; missed: cancelled) goes back to ``scheduled`` -- the one move out of a
+  finished state besides a retry by hand, made by :meth:`Store.retry_task`, not by the
+  engine's own rules, so "a finished task never runs again" still holds for them.
+  A repeating reminder gets a one-off extra occurrence at the snoozed instant; after it
+  fires the rule resumes with its first occurrence after that instant. Occurrences
+  between now and a snooze longer than the rule's spacing are folded into the snoozed
+  one (it shows the same message), not shown twice.
 
-This keeps the transition table honest (no finished task comes back, no run is held
-open across restarts) and makes a snooze as durable as any other alarm.
+No run is held open across restarts, and the snooze is as durable as any other alarm:
+it is the task's own ``next_run_at``, missed and caught up by the same policy.
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ from typing import TYPE_CHECKING
 
 from engine.clock import Clock, iso, to_us
 from engine.errors import BadSpecError, BadTimeError
-from engine.model import Kind, MissedPolicy, Reminder, ReminderStatus, Run, Task, TaskSpec
+from engine.model import Reminder, ReminderStatus, Run, State, Task, TaskSpec
 from engine.store import Store
 from engine.timeparse import format_duration, local_zone_name, zone
 
@@ -67,8 +74,7 @@ class ReminderBook:
         due, fired = (run.due_at, run.fired_at) if run is not None else (None, None)
         task = self._store.task(task_id, with_runs=False)
         if due is not None and task.spec.remind_before:
-            event = due + timedelta(seconds=task.spec.remind_before)
-            detail = f"in {format_duration(task.spec.remind_before)}, at {local_text(event, task.spec)}"
+            detail = _event_detail(task.spec, due)
         if due is not None and fired is not None and (late := (fired - due).total_seconds()) > 1.0:
             detail = "; ".join(d for d in (detail, f"{format_duration(late)} late") if d)
         reminder = Reminder(task_id, message, due, fired, status=ReminderStatus.SHOWN, detail=detail)
@@ -100,7 +106,8 @@ class ReminderBook:
         return count
 
     def snooze(self, task_id: str, seconds: float | None = None, *, until: datetime | None = None) -> Task:
-        """Show a reminder again later: ``seconds`` from now, or ``until`` an instant."""
+        """Show a reminder again later: ``seconds`` from now, or ``until`` an instant.
+        Returns the same task, its next alarm at the snoozed instant."""
         task = self._store.task(task_id, with_runs=False)
         if not is_reminder(task):
             raise BadSpecError(f"task {task_id} is not a reminder: only reminders can be snoozed")
@@ -118,24 +125,34 @@ class ReminderBook:
             raise BadTimeError(f"snooze until {local_text(until, task.spec)}: that time has passed")
         if not self._store.open_reminders(task_id):
             raise BadSpecError(f"task {task_id} has no reminder showing to snooze")
-        spec = task.spec.replace(
-            kind=Kind.EXACT, run_at=until, schedule=None, name=None, after=(), remind_before=0.0,
-            fire_if_past=False, missed=MissedPolicy.FIRE_ONCE, origin="snooze",
-            input={**task.spec.input, "snoozed_from": task.id},
-        )
-        # The new alarm is committed first: a crash in between leaves the reminder open
-        # (shown again in the list), never lost.
-        snoozed = self._engine.enqueue(spec)
+        if task.state is State.RUNNING:
+            raise BadSpecError(f"task {task_id} is showing its reminder right now: snooze it once it is shown")
+        now_us, until_us = to_us(now), to_us(until)
         with self._store.transaction():
+            if task.state.finished:
+                self._store.retry_task(task, State.SCHEDULED, now_us, until_us, from_state=task.state)
+            else:
+                self._store.set_next_run(task_id, until_us, now_us)
             self._store.acknowledge_reminders(
-                task_id, ReminderStatus.SNOOZED, to_us(now),
-                detail=f"snoozed until {local_text(until, task.spec)} as task {snoozed.id}",
+                task_id, ReminderStatus.SNOOZED, now_us, detail=f"snoozed until {local_text(until, task.spec)}",
             )
+        self._engine._emit_changed(task_id)  # re-arms the alarm scheduler for the new instant
         self.changed()
-        return snoozed
+        return self._store.task(task_id)
 
     def changed(self) -> None:
         self._engine.reminders_changed.emit()
+
+
+def _event_detail(spec: TaskSpec, due: datetime) -> str:
+    """What a remind-before reminder is about: the event's time, and how far off it is
+    (a snoozed one-shot reminder still speaks of the original event)."""
+    repeats = spec.schedule is not None and spec.schedule.repeats
+    event = spec.run_at if not repeats and spec.run_at is not None else due + timedelta(seconds=spec.remind_before)
+    ahead = (event - due).total_seconds()
+    if ahead > 0:
+        return f"in {format_duration(ahead)}, at {local_text(event, spec)}"
+    return f"at {local_text(event, spec)}, {format_duration(-ahead)} ago" if ahead < 0 else f"now, at {local_text(event, spec)}"
 
 
 def _with_id(reminder: Reminder, row: int) -> Reminder:
@@ -181,6 +198,7 @@ def answer_request(engine: Engine, request: dict[str, object]) -> dict[str, obje
         snoozed = engine.snooze(task_id, float(seconds))
     else:
         raise BadSpecError("snooze needs seconds or until")
-    fires = snoozed.next_run_at or snoozed.spec.run_at  # the new alarm's instant
+    fires = snoozed.next_run_at  # the snoozed alarm's instant
     assert fires is not None
+    # "snoozed_as" names the task that fires: the reminder's own since the snooze keeps it.
     return {"ok": True, "task_id": task_id, "snoozed_as": snoozed.id, "until": iso(fires)}

@@ -393,17 +393,19 @@ class Store(RunReads):
         if cursor.rowcount != 1:
             raise StaleTaskError(f"task {task.id} is no longer {task.state}: another writer changed it")
 
-    def retry_task(self, task: Task, target: State, now_us: int, next_run_at: int) -> None:
-        """Move a FAILED task back to ``target`` (ENQUEUED) when the user retries it by hand
-        (engine.Engine.retry): the one move out of a finished state, which the transition
+    def retry_task(self, task: Task, target: State, now_us: int, next_run_at: int,
+                   *, from_state: State = State.FAILED) -> None:
+        """Move a finished task back to ``target`` when the user asks: a FAILED one retried
+        by hand (engine.Engine.retry), a shown or missed reminder snoozed
+        (engine.reminders): the moves out of a finished state, which the transition
         table does not offer to the engine's own rules. Raises ``StaleTaskError`` if the
-        task is no longer failed."""
+        task is no longer in ``from_state``."""
         cursor = self.conn.execute(
             "UPDATE tasks SET state = ?, next_run_at = ?, updated_at = " + _LATER + " WHERE id = ? AND state = ?",
-            (target.value, next_run_at, now_us, task.id, State.FAILED.value),
+            (target.value, next_run_at, now_us, task.id, from_state.value),
         )
         if cursor.rowcount != 1:
-            raise StaleTaskError(f"task {task.id} is no longer failed: another writer changed it")
+            raise StaleTaskError(f"task {task.id} is no longer {from_state.value}: another writer changed it")
 
     def set_next_run(self, task_id: str, next_run_at: int | None, now_us: int) -> None:
         self.conn.execute(

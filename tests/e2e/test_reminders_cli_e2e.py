@@ -41,12 +41,14 @@ def test_the_unanswered_list_snooze_and_dismiss_through_the_owner(wd: Workdeck) 
     out = wd.ok("snooze", oven, "--for", "10m")
     assert out.startswith(f"{oven} snoozed until ") and out.count("\n") == 1
     again = out.split()[-1]
+    assert again == oven  # the snooze keeps the reminder's own task
     task = wd.json("show", again)
     assert (task["kind"], task["state"], task["message"]) == ("exact", "scheduled", "Check the oven")
     assert 600 <= _at(task["next_run_at"]) - asked <= 600 + (time.time() - asked)
     assert [r["task_id"] for r in wd.json("reminders")] == [call]
-    # The snooze added no second task under a name, and the old one stays finished.
-    assert wd.json("show", oven)["state"] == "succeeded"
+    # The snooze added no second task: the reminder keeps its id and its first run.
+    assert [r["outcome"] for r in task["runs"]] == ["succeeded"]
+    assert sorted(t["id"] for t in wd.json("list")) == sorted([oven, call])
 
     assert wd.ok("dismiss", call) == f"{call} dismissed\n"
     assert wd.json("reminders") == []
@@ -61,7 +63,7 @@ def test_without_an_owner_the_database_is_answered_directly(wd: Workdeck) -> Non
     assert f"{oven} snoozed until " in out and " 23:59:00 as " in out
     assert wd.json("reminders") == []
     snoozed = out.split()[-1]
-    assert wd.json("show", snoozed)["state"] == "scheduled"
+    assert snoozed == oven and wd.json("show", snoozed)["state"] == "scheduled"
 
 
 def test_bad_input_is_one_line_and_writes_nothing(wd: Workdeck) -> None:

@@ -45,21 +45,31 @@ def test_a_reminder_fires_is_emitted_and_listed_until_dismissed(make_engine, clo
 
 
 @pytest.mark.parametrize("minutes", [5, 10, 30])
-def test_snooze_fires_the_reminder_again(make_engine, clock: FakeClock, minutes: int) -> None:
+def test_snooze_fires_the_same_reminder_task_again(make_engine, clock: FakeClock, minutes: int) -> None:
     engine, _ = make_engine()
     shown = collect(engine)
     task = engine.enqueue(remind("tea", T0 + timedelta(minutes=1), tags=("kitchen",)))
     clock.advance(60)
+    assert engine.task(task.id).state is State.SUCCEEDED
     snoozed = engine.snooze(task.id, minutes * 60)
-    assert snoozed.id != task.id and snoozed.spec.args == ("tea",) and snoozed.spec.tags == ("kitchen",)
-    assert snoozed.spec.input["snoozed_from"] == task.id and snoozed.spec.origin == "snooze"
+    # The same task, back to scheduled at the snoozed instant, its first run kept.
+    assert snoozed.id == task.id and snoozed.state is State.SCHEDULED
+    assert snoozed.next_run_at == T0 + timedelta(minutes=1 + minutes) == engine.alarms.armed_for
+    assert snoozed.spec == engine.task(task.id).spec and [r.outcome for r in engine.task(task.id).runs] == [
+        Outcome.SUCCEEDED]
+    assert [t.id for t in engine.tasks()] == [task.id]  # no second row
     assert engine.missed_reminders() == []  # the snooze acknowledged the shown one
     clock.advance(minutes * 60 - 1)
     assert len(shown) == 1
     clock.advance(1)
-    assert [r.task_id for r in shown] == [task.id, snoozed.id]
+    assert [r.task_id for r in shown] == [task.id, task.id]
     assert shown[1].due_at == T0 + timedelta(minutes=1 + minutes) == shown[1].fired_at
-    assert [r.task_id for r in engine.missed_reminders()] == [snoozed.id]
+    assert [r.task_id for r in engine.missed_reminders()] == [task.id]
+    again = engine.task(task.id)
+    assert again.state is State.SUCCEEDED and [r.due_at for r in again.runs] == [
+        T0 + timedelta(minutes=1), T0 + timedelta(minutes=1 + minutes)]
+    # And again: a reminder can be snoozed as often as it is shown.
+    assert engine.snooze(task.id, 60).id == task.id
 
 
 def test_snooze_until_a_chosen_time(make_engine, clock: FakeClock) -> None:
@@ -68,18 +78,50 @@ def test_snooze_until_a_chosen_time(make_engine, clock: FakeClock) -> None:
     clock.advance(60)
     later = T0 + timedelta(hours=3)
     snoozed = engine.snooze(task.id, until=later)
-    assert snoozed.next_run_at == later and engine.alarms.armed_for == later
+    assert snoozed.id == task.id and snoozed.next_run_at == later and engine.alarms.armed_for == later
 
 
-def test_snooze_of_a_repeating_reminder_leaves_the_series(make_engine, clock: FakeClock) -> None:
+def test_a_missed_reminder_snoozed_comes_back_from_cancelled(make_engine, clock: FakeClock) -> None:
+    first, _ = make_engine()
+    task = first.enqueue(remind("bins", T0 + timedelta(minutes=1), missed=MissedPolicy.SKIP))
+    first.stop()
+    clock.advance(3600)  # nothing could fire it
+    engine, _ = make_engine()
+    shown = collect(engine)
+    assert engine.task(task.id).state is State.CANCELLED
+    (missed,) = engine.missed_reminders()
+    assert missed.status is ReminderStatus.MISSED
+    snoozed = engine.snooze(task.id, 300)
+    assert (snoozed.id, snoozed.state) == (task.id, State.SCHEDULED) and engine.missed_reminders() == []
+    clock.advance(300)
+    assert [r.status for r in shown] == [ReminderStatus.SHOWN]
+    assert shown[-1].due_at == T0 + timedelta(minutes=65) and engine.task(task.id).state is State.SUCCEEDED
+
+
+def test_snooze_of_a_repeating_reminder_is_an_extra_occurrence(make_engine, clock: FakeClock) -> None:
     engine, _ = make_engine()
     shown = collect(engine)
     series = engine.enqueue(remind("water", None, schedule=Schedule(every=3600, tz="UTC")))
     clock.advance(3600)
-    engine.snooze(series.id, 600)
+    snoozed = engine.snooze(series.id, 600)
+    assert (snoozed.id, snoozed.state, snoozed.next_run_at) == (series.id, State.SCHEDULED, T0 + timedelta(minutes=70))
+    clock.advance(600)
+    # The rule resumes after the extra occurrence.
     assert engine.task(series.id).next_run_at == T0 + timedelta(hours=2)
-    clock.advance(3600)
+    clock.advance(3000)
     assert [r.fired_at - T0 for r in shown] == [timedelta(hours=1), timedelta(minutes=70), timedelta(hours=2)]
+    assert {r.task_id for r in shown} == {series.id} and len(engine.tasks()) == 1
+
+
+def test_a_snooze_past_the_next_occurrence_folds_it_in(make_engine, clock: FakeClock) -> None:
+    engine, _ = make_engine()
+    shown = collect(engine)
+    series = engine.enqueue(remind("water", None, schedule=Schedule(every=3600, tz="UTC")))
+    clock.advance(3600)
+    engine.snooze(series.id, 90 * 60)
+    clock.advance(90 * 60)
+    assert engine.task(series.id).next_run_at == T0 + timedelta(hours=3)
+    assert [r.fired_at - T0 for r in shown] == [timedelta(hours=1), timedelta(minutes=150)]
 
 
 def test_snooze_refuses_bad_requests(make_engine, clock: FakeClock) -> None:
@@ -109,6 +151,13 @@ def test_remind_before_fires_early_by_that_much(make_engine, clock: FakeClock) -
     (reminder,) = shown
     assert reminder.fired_at == meeting - timedelta(minutes=15)
     assert reminder.detail == "in 15m, at 2026-01-05T10:00:00+00:00"
+    # Snoozed, it still speaks of the meeting, not of an event 15 minutes after the snooze.
+    engine.snooze(task.id, 10 * 60)
+    clock.advance(10 * 60)
+    assert shown[-1].detail == "in 5m, at 2026-01-05T10:00:00+00:00"
+    engine.snooze(task.id, 10 * 60)
+    clock.advance(10 * 60)
+    assert shown[-1].detail == "at 2026-01-05T10:00:00+00:00, 5m ago"
 
 
 def test_remind_before_on_a_command_is_refused(make_engine) -> None:

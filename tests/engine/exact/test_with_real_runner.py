@@ -42,7 +42,7 @@ def test_reminder_and_command_alarms_through_the_real_runner(qtbot: Any, tmp_pat
         snoozed = engine.snooze(reminder.id, 300)
         with qtbot.waitSignal(engine.reminder, timeout=5000) as again:
             clock.advance(300)
-        assert again.args[0].task_id == snoozed.id
+        assert again.args[0].task_id == snoozed.id == reminder.id
     finally:
         engine.stop()
         store.close()
