@@ -19,8 +19,10 @@ FAIL_EVERY = 97
 
 
 def add_busy_task(store: Store, now: datetime, runs: int, *, every_s: float = 1.0, run_s: float = 0.2,
-                  task_id: str = BUSY_ID, kind: Kind = Kind.DEFERRED, batch: int = 200_000) -> Task:
-    """A periodic task (``--every every_s``) with ``runs`` finished runs ending now."""
+                  task_id: str = BUSY_ID, kind: Kind = Kind.DEFERRED, batch: int = 200_000,
+                  fail_every: int = FAIL_EVERY) -> Task:
+    """A periodic task (``--every every_s``) with ``runs`` finished runs ending now, one in
+    ``fail_every`` failed (0: none)."""
     spec = TaskSpec("shell", ("true",), kind=kind, name=f"busy {task_id}", schedule=Schedule(every=every_s))
     first = to_us(now) - int(runs * every_s * S)
     task = Task(task_id, spec, State.ENQUEUED, now - timedelta(seconds=runs * every_s + 60),
@@ -28,10 +30,14 @@ def add_busy_task(store: Store, now: datetime, runs: int, *, every_s: float = 1.
     with store.transaction():
         store.insert_task(task)
     step, length = int(every_s * S), int(run_s * S)
+
+    def fails(i: int) -> bool:
+        return fail_every > 0 and i % fail_every == fail_every - 1
+
     for base in range(0, runs, batch):
         rows = (
             (task_id, i + 1, first + i * step, first + i * step, first + i * step + length,
-             "failed" if i % FAIL_EVERY == FAIL_EVERY - 1 else "succeeded", 1 if i % FAIL_EVERY == FAIL_EVERY - 1 else 0)
+             "failed" if fails(i) else "succeeded", 1 if fails(i) else 0)
             for i in range(base, min(runs, base + batch))
         )
         with store.transaction():

@@ -23,7 +23,7 @@ from engine.clock import from_us, to_us
 from engine.engine import Engine
 from engine.model import Kind, Run, State, StopReason, Task
 from ui import text
-from ui.timeline_density import DENSE_RUNS_PER_PIXEL, DensityLoader
+from ui.timeline_density import DENSE_RUNS_PER_PIXEL, Cell, DensityGrid, DensityLoader
 
 LANES: tuple[Kind, ...] = (Kind.IMMEDIATE, Kind.DEFERRED, Kind.EXACT)
 LANE_TITLES = {Kind.IMMEDIATE: "Immediate", Kind.DEFERRED: "Deferred", Kind.EXACT: "Exact"}
@@ -408,6 +408,16 @@ class Timeline(QObject):
         bar = self._bars.get(run.id)
         if bar is not None:
             self.density.add_run(run, bar.start, bar.end)
+
+    def density_cells(self, grid: DensityGrid, key: RowKey, b1: int, b2: int) -> list[tuple[int, Cell]]:
+        """The aggregates to draw for a row: a lane under a filter adds up only the tasks
+        the filter lets through (the lane's own aggregate counts every task of its kind)."""
+        if key[0] != "lane" or not self._hidden:
+            return grid.between(key, b1, b2)
+        kind = Kind(key[1])
+        keys = [k for k in grid.cells
+                if k[0] == "task" and k[1] not in self._hidden and self._kind_of(k[1]) is kind]
+        return grid.merged_between(keys, b1, b2)
 
     def _kind_of(self, task_id: str) -> Kind:
         task = self._tasks.get(task_id)

@@ -6,7 +6,9 @@ instead, in SQL, per task and per pixel-wide bucket, how many runs started there
 how many did not succeed, the worst outcome and the latest end (``Engine.run_buckets``),
 and the painter draws each bucket as a column: successes in their colour, and on top,
 as tall as their share but never under two pixels, the rest in the worst outcome's
-colour. A 1-second task at a week's zoom is a band, its failures a line along it.
+colour, with the dark top edge a failed bar has (not by colour alone). A 1-second task
+at a week's zoom is a band, its failures a line along it. A lane under the window's
+search or filters adds up only the tasks they let through (:meth:`DensityGrid.merged_between`).
 
 Buckets are anchored at the epoch, so a pan reuses every bucket already read and
 reads only the new edge; a zoom starts a new grid and paints the previous one, scaled,
@@ -62,6 +64,22 @@ class DensityGrid:
             cell[1] += bad
             cell[2] = max(cell[2], severity)
             cell[3] = max(cell[3], end_us)
+
+    def merged_between(self, keys: list[RowKey], b1: int, b2: int) -> list[tuple[int, Cell]]:
+        """The buckets in [b1, b2] of several rows added together, in order: a lane made of
+        only the tasks a filter lets through (its own aggregate holds them all)."""
+        merged: dict[int, Cell] = {}
+        for key in keys:
+            for bucket, (count, bad, severity, end_us) in self.between(key, b1, b2):
+                cell = merged.get(bucket)
+                if cell is None:
+                    merged[bucket] = [count, bad, severity, end_us]
+                else:
+                    cell[0] += count
+                    cell[1] += bad
+                    cell[2] = max(cell[2], severity)
+                    cell[3] = max(cell[3], end_us)
+        return sorted(merged.items())
 
     def between(self, key: RowKey, b1: int, b2: int) -> list[tuple[int, Cell]]:
         """The row's buckets in [b1, b2], in order."""

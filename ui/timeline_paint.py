@@ -265,18 +265,22 @@ class TimelinePainter:
                  start: int, end: int) -> None:
         """Per-pixel aggregates (see ui.timeline_density): per column, the successes in
         their colour and on top, by their share but at least 2 px, the rest in the worst
-        outcome's colour. Neighbouring columns drawn alike merge into one rectangle."""
+        outcome's colour, a failure with the dark top edge of a failed bar. Neighbouring
+        columns drawn alike merge into one rectangle."""
         view = self.view
+        marks = failure_marks(colors)
         for grid in view.timeline.density.grids_for(start, end):
             bucket_us = grid.bucket_us
             run: list[Any] = []  # [x1, x2, base colour, height of the top part, top colour]
-            for bucket, (count, bad, severity, last_end) in grid.between(row.key, start // bucket_us - 1,
-                                                                        end // bucket_us + 1):
+            cells = view.timeline.density_cells(grid, row.key, start // bucket_us - 1, end // bucket_us + 1)
+            for bucket, (count, bad, severity, last_end) in cells:
                 x1 = int(view.x_for(bucket * bucket_us))
                 x2 = max(x1 + 1, int(view.x_for(max(last_end, (bucket + 1) * bucket_us))))
                 worst = OUTCOME_BY_SEVERITY[severity]
                 if 0 < bad < count:
-                    base, top = "succeeded", min(h, max(2, round(h * bad / count)))
+                    # A failure keeps its colour under its dark edge: at least 2 px below it.
+                    least = 2 + (MARK_HEIGHT if worst in marks else 0)
+                    base, top = "succeeded", min(h, max(least, round(h * bad / count)))
                 else:  # all alike: all succeeded (or running), or none did
                     base, top = worst, 0
                 if run and x1 <= run[1] + 1 and run[2:] == [base, top, worst]:
@@ -388,6 +392,9 @@ def _density_column(p: QPainter, colors: dict[str, QColor], run: list[Any], y: i
         p.fillRect(x1, y + top, x2 - x1, h - top, colors[base])
     if top:
         p.fillRect(x1, y, x2 - x1, top, colors[worst])
+    mark = failure_marks(colors).get(worst)
+    if mark is not None:  # as on a failed bar: not by colour alone
+        p.fillRect(x1, y, x2 - x1, MARK_HEIGHT, mark)
 
 
 def band_color(pal: QPalette, visible: bool) -> QColor:

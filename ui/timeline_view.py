@@ -387,7 +387,7 @@ class TimelineView(QWidget):
         if grid is None:
             return None
         bucket = int(t) // grid.bucket_us
-        cells = grid.between(key, bucket - 3, bucket + 3)
+        cells = self.timeline.density_cells(grid, key, bucket - 3, bucket + 3)
         if not cells:
             return None
         _, (count, bad, severity, _end) = min(cells, key=lambda c: abs(c[0] - bucket))

@@ -24,6 +24,7 @@ from ui.main_window import MainWindow
 from ui.run_history import PAGE, RunHistoryModel
 from ui.task_table import NAME, TASK_ID_ROLE, TaskTableModel
 from ui.timeline import Timeline, task_key
+from ui.timeline_paint import MARK_HEIGHT, failure_marks
 from ui.timeline_view import TimelineView
 
 S = 1_000_000
@@ -197,13 +198,17 @@ def test_a_dense_task_is_a_band_in_its_outcome_colour(qtbot, engine, clock, monk
     pad = 3
     x_first, x_last = round(view.x_for(now - 86_400 * S)) + 2, round(view.x_for(now)) - 2
 
-    def share(y: int, outcome: str) -> float:
-        hits = sum(1 for x in range(x_first, x_last) if _close(image.pixelColor(x, y), colors[outcome]))
+    def share(y: int, outcome: str, palette: dict | None = None) -> float:
+        wanted = (palette or colors)[outcome]
+        hits = sum(1 for x in range(x_first, x_last) if _close(image.pixelColor(x, y), wanted))
         return hits / (x_last - x_first)
 
     bottom, top = rect.bottom() - pad - 1, rect.top() + pad
     assert share(bottom, "succeeded") > 0.98  # a band across the whole range, not a barcode
-    assert share(top, "failed") > 0.98  # every pixel holds a failure: a line along the top
+    assert share(top, "failed") < 0.02  # not by colour alone: the dark edge of a failed bar on top
+    marks = failure_marks(colors)
+    assert share(top, "failed", marks) > 0.98
+    assert share(top + MARK_HEIGHT, "failed") > 0.98  # every pixel holds a failure: a line along the top
     assert share(rect.top() + rect.height() // 2, "succeeded") > 0.98
     # Hovering says what the pixel holds.
     tip = view.hover_text(view.row_rect(task_key(BUSY_ID)).center())

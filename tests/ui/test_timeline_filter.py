@@ -77,3 +77,46 @@ def test_the_kind_and_state_filters_match_although_the_combo_hands_back_strings(
     window.state_filter.setCurrentIndex(0)
     window.kind_filter.setCurrentIndex(window.kind_filter.findData(Kind.IMMEDIATE))
     qtbot.waitUntil(lambda: window.proxy.rowCount() == 2, timeout=2_000)
+
+
+def test_the_dense_lane_follows_the_filter_and_marks_failures_with_an_edge(qtbot, engine, clock) -> None:
+    """A day of two 1-second tasks at a day's zoom: the collapsed lane is drawn from
+    per-pixel aggregates. Its failures (all from "flaky") carry the failed bar's dark top
+    edge; a filter that hides "flaky" leaves a lane of successes only, no failure line."""
+    from tests.history_data import add_busy_task
+    from ui.timeline import Timeline
+    from ui.timeline_paint import MARK_HEIGHT, failure_marks
+    from ui.timeline_view import TimelineView
+
+    day = 86_400
+    add_busy_task(engine.store, clock.now(), day, task_id="steady000001", fail_every=0)
+    add_busy_task(engine.store, clock.now(), day, task_id="flaky0000001", fail_every=50)
+    timeline = Timeline(engine)
+    view = TimelineView(timeline)
+    view.resize(900, 260)
+    qtbot.addWidget(view)
+    view.show()
+    qtbot.waitExposed(view)
+    now = timeline.now_us()
+    view.set_range(now - day * S, day * S, follow=False)
+    assert timeline.dense
+    qtbot.waitUntil(timeline.density.done, timeout=10_000)
+    colors = style.outcome_colors(view.palette())
+    mark = failure_marks(colors)["failed"]
+    rect = view.row_rect(lane_key(Kind.DEFERRED))
+    top = rect.top() + 4  # a lane's bars start 4 px below its top
+    xs = range(round(view.x_for(now - day * S)) + 2, round(view.x_for(now)) - 2)
+
+    def share(y: int, color: QColor) -> float:
+        image = view.grab().toImage()
+        return sum(1 for x in xs if close(image.pixelColor(x, y), color)) / len(xs)
+
+    assert share(top, mark) > 0.98  # the dark edge along the whole day
+    assert share(top + MARK_HEIGHT, colors["failed"]) > 0.98  # the failures' own colour under it
+    assert "failed" in (view.hover_text(rect.center()) or "").lower()
+
+    view.set_filter(lambda task: task.id != "flaky0000001")
+    view.repaint()
+    assert share(top, mark) < 0.02 and share(top + MARK_HEIGHT, colors["failed"]) < 0.02
+    assert share(top + MARK_HEIGHT, colors["succeeded"]) > 0.98  # the steady task's band remains
+    assert "failed" not in (view.hover_text(rect.center()) or "").lower()
