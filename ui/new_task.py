@@ -30,7 +30,7 @@ from engine.errors import BadInputError
 from engine.model import Task, TaskSpec
 from ui import style
 from ui.task_form import TaskForm
-from ui.text import plain_refusal
+from ui.refusals import form_refusal
 
 
 def _classify_text(text: str) -> str:
@@ -210,7 +210,7 @@ class NewTaskDialog(QDialog):
             if not self.editing:
                 self.created = self.engine.enqueue(spec)
         except BadInputError as exc:
-            self.form.error_label.setText(plain_refusal(str(exc)))
+            self.form.error_label.setText(form_refusal(str(exc)))
             return
         self.spec = spec
         self.accept()

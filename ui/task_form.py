@@ -35,7 +35,8 @@ from engine.errors import BadInputError
 from engine.model import Backoff, Constraint, Kind, MissedPolicy, RetryPolicy, Schedule, TaskSpec, UniquePolicy
 from engine.timeparse import format_duration, parse_duration
 from ui.chain_picker import ChainPicker
-from ui.text import BACKOFF_WORDS, CONSTRAINT_WORDS, MISSED_WORDS, POLICY_WORDS, plain_refusal
+from ui.refusals import form_refusal
+from ui.text import BACKOFF_WORDS, CONSTRAINT_WORDS, MISSED_WORDS, POLICY_WORDS
 
 #: Scoped immediate work is enqueued as immediate work with this tag; the window that
 #: launched it cancels it when it closes.
@@ -276,7 +277,7 @@ class TaskForm(QWidget):
         try:
             self.build_spec()
         except BadInputError as exc:
-            self.error = plain_refusal(str(exc))
+            self.error = form_refusal(str(exc))
         else:
             self.error = None
         self.error_label.setText(self.error or "")

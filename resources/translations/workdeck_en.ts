@@ -607,6 +607,86 @@
     </message>
 </context>
 <context>
+    <name>Refusals</name>
+    <message>
+        <source>“{text}” is not a length of time: write a number and a unit (ms, s, m, h, d), e.g. 90s or 1h30m</source>
+        <extracomment>(what the engine says, as a regex with named groups; what the form says, a template).</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>“{text}” is too long: at most 100 years</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>That is too long: at most 100 years</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A length of time here must be more than zero</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A length of time here must not be negative</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>“{text}” is not a cron rule: five fields (minute hour day month weekday), e.g. 0 8 * * 1-5</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{time} has passed (it is {now}): choose a later time</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The repeat rule never happens again: check when it ends</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Repeat every {least} or more, not every {given}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A shell task needs a command: fill in Program</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Fill in Function as package.module:function</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A reminder needs a message</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A name must not be only spaces</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Run after: task {id} no longer exists</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Run after: task {id} repeats and never finishes; choose one-time work</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Run after: a task cannot wait for itself</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Run after: task {id} already waits for this one</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Repeating work cannot run after a task of the same name: choose keep it, replace it or update it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A text here contains a NUL character: remove it</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>ReminderPresenter</name>
     <message>
         <source>Missed reminder</source>

@@ -160,8 +160,9 @@ def test_every_text_of_the_task_form_translates(qtbot, engine, pseudo) -> None:
     qtbot.addWidget(form)
     for kind in Kind:
         form.set_kind(kind, scoped=False)
-        # The refusal shown is the engine's own sentence (English, as on the command line).
-        left = [t for t in _unbracketed(form) if t != form.error_label.text()]
+        # The refusal shown is translated too (ui/refusals.py).
+        assert form.error_label.text().startswith("["), form.error_label.text()
+        left = _unbracketed(form)
         assert left == [], left
 
 
@@ -242,3 +243,22 @@ def test_the_system_locale_picks_the_catalogue(lc_all, expected) -> None:
     out = subprocess.run([sys.executable, "-c", _SYSTEM_LOCALE_PROBE, str(ROOT / "resources" / "translations")],
                          env=env, capture_output=True, text=True, timeout=60, check=True).stdout.split("\n")
     assert out[:2] == [expected, "&File"]  # English is the source: its catalogue changes no text
+
+
+def test_the_form_shows_a_refusal_in_the_users_language(qtbot, engine, pseudo) -> None:
+    from engine.errors import BadInputError
+    from engine.model import Kind
+    from engine.timeparse import parse_duration
+    from ui.task_form import TaskForm
+
+    form = TaskForm(engine)
+    qtbot.addWidget(form)
+    form.set_kind(Kind.DEFERRED, scoped=False)
+    assert form.error_label.text() == "[A shell task needs a command: fill in Program]"
+    qtbot.keyClicks(form.program, "rsync")
+    qtbot.keyClicks(form.delay, "10x")
+    assert form.error_label.text() == ("[“10x” is not a length of time: write a number and a unit "
+                                       "(ms, s, m, h, d), e.g. 90s or 1h30m]")
+    # The engine itself stays English: the command line prints its own words.
+    with pytest.raises(BadInputError, match="^malformed duration '10x'"):
+        parse_duration("10x")

@@ -12,7 +12,7 @@ from engine.model import Constraint, Kind, Schedule, State, TaskSpec
 from engine.timeparse import parse_duration
 from ui.new_task import NewTaskDialog
 from ui.task_form import SCOPED_TAG
-from ui.text import plain_refusal
+from ui.refusals import form_refusal
 
 
 @pytest.fixture
@@ -160,7 +160,7 @@ def test_refuses_what_the_engine_refuses_with_its_words(qtbot, dialog, engine, f
     else:
         with pytest.raises(BadInputError) as refused:
             expected()
-    assert form.error_label.text() == plain_refusal(str(refused.value))
+    assert form.error_label.text() == form_refusal(str(refused.value)) != str(refused.value)
     assert engine.tasks() == []  # nothing written
 
 
