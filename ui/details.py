@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from html import escape
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QAction, QFont, QTextCursor
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -40,35 +40,40 @@ class DetailsPane(QWidget):
         self.engine = engine
         self.task_id: str | None = None
         self.task: Task | None = None
-        self.setAccessibleName("Task details")
+        self.setAccessibleName(self.tr("Task details"))
+        self.setAccessibleDescription(self.tr("The selected task: what it is, why it waits, its output, runs and spec."))
         layout = QVBoxLayout(self)
-        self.title = QLabel("No task selected")
+        self.title = QLabel(self.tr("No task selected"))
         font = self.title.font()
         font.setPointSizeF(font.pointSizeF() * 1.25)
         font.setBold(True)
         self.title.setFont(font)
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.title.setAccessibleName("Task name")
+        self.title.setAccessibleName(self.tr("Task name"))
+        self.title.setAccessibleDescription(self.tr("The name of the selected task, or what it runs."))
         layout.addWidget(self.title)
         self.subtitle = QLabel()
-        self.subtitle.setAccessibleName("Task id, kind and state")
+        self.subtitle.setAccessibleName(self.tr("Task id, kind and state"))
+        self.subtitle.setAccessibleDescription(self.tr("Its id, kind of work, state, attempts and next run."))
         self.subtitle.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.subtitle)
         self.why = QLabel()
         self.why.setWordWrap(True)
-        self.why.setAccessibleName("Why it waits")
+        self.why.setAccessibleName(self.tr("Why it waits"))
+        self.why.setAccessibleDescription(self.tr("What the task is waiting for before it can run."))
         layout.addWidget(self.why)
         self.chain = QLabel()
         self.chain.setWordWrap(True)
-        self.chain.setAccessibleName("Runs after and before")
-        self.chain.setAccessibleDescription("The tasks this one waits for and the tasks that wait for it; "
-                                            "each name is a link that selects it.")
+        self.chain.setAccessibleName(self.tr("Runs after and before"))
+        self.chain.setAccessibleDescription(self.tr("The tasks this one waits for and the tasks that wait for it; "
+                                                    "each name is a link that selects it."))
         self.chain.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse
                                            | Qt.TextInteractionFlag.LinksAccessibleByKeyboard)
         self.chain.linkActivated.connect(self._on_link)
         layout.addWidget(self.chain)
         self.progress = QProgressBar()
-        self.progress.setAccessibleName("Progress")
+        self.progress.setAccessibleName(self.tr("Progress"))
+        self.progress.setAccessibleDescription(self.tr("How far the running task has come, as it reports it."))
         self.progress.setRange(0, 1000)
         self.progress.setTextVisible(True)
         layout.addWidget(self.progress)
@@ -79,17 +84,21 @@ class DetailsPane(QWidget):
             button.setDefaultAction(action)
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
             button.setAccessibleName(action.text().replace("&", ""))
+            button.setAccessibleDescription(action.toolTip() if action.toolTip() != action.text()
+                                            else action.statusTip() or action.text().replace("&", ""))
             buttons.addWidget(button)
             self.buttons[action.objectName()] = button
         buttons.addStretch()
         layout.addLayout(buttons)
         self.tabs = QTabWidget()
-        self.tabs.setAccessibleName("Task details tabs")
+        self.tabs.setAccessibleName(self.tr("Task details tabs"))
+        self.tabs.setAccessibleDescription(self.tr("Output of the latest run, every run, and the task's spec."))
         self.spec = QLabel()
         self.spec.setWordWrap(True)
         self.spec.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.spec.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.spec.setAccessibleName("Task spec")
+        self.spec.setAccessibleName(self.tr("Task spec"))
+        self.spec.setAccessibleDescription(self.tr("Everything the task was created with, in plain words."))
         self.history = RunHistoryModel(engine.runs_page, engine.clock.now, self)
         self.history.palette = self.palette
         self.runs = QTreeView()
@@ -98,7 +107,9 @@ class DetailsPane(QWidget):
         self.runs.setUniformRowHeights(True)  # no per-row size query: paging stays cheap
         self.history.shown = self.runs.isVisible
         self.runs.setAlternatingRowColors(True)
-        self.runs.setAccessibleName("Runs")
+        self.runs.setAccessibleName(self.tr("Runs"))
+        self.runs.setAccessibleDescription(self.tr("Every run of the task, newest first: when, how long, "
+                                                   "how it ended and its exit code."))
         # The exit code next to the outcome and "#" narrow: both readable without scrolling.
         header = self.runs.header()
         header.moveSection(header.visualIndex(EXIT), header.visualIndex(OUTCOME) + 1)
@@ -112,10 +123,11 @@ class DetailsPane(QWidget):
         self.output.setReadOnly(True)
         self.output.setMaximumBlockCount(20_000)  # a chatty task must not eat the window's memory
         self.output.setFont(QFont("monospace"))
-        self.output.setAccessibleName("Output of the latest run")
-        self.tabs.addTab(self.output, "Output")
-        self.tabs.addTab(self.runs, "Runs")
-        self.tabs.addTab(self.spec, "Spec")
+        self.output.setAccessibleName(self.tr("Output of the latest run"))
+        self.output.setAccessibleDescription(self.tr("What the latest run printed, as it prints it."))
+        self.tabs.addTab(self.output, self.tr("Output"))
+        self.tabs.addTab(self.runs, self.tr("Runs"))
+        self.tabs.addTab(self.spec, self.tr("Spec"))
         layout.addWidget(self.tabs, 1)
         engine.task_changed.connect(self._on_task_changed)
         engine.task_removed.connect(self._on_task_removed)
@@ -131,8 +143,8 @@ class DetailsPane(QWidget):
         self.task_id = task_id
         if task_id is None:
             self.task = None
-            self.title.setText("No task selected")
-            self.subtitle.setText("Select a task in the table or on the timeline.")
+            self.title.setText(self.tr("No task selected"))
+            self.subtitle.setText(self.tr("Select a task in the table or on the timeline."))
             self.why.hide()
             self.chain.hide()
             self.progress.hide()
@@ -161,10 +173,13 @@ class DetailsPane(QWidget):
                 return
         self.task = task
         self.title.setText(text.task_title(task))
-        next_run = f" · next run {text.when(task.next_run_at, self.engine.clock.now())}" if task.next_run_at else ""
         kind = text.KIND_WORDS.get(task.kind.value, task.kind.value)
         state = text.STATE_WORDS.get(task.state.value, task.state.value)
-        self.subtitle.setText(f"{task.id} · {kind} · {state} · attempts {task.attempts}{next_run}")
+        subtitle = self.tr("{id} · {kind} · {state} · attempts {attempts}").format(
+            id=task.id, kind=kind, state=state, attempts=task.attempts)
+        if task.next_run_at:
+            subtitle += self.tr(" · next run {when}").format(when=text.when(task.next_run_at, self.engine.clock.now()))
+        self.subtitle.setText(subtitle)
         self._show_why(task)
         self._show_chain(task)
         self.progress.setVisible(task.state is State.RUNNING)
@@ -181,10 +196,11 @@ class DetailsPane(QWidget):
             except Exception:  # an explanation must never break the pane
                 reason = None
         if reason is None and task.state is State.BLOCKED:
-            reason = "for the tasks it runs after to succeed"
-        label = "Waiting"
+            reason = self.tr("for the tasks it runs after to succeed")
+        label = self.tr("Waiting")
         if task.unreadable:  # a quarantined row (engine.quarantine): say why, it never runs
-            label, reason = "Unreadable", f"{task.unreadable}; Workdeck skips this task (export keeps its row)"
+            label = self.tr("Unreadable")
+            reason = self.tr("{why}; Workdeck skips this task (export keeps its row)").format(why=task.unreadable)
         self.why.setVisible(bool(reason))
         self.why.setText(f"<i>{label}:</i> {escape(str(reason))}" if reason else "")
 
@@ -192,9 +208,10 @@ class DetailsPane(QWidget):
         """Parents and children by name, each a link that selects it."""
         child_ids = self.engine.chain_children(task.id)
         parts = []
-        for label, ids in (("Runs after", task.spec.after), ("Then runs", child_ids)):
+        for label, ids in ((self.tr("Runs after: {tasks}"), task.spec.after),
+                           (self.tr("Then runs: {tasks}"), child_ids)):
             if ids:
-                parts.append(f"{label}: " + ", ".join(self._link(i) for i in ids))
+                parts.append(label.format(tasks=", ".join(self._link(i) for i in ids)))
         self.chain.setVisible(bool(parts))
         self.chain.setText("<br>".join(parts))
 
@@ -202,7 +219,7 @@ class DetailsPane(QWidget):
         try:
             title = text.task_title(self.engine.task(task_id, with_runs=False))
         except NoSuchTaskError:
-            return escape(f"{task_id} (deleted)")
+            return escape(self.tr("{id} (deleted)").format(id=task_id))
         return f'<a href="task:{escape(task_id)}">{escape(title)}</a>'
 
     def _on_link(self, href: str) -> None:
@@ -255,34 +272,44 @@ class DetailsPane(QWidget):
 
 def _spec_html(task: Task) -> str:
     spec = task.spec
+    policy = text.POLICY_WORDS.get(spec.policy.value, spec.policy.value)
     rows = [
-        ("runs", f"{spec.worker}: {text.command_text(task)}"),
-        ("kind", text.KIND_WORDS.get(spec.kind.value, spec.kind.value)),
-        ("name", f"{spec.name} (if a task with this name exists: "
-                 f"{text.POLICY_WORDS.get(spec.policy.value, spec.policy.value)})" if spec.name else "—"),
-        ("tags", ", ".join(spec.tags) or "—"),
-        ("created", text.full_time(task.created_at)),
-        ("first due", text.full_time(spec.run_at) if spec.run_at else "at once"),
+        (QCoreApplication.translate("DetailsPane", "runs"), f"{spec.worker}: {text.command_text(task)}"),
+        (QCoreApplication.translate("DetailsPane", "kind"), text.KIND_WORDS.get(spec.kind.value, spec.kind.value)),
+        (QCoreApplication.translate("DetailsPane", "name"),
+         QCoreApplication.translate("DetailsPane", "{name} (if a task with this name exists: {policy})")
+         .format(name=spec.name, policy=policy) if spec.name else "—"),
+        (QCoreApplication.translate("DetailsPane", "tags"), ", ".join(spec.tags) or "—"),
+        (QCoreApplication.translate("DetailsPane", "created"), text.full_time(task.created_at)),
+        (QCoreApplication.translate("DetailsPane", "first due"),
+         text.full_time(spec.run_at) if spec.run_at else QCoreApplication.translate("DetailsPane", "at once")),
     ]
     if spec.schedule:
         rule = spec.schedule.cron or spec.schedule.rrule or (
-            f"every {text.duration(spec.schedule.every)}" if spec.schedule.every else "")
-        rows.append(("repeats", rule))
+            QCoreApplication.translate("DetailsPane", "every {span}").format(span=text.duration(spec.schedule.every))
+            if spec.schedule.every else "")
+        rows.append((QCoreApplication.translate("DetailsPane", "repeats"), rule))
     if spec.constraints:
-        rows.append(("only when", ", ".join(text.CONSTRAINT_WORDS.get(c.value, c.value) for c in spec.constraints)))
+        rows.append((QCoreApplication.translate("DetailsPane", "only when"),
+                     ", ".join(text.CONSTRAINT_WORDS.get(c.value, c.value) for c in spec.constraints)))
     if spec.retry.max_retries:
-        times = f"{spec.retry.max_retries} time{'s' if spec.retry.max_retries != 1 else ''}"
         growth = text.BACKOFF_WORDS.get(spec.retry.backoff.value)
-        rows.append(("retry after failure", f"{times}, first after {text.in_words(spec.retry.delay)}"
-                                            + (f", then {growth}" if growth else "")))
+        retry = (QCoreApplication.translate("DetailsPane", "once, after {span}") if spec.retry.max_retries == 1
+                 else QCoreApplication.translate("DetailsPane", "{n} times, first after {span}")).format(
+            n=spec.retry.max_retries, span=text.in_words(spec.retry.delay))
+        if growth:
+            retry += QCoreApplication.translate("DetailsPane", ", then {growth}").format(growth=growth)
+        rows.append((QCoreApplication.translate("DetailsPane", "retry after failure"), retry))
     if spec.timeout:
-        rows.append(("timeout", text.duration(spec.timeout)))
+        rows.append((QCoreApplication.translate("DetailsPane", "timeout"), text.duration(spec.timeout)))
     if spec.kind.value == "exact":
-        rows.append(("if missed", f"{text.MISSED_WORDS.get(spec.missed.value, spec.missed.value)} "
-                                  f"(up to {text.in_words(spec.grace)} late)"))
+        rows.append((QCoreApplication.translate("DetailsPane", "if missed"),
+                     QCoreApplication.translate("DetailsPane", "{policy} (up to {span} late)").format(
+                         policy=text.MISSED_WORDS.get(spec.missed.value, spec.missed.value),
+                         span=text.in_words(spec.grace))))
     if spec.input:
-        rows.append(("input", json.dumps(spec.input)[:500]))
+        rows.append((QCoreApplication.translate("DetailsPane", "input"), json.dumps(spec.input)[:500]))
     if task.output:
-        rows.append(("output", json.dumps(task.output)[:500]))
+        rows.append((QCoreApplication.translate("DetailsPane", "output"), json.dumps(task.output)[:500]))
     body = "".join(f"<tr><td><b>{escape(k)}</b>&nbsp;&nbsp;</td><td>{escape(v)}</td></tr>" for k, v in rows)
     return f"<table>{body}</table>"

@@ -9,11 +9,13 @@ one row inserted at the top or one row changed, never a reload.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP, QAbstractTableModel, QCoreApplication, QModelIndex, QObject, QPersistentModelIndex, Qt,
+)
 from PySide6.QtGui import QPalette
 
 from engine.model import Run
@@ -23,13 +25,24 @@ from ui import style, text
 Index = QModelIndex | QPersistentModelIndex
 
 #: Why a run stopped, as a person says it (the machine words stay in --json).
-STOP_WORDS: dict[str, str] = {
-    "cancelled_by_user": "cancelled by you", "timed_out": "took too long", "constraint_lost": "a condition stopped holding",
-    "shutdown": "Workdeck quit", "process_died": "Workdeck had stopped", "replaced": "replaced by a newer task",
-    "parent_failed": "a task it runs after failed", "parent_cancelled": "a task it runs after was cancelled",
-    "overlap": "the previous run still ran", "coalesced": "served by a later run", "missed": "missed",
-}
-COLUMNS = ("#", "Started", "Ended", "Duration", "Outcome", "Stop reason", "Exit", "Note")
+STOP_WORDS: Mapping[str, str] = text.Words({
+    "cancelled_by_user": QT_TRANSLATE_NOOP("Words", "cancelled by you"),
+    "timed_out": QT_TRANSLATE_NOOP("Words", "took too long"),
+    "constraint_lost": QT_TRANSLATE_NOOP("Words", "a condition stopped holding"),
+    "shutdown": QT_TRANSLATE_NOOP("Words", "Workdeck quit"),
+    "process_died": QT_TRANSLATE_NOOP("Words", "Workdeck had stopped"),
+    "replaced": QT_TRANSLATE_NOOP("Words", "replaced by a newer task"),
+    "parent_failed": QT_TRANSLATE_NOOP("Words", "a task it runs after failed"),
+    "parent_cancelled": QT_TRANSLATE_NOOP("Words", "a task it runs after was cancelled"),
+    "overlap": QT_TRANSLATE_NOOP("Words", "the previous run still ran"),
+    "coalesced": QT_TRANSLATE_NOOP("Words", "served by a later run"),
+    "missed": QT_TRANSLATE_NOOP("Words", "missed"),
+})
+#: Column titles (translated in headerData).
+COLUMNS = ("#", QT_TRANSLATE_NOOP("RunHistoryModel", "Started"), QT_TRANSLATE_NOOP("RunHistoryModel", "Ended"),
+           QT_TRANSLATE_NOOP("RunHistoryModel", "Duration"), QT_TRANSLATE_NOOP("RunHistoryModel", "Outcome"),
+           QT_TRANSLATE_NOOP("RunHistoryModel", "Stop reason"), QT_TRANSLATE_NOOP("RunHistoryModel", "Exit"),
+           QT_TRANSLATE_NOOP("RunHistoryModel", "Note"))
 ATTEMPT, STARTED, ENDED, DURATION, OUTCOME, STOP_REASON, EXIT, NOTE = range(len(COLUMNS))
 
 #: Rows per read: more than a details pane shows at once, so the first page fills it.
@@ -129,7 +142,7 @@ class RunHistoryModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(COLUMNS):
-            return COLUMNS[section]
+            return QCoreApplication.translate("RunHistoryModel", COLUMNS[section])
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:

@@ -6,12 +6,15 @@ dark themes: the same hue, lighter on a dark window, deeper on a light one.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 
+from PySide6.QtCore import QT_TRANSLATE_NOOP
 from PySide6.QtGui import QColor, QIcon, QPalette
 
 from engine.model import Kind, Outcome
 from ui.resource_files import resource_path
+from ui.text import Words
 
 #: Hues (degrees) and saturations per outcome; lightness comes from the palette.
 _OUTCOME_HUES: dict[str, tuple[int, int]] = {
@@ -24,14 +27,15 @@ _OUTCOME_HUES: dict[str, tuple[int, int]] = {
     "missed": (4, 190),
 }
 
-OUTCOME_LABELS: dict[str, str] = {
-    Outcome.SUCCEEDED.value: "succeeded",
-    Outcome.FAILED.value: "failed",
-    Outcome.TIMED_OUT.value: "timed out",
-    Outcome.INTERRUPTED.value: "interrupted",
-    Outcome.CANCELLED.value: "cancelled",
-    "running": "running",
-}
+#: How a run ended, as a person reads it (translated when looked up).
+OUTCOME_LABELS: Mapping[str, str] = Words({
+    Outcome.SUCCEEDED.value: QT_TRANSLATE_NOOP("Words", "succeeded"),
+    Outcome.FAILED.value: QT_TRANSLATE_NOOP("Words", "failed"),
+    Outcome.TIMED_OUT.value: QT_TRANSLATE_NOOP("Words", "timed out"),
+    Outcome.INTERRUPTED.value: QT_TRANSLATE_NOOP("Words", "interrupted"),
+    Outcome.CANCELLED.value: QT_TRANSLATE_NOOP("Words", "cancelled"),
+    "running": QT_TRANSLATE_NOOP("Words", "running"),
+})
 
 
 @cache

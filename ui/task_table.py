@@ -21,7 +21,9 @@ from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
     QAbstractTableModel,
+    QCoreApplication,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -45,7 +47,10 @@ SORT_ROLE = Qt.ItemDataRole.UserRole + 2
 PROGRESS_ROLE = Qt.ItemDataRole.UserRole + 3
 TASK_ROLE = Qt.ItemDataRole.UserRole + 4
 
-COLUMNS = ("Name", "Kind", "State", "Next run", "Last outcome", "Progress")
+#: Column titles (translated in headerData).
+COLUMNS = (QT_TRANSLATE_NOOP("TaskTableModel", "Name"), QT_TRANSLATE_NOOP("TaskTableModel", "Kind"),
+           QT_TRANSLATE_NOOP("TaskTableModel", "State"), QT_TRANSLATE_NOOP("TaskTableModel", "Next run"),
+           QT_TRANSLATE_NOOP("TaskTableModel", "Last outcome"), QT_TRANSLATE_NOOP("TaskTableModel", "Progress"))
 NAME, KIND, STATE, NEXT_RUN, LAST_OUTCOME, PROGRESS = range(len(COLUMNS))
 
 #: Longest a change waits before the views see it: ten updates a second is live to the
@@ -127,7 +132,7 @@ class TaskTableModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(COLUMNS):
-            return COLUMNS[section]
+            return QCoreApplication.translate("TaskTableModel", COLUMNS[section])
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -150,8 +155,12 @@ class TaskTableModel(QAbstractTableModel):
             return style.kind_icon(task.kind)
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == NAME:
-                origin = "\ndefined by the manifest: change it there" if task.spec.origin == "manifest" else ""
-                return f"{text.command_text(task)}\nid {task.id}{origin}"
+                lines = [text.command_text(task),
+                         QCoreApplication.translate("TaskTableModel", "id {id}").format(id=task.id)]
+                if task.spec.origin == "manifest":
+                    lines.append(QCoreApplication.translate("TaskTableModel",
+                                                            "defined by the manifest: change it there"))
+                return "\n".join(lines)
             if column == NEXT_RUN:
                 return text.full_time(task.next_run_at)
             if column == PROGRESS:

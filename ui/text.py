@@ -89,7 +89,7 @@ def relative(instant: datetime, now: datetime) -> str:
 # ...) stay in --json, the command line and the contract.
 
 
-class _Words(Mapping[str, str]):
+class Words(Mapping[str, str]):
     """A machine word -> its plain words, translated when looked up (the translator is
     installed after this module is imported, and may change while the window runs)."""
 
@@ -108,12 +108,12 @@ class _Words(Mapping[str, str]):
         return len(self._words)
 
 
-KIND_WORDS: Mapping[str, str] = _Words({
+KIND_WORDS: Mapping[str, str] = Words({
     "immediate": QT_TRANSLATE_NOOP("Words", "Now"),
     "deferred": QT_TRANSLATE_NOOP("Words", "Later"),
     "exact": QT_TRANSLATE_NOOP("Words", "At a set time"),
 })
-STATE_WORDS: Mapping[str, str] = _Words({
+STATE_WORDS: Mapping[str, str] = Words({
     "enqueued": QT_TRANSLATE_NOOP("Words", "waiting"),
     "blocked": QT_TRANSLATE_NOOP("Words", "waiting for another task"),
     "scheduled": QT_TRANSLATE_NOOP("Words", "scheduled"),
@@ -123,7 +123,7 @@ STATE_WORDS: Mapping[str, str] = _Words({
     "cancelled": QT_TRANSLATE_NOOP("Words", "cancelled"),
     "unreadable": QT_TRANSLATE_NOOP("Words", "unreadable"),
 })
-CONSTRAINT_WORDS: Mapping[str, str] = _Words({
+CONSTRAINT_WORDS: Mapping[str, str] = Words({
     "network": QT_TRANSLATE_NOOP("Words", "A network connection"),
     "ac-power": QT_TRANSLATE_NOOP("Words", "Plugged into power"),
     "battery-not-low": QT_TRANSLATE_NOOP("Words", "Battery not low"),
@@ -131,19 +131,19 @@ CONSTRAINT_WORDS: Mapping[str, str] = _Words({
     "idle": QT_TRANSLATE_NOOP("Words", "You are away from the computer"),
     "background": QT_TRANSLATE_NOOP("Words", "Workdeck's window is closed"),
 })
-POLICY_WORDS: Mapping[str, str] = _Words({
+POLICY_WORDS: Mapping[str, str] = Words({
     "keep": QT_TRANSLATE_NOOP("Words", "keep it (add nothing)"),
     "replace": QT_TRANSLATE_NOOP("Words", "replace it"),
     "append": QT_TRANSLATE_NOOP("Words", "run this after it"),
     "append-or-replace": QT_TRANSLATE_NOOP("Words", "run this after it, or replace it if it failed"),
     "update": QT_TRANSLATE_NOOP("Words", "update it"),
 })
-MISSED_WORDS: Mapping[str, str] = _Words({
+MISSED_WORDS: Mapping[str, str] = Words({
     "fire-once": QT_TRANSLATE_NOOP("Words", "Run once, late"),
     "skip": QT_TRANSLATE_NOOP("Words", "Skip it"),
     "fire-all": QT_TRANSLATE_NOOP("Words", "Run every missed time"),
 })
-BACKOFF_WORDS: Mapping[str, str] = _Words({
+BACKOFF_WORDS: Mapping[str, str] = Words({
     "exponential": QT_TRANSLATE_NOOP("Words", "twice as long each time"),
     "linear": QT_TRANSLATE_NOOP("Words", "a little longer each time"),
 })

@@ -17,7 +17,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QObject, Signal
 
 from engine.clock import from_us, to_us
 from engine.engine import Engine
@@ -26,7 +26,10 @@ from ui import text
 from ui.timeline_density import DENSE_RUNS_PER_PIXEL, Cell, DensityGrid, DensityLoader
 
 LANES: tuple[Kind, ...] = (Kind.IMMEDIATE, Kind.DEFERRED, Kind.EXACT)
-LANE_TITLES = {Kind.IMMEDIATE: "Immediate", Kind.DEFERRED: "Deferred", Kind.EXACT: "Exact"}
+#: The lanes' titles (translated when the rows are built).
+LANE_TITLES = {Kind.IMMEDIATE: QT_TRANSLATE_NOOP("Timeline", "Immediate"),
+               Kind.DEFERRED: QT_TRANSLATE_NOOP("Timeline", "Deferred"),
+               Kind.EXACT: QT_TRANSLATE_NOOP("Timeline", "Exact")}
 
 #: The narrowest bar drawn, in pixels: a 1-second failure in an hour's view can be seen and hovered.
 MIN_BAR_PX = 3
@@ -462,7 +465,9 @@ class Timeline(QObject):
 
         for kind in LANES:
             count = self.hidden_count(kind) if hidden else 0
-            title = LANE_TITLES[kind] + (f" ({count} hidden)" if count else "")
+            title = self.tr(LANE_TITLES[kind])
+            if count:
+                title = self.tr("{lane} ({count} hidden)").format(lane=title, count=count)
             rows.append(Row(lane_key(kind), title, kind))
             if kind in self.expanded:
                 for task in shown:

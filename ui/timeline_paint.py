@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QRect, QRectF, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QRect, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFontMetrics, QPainter, QPalette, QPen, QPolygon
 from PySide6.QtCore import QPoint
 
@@ -97,7 +97,7 @@ class TimelinePainter:
         p.drawLine(0, view.AXIS_HEIGHT, view.width(), view.AXIS_HEIGHT)
         p.setPen(text_pen)
         p.drawText(QRect(6, 0, view.plot_left - 8, view.AXIS_HEIGHT), Qt.AlignmentFlag.AlignVCenter,
-                   "visible / background")
+                   _tr("visible / background"))
         del fm
 
     def _band(self, p: QPainter, pal: QPalette, start: int, end: int) -> None:
@@ -250,7 +250,8 @@ class TimelinePainter:
         task = view.timeline.task(task_id)
         title = text.task_title(task) if task else task_id
         fm = QFontMetrics(p.font())
-        label = fm.elidedText(f"next: {local_datetime(due).strftime('%H:%M')} {title} ▸",
+        label = fm.elidedText(_tr("next: {time} {title} ▸").format(time=local_datetime(due).strftime("%H:%M"),
+                                                                    title=title),
                               Qt.TextElideMode.ElideRight, max(60, view.plot_width // 2))
         w = fm.horizontalAdvance(label) + 12
         rect = QRect(view.width() - w - 2, 2, w, view.AXIS_HEIGHT - 4)
@@ -361,29 +362,32 @@ class TimelinePainter:
             p.drawText(x + 18, text_y, label)
             x += 26 + fm.horizontalAdvance(label)
         p.fillRect(x, y + 2, 14, 6, queued_color(colors))
-        p.drawText(x + 18, text_y, "queued")
-        x += 26 + fm.horizontalAdvance("queued")
+        queued = _tr("queued")
+        p.drawText(x + 18, text_y, queued)
+        x += 26 + fm.horizontalAdvance(queued)
         p.setPen(QPen(colors["missed"], 1))
         p.setBrush(QBrush(colors["missed"], Qt.BrushStyle.BDiagPattern))
         p.drawRect(x, y, 13, 9)
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.setPen(pal.color(QPalette.ColorRole.WindowText))
-        p.drawText(x + 18, text_y, "missed")
-        x += 26 + fm.horizontalAdvance("missed")
+        missed = _tr("missed")
+        p.drawText(x + 18, text_y, missed)
+        x += 26 + fm.horizontalAdvance(missed)
         dash = QColor(pal.color(QPalette.ColorRole.Text))
         p.setPen(QPen(dash, 1.5, Qt.PenStyle.DashLine))
         p.drawLine(x + 6, y - 2, x + 6, y + 11)
         p.setPen(pal.color(QPalette.ColorRole.WindowText))
-        p.drawText(x + 14, text_y, "due")
-        x += 24 + fm.horizontalAdvance("due")
-        for visible, label in ((True, "visible"), (False, "background")):
+        due = _tr("due")
+        p.drawText(x + 14, text_y, due)
+        x += 24 + fm.horizontalAdvance(due)
+        for visible, label in ((True, _tr("visible")), (False, _tr("background"))):
             p.fillRect(x, y + 2, 14, 6, band_color(pal, visible))
             p.drawText(x + 18, text_y, label)
             x += 26 + fm.horizontalAdvance(label)
         p.setPen(QPen(view.now_color(), 2))
         p.drawLine(x + 6, y - 2, x + 6, y + 11)
         p.setPen(pal.color(QPalette.ColorRole.WindowText))
-        p.drawText(x + 14, text_y, "now")
+        p.drawText(x + 14, text_y, _tr("now"))
 
 
 def _density_column(p: QPainter, colors: dict[str, QColor], run: list[Any], y: int, h: int) -> None:
@@ -395,6 +399,21 @@ def _density_column(p: QPainter, colors: dict[str, QColor], run: list[Any], y: i
     mark = failure_marks(colors).get(worst)
     if mark is not None:  # as on a failed bar: not by colour alone
         p.fillRect(x1, y, x2 - x1, MARK_HEIGHT, mark)
+
+
+def _tr(source: str) -> str:
+    """The painter's words (it is no QObject: its context is named here)."""
+    return QCoreApplication.translate("TimelinePainter", source)
+
+
+# The painter's words, for extraction: _tr translates them by value.
+_WORDS = (
+    QT_TRANSLATE_NOOP("TimelinePainter", "visible / background"),
+    QT_TRANSLATE_NOOP("TimelinePainter", "next: {time} {title} ▸"),
+    QT_TRANSLATE_NOOP("TimelinePainter", "queued"), QT_TRANSLATE_NOOP("TimelinePainter", "missed"),
+    QT_TRANSLATE_NOOP("TimelinePainter", "due"), QT_TRANSLATE_NOOP("TimelinePainter", "visible"),
+    QT_TRANSLATE_NOOP("TimelinePainter", "background"), QT_TRANSLATE_NOOP("TimelinePainter", "now"),
+)
 
 
 def band_color(pal: QPalette, visible: bool) -> QColor:

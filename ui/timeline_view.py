@@ -64,10 +64,11 @@ class TimelineView(QWidget):
     def __init__(self, timeline: Timeline, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.timeline = timeline
-        self.setAccessibleName("Timeline")
-        self.setAccessibleDescription(
-            "Runs over time by kind of work. Ctrl+wheel or +/- zooms, drag or arrows pan, Home fits all."
-        )
+        self.setAccessibleName(self.tr("Timeline"))
+        self.setAccessibleDescription(self.tr(
+            "Runs over time by kind of work. Ctrl+wheel or +/- zooms, drag or arrows pan, Home fits all. "
+            "Failed runs carry a dark top edge, missed alarms are hatched, so no outcome is told by colour alone."
+        ))
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMouseTracking(True)
         self.setMinimumHeight(160)
@@ -347,30 +348,36 @@ class TimelineView(QWidget):
             _, due, task_id = self.edge_marker
             task = self.timeline.task(task_id)
             title = fmt.task_title(task) if task else task_id
-            return (f"<b>{_esc(title)}</b><br>due {fmt.full_time(from_us(due))} "
-                    f"({fmt.relative(from_us(due), now)})<br>click to bring it into view")
+            return self.tr("<b>{title}</b><br>due {time} ({relative})<br>click to bring it into view").format(
+                title=_esc(title), time=fmt.full_time(from_us(due)), relative=fmt.relative(from_us(due), now))
         row, bar, marker = self.item_at(pos)
         if bar is None and marker is None and row is not None and self.timeline.dense and pos.x() >= self.plot_left:
             cell = self._density_at(row.key, self.us_at(pos.x()))
             if cell is not None:
                 count, bad, worst = cell
-                return (f"<b>{_esc(row.label)}</b><br>{count} run{'s' if count != 1 else ''} here, "
-                        f"{bad} not succeeded; worst outcome: {style.OUTCOME_LABELS.get(worst, worst)}")
+                runs = (self.tr("1 run here") if count == 1 else self.tr("{count} runs here")).format(count=count)
+                return self.tr("<b>{label}</b><br>{runs}, {bad} not succeeded; worst outcome: {worst}").format(
+                    label=_esc(row.label), runs=runs, bad=bad, worst=style.OUTCOME_LABELS.get(worst, worst))
         if bar is not None:
             task = self.timeline.task(bar.task_id)
             run = bar.run
             title = fmt.task_title(task) if task else bar.task_id
             kind = fmt.KIND_WORDS.get(task.kind.value, "") if task else ""
-            lines = [f"<b>{_esc(title)}</b> — {kind} · attempt {run.attempt}"]
+            lines = [self.tr("<b>{title}</b> — {kind} · attempt {attempt}").format(
+                title=_esc(title), kind=kind, attempt=run.attempt)]
             if bar.missed:
-                lines.append(f"missed alarm due {fmt.full_time(run.due_at)}")
+                lines.append(self.tr("missed alarm due {time}").format(time=fmt.full_time(run.due_at)))
             else:
-                lines.append(f"started {fmt.full_time(run.started_at)}")
-                lines.append(f"ended {fmt.full_time(run.ended_at)}" if run.ended_at else "still running")
-                lines.append(f"duration {fmt.duration(fmt.run_duration(run, now))}")
+                lines.append(self.tr("started {time}").format(time=fmt.full_time(run.started_at)))
+                lines.append(self.tr("ended {time}").format(time=fmt.full_time(run.ended_at)) if run.ended_at
+                             else self.tr("still running"))
+                lines.append(self.tr("duration {span}").format(span=fmt.duration(fmt.run_duration(run, now))))
             outcome = style.OUTCOME_LABELS.get(bar.color, bar.color)
+            if bar.missed:
+                outcome = STOP_WORDS["missed"]
             reason = STOP_WORDS.get(run.stop_reason.value, run.stop_reason.value) if run.stop_reason else ""
-            lines.append(f"outcome: {outcome}" + (f" ({reason})" if reason else ""))
+            lines.append(self.tr("outcome: {outcome} ({reason})").format(outcome=outcome, reason=reason) if reason
+                         else self.tr("outcome: {outcome}").format(outcome=outcome))
             if run.detail:
                 lines.append(_esc(run.detail))
             return "<br>".join(lines)
@@ -378,7 +385,8 @@ class TimelineView(QWidget):
             due, task_id = marker
             task = self.timeline.task(task_id)
             title = fmt.task_title(task) if task else task_id
-            return f"<b>{_esc(title)}</b><br>due {fmt.full_time(from_us(due))} ({fmt.relative(from_us(due), now)})"
+            return self.tr("<b>{title}</b><br>due {time} ({relative})").format(
+                title=_esc(title), time=fmt.full_time(from_us(due)), relative=fmt.relative(from_us(due), now))
         return None
 
     def _density_at(self, key: RowKey, t: float) -> tuple[int, int, str] | None:

@@ -159,6 +159,222 @@
     </message>
 </context>
 <context>
+    <name>DetailsPane</name>
+    <message>
+        <source>Task details</source>
+        <extracomment>A parent or child link was clicked: select that task.</extracomment>
+        <translation>[Task details]</translation>
+    </message>
+    <message>
+        <source>The selected task: what it is, why it waits, its output, runs and spec.</source>
+        <translation>[The selected task: what it is, why it waits, its output, runs and spec.]</translation>
+    </message>
+    <message>
+        <source>No task selected</source>
+        <translation>[No task selected]</translation>
+    </message>
+    <message>
+        <source>Task name</source>
+        <translation>[Task name]</translation>
+    </message>
+    <message>
+        <source>The name of the selected task, or what it runs.</source>
+        <translation>[The name of the selected task, or what it runs.]</translation>
+    </message>
+    <message>
+        <source>Task id, kind and state</source>
+        <translation>[Task id, kind and state]</translation>
+    </message>
+    <message>
+        <source>Its id, kind of work, state, attempts and next run.</source>
+        <translation>[Its id, kind of work, state, attempts and next run.]</translation>
+    </message>
+    <message>
+        <source>Why it waits</source>
+        <translation>[Why it waits]</translation>
+    </message>
+    <message>
+        <source>What the task is waiting for before it can run.</source>
+        <translation>[What the task is waiting for before it can run.]</translation>
+    </message>
+    <message>
+        <source>Runs after and before</source>
+        <translation>[Runs after and before]</translation>
+    </message>
+    <message>
+        <source>The tasks this one waits for and the tasks that wait for it; each name is a link that selects it.</source>
+        <translation>[The tasks this one waits for and the tasks that wait for it; each name is a link that selects it.]</translation>
+    </message>
+    <message>
+        <source>Progress</source>
+        <translation>[Progress]</translation>
+    </message>
+    <message>
+        <source>How far the running task has come, as it reports it.</source>
+        <translation>[How far the running task has come, as it reports it.]</translation>
+    </message>
+    <message>
+        <source>Task details tabs</source>
+        <translation>[Task details tabs]</translation>
+    </message>
+    <message>
+        <source>Output of the latest run, every run, and the task's spec.</source>
+        <translation>[Output of the latest run, every run, and the task's spec.]</translation>
+    </message>
+    <message>
+        <source>Task spec</source>
+        <translation>[Task spec]</translation>
+    </message>
+    <message>
+        <source>Everything the task was created with, in plain words.</source>
+        <translation>[Everything the task was created with, in plain words.]</translation>
+    </message>
+    <message>
+        <source>Runs</source>
+        <translation>[Runs]</translation>
+    </message>
+    <message>
+        <source>Every run of the task, newest first: when, how long, how it ended and its exit code.</source>
+        <translation>[Every run of the task, newest first: when, how long, how it ended and its exit code.]</translation>
+    </message>
+    <message>
+        <source>Output of the latest run</source>
+        <translation>[Output of the latest run]</translation>
+    </message>
+    <message>
+        <source>What the latest run printed, as it prints it.</source>
+        <translation>[What the latest run printed, as it prints it.]</translation>
+    </message>
+    <message>
+        <source>Output</source>
+        <translation>[Output]</translation>
+    </message>
+    <message>
+        <source>Spec</source>
+        <translation>[Spec]</translation>
+    </message>
+    <message>
+        <source>Select a task in the table or on the timeline.</source>
+        <translation>[Select a task in the table or on the timeline.]</translation>
+    </message>
+    <message>
+        <source>{id} · {kind} · {state} · attempts {attempts}</source>
+        <translation>[{id} · {kind} · {state} · attempts {attempts}]</translation>
+    </message>
+    <message>
+        <source> · next run {when}</source>
+        <translation>[ · next run {when}]</translation>
+    </message>
+    <message>
+        <source>for the tasks it runs after to succeed</source>
+        <translation>[for the tasks it runs after to succeed]</translation>
+    </message>
+    <message>
+        <source>Waiting</source>
+        <translation>[Waiting]</translation>
+    </message>
+    <message>
+        <source>Unreadable</source>
+        <translation>[Unreadable]</translation>
+    </message>
+    <message>
+        <source>{why}; Workdeck skips this task (export keeps its row)</source>
+        <translation>[{why}; Workdeck skips this task (export keeps its row)]</translation>
+    </message>
+    <message>
+        <source>Runs after: {tasks}</source>
+        <translation>[Runs after: {tasks}]</translation>
+    </message>
+    <message>
+        <source>Then runs: {tasks}</source>
+        <translation>[Then runs: {tasks}]</translation>
+    </message>
+    <message>
+        <source>{id} (deleted)</source>
+        <translation>[{id} (deleted)]</translation>
+    </message>
+    <message>
+        <source>runs</source>
+        <translation>[runs]</translation>
+    </message>
+    <message>
+        <source>kind</source>
+        <translation>[kind]</translation>
+    </message>
+    <message>
+        <source>name</source>
+        <translation>[name]</translation>
+    </message>
+    <message>
+        <source>{name} (if a task with this name exists: {policy})</source>
+        <translation>[{name} (if a task with this name exists: {policy})]</translation>
+    </message>
+    <message>
+        <source>tags</source>
+        <translation>[tags]</translation>
+    </message>
+    <message>
+        <source>created</source>
+        <translation>[created]</translation>
+    </message>
+    <message>
+        <source>first due</source>
+        <translation>[first due]</translation>
+    </message>
+    <message>
+        <source>at once</source>
+        <translation>[at once]</translation>
+    </message>
+    <message>
+        <source>every {span}</source>
+        <translation>[every {span}]</translation>
+    </message>
+    <message>
+        <source>repeats</source>
+        <translation>[repeats]</translation>
+    </message>
+    <message>
+        <source>only when</source>
+        <translation>[only when]</translation>
+    </message>
+    <message>
+        <source>once, after {span}</source>
+        <translation>[once, after {span}]</translation>
+    </message>
+    <message>
+        <source>{n} times, first after {span}</source>
+        <translation>[{n} times, first after {span}]</translation>
+    </message>
+    <message>
+        <source>, then {growth}</source>
+        <translation>[, then {growth}]</translation>
+    </message>
+    <message>
+        <source>retry after failure</source>
+        <translation>[retry after failure]</translation>
+    </message>
+    <message>
+        <source>timeout</source>
+        <translation>[timeout]</translation>
+    </message>
+    <message>
+        <source>if missed</source>
+        <translation>[if missed]</translation>
+    </message>
+    <message>
+        <source>{policy} (up to {span} late)</source>
+        <translation>[{policy} (up to {span} late)]</translation>
+    </message>
+    <message>
+        <source>input</source>
+        <translation>[input]</translation>
+    </message>
+    <message>
+        <source>output</source>
+        <translation>[output]</translation>
+    </message>
+</context>
+<context>
     <name>EmptyState</name>
     <message>
         <source>Getting started</source>
@@ -848,6 +1064,38 @@
     </message>
 </context>
 <context>
+    <name>RunHistoryModel</name>
+    <message>
+        <source>Started</source>
+        <extracomment>Column titles (translated in headerData).</extracomment>
+        <translation>[Started]</translation>
+    </message>
+    <message>
+        <source>Ended</source>
+        <translation>[Ended]</translation>
+    </message>
+    <message>
+        <source>Duration</source>
+        <translation>[Duration]</translation>
+    </message>
+    <message>
+        <source>Outcome</source>
+        <translation>[Outcome]</translation>
+    </message>
+    <message>
+        <source>Stop reason</source>
+        <translation>[Stop reason]</translation>
+    </message>
+    <message>
+        <source>Exit</source>
+        <translation>[Exit]</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>[Note]</translation>
+    </message>
+</context>
+<context>
     <name>SettingsDialog</name>
     <message>
         <source>Workdeck settings</source>
@@ -1187,6 +1435,165 @@
     </message>
 </context>
 <context>
+    <name>TaskTableModel</name>
+    <message>
+        <source>Name</source>
+        <extracomment>Data roles beyond Qt's own. Column titles (translated in headerData).</extracomment>
+        <translation>[Name]</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>[Kind]</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>[State]</translation>
+    </message>
+    <message>
+        <source>Next run</source>
+        <translation>[Next run]</translation>
+    </message>
+    <message>
+        <source>Last outcome</source>
+        <translation>[Last outcome]</translation>
+    </message>
+    <message>
+        <source>Progress</source>
+        <translation>[Progress]</translation>
+    </message>
+    <message>
+        <source>id {id}</source>
+        <extracomment>Longest a change waits before the views see it: ten updates a second is live to the eye (the timeline, not the table, shows motion), and under 100 ms reads as instant.</extracomment>
+        <translation>[id {id}]</translation>
+    </message>
+    <message>
+        <source>defined by the manifest: change it there</source>
+        <translation>[defined by the manifest: change it there]</translation>
+    </message>
+</context>
+<context>
+    <name>Timeline</name>
+    <message>
+        <source>Immediate</source>
+        <extracomment>The lanes' titles (translated when the rows are built).</extracomment>
+        <translation>[Immediate]</translation>
+    </message>
+    <message>
+        <source>Deferred</source>
+        <translation>[Deferred]</translation>
+    </message>
+    <message>
+        <source>Exact</source>
+        <translation>[Exact]</translation>
+    </message>
+    <message>
+        <source>{lane} ({count} hidden)</source>
+        <extracomment>The narrowest bar drawn, in pixels: a 1-second failure in an hour's view can be seen and hovered. A wait shorter than this (the dispatcher's own latency) is not drawn as queued time. A row is either a lane (all tasks of a kind) or one task inside an open lane. It started after it was due: the wait (due -&gt; start) is drawn as queued time. Which outcome shows when several share a pixel: failures must never hide behind successes. Runs that started after their due time, by start (few: only late starts). The window's search and filters: tasks it rejects are hidden (see set_filter). The view's range holds more runs than pixels: draw :attr:`density`, not bars. (instant in µs, visible?) in time order; fed by the window (later the lifecycle).</extracomment>
+        <translation>[{lane} ({count} hidden)]</translation>
+    </message>
+</context>
+<context>
+    <name>TimelinePainter</name>
+    <message>
+        <source>visible / background</source>
+        <extracomment>Tick steps in seconds: the first that leaves &gt;= 90 px between ticks is used. Failed and timed-out bars carry a dark top edge this high: they differ in grayscale too.</extracomment>
+        <translation>[visible / background]</translation>
+    </message>
+    <message>
+        <source>next: {time} {title} ▸</source>
+        <translation>[next: {time} {title} ▸]</translation>
+    </message>
+    <message>
+        <source>queued</source>
+        <translation>[queued]</translation>
+    </message>
+    <message>
+        <source>missed</source>
+        <translation>[missed]</translation>
+    </message>
+    <message>
+        <source>due</source>
+        <translation>[due]</translation>
+    </message>
+    <message>
+        <source>visible</source>
+        <translation>[visible]</translation>
+    </message>
+    <message>
+        <source>background</source>
+        <translation>[background]</translation>
+    </message>
+    <message>
+        <source>now</source>
+        <translation>[now]</translation>
+    </message>
+</context>
+<context>
+    <name>TimelineView</name>
+    <message>
+        <source>Timeline</source>
+        <extracomment>Where the now-line sits while following now (fraction of the plot's width): a third of the view is the future, where alarms and waiting work are drawn. The span while following now, unless upcoming work needs more to be in view. Work due further ahead than this does not widen the view; the edge marker points to it.</extracomment>
+        <translation>[Timeline]</translation>
+    </message>
+    <message>
+        <source>Runs over time by kind of work. Ctrl+wheel or +/- zooms, drag or arrows pan, Home fits all. Failed runs carry a dark top edge, missed alarms are hatched, so no outcome is told by colour alone.</source>
+        <translation>[Runs over time by kind of work. Ctrl+wheel or +/- zooms, drag or arrows pan, Home fits all. Failed runs carry a dark top edge, missed alarms are hatched, so no outcome is told by colour alone.]</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;{title}&lt;/b&gt;&lt;br&gt;due {time} ({relative})&lt;br&gt;click to bring it into view</source>
+        <extracomment>While following now and not zoomed by hand, the span grows to show upcoming work. The span the user chose (or the default): what fitting upcoming work widens. Where the "next: ..." marker was last drawn, and the due time and task it shows.</extracomment>
+        <translation>[&lt;b&gt;{title}&lt;/b&gt;&lt;br&gt;due {time} ({relative})&lt;br&gt;click to bring it into view]</translation>
+    </message>
+    <message>
+        <source>1 run here</source>
+        <translation>[1 run here]</translation>
+    </message>
+    <message>
+        <source>{count} runs here</source>
+        <translation>[{count} runs here]</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;{label}&lt;/b&gt;&lt;br&gt;{runs}, {bad} not succeeded; worst outcome: {worst}</source>
+        <translation>[&lt;b&gt;{label}&lt;/b&gt;&lt;br&gt;{runs}, {bad} not succeeded; worst outcome: {worst}]</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;{title}&lt;/b&gt; — {kind} · attempt {attempt}</source>
+        <translation>[&lt;b&gt;{title}&lt;/b&gt; — {kind} · attempt {attempt}]</translation>
+    </message>
+    <message>
+        <source>missed alarm due {time}</source>
+        <translation>[missed alarm due {time}]</translation>
+    </message>
+    <message>
+        <source>started {time}</source>
+        <translation>[started {time}]</translation>
+    </message>
+    <message>
+        <source>ended {time}</source>
+        <translation>[ended {time}]</translation>
+    </message>
+    <message>
+        <source>still running</source>
+        <translation>[still running]</translation>
+    </message>
+    <message>
+        <source>duration {span}</source>
+        <translation>[duration {span}]</translation>
+    </message>
+    <message>
+        <source>outcome: {outcome} ({reason})</source>
+        <translation>[outcome: {outcome} ({reason})]</translation>
+    </message>
+    <message>
+        <source>outcome: {outcome}</source>
+        <translation>[outcome: {outcome}]</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;{title}&lt;/b&gt;&lt;br&gt;due {time} ({relative})</source>
+        <translation>[&lt;b&gt;{title}&lt;/b&gt;&lt;br&gt;due {time} ({relative})]</translation>
+    </message>
+</context>
+<context>
     <name>TrayMenu</name>
     <message>
         <source> (missed)</source>
@@ -1388,8 +1795,21 @@
         <translation>[done]</translation>
     </message>
     <message>
+        <source>succeeded</source>
+        <extracomment>Hues (degrees) and saturations per outcome; lightness comes from the palette. How a run ended, as a person reads it (translated when looked up).</extracomment>
+        <translation>[succeeded]</translation>
+    </message>
+    <message>
         <source>failed</source>
         <translation>[failed]</translation>
+    </message>
+    <message>
+        <source>timed out</source>
+        <translation>[timed out]</translation>
+    </message>
+    <message>
+        <source>interrupted</source>
+        <translation>[interrupted]</translation>
     </message>
     <message>
         <source>cancelled</source>
@@ -1495,6 +1915,51 @@
     <message>
         <source>{d} d</source>
         <translation>[{d} d]</translation>
+    </message>
+    <message>
+        <source>cancelled by you</source>
+        <extracomment>Why a run stopped, as a person says it (the machine words stay in --json).</extracomment>
+        <translation>[cancelled by you]</translation>
+    </message>
+    <message>
+        <source>took too long</source>
+        <translation>[took too long]</translation>
+    </message>
+    <message>
+        <source>a condition stopped holding</source>
+        <translation>[a condition stopped holding]</translation>
+    </message>
+    <message>
+        <source>Workdeck quit</source>
+        <translation>[Workdeck quit]</translation>
+    </message>
+    <message>
+        <source>Workdeck had stopped</source>
+        <translation>[Workdeck had stopped]</translation>
+    </message>
+    <message>
+        <source>replaced by a newer task</source>
+        <translation>[replaced by a newer task]</translation>
+    </message>
+    <message>
+        <source>a task it runs after failed</source>
+        <translation>[a task it runs after failed]</translation>
+    </message>
+    <message>
+        <source>a task it runs after was cancelled</source>
+        <translation>[a task it runs after was cancelled]</translation>
+    </message>
+    <message>
+        <source>the previous run still ran</source>
+        <translation>[the previous run still ran]</translation>
+    </message>
+    <message>
+        <source>served by a later run</source>
+        <translation>[served by a later run]</translation>
+    </message>
+    <message>
+        <source>missed</source>
+        <translation>[missed]</translation>
     </message>
 </context>
 </TS>

@@ -262,3 +262,59 @@ def test_the_form_shows_a_refusal_in_the_users_language(qtbot, engine, pseudo) -
     # The engine itself stays English: the command line prints its own words.
     with pytest.raises(BadInputError, match="^malformed duration '10x'"):
         parse_duration("10x")
+
+
+def test_the_table_the_details_the_runs_and_the_timeline_translate(qtbot, engine, runner, clock, pseudo) -> None:
+    """The window's data views: column titles, state and outcome words, the details pane
+    (its header, its spec table, its tabs), the runs' headers and the timeline's lanes,
+    hover texts and accessible texts all go through the translator."""
+    from PySide6.QtCore import Qt
+
+    from engine.model import Kind, Outcome, RetryPolicy, TaskSpec
+    from tests.ui.helpers import run_task
+    from ui.main_window import MainWindow
+    from ui.timeline import lane_key, task_key
+
+    failed = run_task(engine, runner, clock, 20, Outcome.FAILED, name="backup", retry=RetryPolicy(max_retries=0))
+    engine.enqueue(TaskSpec("shell", ("true",), kind=Kind.DEFERRED, name="later", retry=RetryPolicy(max_retries=2)))
+    window = MainWindow(engine)
+    window.resize(1200, 800)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+
+    def bracketed(value: str) -> bool:
+        return value.startswith("[") and value.endswith("]")
+
+    model = window.table.model()
+    headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    assert headers and all(bracketed(h) for h in headers), headers
+    window.select_task(failed.id)
+    details = window.details
+    assert [details.tabs.tabText(i) for i in range(details.tabs.count())] == ["[Output]", "[Runs]", "[Spec]"]
+    assert "[{id} · {kind} · {state} · attempts {attempts}]".split("{")[0] in details.subtitle.text()
+    runs = details.history
+    run_headers = [runs.headerData(c, Qt.Orientation.Horizontal) for c in range(1, runs.columnCount())]
+    assert all(bracketed(h) for h in run_headers), run_headers
+    assert runs.index(0, 4).data() == "[failed]"
+    assert "<b>[runs]</b>" in details.spec.text() and "<b>[kind]</b>" in details.spec.text()
+    own = [details, details.title, details.subtitle, details.why, details.chain, details.progress, details.tabs,
+           details.spec, details.runs, details.output]
+    spoken = [t for w in own for t in (w.accessibleName(), w.accessibleDescription())]
+    assert all(bracketed(t) for t in spoken), [t for t in spoken if not bracketed(t)]
+    window.select_task(engine.tasks()[-1].id)
+    assert "[{n} times, first after {span}]".split("{")[0] in details.spec.text()
+
+    view = window.timeline_view
+    assert bracketed(view.accessibleName()) and bracketed(view.accessibleDescription())
+    lane = next(row for row in view.rows() if row.key == lane_key(Kind.IMMEDIATE))
+    assert lane.label == "[Immediate]"
+    view.timeline.expanded.add(Kind.IMMEDIATE)
+    view.timeline.rows_changed.emit()
+    qtbot.waitUntil(lambda: view.row_rect(task_key(failed.id)) is not None)
+    (run,) = engine.task(failed.id).runs
+    from engine.clock import to_us
+    rect = view.row_rect(task_key(failed.id))
+    x = round((view.x_for(to_us(run.started_at)) + view.x_for(to_us(run.ended_at))) / 2)
+    tip = view.hover_text(rect.center().__class__(x, rect.center().y())) or ""
+    assert "[started {time}]".split("{")[0] in tip and "[outcome: {outcome}]".split("{")[0] in tip, tip
