@@ -128,6 +128,9 @@ class DetailsPane(QWidget):
         self.tabs.addTab(self.output, self.tr("Output"))
         self.tabs.addTab(self.runs, self.tr("Runs"))
         self.tabs.addTab(self.spec, self.tr("Spec"))
+        # A tab's tooltip is its description for a screen reader (Qt's tab bar has none of its own).
+        for tab, widget in enumerate((self.output, self.runs, self.spec)):
+            self.tabs.setTabToolTip(tab, widget.accessibleDescription())
         layout.addWidget(self.tabs, 1)
         engine.task_changed.connect(self._on_task_changed)
         engine.task_removed.connect(self._on_task_removed)

@@ -75,6 +75,8 @@ class MainWindow(QMainWindow):
         self.table = QTableView()
         self.table.setModel(self.proxy)
         self.table.setAccessibleName(self.tr("Tasks"))
+        self.table.setAccessibleDescription(self.tr("Every task: its name, kind, state, next run and last outcome "
+                                                    "(in words, with an icon). Select one to see its details."))
         # Creation order until the user sorts: no sort indicator, so enabling sorting sorts nothing.
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.table.setSortingEnabled(True)
@@ -96,16 +98,19 @@ class MainWindow(QMainWindow):
         self.search.setAccessibleName(self.tr("Search tasks"))
         self.kind_filter = QComboBox()
         self.kind_filter.setAccessibleName(self.tr("Filter by kind"))
+        self.kind_filter.setAccessibleDescription(self.tr("Show only tasks of one kind, in the table and on the timeline"))
         self.kind_filter.addItem(self.tr("All kinds"), None)
         for kind in Kind:
             self.kind_filter.addItem(style.kind_icon(kind), text.KIND_WORDS[kind.value], kind)
         self.state_filter = QComboBox()
         self.state_filter.setAccessibleName(self.tr("Filter by state"))
+        self.state_filter.setAccessibleDescription(self.tr("Show only tasks in one state, in the table and on the timeline"))
         self.state_filter.addItem(self.tr("All states"), None)
         for state in State:
             self.state_filter.addItem(text.STATE_WORDS[state.value].capitalize(), state)
         self.tag_filter = QComboBox()
         self.tag_filter.setAccessibleName(self.tr("Filter by tag"))
+        self.tag_filter.setAccessibleDescription(self.tr("Show only tasks with one tag, in the table and on the timeline"))
         self._refresh_tags()
         filters.addWidget(self.search, 1)
         for combo in (self.kind_filter, self.state_filter, self.tag_filter):

@@ -65,6 +65,10 @@ class DecisionPage(QWidget):
             yes, no = QRadioButton(self.tr("Yes")), QRadioButton(self.tr("No"))
             yes.setAccessibleName(self.tr("{question} Yes").format(question=question))
             no.setAccessibleName(self.tr("{question} No").format(question=question))
+            yes.setAccessibleDescription(self.tr("Answer yes to question {number}; arrow keys choose the other answer")
+                                         .format(number=i + 1))
+            no.setAccessibleDescription(self.tr("Answer no to question {number}; arrow keys choose the other answer")
+                                        .format(number=i + 1))
             for button in (yes, no):
                 button.installEventFilter(self)
             group = QButtonGroup(self)
@@ -81,6 +85,7 @@ class DecisionPage(QWidget):
         self.answer = QLabel()
         self.answer.setWordWrap(True)
         self.answer.setAccessibleName(self.tr("The kind picked and why"))
+        self.answer.setAccessibleDescription(self.tr("Which kind of work your answers lead to, and why"))
         layout.addWidget(self.answer)
         layout.addStretch()
 
@@ -147,6 +152,8 @@ class NewTaskDialog(QDialog):
         self.form = TaskForm(engine)
         self.form.changed.connect(self._update_buttons)
         scroll = QScrollArea()
+        scroll.setAccessibleName(self.tr("Task details form"))
+        scroll.setAccessibleDescription(self.tr("The fields of the task: what it runs, when, and under which conditions"))
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.form)
         self.pages.addWidget(self.decide)
@@ -161,6 +168,11 @@ class NewTaskDialog(QDialog):
             button.setAutoDefault(False)  # Return means Next or Create, never Back or Cancel
         for button in (self.back, self.next, self.create, self.cancel):
             button.setAccessibleName(button.text())
+        self.back.setAccessibleDescription(self.tr("Back to the questions"))
+        self.next.setAccessibleDescription(self.tr("On to the task's details (Return)"))
+        self.create.setAccessibleDescription(self.tr("Save the changes (Return)") if self.editing
+                                             else self.tr("Create the task (Return)"))
+        self.cancel.setAccessibleDescription(self.tr("Close without creating anything (Escape)"))
         buttons.addStretch()
         for button in (self.back, self.next, self.create, self.cancel):
             buttons.addWidget(button)

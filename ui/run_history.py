@@ -155,6 +155,8 @@ class RunHistoryModel(QAbstractTableModel):
             return self._display(run, column, outcome)
         if role == Qt.ItemDataRole.ForegroundRole and column == OUTCOME and self.palette is not None:
             return style.outcome_color(outcome, self.palette())
+        if role == Qt.ItemDataRole.DecorationRole and column == OUTCOME:
+            return style.outcome_icon(outcome)  # the colour is not the only signal
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == STARTED:
                 return text.full_time(run.started_at)

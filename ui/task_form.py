@@ -78,12 +78,13 @@ class TaskForm(QWidget):
         self.worker = QComboBox()
         for key, label in WORKERS:
             self.worker.addItem(self.tr(label), key)
-        form.addRow(self.tr("Type"), _named(self.worker, self.tr("Work type")))
+        form.addRow(self.tr("Type"), _named(self.worker, self.tr("Work type"),
+                                                 self.tr("What the task does: run a program, call Python, show a reminder")))
         self.program = QLineEdit()
         self.program.setPlaceholderText("/usr/bin/rsync")
         browse = QPushButton(self.tr("Browse…"))
         browse.clicked.connect(self._on_browse)
-        _named(browse, self.tr("Choose a program file"))
+        _named(browse, self.tr("Choose a program file"), self.tr("Pick the program to run from a file dialog"))
         row = QHBoxLayout()
         row.addWidget(_named(self.program, self.tr("Program"), self.tr("The program to run: a path or a name on PATH")))
         row.addWidget(browse)
@@ -98,12 +99,14 @@ class TaskForm(QWidget):
         form.addRow(self.tr("Arguments"), _named(self.arguments, self.tr("Arguments"), self.tr("One argument per line")))
         self.argv_preview = QLabel()
         self.argv_preview.setWordWrap(True)
-        form.addRow("", _named(self.argv_preview, self.tr("Command preview")))
+        form.addRow("", _named(self.argv_preview, self.tr("Command preview"),
+                                    self.tr("The command exactly as it will run, program and arguments")))
         self.callable = QLineEdit()
         self.callable.setPlaceholderText("package.module:function")
         form.addRow(self.tr("Callable"), _named(self.callable, self.tr("Python callable"), "package.module:function"))
         self.message = QLineEdit()
-        form.addRow(self.tr("Message"), _named(self.message, self.tr("Reminder message")))
+        form.addRow(self.tr("Message"), _named(self.message, self.tr("Reminder message"),
+                                                         self.tr("The words the reminder shows")))
         self._what_form = form
         layout.addWidget(what)
 
@@ -123,7 +126,7 @@ class TaskForm(QWidget):
         self.repeat_value = QLineEdit()
         rrow = QHBoxLayout()
         rrow.setContentsMargins(0, 0, 0, 0)
-        rrow.addWidget(_named(self.repeat, self.tr("Repeat rule")))
+        rrow.addWidget(_named(self.repeat, self.tr("Repeat rule"), self.tr("Whether and how the task repeats")))
         rrow.addWidget(_named(self.repeat_value, self.tr("Repeat value"), self.tr("An interval such as 1h, or a cron expression")))
         self.repeat_row = QWidget()
         self.repeat_row.setLayout(rrow)
@@ -146,7 +149,8 @@ class TaskForm(QWidget):
         self.constraints: dict[Constraint, QCheckBox] = {}
         for i, constraint in enumerate(Constraint):
             box = QCheckBox(CONSTRAINT_WORDS[constraint.value])
-            _named(box, self.tr("Only when: {condition}").format(condition=CONSTRAINT_WORDS[constraint.value]))
+            _named(box, self.tr("Only when: {condition}").format(condition=CONSTRAINT_WORDS[constraint.value]),
+                   self.tr("The task runs only while this holds, and waits otherwise"))
             self.constraints[constraint] = box
             crow.addWidget(box, i // 2, i % 2)
         self.constraints_row = QWidget()
@@ -172,9 +176,11 @@ class TaskForm(QWidget):
         wait_row = QHBoxLayout()
         wait_row.setContentsMargins(0, 0, 0, 0)
         wait_row.addWidget(QLabel(self.tr("first")))
-        wait_row.addWidget(_named(self.backoff_delay, self.tr("First wait before a retry")))
+        wait_row.addWidget(_named(self.backoff_delay, self.tr("First wait before a retry"),
+                                    self.tr("How long to wait before the first retry, e.g. 30s")))
         wait_row.addWidget(QLabel(self.tr("then")))
-        wait_row.addWidget(_named(self.backoff, self.tr("How the wait grows between retries")), 1)
+        wait_row.addWidget(_named(self.backoff, self.tr("How the wait grows between retries"),
+                                    self.tr("Each later retry waits a little longer, or twice as long")), 1)
         self.retry_wait_row = QWidget()
         self.retry_wait_row.setLayout(wait_row)
         cform.addRow(self.tr("Wait before retrying"), self.retry_wait_row)
@@ -194,16 +200,19 @@ class TaskForm(QWidget):
         self.policy = QComboBox()
         for policy in UniquePolicy:
             self.policy.addItem(POLICY_WORDS[policy.value], policy)
-        iform.addRow(self.tr("If a task with this name exists"), _named(self.policy, self.tr("If a task with this name exists")))
+        iform.addRow(self.tr("If a task with this name exists"), _named(self.policy, self.tr("If a task with this name exists"),
+                                    self.tr("What to do when a waiting task already has this name")))
         self.tags = QLineEdit()
         self.tags.setPlaceholderText(self.tr("comma separated"))
-        iform.addRow(self.tr("Tags"), _named(self.tags, self.tr("Tags")))
+        iform.addRow(self.tr("Tags"), _named(self.tags, self.tr("Tags"),
+                                                   self.tr("Words to find and filter the task by, separated by commas")))
         layout.addWidget(ident)
 
         self.error_label = QLabel()
         self.error_label.setWordWrap(True)
         self.error_label.setStyleSheet("color: palette(link);")  # readable on light and dark
-        _named(self.error_label, self.tr("Validation message"))
+        _named(self.error_label, self.tr("Validation message"),
+               self.tr("What must change before the task can be created"))
         layout.addWidget(self.error_label)
         layout.addStretch()
 

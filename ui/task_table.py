@@ -153,6 +153,9 @@ class TaskTableModel(QAbstractTableModel):
             return fraction if task.state is State.RUNNING else None
         if role == Qt.ItemDataRole.DecorationRole and column == KIND:
             return style.kind_icon(task.kind)
+        if role == Qt.ItemDataRole.DecorationRole and column == LAST_OUTCOME:
+            outcome = self._last_outcome.get(task.id)
+            return style.outcome_icon(outcome.value) if outcome else None  # not by colour alone
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == NAME:
                 lines = [text.command_text(task),

@@ -32,7 +32,15 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>This task waits for the task found above</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Runs after these tasks</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The tasks that must succeed before this one runs</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -41,6 +49,10 @@
     </message>
     <message>
         <source>Remove from run after</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This task no longer waits for the selected task</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -123,7 +135,19 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Answer yes to question {number}; arrow keys choose the other answer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Answer no to question {number}; arrow keys choose the other answer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>The kind picked and why</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Which kind of work your answers lead to, and why</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -463,6 +487,10 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Every task: its name, kind, state, next run and last outcome (in words, with an icon). Select one to see its details.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Search name, command, id or tag (Ctrl+F)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -475,6 +503,10 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Show only tasks of one kind, in the table and on the timeline</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>All kinds</source>
         <translation type="unfinished"></translation>
     </message>
@@ -483,11 +515,19 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Show only tasks in one state, in the table and on the timeline</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>All states</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Filter by tag</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Show only tasks with one tag, in the table and on the timeline</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -802,6 +842,14 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Task details form</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The fields of the task: what it runs, when, and under which conditions</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Back</source>
         <translation type="unfinished"></translation>
     </message>
@@ -819,6 +867,26 @@
     </message>
     <message>
         <source>Cancel</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Back to the questions</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>On to the task&apos;s details (Return)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save the changes (Return)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Create the task (Return)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Close without creating anything (Escape)</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1214,11 +1282,19 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>What the task does: run a program, call Python, show a reminder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Browse…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Choose a program file</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Pick the program to run from a file dialog</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1246,11 +1322,19 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>The command exactly as it will run, program and arguments</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Callable</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Message</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The words the reminder shows</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1286,6 +1370,10 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Whether and how the task repeats</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Repeat value</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1311,6 +1399,10 @@
     </message>
     <message>
         <source>Only when: {condition}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The task runs only while this holds, and waits otherwise</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1346,11 +1438,19 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>How long to wait before the first retry, e.g. 30s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>then</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <source>How the wait grows between retries</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Each later retry waits a little longer, or twice as long</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1390,6 +1490,10 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>What to do when a waiting task already has this name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>comma separated</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1398,11 +1502,19 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Words to find and filter the task by, separated by commas</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Validation message</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Conditions and retries</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What must change before the task can be created</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

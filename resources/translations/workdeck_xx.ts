@@ -32,8 +32,16 @@
         <translation>[Add to run after]</translation>
     </message>
     <message>
+        <source>This task waits for the task found above</source>
+        <translation>[This task waits for the task found above]</translation>
+    </message>
+    <message>
         <source>Runs after these tasks</source>
         <translation>[Runs after these tasks]</translation>
+    </message>
+    <message>
+        <source>The tasks that must succeed before this one runs</source>
+        <translation>[The tasks that must succeed before this one runs]</translation>
     </message>
     <message>
         <source>Remove</source>
@@ -42,6 +50,10 @@
     <message>
         <source>Remove from run after</source>
         <translation>[Remove from run after]</translation>
+    </message>
+    <message>
+        <source>This task no longer waits for the selected task</source>
+        <translation>[This task no longer waits for the selected task]</translation>
     </message>
     <message>
         <source>(deleted task)</source>
@@ -123,8 +135,20 @@
         <translation>[{question} No]</translation>
     </message>
     <message>
+        <source>Answer yes to question {number}; arrow keys choose the other answer</source>
+        <translation>[Answer yes to question {number}; arrow keys choose the other answer]</translation>
+    </message>
+    <message>
+        <source>Answer no to question {number}; arrow keys choose the other answer</source>
+        <translation>[Answer no to question {number}; arrow keys choose the other answer]</translation>
+    </message>
+    <message>
         <source>The kind picked and why</source>
         <translation>[The kind picked and why]</translation>
+    </message>
+    <message>
+        <source>Which kind of work your answers lead to, and why</source>
+        <translation>[Which kind of work your answers lead to, and why]</translation>
     </message>
     <message>
         <source>&lt;b&gt;{kind}.&lt;/b&gt; {reason}</source>
@@ -463,6 +487,10 @@
         <translation>[Tasks]</translation>
     </message>
     <message>
+        <source>Every task: its name, kind, state, next run and last outcome (in words, with an icon). Select one to see its details.</source>
+        <translation>[Every task: its name, kind, state, next run and last outcome (in words, with an icon). Select one to see its details.]</translation>
+    </message>
+    <message>
         <source>Search name, command, id or tag (Ctrl+F)</source>
         <translation>[Search name, command, id or tag (Ctrl+F)]</translation>
     </message>
@@ -475,6 +503,10 @@
         <translation>[Filter by kind]</translation>
     </message>
     <message>
+        <source>Show only tasks of one kind, in the table and on the timeline</source>
+        <translation>[Show only tasks of one kind, in the table and on the timeline]</translation>
+    </message>
+    <message>
         <source>All kinds</source>
         <translation>[All kinds]</translation>
     </message>
@@ -483,12 +515,20 @@
         <translation>[Filter by state]</translation>
     </message>
     <message>
+        <source>Show only tasks in one state, in the table and on the timeline</source>
+        <translation>[Show only tasks in one state, in the table and on the timeline]</translation>
+    </message>
+    <message>
         <source>All states</source>
         <translation>[All states]</translation>
     </message>
     <message>
         <source>Filter by tag</source>
         <translation>[Filter by tag]</translation>
+    </message>
+    <message>
+        <source>Show only tasks with one tag, in the table and on the timeline</source>
+        <translation>[Show only tasks with one tag, in the table and on the timeline]</translation>
     </message>
     <message>
         <source>Running tasks</source>
@@ -802,6 +842,14 @@
         <translation>[Duplicate task]</translation>
     </message>
     <message>
+        <source>Task details form</source>
+        <translation>[Task details form]</translation>
+    </message>
+    <message>
+        <source>The fields of the task: what it runs, when, and under which conditions</source>
+        <translation>[The fields of the task: what it runs, when, and under which conditions]</translation>
+    </message>
+    <message>
         <source>Back</source>
         <translation>[Back]</translation>
     </message>
@@ -820,6 +868,26 @@
     <message>
         <source>Cancel</source>
         <translation>[Cancel]</translation>
+    </message>
+    <message>
+        <source>Back to the questions</source>
+        <translation>[Back to the questions]</translation>
+    </message>
+    <message>
+        <source>On to the task's details (Return)</source>
+        <translation>[On to the task's details (Return)]</translation>
+    </message>
+    <message>
+        <source>Save the changes (Return)</source>
+        <translation>[Save the changes (Return)]</translation>
+    </message>
+    <message>
+        <source>Create the task (Return)</source>
+        <translation>[Create the task (Return)]</translation>
+    </message>
+    <message>
+        <source>Close without creating anything (Escape)</source>
+        <translation>[Close without creating anything (Escape)]</translation>
     </message>
 </context>
 <context>
@@ -1214,12 +1282,20 @@
         <translation>[Work type]</translation>
     </message>
     <message>
+        <source>What the task does: run a program, call Python, show a reminder</source>
+        <translation>[What the task does: run a program, call Python, show a reminder]</translation>
+    </message>
+    <message>
         <source>Browse…</source>
         <translation>[Browse…]</translation>
     </message>
     <message>
         <source>Choose a program file</source>
         <translation>[Choose a program file]</translation>
+    </message>
+    <message>
+        <source>Pick the program to run from a file dialog</source>
+        <translation>[Pick the program to run from a file dialog]</translation>
     </message>
     <message>
         <source>Program</source>
@@ -1246,12 +1322,20 @@
         <translation>[Command preview]</translation>
     </message>
     <message>
+        <source>The command exactly as it will run, program and arguments</source>
+        <translation>[The command exactly as it will run, program and arguments]</translation>
+    </message>
+    <message>
         <source>Callable</source>
         <translation>[Callable]</translation>
     </message>
     <message>
         <source>Message</source>
         <translation>[Message]</translation>
+    </message>
+    <message>
+        <source>The words the reminder shows</source>
+        <translation>[The words the reminder shows]</translation>
     </message>
     <message>
         <source>When</source>
@@ -1286,6 +1370,10 @@
         <translation>[Repeat rule]</translation>
     </message>
     <message>
+        <source>Whether and how the task repeats</source>
+        <translation>[Whether and how the task repeats]</translation>
+    </message>
+    <message>
         <source>Repeat value</source>
         <translation>[Repeat value]</translation>
     </message>
@@ -1312,6 +1400,10 @@
     <message>
         <source>Only when: {condition}</source>
         <translation>[Only when: {condition}]</translation>
+    </message>
+    <message>
+        <source>The task runs only while this holds, and waits otherwise</source>
+        <translation>[The task runs only while this holds, and waits otherwise]</translation>
     </message>
     <message>
         <source>Only when</source>
@@ -1346,12 +1438,20 @@
         <translation>[First wait before a retry]</translation>
     </message>
     <message>
+        <source>How long to wait before the first retry, e.g. 30s</source>
+        <translation>[How long to wait before the first retry, e.g. 30s]</translation>
+    </message>
+    <message>
         <source>then</source>
         <translation>[then]</translation>
     </message>
     <message>
         <source>How the wait grows between retries</source>
         <translation>[How the wait grows between retries]</translation>
+    </message>
+    <message>
+        <source>Each later retry waits a little longer, or twice as long</source>
+        <translation>[Each later retry waits a little longer, or twice as long]</translation>
     </message>
     <message>
         <source>Wait before retrying</source>
@@ -1390,6 +1490,10 @@
         <translation>[If a task with this name exists]</translation>
     </message>
     <message>
+        <source>What to do when a waiting task already has this name</source>
+        <translation>[What to do when a waiting task already has this name]</translation>
+    </message>
+    <message>
         <source>comma separated</source>
         <translation>[comma separated]</translation>
     </message>
@@ -1398,12 +1502,20 @@
         <translation>[Tags]</translation>
     </message>
     <message>
+        <source>Words to find and filter the task by, separated by commas</source>
+        <translation>[Words to find and filter the task by, separated by commas]</translation>
+    </message>
+    <message>
         <source>Validation message</source>
         <translation>[Validation message]</translation>
     </message>
     <message>
         <source>Conditions and retries</source>
         <translation>[Conditions and retries]</translation>
+    </message>
+    <message>
+        <source>What must change before the task can be created</source>
+        <translation>[What must change before the task can be created]</translation>
     </message>
     <message>
         <source>Retries and limits</source>
