@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from engine.classify import Decision, classify
@@ -56,6 +57,10 @@ def remove_examples(engine: Engine) -> int:
     return gone
 
 
+#: The widest the introduction's lines get, in pixels: a readable measure, however wide the window.
+READABLE_WIDTH = 560
+
+
 class EmptyState(QWidget):
     """The page shown in place of the task table while there are no tasks."""
 
@@ -76,9 +81,13 @@ class EmptyState(QWidget):
         ))
         intro.setWordWrap(True)
         intro.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        intro.setMaximumWidth(560)  # a readable measure, however wide the window
         layout.addWidget(heading)
-        layout.addWidget(intro, 0, Qt.AlignmentFlag.AlignHCenter)
+        # A readable measure by margins, not by a maximum width and an alignment: a layout
+        # asks a word-wrapped label its height at the layout's own width, so a narrower
+        # label lost its last lines (seen at 800x600).
+        self._measure = QHBoxLayout()
+        self._measure.addWidget(intro)
+        layout.addLayout(self._measure)
         self.buttons: dict[str, QPushButton] = {}
         column = QVBoxLayout()  # one above the other: fits a narrow window as well as a wide one
         for key, label, icon, description, decision in (
@@ -117,6 +126,11 @@ class EmptyState(QWidget):
         centre.addStretch(1)
         layout.addLayout(centre)
         layout.addStretch(2)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        side = max(0, (event.size().width() - READABLE_WIDTH) // 2)
+        self._measure.setContentsMargins(side, 0, side, 0)
+        super().resizeEvent(event)
 
     def _pick(self, decision: Decision) -> None:
         self.create.emit(decision)

@@ -145,7 +145,10 @@ class NewTaskDialog(QDialog):
                              "duplicate": self.tr("Duplicate task")}[mode])
         self.setWindowIcon(style.icon("new"))
         self.setAccessibleName(self.windowTitle())
-        self.resize(620, 640)
+        # At most the screen, its frame included: on an 800x600 screen a 640-pixel dialog
+        # put Create and Cancel below the bottom edge (the form scrolls instead).
+        screen = (parent.screen() if parent is not None else self.screen()).availableGeometry()
+        self.resize(min(620, screen.width() - 24), min(640, screen.height() - 48))
         layout = QVBoxLayout(self)
         self.pages = QStackedWidget()
         self.decide = DecisionPage(self._on_decision_changed)

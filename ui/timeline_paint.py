@@ -8,6 +8,7 @@ drawn, so 10,000 runs in view cost at most a few rectangles per pixel column.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QRect, QRectF, Qt
@@ -346,48 +347,57 @@ class TimelinePainter:
     # ------------------------------------------------------------ legend
 
     def _legend(self, p: QPainter, pal: QPalette, colors: dict[str, QColor], bottom: int) -> None:
+        """One line of swatches and words. An entry that does not fit whole is left out
+        (with the ones after it), never cut mid-word: the least needed come last."""
         view = self.view
         p.fillRect(0, bottom, view.width(), view.height() - bottom, pal.color(QPalette.ColorRole.Window))
         fm = QFontMetrics(p.font())
         x, y = 8, bottom + (view.LEGEND_HEIGHT - 10) // 2
         text_y = bottom + (view.LEGEND_HEIGHT + fm.ascent() - fm.descent()) // 2
-        p.setPen(pal.color(QPalette.ColorRole.WindowText))
         marks = failure_marks(colors)
-        for key in _LEGEND:
-            p.fillRect(x, y, 14, 10, colors[key])
-            if key in marks:
-                p.fillRect(x, y, 14, 3, marks[key])
-            label = style.OUTCOME_LABELS[key]
-            p.setPen(pal.color(QPalette.ColorRole.WindowText))
+        text_pen = QPen(pal.color(QPalette.ColorRole.WindowText))
+
+        def outcome(key: str) -> Callable[[int], None]:
+            def swatch(at: int) -> None:
+                p.fillRect(at, y, 14, 10, colors[key])
+                if key in marks:
+                    p.fillRect(at, y, 14, 3, marks[key])
+            return swatch
+
+        def bar(color: QColor) -> Callable[[int], None]:
+            return lambda at: p.fillRect(at, y + 2, 14, 6, color)
+
+        def line(pen: QPen) -> Callable[[int], None]:
+            def swatch(at: int) -> None:
+                p.setPen(pen)
+                p.drawLine(at + 6, y - 2, at + 6, y + 11)
+            return swatch
+
+        def hatch(at: int) -> None:
+            p.setPen(QPen(colors["missed"], 1))
+            p.setBrush(QBrush(colors["missed"], Qt.BrushStyle.BDiagPattern))
+            p.drawRect(at, y, 13, 9)
+            p.setBrush(Qt.BrushStyle.NoBrush)
+
+        entries: list[tuple[str, Callable[[int], None]]] = [(style.OUTCOME_LABELS[k], outcome(k)) for k in _LEGEND]
+        entries += [
+            (_tr("now"), line(QPen(view.now_color(), 2))),
+            (_tr("queued"), bar(queued_color(colors))),
+            (_tr("missed"), hatch),
+            (_tr("due"), line(QPen(QColor(pal.color(QPalette.ColorRole.Text)), 1.5, Qt.PenStyle.DashLine))),
+            (_tr("visible"), bar(band_color(pal, True))),
+            (_tr("background"), bar(band_color(pal, False))),
+        ]
+        view.legend_shown = 0
+        for label, swatch in entries:
+            advance = fm.horizontalAdvance(label)
+            if x + 18 + advance > view.width() - 4:
+                break
+            swatch(x)
+            p.setPen(text_pen)
             p.drawText(x + 18, text_y, label)
-            x += 26 + fm.horizontalAdvance(label)
-        p.fillRect(x, y + 2, 14, 6, queued_color(colors))
-        queued = _tr("queued")
-        p.drawText(x + 18, text_y, queued)
-        x += 26 + fm.horizontalAdvance(queued)
-        p.setPen(QPen(colors["missed"], 1))
-        p.setBrush(QBrush(colors["missed"], Qt.BrushStyle.BDiagPattern))
-        p.drawRect(x, y, 13, 9)
-        p.setBrush(Qt.BrushStyle.NoBrush)
-        p.setPen(pal.color(QPalette.ColorRole.WindowText))
-        missed = _tr("missed")
-        p.drawText(x + 18, text_y, missed)
-        x += 26 + fm.horizontalAdvance(missed)
-        dash = QColor(pal.color(QPalette.ColorRole.Text))
-        p.setPen(QPen(dash, 1.5, Qt.PenStyle.DashLine))
-        p.drawLine(x + 6, y - 2, x + 6, y + 11)
-        p.setPen(pal.color(QPalette.ColorRole.WindowText))
-        due = _tr("due")
-        p.drawText(x + 14, text_y, due)
-        x += 24 + fm.horizontalAdvance(due)
-        for visible, label in ((True, _tr("visible")), (False, _tr("background"))):
-            p.fillRect(x, y + 2, 14, 6, band_color(pal, visible))
-            p.drawText(x + 18, text_y, label)
-            x += 26 + fm.horizontalAdvance(label)
-        p.setPen(QPen(view.now_color(), 2))
-        p.drawLine(x + 6, y - 2, x + 6, y + 11)
-        p.setPen(pal.color(QPalette.ColorRole.WindowText))
-        p.drawText(x + 14, text_y, _tr("now"))
+            x += 26 + advance
+            view.legend_shown += 1
 
 
 def _density_column(p: QPainter, colors: dict[str, QColor], run: list[Any], y: int, h: int) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from PySide6.QtCore import QPoint, QRect, Qt, QTimer, Signal
+from PySide6.QtCore import QPoint, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
     QKeyEvent,
@@ -83,6 +83,8 @@ class TimelineView(QWidget):
         self._start = timeline.now_us() - int(self._span * FOLLOW_AT)
         #: Where the "next: ..." marker was last drawn, and the due time and task it shows.
         self.edge_marker: tuple[QRect, int, str] | None = None
+        #: How many legend entries fitted in the last paint (the rest are left out whole).
+        self.legend_shown = 0
         self._scroll = 0  # vertical offset of the rows, in pixels
         self._press: QPoint | None = None
         self._dragged = False
@@ -100,6 +102,13 @@ class TimelineView(QWidget):
         timeline.rows_changed.connect(self._on_rows_changed)
 
     # ------------------------------------------------------------ geometry
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        """Room for the three lanes with a few open rows: the window's splitter starts
+        from size hints, and without one the timeline got the least room of all (about
+        150 px of a 1000 px high window, most of it axis and legend)."""
+        rows = 3 * self.LANE_HEIGHT + 6 * self.ROW_HEIGHT
+        return QSize(800, self.AXIS_HEIGHT + self.BAND_HEIGHT + rows + self.LEGEND_HEIGHT)
 
     @property
     def plot_left(self) -> int:
