@@ -33,8 +33,9 @@ TOOLS = ("Xvfb", "openbox", "trayer", "dunst", "dunstctl", "dbus-daemon", "dbus-
 
 
 class Desktop:
-    def __init__(self, tmp: Path) -> None:
+    def __init__(self, tmp: Path, screen: tuple[int, int] = SCREEN) -> None:
         self.tmp = tmp
+        self.screen = screen
         self.processes: list[subprocess.Popen[Any]] = []
         self.env: dict[str, str] = {}
         self.choice = tmp / "dmenu-choice"
@@ -43,7 +44,7 @@ class Desktop:
 
     def start(self) -> None:
         read, write = os.pipe()
-        xvfb = self._spawn(["Xvfb", "-displayfd", str(write), "-screen", "0", f"{SCREEN[0]}x{SCREEN[1]}x24",
+        xvfb = self._spawn(["Xvfb", "-displayfd", str(write), "-screen", "0", f"{self.screen[0]}x{self.screen[1]}x24",
                             "-nolisten", "tcp"], pass_fds=(write,), env=dict(os.environ))
         os.close(write)
         with os.fdopen(read) as pipe:
