@@ -82,12 +82,9 @@ class EmptyState(QWidget):
         intro.setWordWrap(True)
         intro.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(heading)
-        # A readable measure by margins, not by a maximum width and an alignment: a layout
-        # asks a word-wrapped label its height at the layout's own width, so a narrower
-        # label lost its last lines (seen at 800x600).
-        self._measure = QHBoxLayout()
-        self._measure.addWidget(intro)
-        layout.addLayout(self._measure)
+        intro.setMaximumWidth(READABLE_WIDTH)
+        layout.addWidget(intro, 0, Qt.AlignmentFlag.AlignHCenter)
+        self._intro = intro
         self.buttons: dict[str, QPushButton] = {}
         column = QVBoxLayout()  # one above the other: fits a narrow window as well as a wide one
         for key, label, icon, description, decision in (
@@ -128,8 +125,12 @@ class EmptyState(QWidget):
         layout.addStretch(2)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
-        side = max(0, (event.size().width() - READABLE_WIDTH) // 2)
-        self._measure.setContentsMargins(side, 0, side, 0)
+        # A layout asks an aligned word-wrapped label its height at the layout's full
+        # width, but gives it only its own: it lost its last lines (seen at 800x600).
+        # Its height is set for the width it will really get.
+        margins = self.layout().contentsMargins()
+        width = min(self._intro.sizeHint().width(), event.size().width() - margins.left() - margins.right())
+        self._intro.setMinimumHeight(self._intro.heightForWidth(max(1, width)))
         super().resizeEvent(event)
 
     def _pick(self, decision: Decision) -> None:

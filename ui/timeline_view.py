@@ -108,7 +108,7 @@ class TimelineView(QWidget):
         from size hints, and without one the timeline got the least room of all (about
         150 px of a 1000 px high window, most of it axis and legend)."""
         rows = 3 * self.LANE_HEIGHT + 6 * self.ROW_HEIGHT
-        return QSize(800, self.AXIS_HEIGHT + self.BAND_HEIGHT + rows + self.LEGEND_HEIGHT)
+        return QSize(480, self.AXIS_HEIGHT + self.BAND_HEIGHT + rows + self.LEGEND_HEIGHT)
 
     @property
     def plot_left(self) -> int:
