@@ -20,7 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.errors import BadInputError
 from engine.model import Kind, TaskSpec
+from ui.refusals import form_refusal
 
 
 class NewReminderDialog(QDialog):
@@ -64,7 +66,9 @@ class NewReminderDialog(QDialog):
             self.created = self._engine.enqueue(
                 TaskSpec(worker="reminder", args=(text,), kind=Kind.EXACT, run_at=at, tags=("reminder",))
             )
-        except Exception as exc:  # bad input or the environment: say it in place, keep the dialog
+        except BadInputError as exc:  # in the user's language where the form knows the refusal
+            return self._refuse(form_refusal(str(exc)))
+        except Exception as exc:  # the environment (a full disk): say it in place, keep the dialog
             return self._refuse(str(exc))
         super().accept()
 

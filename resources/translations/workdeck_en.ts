@@ -402,6 +402,7 @@
     <name>EmptyState</name>
     <message>
         <source>Getting started</source>
+        <extracomment>The widest the introduction&apos;s lines get, in pixels: a readable measure, however wide the window.</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1653,7 +1654,7 @@
     </message>
     <message>
         <source>&lt;b&gt;{title}&lt;/b&gt;&lt;br&gt;due {time} ({relative})&lt;br&gt;click to bring it into view</source>
-        <extracomment>While following now and not zoomed by hand, the span grows to show upcoming work. The span the user chose (or the default): what fitting upcoming work widens. Where the &quot;next: ...&quot; marker was last drawn, and the due time and task it shows.</extracomment>
+        <extracomment>While following now and not zoomed by hand, the span grows to show upcoming work. The span the user chose (or the default): what fitting upcoming work widens. Where the &quot;next: ...&quot; marker was last drawn, and the due time and task it shows. How many legend entries fitted in the last paint (the rest are left out whole).</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>
