@@ -39,7 +39,7 @@ def command_text(task: Task) -> str:
     if spec.worker == "shell":
         return shlex.join(spec.args)
     if spec.worker == "reminder":
-        return f"remind: {spec.args[0] if spec.args else ''}"
+        return QCoreApplication.translate("Words", "remind: {message}").format(message=spec.args[0] if spec.args else "")
     return " ".join(spec.args) or spec.worker
 
 

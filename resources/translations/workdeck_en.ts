@@ -1864,6 +1864,10 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>remind: {message}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>{time} (local)</source>
         <translation type="unfinished"></translation>
     </message>

@@ -1864,6 +1864,10 @@
         <translation>[{name} (manifest)]</translation>
     </message>
     <message>
+        <source>remind: {message}</source>
+        <translation>[remind: {message}]</translation>
+    </message>
+    <message>
         <source>{time} (local)</source>
         <translation>[{time} (local)]</translation>
     </message>
