@@ -73,13 +73,17 @@ def test_two_reminders_back_to_back_are_both_listed_until_answered(shell: Deskto
     assert shell.reminders.window.isVisible() and shell.reminders.window.message.text() == "Call Alice"
     shell.reminders.window.close()
 
-    # Snooze from the view: re-armed as a new alarm, gone from the list and the menu.
+    # Snooze from the view: the same reminder task re-armed, gone from the list and the menu;
+    # the window's table keeps one row for it, scheduled again.
     view.tree.clearSelection()
     view.tree.topLevelItem(0).setSelected(True)
     view.snooze_button.click()
     assert [r.task_id for r in engine.missed_reminders()] == [call]
     snoozed = [t for t in engine.tasks(kind=Kind.EXACT, state=State.SCHEDULED) if t.spec.args == ("Check the oven",)]
-    assert len(snoozed) == 1 and snoozed[0].next_run_at == clock.now() + timedelta(minutes=10)
+    assert [t.id for t in snoozed] == [oven] and snoozed[0].next_run_at == clock.now() + timedelta(minutes=10)
+    model = shell.window.model  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: model.task(oven) is not None and model.task(oven).state is State.SCHEDULED)
+    assert len(model.tasks()) == 2
     qtbot.waitUntil(lambda: menu.reminders_header.text() == "Unanswered reminders (1)")
     assert shell.reminders_dock.toggle.text() == "Reminders (1)"
 
