@@ -66,6 +66,7 @@ class MainWindow(QMainWindow):
         self.timeline = Timeline(engine, self, tasks=tasks)
         self.timeline_view = TimelineView(self.timeline)
         self.timeline_view.setMinimumHeight(90)  # its lanes scroll: the window fits a 600 px high screen
+        self._narrow = False  # set by _fit_width from the window's width
         self._make_actions()
         self.details = DetailsPane(
             engine, [self.act_run_now, self.act_cancel, self.act_retry, self.act_duplicate, self.act_edit,
@@ -473,6 +474,7 @@ class MainWindow(QMainWindow):
         if task_id == self.details.task_id:
             return
         self.details.show_task(task_id)
+        self._fit_details()
         self.timeline_view.select_task(task_id)
         self._update_actions()
 
@@ -511,7 +513,7 @@ class MainWindow(QMainWindow):
         table under a blank timeline, and no details pane has nothing to detail."""
         empty = self.model.rowCount() == 0 and not self.model.tasks()
         self.table_pages.setCurrentWidget(self.empty_state if empty else self.table_pages.widget(0))
-        self.details.setVisible(not empty)
+        self._fit_details()
         self.timeline_view.setVisible(not empty)
         self.act_remove_examples.setEnabled(not empty)
 
@@ -577,6 +579,8 @@ class MainWindow(QMainWindow):
         buttons as icons (their names stay as tooltips and accessible names), so the
         window works down to 640 px wide, side by side on a wide one."""
         narrow = width < NARROW_WIDTH
+        self._narrow = narrow
+        self._fit_details()
         lower = self._splitters[1]
         wanted = Qt.Orientation.Vertical if narrow else Qt.Orientation.Horizontal
         if lower.orientation() != wanted:
@@ -584,6 +588,13 @@ class MainWindow(QMainWindow):
         style_ = Qt.ToolButtonStyle.ToolButtonIconOnly if narrow else Qt.ToolButtonStyle.ToolButtonTextBesideIcon
         for button in self.details.buttons.values():
             button.setToolButtonStyle(style_)
+
+    def _fit_details(self) -> None:
+        """No details pane in the empty window; stacked under the table, it shows only
+        with a task to show: at 800x600 its "No task selected" took the rows the
+        timeline and the table need (side by side it explains itself instead)."""
+        empty = self.table_pages.currentWidget() is self.empty_state
+        self.details.setVisible(not empty and (not self._narrow or self.details.task_id is not None))
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
         super().showEvent(event)

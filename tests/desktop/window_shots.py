@@ -182,7 +182,7 @@ def main() -> int:
         # 3. The details pane of the failed task.
         window.select_task(failed.id)
         details = window.details
-        shots.shoot("details", window, {
+        shots.shoot("details", window, lambda: {  # read once laid out: a narrow window shows the pane only now
             **common, "details": rect_in(details, window, dpr), "details_title": rect_in(details.title, window, dpr),
             "title_text": details.title.text(), "subtitle": details.subtitle.text(),
             "buttons": [rect_in(b, window, dpr) for b in details.buttons.values() if b.isVisible()],

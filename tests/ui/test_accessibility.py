@@ -62,10 +62,11 @@ def _unnamed(root: QAccessible, *, at_least: int = 1,
 
 
 def test_every_control_of_the_window_has_a_name(qtbot, engine, runner, clock) -> None:
-    run_task(engine, runner, clock, 1, name="named")
+    named = run_task(engine, runner, clock, 1, name="named")
     window = MainWindow(engine)
     qtbot.addWidget(window)
     window.show()
+    window.select_task(named.id)  # the details pane shows a selected task at any width
     qtbot.waitUntil(window.details.isVisible, timeout=2_000)
     assert _unnamed(window, at_least=15) == []
     assert _unnamed(window, at_least=15, text=QAccessible.Text.Description) == []

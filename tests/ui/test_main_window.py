@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QModelIndex, QPoint, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from engine.clock import to_us
@@ -263,8 +263,8 @@ def test_an_unreadable_saved_layout_keeps_the_defaults(qtbot, window) -> None:
 
 
 def test_keyboard_tab_order_and_f6_panes(qtbot, window, engine, runner, clock) -> None:
-    run_task(engine, runner, clock, 1, name="alpha")
-    qtbot.waitUntil(window.details.isVisible, timeout=2_000)  # no longer the empty window
+    alpha = run_task(engine, runner, clock, 1, name="alpha")
+    click_row(qtbot, window, alpha.id)  # stacked in a narrow window, the details show for a selected task
     window.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2_000)
     window.timeline_view.setFocus()
@@ -302,7 +302,7 @@ def test_an_empty_window_says_what_workdeck_does_and_offers_a_way_in(qtbot, wind
     kinds = sorted(t.kind.value for t in engine.tasks())
     assert kinds == ["deferred", "exact", "immediate"]
     qtbot.waitUntil(lambda: window.table_pages.currentWidget() is not window.empty_state, timeout=2_000)
-    assert window.details.isVisible()
+    assert window.timeline_view.isVisible()
     window.act_remove_examples.trigger()
     for task in engine.tasks():  # the immediate one was running: its run ends cancelled, then it goes too
         engine.runner.finish(task.id) if engine.is_running(task.id) else None
@@ -314,7 +314,6 @@ def test_an_empty_window_says_what_workdeck_does_and_offers_a_way_in(qtbot, wind
 @pytest.mark.parametrize("size", [(640, 540), (800, 600)])
 def test_the_window_fits_a_small_screen(qtbot, window, engine, runner, clock, size) -> None:
     run_task(engine, runner, clock, 1, name="a task with a rather long name that does not fit " * 2)
-    qtbot.waitUntil(window.details.isVisible, timeout=2_000)
     click_row(qtbot, window, window.model.tasks()[0].id)
     window.resize(*size)
     qtbot.waitUntil(lambda: window.width() <= size[0] and window.height() <= size[1], timeout=2_000)
@@ -324,3 +323,18 @@ def test_the_window_fits_a_small_screen(qtbot, window, engine, runner, clock, si
         assert window.rect().contains(widget.mapTo(window, widget.rect().bottomRight())), widget.accessibleName()
     window.resize(1400, 900)
     qtbot.waitUntil(lambda: window._splitters[1].orientation() == Qt.Orientation.Horizontal, timeout=2_000)
+
+
+def test_a_narrow_window_shows_the_details_only_for_a_selected_task(qtbot, window, engine, runner, clock) -> None:
+    run_task(engine, runner, clock, 1)
+    window.resize(800, 600)
+    qtbot.waitUntil(lambda: window._splitters[1].orientation() == Qt.Orientation.Vertical, timeout=2_000)
+    window.table.clearSelection()
+    window.table.setCurrentIndex(QModelIndex())
+    qtbot.waitUntil(lambda: not window.details.isVisible(), timeout=2_000)
+    click_row(qtbot, window, window.model.tasks()[0].id)
+    qtbot.waitUntil(window.details.isVisible, timeout=2_000)
+    window.table.setCurrentIndex(QModelIndex())
+    qtbot.waitUntil(lambda: not window.details.isVisible(), timeout=2_000)
+    window.resize(1400, 900)  # side by side, the pane explains itself instead
+    qtbot.waitUntil(window.details.isVisible, timeout=2_000)
