@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import sys
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -60,11 +61,14 @@ def _boot_id() -> str:
 
 
 _BOOT_ID = _boot_id()
+_LINUX = sys.platform.startswith("linux")
 
 
 def leader_start(pid: int) -> str | None:
     """When process ``pid`` started, as a string that no other process with the same pid
     shares; None if it is gone. Linux: boot id and start ticks; elsewhere psutil."""
+    if not _LINUX:  # no /proc (Windows), or one without stat files (macOS has none)
+        return _psutil_start(pid)
     try:
         with open(f"/proc/{pid}/stat", "rb") as file:
             stat = file.read()
@@ -162,8 +166,7 @@ def find_marked(markers: Iterable[str]) -> dict[str, set[int]]:
     for proc in psutil.process_iter(["pid"]):
         pid = proc.info["pid"]
         try:
-            with open(f"/proc/{pid}/environ", "rb") as file:
-                env = file.read().split(b"\0")
+            env = _environ(pid)
             pgid = os.getpgid(pid)
         except OSError:
             continue
@@ -171,6 +174,21 @@ def find_marked(markers: Iterable[str]) -> dict[str, set[int]]:
             if entry in wanted:
                 found.setdefault(wanted[entry], set()).add(pgid)
     return found
+
+
+def _environ(pid: int) -> list[bytes]:
+    """Process ``pid``'s environment as ``NAME=value`` entries: /proc on Linux, psutil
+    elsewhere (macOS). Raises OSError if it cannot be read."""
+    if _LINUX:
+        with open(f"/proc/{pid}/environ", "rb") as file:
+            return file.read().split(b"\0")
+    import psutil
+
+    try:
+        env = psutil.Process(pid).environ()
+    except psutil.Error as exc:
+        raise OSError(str(exc)) from exc
+    return [f"{key}={value}".encode() for key, value in env.items()]
 
 
 def end_groups(groups: Iterable[Group], grace: float = GRACE_PERIOD) -> list[Group]:

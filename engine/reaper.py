@@ -17,6 +17,11 @@ The reaper runs ``python -m engine.reaper`` in a process group of its own, so a
 terminal's Ctrl-C that stops the owner does not stop it first; it imports nothing of
 Qt. The run's group id is also written to the database (engine.recovery) for the case
 where the reaper dies with the owner (the OOM killer, a killed session).
+
+On Windows there is no reaper process: each run's processes are in a Job Object with
+kill-on-close whose only handle the owner holds, so the owner's death ends them
+(engine.platforms.processes_windows). :class:`Reaper` then starts nothing and its
+``watch``/``forget`` do nothing, so the owner's code is the same on every platform.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ import threading
 from pathlib import Path
 
 from engine import process_groups
+from engine.platforms import processes
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +46,11 @@ class Reaper:
     """The owner's side. ``watch`` and ``forget`` may be called from any thread."""
 
     def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._proc: subprocess.Popen[bytes] | None = None
+        if processes.current().owner_death != "reaper":  # kill-on-close does its work
+            self._write_fd, self._broken = -1, True
+            return
         read_fd, self._write_fd = os.pipe()  # both non-inheritable: commands never hold them
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(_ROOT), env.get("PYTHONPATH", "")) if p)
@@ -50,12 +61,12 @@ class Reaper:
             )
         finally:
             os.close(read_fd)
-        self._lock = threading.Lock()
         self._broken = False
 
     @property
-    def pid(self) -> int:
-        return self._proc.pid
+    def pid(self) -> int | None:
+        """The reaper's pid; None where the platform needs no reaper (Windows)."""
+        return None if self._proc is None else self._proc.pid
 
     def watch(self, pgid: int, leader_start: str | None, marker: str) -> None:
         self._send(f"+ {pgid} {leader_start or '-'} {marker}\n")
@@ -71,8 +82,8 @@ class Reaper:
                 os.write(self._write_fd, line.encode())
             except OSError as exc:  # it died: the database record remains (engine.recovery)
                 self._broken = True
-                log.warning("the reaper (pid %d) is gone (%s): runs are recorded for the next start only",
-                            self._proc.pid, exc)
+                log.warning("the reaper (pid %s) is gone (%s): runs are recorded for the next start only",
+                            self.pid, exc)
 
     def close(self, timeout: float = 10.0) -> None:
         """The owner stops: close the pipe, and wait for the reaper to end what is left."""
@@ -81,6 +92,8 @@ class Reaper:
                 return
             os.close(self._write_fd)
             self._write_fd, self._broken = -1, True
+        if self._proc is None:
+            return
         try:
             self._proc.wait(timeout)
         except subprocess.TimeoutExpired:

@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from engine import process_groups, rules
+from engine.platforms import processes
 from engine.clock import to_us
 from engine.model import Outcome, Run, State, StopReason
 from engine.store import Store
@@ -44,9 +45,10 @@ def end_survivors(run_groups: dict[int, tuple[int, str | None]], runs: Sequence[
             groups.append(process_groups.Group(pgid, start, mark))
         else:
             unrecorded.add(mark)
-    for mark, pgids in process_groups.find_marked(unrecorded).items():
+    platform = processes.current()  # process groups on POSIX; on Windows what a job left
+    for mark, pgids in platform.find_marked(unrecorded).items():
         groups.extend(process_groups.Group(pgid, None, mark) for pgid in pgids)
-    ended = process_groups.end_groups(groups)
+    ended = platform.end_left_over(groups)
     if ended:
         log.warning("ended %d process group(s) still running from runs a dead owner left open: %s",
                     len(ended), ", ".join(g.marker for g in ended))

@@ -17,7 +17,8 @@ What a run guarantees:
   holds the output pipes we stop reading them after :data:`DRAIN_TIMEOUT` seconds.
 - The command runs at the lowest CPU priority there is, ``SCHED_IDLE`` on Linux
   (systemd's ``CPUSchedulingPolicy=idle``), nice +:data:`NICENESS` elsewhere: work in
-  the background must not starve the window that shows it (see :func:`_lower_priority`).
+  the background must not starve the window that shows it
+  (:meth:`engine.platforms.processes.PosixProcesses.lower_priority`).
   Unless the run asks for ``Priority.NORMAL`` (alarms: the engine's own priority, so a
   busy machine does not start an alarm's command seconds late).
 - Cancellation (``ctx.cancel`` from any thread) stops the whole group the same way,
@@ -35,6 +36,10 @@ What a run guarantees:
   right after the spawn: whoever outlives a dead owner can be found and ended
   (engine.process_groups, engine.reaper, engine.recovery).
 
+Starting the group, signalling it, asking whether it is empty and lowering its priority
+go through :mod:`engine.platforms.processes` (a Job Object on Windows). The loop below
+is POSIX's: it waits on the pipes with a selector, which Windows offers for sockets only.
+
 Waiting is done with a selector on the pipes, a self-pipe written by the cancel
 callback, and a pidfd (Linux) that becomes readable when the leader exits: no polling,
 except while a command's leftovers are being stopped (no event says a group is empty,
@@ -46,17 +51,18 @@ clock could not drive (workers know nothing of :mod:`engine.clock`).
 from __future__ import annotations
 
 import codecs
-import contextlib
 import os
 import selectors
 import signal
 import subprocess
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from engine import process_groups
 from engine.errors import BadSpecError
+from engine.platforms import processes as platform_processes
+from engine.platforms.processes import NICENESS as NICENESS
 from engine.model import Outcome
 from engine.workers.base import Priority, Worker, WorkContext, WorkResult
 
@@ -77,8 +83,10 @@ _MAX_PENDING = 65536  # a "line" longer than this is passed on in pieces
 class ShellWorker(Worker):
     name = "shell"
 
-    def __init__(self, grace_period: float = GRACE_PERIOD) -> None:
+    def __init__(self, grace_period: float = GRACE_PERIOD,
+                 processes: platform_processes.Processes | None = None) -> None:
         self.grace_period = grace_period
+        self.processes = processes or platform_processes.current()
 
     def validate(self, args: Sequence[str]) -> None:
         if not args:
@@ -98,9 +106,8 @@ class ShellWorker(Worker):
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 close_fds=True,
-                start_new_session=own_session,
-                process_group=None if own_session else 0,
                 env={**os.environ, process_groups.MARKER: ctx.marker},
+                **self.processes.spawn_options(own_session=own_session),
             )
         except FileNotFoundError:
             return _refused(ctx, f"command not found: {argv[0]}", 127)
@@ -108,16 +115,13 @@ class ShellWorker(Worker):
             return _refused(ctx, f"permission denied: {argv[0]}", 126)
         except OSError as exc:
             return _refused(ctx, f"cannot run {argv[0]}: {exc.strerror or exc}", 126)
+        unit = self.processes.adopt(proc)
         ctx.mark_spawned()  # Popen returns once the command is exec'd
         # Named before anything else can happen to it: its leader is a zombie at worst.
-        ctx.on_group(proc.pid, process_groups.leader_start(proc.pid))
+        ctx.on_group(unit.id, self.processes.identity(proc.pid))
         if ctx.priority is Priority.IDLE:
-            _lower_priority(proc.pid, own_session=own_session)
-        return _Supervisor(proc, ctx, self.grace_period).run()
-
-
-#: How much nicer than the engine a command runs (0 to 19) where SCHED_IDLE is not available.
-NICENESS = 10
+            self.processes.lower_priority(unit, own_session=own_session)
+        return _Supervisor(proc, ctx, self.grace_period, self.processes, unit).run()
 
 
 def _has_terminal() -> bool:
@@ -140,33 +144,6 @@ def _has_terminal() -> bool:
         return False
     os.close(fd)
     return True
-
-
-def _lower_priority(pid: int, *, own_session: bool) -> None:
-    """Give the new process group the lowest priority at once: processes the command
-    starts later inherit it. (Popen's preexec_fn could do it in the child, but it is
-    unsafe in a process with threads, which the engine always is.)
-
-    SCHED_IDLE (Linux) runs the command only on CPU time nothing else wants, and a
-    waking engine or window thread takes the CPU from it at once; a nice value only
-    lowers its share, and the scheduler lets it finish its slice (a 4 ms tick here).
-    Elsewhere, and if the policy is refused, nice +NICENESS. A command that has its own
-    session (see :func:`_has_terminal`) is its own autogroup: that group is made nice
-    too, since nice and policy weigh threads only within their group."""
-    niceness = min(19, os.getpriority(os.PRIO_PROCESS, 0) + NICENESS)
-    try:
-        os.setpriority(os.PRIO_PGRP, pid, niceness)
-    except OSError:  # already gone, or not permitted: it runs at normal priority
-        return
-    if hasattr(os, "sched_setscheduler"):
-        with contextlib.suppress(OSError):  # already gone; nice stays
-            os.sched_setscheduler(pid, os.SCHED_IDLE, os.sched_param(0))
-    if own_session:
-        try:
-            with open(f"/proc/{pid}/autogroup", "w") as autogroup:
-                autogroup.write(str(niceness))
-        except OSError:  # not Linux, no autogroup, or already gone
-            pass
 
 
 def _refused(ctx: WorkContext, message: str, exit_code: int | None) -> WorkResult:
@@ -207,9 +184,10 @@ class _Stream:
 class _Supervisor:
     """Runs one process to its end: output, cancellation, group cleanup."""
 
-    def __init__(self, proc: subprocess.Popen[bytes], ctx: WorkContext, grace: float) -> None:
+    def __init__(self, proc: subprocess.Popen[bytes], ctx: WorkContext, grace: float,
+                 processes: platform_processes.Processes, unit: platform_processes.Unit) -> None:
         self.proc, self.ctx, self.grace = proc, ctx, grace
-        self.pgid = proc.pid  # a process group leader's group id is its pid
+        self.processes, self.unit = processes, unit  # the run's process group (engine.platforms.processes)
         self.selector = selectors.DefaultSelector()
         self.streams: dict[int, _Stream] = {}
         self.leader: _ExitWatcher | None = None
@@ -319,7 +297,7 @@ class _Supervisor:
         self._terminate_group(now)
 
     def _look_at_group(self, now: float) -> None:
-        self.group_empty = not process_groups.group_alive(self.pgid)
+        self.group_empty = not self.processes.alive(self.unit)
         self.next_look = None if self.group_empty else now + GROUP_POLL
 
     def _group_done(self, now: float) -> bool:
@@ -337,19 +315,16 @@ class _Supervisor:
 
     def _terminate_group(self, now: float) -> None:
         self.kill_deadline = now + self.grace
-        self._signal_group(signal.SIGTERM)
-        self._signal_group(signal.SIGCONT)
+        self._signal_group(self.processes.stop)  # SIGTERM and SIGCONT
 
     def _kill_group(self) -> None:
-        self._signal_group(signal.SIGKILL)
+        self._signal_group(self.processes.kill)  # SIGKILL
         self.killed_at = time.monotonic()
 
-    def _signal_group(self, signum: signal.Signals) -> None:
+    def _signal_group(self, send: Callable[[platform_processes.Unit], bool]) -> None:
         if self.group_empty:
             return  # its id is free: it may name someone else's group one day
-        try:
-            os.killpg(self.pgid, signum)
-        except ProcessLookupError:
+        if not send(self.unit):  # nobody was there
             self.group_empty = self.returncode is not None
 
     # -- output and result ---------------------------------------------------------
@@ -389,6 +364,7 @@ class _Supervisor:
         if self.returncode is None:  # an exception got us here: leave no process behind
             self._kill_group()
             self.returncode = self.proc.wait()
+        self.processes.release(self.unit)
 
 
 def _signal_name(signum: int) -> str:
