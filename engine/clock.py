@@ -103,6 +103,8 @@ class SystemClock(Clock):
         return time.monotonic()
 
     def boottime(self) -> float:
+        if _BOOTTIME is None:  # Windows: no clock_gettime; WM_POWERBROADCAST announces a resume
+            return time.monotonic()
         return time.clock_gettime(_BOOTTIME)
 
     def timer(self, callback: Callable[[], None]) -> Timer:
@@ -112,8 +114,9 @@ class SystemClock(Clock):
 
 
 #: CLOCK_BOOTTIME where the platform has it; elsewhere monotonic time (a suspend then
-#: looks like a clock change, which wakes the same schedulers).
-_BOOTTIME = getattr(time, "CLOCK_BOOTTIME", time.CLOCK_MONOTONIC)
+#: looks like a clock change, which wakes the same schedulers; macOS's CLOCK_MONOTONIC
+#: counts sleep, time.monotonic does not). Windows has neither constant: None.
+_BOOTTIME: int | None = getattr(time, "CLOCK_BOOTTIME", getattr(time, "CLOCK_MONOTONIC", None))
 
 
 class _FakeTimer(Timer):

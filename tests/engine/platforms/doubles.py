@@ -94,3 +94,72 @@ class JobObjectDouble(WindowsProcesses):
         if unit.handle is not None:
             self.kill(unit)  # kill-on-close
             unit.handle = None
+
+
+class FakeUser32:
+    """user32 as the Windows power watch uses it, with a scripted message queue.
+
+    ``post(message, wparam)`` is what Windows does when it broadcasts: the message
+    lands in the window thread's queue, ``GetMessageW`` takes it off, ``DispatchMessageW``
+    calls the registered window procedure through its ctypes callback. The thread, the
+    callback and the Qt hand-over to the owner's thread are the real ones.
+    """
+
+    def __init__(self, register_ok: bool = True) -> None:
+        import queue
+
+        self.queue: queue.Queue[tuple[int, int]] = queue.Queue()
+        self.register_ok = register_ok
+        self.wndproc: Any = None
+        self.created_parent: Any = "unset"
+        self.destroyed: list[Any] = []
+        self.unregistered: list[str] = []
+        self.default_calls: list[int] = []
+
+    def post(self, message: int, wparam: int = 0) -> None:
+        self.queue.put((message, wparam))
+
+    def RegisterClassW(self, ref: Any) -> int:  # noqa: N802 - the Win32 names
+        self.wndproc = ref._obj.lpfnWndProc
+        return 0xC0DE if self.register_ok else 0
+
+    def CreateWindowExW(self, *args: Any) -> int:  # noqa: N802
+        self.created_parent = args[8]
+        return 0x77
+
+    def GetMessageW(self, ref: Any, hwnd: Any, low: int, high: int) -> int:  # noqa: N802
+        message, wparam = self.queue.get(timeout=30)
+        ref._obj.message, ref._obj.wParam = message, wparam
+        return 0 if message == 0x0012 else 1  # WM_QUIT ends the loop
+
+    def TranslateMessage(self, ref: Any) -> int:  # noqa: N802
+        return 0
+
+    def DispatchMessageW(self, ref: Any) -> int:  # noqa: N802
+        return int(self.wndproc(0x77, ref._obj.message, ref._obj.wParam, 0))
+
+    def DefWindowProcW(self, hwnd: Any, message: int, wparam: int, lparam: int) -> int:  # noqa: N802
+        self.default_calls.append(message)
+        return 0
+
+    def PostThreadMessageW(self, thread_id: int, message: int, wparam: int, lparam: int) -> int:  # noqa: N802
+        self.post(message, wparam)
+        return 1
+
+    def DestroyWindow(self, hwnd: Any) -> int:  # noqa: N802
+        self.destroyed.append(hwnd)
+        return 1
+
+    def UnregisterClassW(self, name: str, instance: Any) -> int:  # noqa: N802
+        self.unregistered.append(name)
+        return 1
+
+
+class FakeKernel32ForWindows:
+    def GetModuleHandleW(self, name: Any) -> int:  # noqa: N802
+        return 0x1
+
+    def GetCurrentThreadId(self) -> int:  # noqa: N802
+        import threading
+
+        return threading.get_native_id()
