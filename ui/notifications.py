@@ -6,8 +6,10 @@ on ``auto``):
 
 1. a notification server on the session bus whose capabilities list ``actions``:
    a notification with Snooze and Dismiss (and a click opening the window), that
-   never expires by itself;
-2. else a system tray: the tray icon's message; a click on it opens the window;
+   never expires by itself (Linux; the backend per platform is chosen in
+   :mod:`ui.notification_backends`, which says why Windows and macOS have none);
+2. else a system tray: the tray icon's message; a click on it opens the window
+   (not where the backend ``prefers_window``: macOS);
 3. else (offscreen, a bare X session) the reminder window itself.
 
 A reminder is never silently dropped: the engine keeps every shown reminder open
@@ -35,6 +37,7 @@ from jeepney.io.blocking import DBusConnection, open_dbus_connection
 from PySide6.QtCore import QObject, QSocketNotifier, QTimer, Signal
 from PySide6.QtWidgets import QSystemTrayIcon
 
+from ui.notification_backends import Notifier, notifier_for_platform
 from ui.reminder_window import ReminderWindow
 from ui.settings import NotificationStyle
 
@@ -209,7 +212,7 @@ class ReminderPresenter(QObject):
         *,
         tray: QSystemTrayIcon | None = None,
         tray_available: bool | None = None,
-        notifier: DesktopNotifier | None = None,
+        notifier: Notifier | None = None,
         window: ReminderWindow | None = None,
         now: Callable[[], datetime] | None = None,
         parent: QObject | None = None,
@@ -220,7 +223,7 @@ class ReminderPresenter(QObject):
         self._tray = tray
         self._tray_available = (QSystemTrayIcon.isSystemTrayAvailable() if tray_available is None
                                 else tray_available)
-        self._notifier = notifier if notifier is not None else DesktopNotifier(parent=self)
+        self._notifier: Any = notifier if notifier is not None else notifier_for_platform(parent=self)
         clock = getattr(engine, "clock", None)
         self._now = now or (clock.now if clock is not None else (lambda: datetime.now(UTC)))
         self.window = window or ReminderWindow(self._now, default_snooze_minutes=settings.default_snooze_minutes)
@@ -253,7 +256,7 @@ class ReminderPresenter(QObject):
             return "window"
         if style in (NotificationStyle.AUTO, NotificationStyle.DESKTOP) and self._notifier.supports_actions:
             return "desktop"
-        if self._tray is not None and self._tray_available:
+        if self._tray is not None and self._tray_available and not getattr(self._notifier, "prefers_window", False):
             return "tray"
         return "window"
 
