@@ -21,9 +21,9 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from engine import process_groups, rules
-from engine.platforms import processes
 from engine.clock import to_us
 from engine.model import Outcome, Run, State, StopReason
+from engine.platforms import processes
 from engine.store import Store
 
 log = logging.getLogger(__name__)

@@ -61,9 +61,9 @@ from collections.abc import Callable, Sequence
 
 from engine import process_groups
 from engine.errors import BadSpecError
+from engine.model import Outcome
 from engine.platforms import processes as platform_processes
 from engine.platforms.processes import NICENESS as NICENESS
-from engine.model import Outcome
 from engine.workers.base import Priority, Worker, WorkContext, WorkResult
 
 #: Seconds between SIGTERM and SIGKILL when a run is stopped or leaves processes behind.
