@@ -34,8 +34,8 @@ import pytest
 
 from engine.immediate import JobRunner
 from engine.model import Outcome
+from engine.platforms.processes import PosixProcesses
 from engine.workers.base import Worker, WorkContext
-from engine.workers import shell as shell_module
 from engine.workers.shell import ShellWorker
 
 #: Task counts per round; WORKDECK_BENCH_SIZES="1000" (comma-separated) for a shorter run.
@@ -101,7 +101,7 @@ def _floor(n: int) -> tuple[float, float]:
 
 
 def test_shell_runs_per_second(qapp: object, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(shell_module, "_lower_priority", _normal_priority)
+    monkeypatch.setattr(PosixProcesses, "lower_priority", lambda self, unit, *, own_session: None)
     variants: dict[str, Callable[[JobRunner, int], tuple[float, float]]] = {}
     baseline = _baseline_worker()
     now = ShellWorker()
