@@ -21,9 +21,10 @@ Replies: ``{"ok": true, "task": {...}}`` (add, retry), ``{"ok": true, "tasks": [
 ``{"ok": false, "error": "one line", "exit": 1|2|3}``, ``exit`` being the status the
 command line exits with. Task objects are :func:`engine.serialize.task_json`'s.
 
-The client (:func:`call`) is a plain ``AF_UNIX`` socket with blocking calls and
-timeouts, not a ``QLocalSocket``: ``QLocalServer`` on POSIX listens on exactly such a
-socket file, and the command line then needs neither a Qt event loop nor QtNetwork.
+The client (:func:`call`) makes blocking calls with timeouts, not a ``QLocalSocket``:
+a plain ``AF_UNIX`` socket on POSIX (``QLocalServer`` listens on exactly such a socket
+file), the named pipe through ``_winapi`` on Windows (engine/platforms/owner_socket.py),
+so the command line needs neither a Qt event loop nor QtNetwork.
 The greeting makes one case safe to retry: a connection that ends before the greeting
 never reached the owner's request handler (it was queued when the owner stopped
 listening), so the command line may do the work on the database itself instead.
@@ -33,7 +34,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -43,6 +43,7 @@ from engine.model import State, TaskSpec
 
 if TYPE_CHECKING:
     from engine.engine import Engine
+    from engine.platforms.owner_socket import ClientStream
 
 PROTOCOL_VERSION = 1
 #: A line longer than this is not a request: the owner drops the connection.
@@ -78,41 +79,42 @@ def call(socket_path: str, request: dict[str, Any], *, timeout: float = 30.0) ->
     the connection ended before the greeting): the caller may then act on the database
     itself. Raises :class:`OwnerUnreachableError` if the owner greeted but did not answer.
     """
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    from engine.platforms.owner_socket import owner_socket
+
+    deadline = time.monotonic() + timeout
     try:
-        sock.settimeout(timeout)
-        try:
-            sock.connect(socket_path)
-        except (FileNotFoundError, ConnectionRefusedError, NotADirectoryError):
+        stream = owner_socket().connect(socket_path, timeout)
+        if stream is None:
             return None
         try:
-            sock.sendall(encode({"v": PROTOCOL_VERSION, **request}))
-        except (BrokenPipeError, ConnectionResetError):
-            return None
-        reader = _LineReader(sock, time.monotonic() + timeout)
-        hello = reader.line()
-        if hello is None:
-            return None
-        greeting = json.loads(hello)
-        reply = reader.line()
-        if reply is None:
-            raise OwnerUnreachableError(
-                f"the owner of this database (workdeck {greeting.get('role')}, pid {greeting.get('pid')}) "
-                "stopped before it answered: check with `workdeck list` whether it was done"
-            )
-        result: Reply = json.loads(reply)
-        return result
+            try:
+                stream.send_all(encode({"v": PROTOCOL_VERSION, **request}))
+            except (BrokenPipeError, ConnectionResetError):
+                return None
+            reader = _LineReader(stream, deadline)
+            hello = reader.line()
+            if hello is None:
+                return None
+            greeting = json.loads(hello)
+            reply = reader.line()
+            if reply is None:
+                raise OwnerUnreachableError(
+                    f"the owner of this database (workdeck {greeting.get('role')}, pid {greeting.get('pid')}) "
+                    "stopped before it answered: check with `workdeck list` whether it was done"
+                )
+            result: Reply = json.loads(reply)
+            return result
+        finally:
+            stream.close()
     except TimeoutError:
         raise OwnerUnreachableError(
             f"the owner of this database did not answer within {timeout:g}s on {socket_path}"
         ) from None
-    finally:
-        sock.close()
 
 
 class _LineReader:
-    def __init__(self, sock: socket.socket, deadline: float) -> None:
-        self._sock, self._deadline, self._buffer = sock, deadline, b""
+    def __init__(self, stream: ClientStream, deadline: float) -> None:
+        self._stream, self._deadline, self._buffer = stream, deadline, b""
 
     def line(self) -> str | None:
         """The next line, or None at end of stream (or a reset connection)."""
@@ -120,11 +122,7 @@ class _LineReader:
             left = self._deadline - time.monotonic()
             if left <= 0:
                 raise TimeoutError
-            self._sock.settimeout(left)
-            try:
-                chunk = self._sock.recv(65536)
-            except ConnectionResetError:
-                return None
+            chunk = self._stream.receive(left)
             if not chunk:
                 return None
             self._buffer += chunk

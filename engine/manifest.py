@@ -77,6 +77,7 @@ import os
 import re
 import shutil
 import stat
+import sys
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -252,7 +253,10 @@ def refuse_if_others_can_write(path: Path) -> None:
     group or by others, or in a folder that others can write to unless the folder is
     sticky (/tmp: others cannot replace a file they do not own there).
     """
-    if os.name != "posix":
+    if sys.platform == "win32":
+        # Windows has ACLs, not modes, and no owner ids (st_uid is always 0): nothing here
+        # would mean anything. The default manifest lives in the user's profile
+        # (%APPDATA%), which only the user can change by its inherited ACL.
         return
     info = path.stat()
     me = os.getuid()

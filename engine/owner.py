@@ -2,17 +2,19 @@
 
 Two things make an owner:
 
-- an exclusive ``fcntl.flock`` on ``<database>.lock`` beside the database. The OS
+- an exclusive lock on ``<database>.lock`` beside the database (``flock`` on POSIX,
+  ``LockFileEx`` on Windows: engine.platforms.file_lock). The OS
   drops it when the process dies, however it dies, so there is no stale lock to
   clean up. The holder writes ``{"pid", "role"}`` into the file so others can say
   who owns it. The command line takes the same lock, shared (role ``cli``: any number
   of command lines at once), for the few milliseconds it writes the database itself
   when no owner runs; an owner starting then waits for them (:data:`CLI_WAIT_SECONDS`)
   instead of failing.
-- a ``QLocalServer`` on a socket file whose name derives from the database's real
-  path, in the user's runtime dir (mode 0700) with ``UserAccessOption``, so only
-  the user can connect. A socket file left by a crash is removed before listening:
-  safe, because only the lock holder ever listens.
+- a ``QLocalServer`` whose name derives from the database's real path, with
+  ``UserAccessOption``, so only the user can connect: on POSIX a socket file in the
+  user's runtime dir (mode 0700; one left by a crash is removed before listening:
+  safe, because only the lock holder ever listens), on Windows a named pipe
+  (engine.platforms.owner_socket).
 
 :class:`EngineHost` puts the two together with the :class:`engine.engine.Engine`;
 the window (role ``window``) and ``workdeck serve`` (role ``serve``) both use it::
@@ -36,15 +38,15 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
-from engine import ipc, private_files
+from engine import ipc
 from engine.checkpoint import WalCheckpointer
 from engine.clock import Clock
 from engine.engine import Engine
-from engine.errors import EnvironmentFaultError
 from engine.history.prune import switch_to_incremental_vacuum
 from engine.history.pruner import Pruner
 from engine.manifest import default_manifest_path
 from engine.owner_lock import ROLES, OwnerLock, lock_path, real_path, runtime_dir, socket_path
+from engine.platforms.owner_socket import owner_socket
 from engine.reaper import Reaper
 from engine.receivers import Receivers, sources_from_conditions
 from engine.store import Store
@@ -77,6 +79,7 @@ class EngineHost(QObject):
         self.checkpoints = WalCheckpointer(self.store, engine.clock)
         self.role = role
         self.socket_path = socket_path(lock.db_path)
+        self._socket = owner_socket()
         self._lock = lock
         self._server: QLocalServer | None = None
         self._clients: set[_Client] = set()
@@ -132,11 +135,7 @@ class EngineHost(QObject):
         the database sees its task.
         """
         server = QLocalServer(self)
-        server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
-        QLocalServer.removeServer(self.socket_path)  # a crash's leftover; we hold the lock
-        if not server.listen(self.socket_path):
-            raise EnvironmentFaultError(f"cannot listen on {self.socket_path}: {server.errorString()}")
-        os.chmod(self.socket_path, private_files.FILE_MODE)  # Qt's UserAccessOption leaves it 0700
+        self._socket.listen(server, self.socket_path)  # for this user alone; a crash's leftover goes
         server.newConnection.connect(self._on_new_connection)
         self._server = server
         # Once per database made before schema 6: a quiet moment, nothing runs yet.
@@ -171,8 +170,7 @@ class EngineHost(QObject):
             return
         self._stopped = True
         if self._server is not None:
-            self._server.close()  # new command lines now fall back to the database
-            QLocalServer.removeServer(self.socket_path)
+            self._socket.unlisten(self._server, self.socket_path)  # new command lines fall back to the database
         self.handler.close()
         if self.pruner is not None:
             self.pruner.stop()

@@ -9,24 +9,23 @@ for the whole story.
 from __future__ import annotations
 
 import errno
-import fcntl
 import hashlib
 import json
 import os
-import stat
 import time
-import warnings
 from pathlib import Path
 from typing import Any
 
 from engine import private_files
 from engine.errors import AlreadyOwnedError, BadInputError, DatabaseReadOnlyError, EnvironmentFaultError
+from engine.platforms.file_lock import FileLock, file_lock
+from engine.platforms.owner_socket import _xdg_runtime_dir, owner_socket, runtime_dir
+
+__all__ = ["ROLES", "OwnerLock", "_xdg_runtime_dir", "lock_path", "real_path", "runtime_dir", "socket_path"]
 
 ROLES = ("serve", "window")
 #: How long an owner waits for a command line's short direct write to finish.
 CLI_WAIT_SECONDS = 3.0
-#: sun_path is 108 bytes on Linux and 104 on the BSDs and macOS.
-_MAX_SOCKET_PATH = 100
 
 
 def real_path(db_path: str | os.PathLike[str]) -> Path:
@@ -39,67 +38,19 @@ def lock_path(db_path: str | os.PathLike[str]) -> Path:
     return real.with_name(real.name + ".lock")
 
 
-def runtime_dir() -> Path:
-    """The user's runtime dir for Workdeck (``$XDG_RUNTIME_DIR/workdeck``), mode 0700."""
-    path = _xdg_runtime_dir()
-    if path is not None:
-        return _private_dir(path)
-    import platformdirs
-
-    with warnings.catch_warnings():
-        # platformdirs warns when XDG_RUNTIME_DIR is unset and falls back to /tmp/runtime-UID;
-        # the fallback is fine for us because we create it 0700 and check its owner.
-        warnings.simplefilter("ignore")
-        path = Path(platformdirs.user_runtime_dir("workdeck"))
-    return _private_dir(path)
-
-
-def _xdg_runtime_dir() -> Path | None:
-    """``$XDG_RUNTIME_DIR/workdeck`` when the variable names what the XDG spec asks for (an
-    absolute path to a real directory of ours, mode 0700): platformdirs' answer in that,
-    the usual, case. Answered here because importing platformdirs (it compiles regular
-    expressions) was a tenth of every command line's start-up; any other case is its."""
-    value = os.environ.get("XDG_RUNTIME_DIR", "")
-    if not os.path.isabs(value):
-        return None
-    try:
-        info = os.lstat(value)
-    except OSError:
-        return None
-    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
-        return None
-    return Path(value) / "workdeck"
-
-
 def socket_path(db_path: str | os.PathLike[str]) -> str:
-    """The owner's socket for this database: derived from its real path, so stable."""
+    """Where the owner of this database listens (a socket file on POSIX, a named pipe on
+    Windows: engine.platforms.owner_socket): derived from its real path, so stable."""
     digest = hashlib.sha256(os.fsencode(real_path(db_path))).hexdigest()[:20]
-    path = runtime_dir() / f"{digest}.sock"
-    if len(os.fsencode(path)) > _MAX_SOCKET_PATH:
-        import tempfile  # rarely needed: not on every command line's path
-
-        path = _private_dir(Path(tempfile.gettempdir()) / f"workdeck-{os.getuid()}") / f"{digest}.sock"
-    return str(path)
-
-
-def _private_dir(path: Path) -> Path:
-    try:
-        path.mkdir(mode=private_files.FOLDER_MODE, parents=True, exist_ok=True)
-        info = path.stat()
-    except OSError as exc:
-        raise EnvironmentFaultError(f"cannot create the runtime folder {path}: {exc.strerror or exc}") from None
-    if info.st_uid != os.getuid() or info.st_mode & 0o077:
-        raise EnvironmentFaultError(
-            f"the runtime folder {path} must belong to you with mode 0700 (it has {info.st_mode & 0o777:o}): "
-            "fix or remove it"
-        )
-    return path
+    return owner_socket().address(digest)
 
 
 class OwnerLock:
-    """The exclusive lock on ``<database>.lock``."""
+    """The exclusive lock on ``<database>.lock`` (``flock`` on POSIX, ``LockFileEx`` on
+    Windows: engine.platforms.file_lock)."""
 
-    def __init__(self, db_path: str | os.PathLike[str]) -> None:
+    def __init__(self, db_path: str | os.PathLike[str], *, locks: FileLock | None = None) -> None:
+        self._locks = file_lock() if locks is None else locks
         self.db_path = str(real_path(db_path))
         self.path = lock_path(db_path)
         self._fd: int | None = None
@@ -134,8 +85,11 @@ class OwnerLock:
                 ) from None
             raise EnvironmentFaultError(f"cannot open the lock file {self.path}: {exc.strerror}") from None
         try:
-            fcntl.flock(fd, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
-        except BlockingIOError:
+            taken = self._locks.try_lock(fd, shared=shared)
+        except BaseException:
+            os.close(fd)
+            raise
+        if not taken:
             os.close(fd)
             return False
         self._fd, self._created = fd, not existed
@@ -144,8 +98,9 @@ class OwnerLock:
             # see a half-written record and treats it as unknown.
             try:
                 os.ftruncate(fd, 0)
-                os.pwrite(fd, json.dumps({"pid": os.getpid(), "role": role}).encode(), 0)
-            except OSError as exc:  # a full disk: the flock is what owns; the record only informs
+                os.lseek(fd, 0, os.SEEK_SET)  # no os.pwrite on Windows; the descriptor is ours alone
+                os.write(fd, json.dumps({"pid": os.getpid(), "role": role}).encode())
+            except OSError as exc:  # a full disk: the lock is what owns; the record only informs
                 import logging  # not on the command line's thin path otherwise
 
                 logging.getLogger(__name__).warning("cannot record the owner in %s: %s", self.path,
@@ -167,7 +122,7 @@ class OwnerLock:
 
     def _held_shared(self) -> bool:
         """Whether the lock's holders are command lines (shared holders), not an owner."""
-        probe = OwnerLock(self.db_path)
+        probe = OwnerLock(self.db_path, locks=self._locks)
         try:
             return probe.try_acquire("cli")
         except BadInputError:
@@ -194,7 +149,7 @@ class OwnerLock:
 
     def release(self) -> None:
         if self._fd is not None:
-            # Closing the descriptor releases the flock. The file stays: unlinking it
+            # Closing the descriptor releases the lock. The file stays: unlinking it
             # would let two processes lock two different files of one name.
             os.close(self._fd)
             self._fd = None

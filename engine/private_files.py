@@ -17,6 +17,11 @@ Commands, their arguments and their output are as private as shell history (0600
 A symbolic link at the database path is followed only when the link and what it
 points to both belong to the user (a dotfiles setup that links the data folder's
 database elsewhere keeps working); otherwise it is refused.
+
+On Windows, files have ACLs, not modes and owner ids (``st_uid`` is always 0 and there
+is no ``geteuid``): the mode and owner checks are skipped there, because the folders
+Workdeck uses by default (the user's profile, ``%LOCALAPPDATA%``) are the user's alone by
+their inherited ACL; the symbolic-link and hard-link refusals stay.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import errno
 import logging
 import os
 import stat
+import sys
 from pathlib import Path
 
 from engine.errors import BadInputError
@@ -42,15 +48,33 @@ class UnsafePathError(BadInputError):
 
 
 def _trusted(uid: int) -> bool:
+    if sys.platform == "win32":  # no owner ids: see the module docstring
+        return True
     return uid in (os.geteuid(), 0)
+
+
+def _mine(uid: int) -> bool:
+    if sys.platform == "win32":
+        return True
+    return uid == os.geteuid()
+
+
+def _open_flags(flags: int) -> int:
+    if sys.platform == "win32":
+        # No O_NOFOLLOW: open_private checks for a link first (creating one needs a
+        # privilege there). O_NOINHERIT is Windows' O_CLOEXEC.
+        return flags | os.O_NOINHERIT | os.O_BINARY
+    return flags | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
 def open_private(path: Path, flags: int) -> int:
     """``os.open(path, flags)`` for a file of ours: created 0600; refused if ``path`` is a
     symbolic link, not a regular file, has another name (a hard link) or belongs to
     another user; tightened to 0600 if it had more. Returns the descriptor."""
+    if sys.platform == "win32" and os.path.islink(path):
+        raise UnsafePathError(f"refused: {path} is a symbolic link; remove it")
     try:
-        fd = os.open(path, flags | os.O_NOFOLLOW | os.O_CLOEXEC, FILE_MODE)
+        fd = os.open(path, _open_flags(flags), FILE_MODE)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise UnsafePathError(f"refused: {path} is a symbolic link; remove it") from None
@@ -59,11 +83,11 @@ def open_private(path: Path, flags: int) -> int:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise UnsafePathError(f"refused: {path} is not a regular file")
-        if info.st_uid != os.geteuid():
+        if not _mine(info.st_uid):
             raise UnsafePathError(f"refused: {path} is owned by uid {info.st_uid}, not by you; remove it")
         if info.st_nlink > 1:
             raise UnsafePathError(f"refused: {path} has other names (hard links); remove it")
-        if stat.S_IMODE(info.st_mode) != FILE_MODE:
+        if sys.platform != "win32" and stat.S_IMODE(info.st_mode) != FILE_MODE:
             os.fchmod(fd, FILE_MODE)
             if info.st_size or not flags & os.O_CREAT:
                 log.info("tightened %s from mode %o to %o: only you may read it", path, stat.S_IMODE(info.st_mode),
@@ -79,6 +103,8 @@ def private_folder(path: Path) -> Path:
     tightened with a log line if it had more."""
     path.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
     info = path.stat()
+    if sys.platform == "win32":  # ACLs, not modes: see the module docstring
+        return path
     if info.st_uid == os.geteuid() and stat.S_IMODE(info.st_mode) != FOLDER_MODE:
         os.chmod(path, FOLDER_MODE)
         log.info("tightened %s from mode %o to %o: only you may read it", path, stat.S_IMODE(info.st_mode),
@@ -95,13 +121,13 @@ def check_database(path: Path) -> Path:
         return path
     if stat.S_ISLNK(info.st_mode):
         target = Path(os.path.realpath(path))
-        if info.st_uid != os.geteuid():
+        if not _mine(info.st_uid):
             raise UnsafePathError(f"refused: {path} is a symbolic link owned by uid {info.st_uid}, not by you")
         try:
             target_info = target.lstat()
         except FileNotFoundError:
             raise UnsafePathError(f"refused: {path} is a symbolic link to {target}, which does not exist") from None
-        if target_info.st_uid != os.geteuid():
+        if not _mine(target_info.st_uid):
             raise UnsafePathError(f"refused: {path} links to {target}, owned by uid {target_info.st_uid}, not by you")
         path, info = target, target_info
     if not stat.S_ISREG(info.st_mode):
@@ -125,6 +151,8 @@ def check_database(path: Path) -> Path:
 
 def tighten(path: Path) -> None:
     """Make an existing database and its side files 0600 (ours only), with a log line."""
+    if sys.platform == "win32":  # ACLs, not modes: see the module docstring
+        return
     for file in (path, *(path.with_name(path.name + s) for s in SIDE_FILES)):
         try:
             info = file.lstat()

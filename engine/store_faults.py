@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
+import sys
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Protocol
@@ -34,6 +35,13 @@ LOW_SPACE_BYTES = 256 * 1024
 
 def free_bytes(path: str) -> int | None:
     """Free space for unprivileged writes on the file system holding ``path``."""
+    if sys.platform == "win32":  # no statvfs; the free space the caller's quota allows
+        import shutil
+
+        try:
+            return shutil.disk_usage(os.path.dirname(os.path.abspath(path)) or ".").free
+        except OSError:
+            return None
     try:
         info = os.statvfs(os.path.dirname(os.path.abspath(path)) or ".")
     except OSError:
@@ -77,17 +85,20 @@ def is_writable(path: str | os.PathLike[str]) -> bool:
         return False
     if not os.access(path, os.W_OK):  # also False on a read-only mount (EROFS), for root too
         return False
+    if sys.platform == "win32":  # no root bypassing modes there: os.access said it all
+        return True
     return os.geteuid() != 0 or bool(mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
 
 
 def read_only_reason(path: str) -> str | None:
     """Why ``path`` (an existing database) cannot be written, or None if it can."""
     folder = os.path.dirname(os.path.abspath(path))
-    try:
-        if os.statvfs(folder).f_flag & os.ST_RDONLY:
-            return f"{folder} is on a read-only mount"
-    except OSError:
-        pass
+    if sys.platform != "win32":  # no statvfs there; a read-only volume fails os.access below
+        try:
+            if os.statvfs(folder).f_flag & os.ST_RDONLY:
+                return f"{folder} is on a read-only mount"
+        except OSError:
+            pass
     if not is_writable(path):
         return "the file is read-only"
     if not is_writable(folder):
