@@ -92,6 +92,19 @@ def connect(address: str, timeout: float, *, api: Any = None) -> PipeStream | No
             raise TimeoutError from None
 
 
+def _result(overlapped: Any) -> tuple[int, int]:
+    """``GetOverlappedResult``, waiting: (bytes moved, Windows error code). It raises for a
+    broken pipe (as ``multiprocessing`` expects); that becomes an error code here."""
+    try:
+        moved, error = overlapped.GetOverlappedResult(True)
+    except OSError as exc:
+        code = _winerror(exc)
+        if code is None:
+            raise
+        return 0, code
+    return int(moved), int(error)
+
+
 class PipeStream:
     """One connection to the owner's pipe (a ``ClientStream``)."""
 
@@ -113,7 +126,7 @@ class PipeStream:
             overlapped.cancel()
             raise
         finally:
-            written, error = overlapped.GetOverlappedResult(True)
+            written, error = _result(overlapped)
         if error in _ENDED:
             raise BrokenPipeError(f"the owner closed the pipe (Windows error {error})")
         if error or written != len(data):
@@ -137,7 +150,7 @@ class PipeStream:
             overlapped.cancel()
             raise
         finally:
-            _, error = overlapped.GetOverlappedResult(True)
+            _, error = _result(overlapped)
         if error in (0, ERROR_MORE_DATA):  # MORE_DATA: message-mode pipes only; the rest comes next read
             return bytes(overlapped.getbuffer())
         if error in _ENDED:

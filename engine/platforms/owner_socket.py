@@ -26,7 +26,7 @@ import stat
 import sys
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from engine import private_files
 from engine.errors import EnvironmentFaultError
@@ -207,6 +207,9 @@ class WindowsOwnerSocket:
 
     PREFIX = "\\\\.\\pipe\\"
 
+    def __init__(self, pipe_api: Any = None) -> None:
+        self._pipe_api = pipe_api  # None: CPython's _winapi (tests pass a stand-in)
+
     def address(self, digest: str) -> str:
         user = "".join(c if c.isalnum() or c in "-_." else "_" for c in _user_name())
         return f"{self.PREFIX}workdeck-{user}-{digest}"
@@ -221,7 +224,7 @@ class WindowsOwnerSocket:
     def connect(self, address: str, timeout: float) -> ClientStream | None:
         from engine.platforms.named_pipe import connect
 
-        return connect(address, timeout)
+        return connect(address, timeout, api=self._pipe_api)
 
 
 def _user_name() -> str:

@@ -1,0 +1,224 @@
+"""The owner's socket behaves the same on every platform (engine.platforms.owner_socket).
+
+One suite, run against the real POSIX implementation (a Unix socket file) and against
+the real Windows implementation (QLocalServer's named pipe, opened by the command line
+through ``_winapi``) with ``_winapi`` replaced by a double that behaves as Windows does
+(tests/platforms/windows_doubles.py). The owner's side is a real ``QLocalServer`` in
+both; the client is blocking, so it runs on a helper thread while the test's thread
+runs Qt's loop. Last, a real EngineHost answers ``ipc.call`` through each.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtNetwork import QLocalServer, QLocalSocket
+
+from engine import ipc
+from engine.platforms import owner_socket as owner_socket_module
+from engine.platforms.owner_socket import OwnerSocket, PosixOwnerSocket, WindowsOwnerSocket
+from tests.platforms.windows_doubles import PipeNamespace
+
+
+@pytest.fixture
+def short_dir(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    # Short: a Unix socket's path must fit in sun_path; pytest's tmp_path may not.
+    path = Path(tempfile.mkdtemp(prefix="wd-"))
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(path))
+    monkeypatch.setenv("TMPDIR", str(path))  # where QLocalServer puts a name that is not a path
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(params=["posix", "windows-double"])
+def sockets(request: pytest.FixtureRequest, short_dir: Path) -> OwnerSocket:
+    if request.param == "posix":
+        return PosixOwnerSocket()
+    return WindowsOwnerSocket(pipe_api=PipeNamespace(short_dir))
+
+
+@pytest.fixture
+def address(sockets: OwnerSocket) -> str:
+    return sockets.address("0123456789abcdef0123")
+
+
+@pytest.fixture
+def server(qapp: Any) -> Iterator[QLocalServer]:
+    listening = QLocalServer()
+    yield listening
+    listening.close()
+
+
+def in_thread(qtbot: Any, work: Callable[[], Any]) -> Any:
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["result"] = work()
+        except BaseException as exc:  # handed to the test's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    try:
+        qtbot.waitUntil(lambda: not thread.is_alive(), timeout=5000)
+    finally:
+        thread.join(5)
+    if "error" in box:
+        raise box["error"]
+    return box.get("result")
+
+
+def serve_with(server: QLocalServer, on_connection: Callable[[QLocalSocket], None]) -> list[QLocalSocket]:
+    kept: list[QLocalSocket] = []
+
+    def accept() -> None:
+        while (sock := server.nextPendingConnection()) is not None:
+            kept.append(sock)
+            on_connection(sock)
+
+    server.newConnection.connect(accept)
+    return kept
+
+
+def test_nobody_listening_means_none(sockets: OwnerSocket, address: str) -> None:
+    assert sockets.connect(address, 1.0) is None
+
+
+def test_a_line_each_way(sockets: OwnerSocket, address: str, server: QLocalServer, qtbot: Any) -> None:
+    sockets.listen(server, address)
+
+    def greet(sock: QLocalSocket) -> None:
+        sock.write(b'{"hello": "workdeck"}\n')
+        sock.readyRead.connect(lambda: sock.canReadLine() and sock.write(b"echo " + bytes(sock.readLine().data())))
+
+    kept = serve_with(server, greet)
+
+    def client() -> list[bytes]:
+        stream = sockets.connect(address, 5.0)
+        assert stream is not None
+        try:
+            received = b""
+            while received.count(b"\n") < 1:
+                received += stream.receive(5.0)
+            stream.send_all(b"ping\n")
+            while received.count(b"\n") < 2:
+                received += stream.receive(5.0)
+            return received.splitlines()
+        finally:
+            stream.close()
+
+    assert in_thread(qtbot, client) == [b'{"hello": "workdeck"}', b"echo ping"]
+    assert len(kept) == 1
+
+
+def test_the_end_of_the_stream_is_empty_bytes(sockets: OwnerSocket, address: str, server: QLocalServer,
+                                              qtbot: Any) -> None:
+    sockets.listen(server, address)
+    serve_with(server, lambda sock: sock.disconnectFromServer())
+
+    def client() -> bytes:
+        stream = sockets.connect(address, 5.0)
+        assert stream is not None
+        try:
+            return stream.receive(5.0)
+        finally:
+            stream.close()
+
+    assert in_thread(qtbot, client) == b""
+
+
+def test_silence_is_a_timeout(sockets: OwnerSocket, address: str, server: QLocalServer, qtbot: Any) -> None:
+    sockets.listen(server, address)
+    kept = serve_with(server, lambda sock: None)
+
+    def client() -> None:
+        stream = sockets.connect(address, 5.0)
+        assert stream is not None
+        try:
+            stream.receive(0.2)
+        finally:
+            stream.close()
+
+    with pytest.raises(TimeoutError):
+        in_thread(qtbot, client)
+    assert len(kept) == 1
+
+
+def test_only_the_user_may_connect(sockets: OwnerSocket, address: str, server: QLocalServer) -> None:
+    sockets.listen(server, address)
+    assert server.socketOptions() == QLocalServer.SocketOption.UserAccessOption
+    if isinstance(sockets, PosixOwnerSocket):
+        assert stat.S_IMODE(os.stat(address).st_mode) == 0o600
+        assert stat.S_IMODE(os.stat(os.path.dirname(address)).st_mode) == 0o700
+
+
+def test_after_unlisten_nobody_answers(sockets: OwnerSocket, address: str, server: QLocalServer) -> None:
+    sockets.listen(server, address)
+    sockets.unlisten(server, address)
+    assert not server.isListening()
+    assert sockets.connect(address, 1.0) is None
+
+
+def test_addresses_are_stable_and_one_per_database(sockets: OwnerSocket) -> None:
+    one = sockets.address("0123456789abcdef0123")
+    assert one == sockets.address("0123456789abcdef0123")
+    assert one != sockets.address("fedcba98765432100123")
+    if isinstance(sockets, WindowsOwnerSocket):
+        assert one.startswith("\\\\.\\pipe\\workdeck-")
+    else:
+        assert len(os.fsencode(one)) <= 104  # macOS's sun_path
+
+
+def test_the_windows_client_closes_its_handles(short_dir: Path, server: QLocalServer, qtbot: Any) -> None:
+    pipes = PipeNamespace(short_dir)
+    sockets = WindowsOwnerSocket(pipe_api=pipes)
+    address = sockets.address("0123456789abcdef0123")
+    sockets.listen(server, address)
+    serve_with(server, lambda sock: sock.write(b"hi\n"))
+
+    def client() -> bytes:
+        stream = sockets.connect(address, 5.0)
+        assert stream is not None
+        data = stream.receive(5.0)
+        stream.close()
+        stream.close()  # twice is harmless
+        return data
+
+    assert in_thread(qtbot, client) == b"hi\n"
+    assert pipes.open_handles == 0 and len(pipes.closed) == 1
+
+
+# ---------------------------------------------------------------- a real owner, through each
+
+
+def test_a_real_owner_answers_through_each(sockets: OwnerSocket, monkeypatch: pytest.MonkeyPatch, short_dir: Path,
+                                           tmp_path: Path, clock: Any, qtbot: Any) -> None:
+    from engine import owner as owner_module
+    from engine import owner_lock
+    from engine.owner import EngineHost
+
+    for module in (owner_socket_module, owner_module, owner_lock):  # the chooser, wherever it was imported
+        monkeypatch.setattr(module, "owner_socket", lambda: sockets)
+    host = EngineHost.open(tmp_path / "work.db", role="serve", clock=clock)
+    host.start()
+    try:
+        if isinstance(sockets, WindowsOwnerSocket):
+            assert host.socket_path.startswith("\\\\.\\pipe\\workdeck-")
+        else:
+            assert Path(host.socket_path).parent == short_dir / "workdeck"
+        reply = in_thread(qtbot, lambda: ipc.call(host.socket_path, {"op": "ping"}, timeout=5.0))
+        assert reply["ok"] is True and reply["role"] == "serve" and reply["pid"] == os.getpid()
+        bad = in_thread(qtbot, lambda: ipc.call(host.socket_path, {"op": "cancel"}, timeout=5.0))
+        assert bad == {"ok": False, "error": "cancel needs an id, a tag or a name", "exit": 2}
+    finally:
+        host.stop()
+    assert ipc.call(host.socket_path, {"op": "ping"}, timeout=1.0) is None
