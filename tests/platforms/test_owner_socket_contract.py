@@ -222,3 +222,30 @@ def test_a_real_owner_answers_through_each(sockets: OwnerSocket, monkeypatch: py
     finally:
         host.stop()
     assert ipc.call(host.socket_path, {"op": "ping"}, timeout=1.0) is None
+
+
+def test_a_long_runtime_folder_still_gives_a_socket_path_macos_accepts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """macOS's sun_path holds 104 bytes, and its runtime folder (platformdirs:
+    ~/Library/Caches/TemporaryItems) can be long: the socket then goes to a short folder
+    of ours, even when $TMPDIR is long too."""
+    long_runtime = tmp_path / ("r" * 60)
+    long_runtime.mkdir(mode=0o700)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(long_runtime))
+    short_tmp = Path(tempfile.mkdtemp(prefix="wd-"))
+    slash_tmp = Path(f"/tmp/workdeck-{os.getuid()}")
+    existed = slash_tmp.exists()
+    try:
+        monkeypatch.setattr(tempfile, "tempdir", str(short_tmp))
+        in_tmp = PosixOwnerSocket().address("0123456789abcdef0123")
+        assert in_tmp == f"{short_tmp}/workdeck-{os.getuid()}/0123456789abcdef0123.sock"
+        assert stat.S_IMODE(os.stat(os.path.dirname(in_tmp)).st_mode) == 0o700
+        monkeypatch.setattr(tempfile, "tempdir", str(long_runtime))
+        in_slash_tmp = PosixOwnerSocket().address("0123456789abcdef0123")
+        assert in_slash_tmp == f"/tmp/workdeck-{os.getuid()}/0123456789abcdef0123.sock"
+        assert max(len(os.fsencode(p)) for p in (in_tmp, in_slash_tmp)) <= 104
+    finally:
+        shutil.rmtree(short_tmp, ignore_errors=True)
+        if not existed:
+            shutil.rmtree(slash_tmp, ignore_errors=True)
