@@ -296,3 +296,69 @@ def test_the_manifest_check_and_the_disk_checks_work_without_owner_ids(
     assert asked == [str(tmp_path)]
     assert store_faults.is_writable(tmp_path)
     assert store_faults.read_only_reason(str(manifest)) is None
+
+
+# ---------------------------------------------------------------- start at login: the Run key
+
+
+class _Winreg:
+    """winreg's calls Autostart makes, on a dict of (key path, value name) -> value."""
+
+    HKEY_CURRENT_USER = "HKCU"
+    KEY_SET_VALUE = 0x2
+    REG_SZ = 1
+
+    def __init__(self) -> None:
+        self.values: dict[tuple[str, str], tuple[int, str]] = {}
+        self.keys: set[str] = set()
+
+    class _Key:
+        def __init__(self, path: str) -> None:
+            self.path = path
+
+        def __enter__(self) -> _Winreg._Key:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            return None
+
+    def OpenKey(self, root: str, path: str, reserved: int = 0, access: int = 0) -> _Key:  # noqa: N802
+        if f"{root}\\{path}" not in self.keys:
+            raise FileNotFoundError(2, "The system cannot find the file specified")
+        return self._Key(f"{root}\\{path}")
+
+    def CreateKeyEx(self, root: str, path: str, reserved: int, access: int) -> _Key:  # noqa: N802
+        assert access == self.KEY_SET_VALUE
+        self.keys.add(f"{root}\\{path}")
+        return self._Key(f"{root}\\{path}")
+
+    def QueryValueEx(self, key: _Key, name: str) -> tuple[str, int]:  # noqa: N802
+        if (key.path, name) not in self.values:
+            raise FileNotFoundError(2, "The system cannot find the file specified")
+        kind, value = self.values[key.path, name]
+        return value, kind
+
+    def SetValueEx(self, key: _Key, name: str, reserved: int, kind: int, value: str) -> None:  # noqa: N802
+        self.values[key.path, name] = (kind, value)
+
+    def DeleteValue(self, key: _Key, name: str) -> None:  # noqa: N802
+        if self.values.pop((key.path, name), None) is None:
+            raise FileNotFoundError(2, "The system cannot find the file specified")
+
+
+def test_start_at_login_writes_and_removes_the_run_value(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ui.autostart import RUN_KEY, RUN_VALUE, Autostart
+
+    registry = _Winreg()
+    monkeypatch.setattr(Autostart, "_winreg", lambda self: registry)
+    argv = ["C:\\Program Files\\Workdeck\\pythonw.exe", "-m", "ui.cli", "--db", "D:\\work\\tasks.db", "--hidden"]
+    auto = Autostart(argv, platform="win32")
+    assert auto.path is None and not auto.enabled()
+    auto.disable()  # nothing there: no error
+    auto.enable()
+    assert auto.enabled()
+    # one command line, quoted as Windows parses it (the space in Program Files)
+    assert registry.values[f"HKCU\\{RUN_KEY}", RUN_VALUE] == (
+        _Winreg.REG_SZ, '"C:\\Program Files\\Workdeck\\pythonw.exe" -m ui.cli --db D:\\work\\tasks.db --hidden')
+    auto.disable()
+    assert not auto.enabled() and registry.values == {}
