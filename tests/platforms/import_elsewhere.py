@@ -28,6 +28,7 @@ import pkgutil
 import signal
 import socket
 import sys
+import time
 import traceback
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -47,13 +48,16 @@ POSIX_ONLY = {
          "getloadavg", "uname", "mkfifo"),
     signal: ("SIGKILL", "SIGHUP", "SIGQUIT", "SIGCHLD", "SIGUSR1", "SIGUSR2", "SIGALRM", "SIGPIPE", "SIGSTOP",
              "SIGCONT", "pthread_sigmask", "pthread_kill", "SIG_BLOCK", "sigwait", "setitimer", "alarm", "pause"),
-    socket: ("AF_UNIX", "SO_PEERCRED", "socketpair_unix"),
+    socket: ("AF_UNIX", "SO_PEERCRED"),
+    time: ("clock_gettime", "clock_gettime_ns", "clock_settime", "CLOCK_MONOTONIC", "CLOCK_BOOTTIME",
+           "CLOCK_REALTIME", "CLOCK_PROCESS_CPUTIME_ID", "CLOCK_THREAD_CPUTIME_ID", "pthread_getcpuclockid", "tzset"),
 }
 #: What Python on macOS does not have that Linux has.
 LINUX_ONLY = {
     os: ("sched_setscheduler", "sched_param", "SCHED_IDLE", "pidfd_open", "O_PATH", "waitid", "P_PID", "P_PIDFD",
          "memfd_create", "eventfd", "timerfd_create", "getxattr", "posix_fadvise", "sched_getaffinity"),
     socket: ("SO_PEERCRED",),
+    time: ("CLOCK_BOOTTIME",),
 }
 
 

@@ -362,3 +362,15 @@ def test_start_at_login_writes_and_removes_the_run_value(monkeypatch: pytest.Mon
         _Winreg.REG_SZ, '"C:\\Program Files\\Workdeck\\pythonw.exe" -m ui.cli --db D:\\work\\tasks.db --hidden')
     auto.disable()
     assert not auto.enabled() and registry.values == {}
+
+
+def test_the_boot_clock_is_monotonic_time_without_clock_gettime(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from engine.clock import SystemClock
+
+    monkeypatch.delattr(time, "clock_gettime")
+    monkeypatch.setattr(sys, "platform", "win32")
+    before = time.monotonic()
+    boot = SystemClock().boottime()
+    assert before <= boot <= time.monotonic()
