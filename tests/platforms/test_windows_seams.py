@@ -374,3 +374,25 @@ def test_the_boot_clock_is_monotonic_time_without_clock_gettime(monkeypatch: pyt
     before = time.monotonic()
     boot = SystemClock().boottime()
     assert before <= boot <= time.monotonic()
+
+
+def test_the_windows_client_path_loads_no_qt() -> None:
+    """Issue 14: a command line talking to the owner starts without Qt; on Windows too."""
+    import subprocess
+
+    code = (
+        "import sys\n"
+        "from engine import ipc\n"
+        "from engine.platforms import owner_socket\n"
+        "class NoPipe:\n"
+        "    def CreateFile(self, *args):\n"
+        "        error = OSError(None, 'no pipe'); error.winerror = 2; raise error\n"
+        "owner_socket.owner_socket = lambda: owner_socket.WindowsOwnerSocket(pipe_api=NoPipe())\n"
+        "sys.platform = 'win32'\n"
+        "assert ipc.call(owner_socket.owner_socket().address('0' * 20), {'op': 'ping'}) is None\n"
+        "print(sorted(n for n in sys.modules if n.startswith(('PySide6', 'shiboken6', 'platformdirs'))))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).parents[2], capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
