@@ -19,9 +19,9 @@ from typing import Any
 from engine import private_files
 from engine.errors import AlreadyOwnedError, BadInputError, DatabaseReadOnlyError, EnvironmentFaultError
 from engine.platforms.file_lock import FileLock, file_lock
-from engine.platforms.owner_socket import _xdg_runtime_dir, owner_socket, runtime_dir
+from engine.platforms.owner_socket import _xdg_runtime_dir, owner_socket, runtime_dir  # noqa: F401 - moved there
 
-__all__ = ["ROLES", "OwnerLock", "_xdg_runtime_dir", "lock_path", "real_path", "runtime_dir", "socket_path"]
+__all__ = ["ROLES", "OwnerLock", "lock_path", "real_path", "runtime_dir", "socket_path"]
 
 ROLES = ("serve", "window")
 #: How long an owner waits for a command line's short direct write to finish.
