@@ -167,7 +167,7 @@ class Desktop:
 def desktop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desktop]:
     if sys.platform != "linux":
         pytest.skip(f"an X11 desktop with a freedesktop tray and notification server is Linux's; {sys.platform} "
-                    "has its own (tested through tests/platforms)")
+                    "has its own (tested through tests/engine/platforms)")
     missing = [tool for tool in TOOLS if shutil.which(tool) is None]
     if missing:
         pytest.skip(f"needs a real desktop's tools, missing: {', '.join(missing)} "

@@ -3,7 +3,7 @@
 One suite, run against the real POSIX implementation (a Unix socket file) and against
 the real Windows implementation (QLocalServer's named pipe, opened by the command line
 through ``_winapi``) with ``_winapi`` replaced by a double that behaves as Windows does
-(tests/platforms/windows_doubles.py). The owner's side is a real ``QLocalServer`` in
+(tests/engine/platforms/ownership_doubles.py). The owner's side is a real ``QLocalServer`` in
 both; the client is blocking, so it runs on a helper thread while the test's thread
 runs Qt's loop. Last, a real EngineHost answers ``ipc.call`` through each.
 """
@@ -25,7 +25,7 @@ from PySide6.QtNetwork import QLocalServer, QLocalSocket
 from engine import ipc
 from engine.platforms import owner_socket as owner_socket_module
 from engine.platforms.owner_socket import OwnerSocket, PosixOwnerSocket, WindowsOwnerSocket
-from tests.platforms.windows_doubles import PipeNamespace
+from tests.engine.platforms.ownership_doubles import PipeNamespace
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 One suite, run against the real POSIX implementation (flock) and against the real
 Windows implementation on a double of ``LockFileEx`` that behaves as Windows does
-(tests/platforms/windows_doubles.py). Then :class:`engine.owner_lock.OwnerLock` itself,
+(tests/engine/platforms/ownership_doubles.py). Then :class:`engine.owner_lock.OwnerLock` itself,
 on both, keeps what owners and command lines rely on.
 """
 
@@ -20,9 +20,9 @@ import pytest
 from engine.errors import AlreadyOwnedError
 from engine.owner_lock import OwnerLock
 from engine.platforms.file_lock import FileLock, PosixFileLock, WindowsFileLock
-from tests.platforms.hold_lock import implementation
+from tests.engine.platforms.hold_lock import implementation
 
-ROOT = Path(__file__).parents[2]
+ROOT = Path(__file__).parents[3]
 IMPLEMENTATIONS = ["posix", "windows-double"]
 
 
@@ -93,8 +93,8 @@ def test_the_record_at_the_start_stays_readable_and_writable(locks: FileLock, op
 
 
 def _holder(impl: str, path: Path, mode: str) -> subprocess.Popen[str]:
-    child = subprocess.Popen([sys.executable, "-m", "tests.platforms.hold_lock", impl, str(path), mode], cwd=ROOT,
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    child = subprocess.Popen([sys.executable, "-m", "tests.engine.platforms.hold_lock", impl, str(path), mode],
+                             cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert child.stdout is not None
     assert child.stdout.readline().strip() == "locked"
     return child

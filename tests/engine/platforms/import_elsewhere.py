@@ -1,6 +1,6 @@
 """Import every module of engine/ and ui/ as if on another platform (run as a script).
 
-``python -m tests.platforms.import_elsewhere win32|darwin`` prints one JSON line: the
+``python -m tests.engine.platforms.import_elsewhere win32|darwin`` prints one JSON line: the
 modules imported and, for each that failed, its error. What it pretends:
 
 - ``fcntl``, ``termios``, ``resource``, ``pwd`` and ``grp`` cannot be imported (a
@@ -38,6 +38,8 @@ from typing import Any
 
 BLOCKED = ("fcntl", "termios", "resource", "pwd", "grp")
 OURS = ("engine", "ui")
+#: Where OURS were found (a culprit is a line in one of them).
+_FOLDERS: list[str] = []
 
 #: What Python on Windows does not have (a module-level use of any of these breaks there).
 POSIX_ONLY = {
@@ -82,6 +84,7 @@ def our_modules() -> list[str]:
     names = []
     for package_name in OURS:
         package = importlib.import_module(package_name)
+        _FOLDERS.extend(os.path.join(folder, "") for folder in package.__path__)
         names.append(package_name)
         names.extend(m.name for m in pkgutil.walk_packages(package.__path__, package_name + "."))
     for name in names:
@@ -92,8 +95,7 @@ def our_modules() -> list[str]:
 def _where(exc: BaseException) -> str:
     """The innermost line of Workdeck's own code the error went through (the culprit,
     which may be a module the one being imported imports)."""
-    ours = [f for f in traceback.extract_tb(exc.__traceback__)
-            if any(f"{os.sep}{package}{os.sep}" in f.filename for package in OURS)]
+    ours = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(tuple(_FOLDERS))]
     frame = ours[-1] if ours else traceback.extract_tb(exc.__traceback__)[-1]
     return f"{os.path.relpath(frame.filename)}:{frame.lineno}"
 

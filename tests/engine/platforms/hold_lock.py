@@ -1,4 +1,4 @@
-"""Hold a file lock in another process: ``python -m tests.platforms.hold_lock IMPL PATH MODE``.
+"""Hold a file lock in another process: ``python -m tests.engine.platforms.hold_lock IMPL PATH MODE``.
 
 IMPL is ``posix`` or ``windows-double``; MODE ``shared`` or ``exclusive``. Prints
 ``locked`` (or ``refused``) and then waits for stdin to close (or a SIGKILL)."""
@@ -14,7 +14,7 @@ from engine.platforms.file_lock import FileLock, PosixFileLock, WindowsFileLock
 def implementation(name: str) -> FileLock:
     if name == "posix":
         return PosixFileLock()
-    from tests.platforms.windows_doubles import lockfileex_double
+    from tests.engine.platforms.ownership_doubles import lockfileex_double
 
     return WindowsFileLock(api=lockfileex_double())
 
