@@ -81,6 +81,8 @@ def call(socket_path: str, request: dict[str, Any], *, timeout: float = 30.0) ->
     """
     from engine.platforms.owner_socket import owner_socket
 
+    if not socket_path:  # Windows, no owner's record to find its pipe in (owner_lock.socket_path)
+        return None
     deadline = time.monotonic() + timeout
     try:
         stream = owner_socket().connect(socket_path, timeout)

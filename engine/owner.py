@@ -134,10 +134,13 @@ class EngineHost(QObject):
         database under the lock, which we held by then, so the engine's first look at
         the database sees its task.
         """
-        server = QLocalServer(self)
-        self._socket.listen(server, self.socket_path)  # for this user alone; a crash's leftover goes
-        server.newConnection.connect(self._on_new_connection)
-        self._server = server
+        if self.socket_path:
+            server = QLocalServer(self)
+            self._socket.listen(server, self.socket_path)  # for this user alone; a crash's leftover goes
+            server.newConnection.connect(self._on_new_connection)
+            self._server = server
+        else:  # Windows, the lock record unwritten (a full disk): no pipe name to publish
+            log.warning("cannot publish this owner's pipe in %s: command lines cannot reach it", self._lock.path)
         # Once per database made before schema 6: a quiet moment, nothing runs yet.
         switch_to_incremental_vacuum(self.store.conn, self.store.path)
         # Before the first run: if this process dies, the reaper ends its runs' processes.

@@ -24,6 +24,8 @@ from engine.platforms.owner_socket import _xdg_runtime_dir, owner_socket, runtim
 __all__ = ["ROLES", "OwnerLock", "lock_path", "real_path", "runtime_dir", "socket_path"]
 
 ROLES = ("serve", "window")
+#: The owner's lock record's key for the random part of its pipe's name (Windows: socket_path).
+PIPE_SECRET = "pipe"
 #: How long an owner waits for a command line's short direct write to finish.
 CLI_WAIT_SECONDS = 3.0
 
@@ -40,9 +42,21 @@ def lock_path(db_path: str | os.PathLike[str]) -> Path:
 
 def socket_path(db_path: str | os.PathLike[str]) -> str:
     """Where the owner of this database listens (a socket file on POSIX, a named pipe on
-    Windows: engine.platforms.owner_socket): derived from its real path, so stable."""
+    Windows: engine.platforms.owner_socket), derived from its real path, so stable.
+
+    Windows' pipe names are one namespace for the whole machine: another user could
+    create the pipe of a name they can compute first, and hear the command line's
+    requests. There the owner adds a random part to the name and publishes it only in its
+    lock record, beside the database, where only the user can read it; with no record to
+    read (no owner, or one whose record could not be written) this is "" (see ipc.call).
+    """
     digest = hashlib.sha256(os.fsencode(real_path(db_path))).hexdigest()[:20]
-    return owner_socket().address(digest)
+    sockets = owner_socket()
+    address = sockets.address(digest)
+    if not sockets.shared_namespace:
+        return address
+    secret = (OwnerLock(db_path).holder() or {}).get(PIPE_SECRET)
+    return f"{address}-{secret}" if isinstance(secret, str) and secret.isalnum() else ""
 
 
 class OwnerLock:
@@ -99,13 +113,22 @@ class OwnerLock:
             try:
                 os.ftruncate(fd, 0)
                 os.lseek(fd, 0, os.SEEK_SET)  # no os.pwrite on Windows; the descriptor is ours alone
-                os.write(fd, json.dumps({"pid": os.getpid(), "role": role}).encode())
+                os.write(fd, json.dumps(self._record(role)).encode())
             except OSError as exc:  # a full disk: the lock is what owns; the record only informs
                 import logging  # not on the command line's thin path otherwise
 
                 logging.getLogger(__name__).warning("cannot record the owner in %s: %s", self.path,
                                                     exc.strerror or exc)
         return True
+
+    @staticmethod
+    def _record(role: str) -> dict[str, Any]:
+        record: dict[str, Any] = {"pid": os.getpid(), "role": role}
+        if owner_socket().shared_namespace:
+            import secrets  # owners only, on Windows: see socket_path
+
+            record[PIPE_SECRET] = secrets.token_hex(16)
+        return record
 
     def acquire(self, role: str, *, cli_wait: float = CLI_WAIT_SECONDS) -> None:
         """Take the lock or raise :class:`AlreadyOwnedError` naming the owner.

@@ -11,7 +11,8 @@ give the pipe a DACL granting the user alone.
 The interface (:class:`OwnerSocket`):
 
 - ``address(digest)``: where the owner of the database with this digest listens
-  (a socket path on POSIX, ``\\\\.\\pipe\\workdeck-USER-DIGEST`` on Windows);
+  (a socket path on POSIX, ``\\\\.\\pipe\\workdeck-USER-DIGEST`` on Windows, to which
+  engine.owner_lock.socket_path adds the owner's secret: ``shared_namespace``);
 - ``listen(server, address)`` / ``unlisten(server, address)``: the owner's side, given
   its ``QLocalServer`` (QtNetwork is imported by the owner, never here at module level);
 - ``connect(address, timeout)``: the command line's side, a :class:`ClientStream` or
@@ -50,6 +51,10 @@ class ClientStream(Protocol):
 
 
 class OwnerSocket(Protocol):
+    #: Whether addresses are one namespace for every user of the machine (Windows' pipes),
+    #: not a folder of the user's: the owner then adds a secret part (engine.owner_lock.socket_path).
+    shared_namespace: bool
+
     def address(self, digest: str) -> str: ...
 
     def listen(self, server: QLocalServer, address: str) -> None:
@@ -80,6 +85,8 @@ def _listen_for_user_only(server: QLocalServer, address: str) -> None:
 
 class PosixOwnerSocket:
     """A Unix socket file in the user's runtime folder (0700), itself 0600."""
+
+    shared_namespace = False
 
     def address(self, digest: str) -> str:
         if sys.platform == "win32":  # tells mypy the rest is POSIX's
@@ -200,10 +207,13 @@ def _private_dir(path: Path) -> Path:
 class WindowsOwnerSocket:
     """A named pipe: ``QLocalServer`` creates it, the command line opens it with ``_winapi``.
 
-    Pipe names are one namespace for the whole machine, not a folder of the user's, so the
-    name carries the user's name as well as the database's digest; the DACL (Qt's
-    ``UserAccessOption``) is what keeps other users out.
+    Pipe names are one namespace for the whole machine, not a folder of the user's: the
+    name carries the user's name and the database's digest, and the owner adds a secret
+    part (engine.owner_lock.socket_path), so no one else can create our pipe before us;
+    the DACL (Qt's ``UserAccessOption``) keeps other users out of ours.
     """
+
+    shared_namespace = True
 
     PREFIX = "\\\\.\\pipe\\"
 

@@ -10,6 +10,8 @@ runs Qt's loop. Last, a real EngineHost answers ``ipc.call`` through each.
 
 from __future__ import annotations
 
+import errno
+import hashlib
 import os
 import shutil
 import stat
@@ -213,6 +215,7 @@ def test_a_real_owner_answers_through_each(sockets: OwnerSocket, monkeypatch: py
     try:
         if isinstance(sockets, WindowsOwnerSocket):
             assert host.socket_path.startswith("\\\\.\\pipe\\workdeck-")
+            assert host.socket_path.endswith("-" + owner_lock.OwnerLock(host.store.path).holder()["pipe"])
         else:
             assert Path(host.socket_path).parent == short_dir / "workdeck"
         reply = in_thread(qtbot, lambda: ipc.call(host.socket_path, {"op": "ping"}, timeout=5.0))
@@ -249,3 +252,73 @@ def test_a_long_runtime_folder_still_gives_a_socket_path_macos_accepts(
         shutil.rmtree(short_tmp, ignore_errors=True)
         if not existed:
             shutil.rmtree(slash_tmp, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- Windows: no squatting on the pipe's name
+
+
+def _use(monkeypatch: pytest.MonkeyPatch, sockets: OwnerSocket) -> None:
+    from engine import owner as owner_module
+    from engine import owner_lock
+
+    for module in (owner_socket_module, owner_module, owner_lock):
+        monkeypatch.setattr(module, "owner_socket", lambda: sockets)
+
+
+def test_another_user_s_pipe_of_the_computable_name_never_hears_a_request(
+    short_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, clock: Any, qtbot: Any
+) -> None:
+    """Pipe names are machine-wide: a squatter may create the name it can compute from
+    the user's name and the database's path. The owner's real name has a random part
+    that only its lock record (in the user's folder) tells."""
+    from engine.owner import EngineHost
+
+    sockets = WindowsOwnerSocket(pipe_api=PipeNamespace(short_dir))
+    _use(monkeypatch, sockets)
+    db = tmp_path / "work.db"
+    computable = sockets.address(hashlib.sha256(os.fsencode(db.resolve())).hexdigest()[:20])
+    squatter = QLocalServer()
+    assert squatter.listen(computable)
+    heard = serve_with(squatter, lambda sock: sock.write(b'{"hello": "workdeck", "pid": 1}\n{"ok": true}\n'))
+    host = EngineHost.open(db, role="serve", clock=clock)
+    host.start()
+    try:
+        assert host.socket_path != computable and host.socket_path.startswith(computable + "-")
+        reply = in_thread(qtbot, lambda: ipc.call(host.socket_path, {"op": "ping"}, timeout=5.0))
+        assert reply["pid"] == os.getpid()
+    finally:
+        host.stop()
+        squatter.close()
+    assert heard == []
+
+
+def test_with_no_record_to_read_the_command_line_does_not_guess_a_pipe(
+    short_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, clock: Any, qapp: Any
+) -> None:
+    from engine import owner_lock
+    from engine.owner import EngineHost
+
+    _use(monkeypatch, WindowsOwnerSocket(pipe_api=PipeNamespace(short_dir)))
+    db = tmp_path / "work.db"
+    assert owner_lock.socket_path(db) == ""  # nobody owns it: no record
+    assert ipc.call("", {"op": "ping"}) is None
+
+    def disk_full(role: str) -> dict[str, Any]:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(owner_lock.OwnerLock, "_record", staticmethod(disk_full))
+    host = EngineHost.open(db, role="serve", clock=clock)  # the lock is what owns; the record only informs
+    try:
+        assert host.socket_path == "" and owner_lock.socket_path(db) == ""
+        host.start()  # starts, unreachable, and says so in the log
+        assert ipc.call(owner_lock.socket_path(db), {"op": "ping"}) is None
+    finally:
+        host.stop()
+
+
+def test_posix_socket_paths_carry_no_secret(short_dir: Path, tmp_path: Path) -> None:
+    from engine import owner_lock
+
+    assert not PosixOwnerSocket.shared_namespace
+    path = owner_lock.socket_path(tmp_path / "work.db")
+    assert Path(path).parent == short_dir / "workdeck" and path.endswith(".sock")
