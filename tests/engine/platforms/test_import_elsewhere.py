@@ -21,14 +21,6 @@ import pytest
 ROOT = Path(__file__).parents[3]
 SCRIPT = Path(__file__).with_name("import_elsewhere.py")
 
-#: Broken at import elsewhere, and owned by another part of issue 17: each one's test
-#: below is a strict xfail, so it fails (XPASS) the day the module is fixed.
-KNOWN_BREAKS = {
-    ("win32", "engine.clockwatch"): "engine/clockwatch.py reads os.O_CLOEXEC at import (no such flag on Windows); "
-                                    "issue 17's sleep/clock part (branch plat-proc) fixes it: once that is merged "
-                                    "this XPASSes, and the entry goes",
-}
-
 
 def run_elsewhere(platform: str, script: Path = SCRIPT, root: Path = ROOT) -> dict[str, Any]:
     env = {**os.environ, "PYTHONPATH": str(root), "QT_QPA_PLATFORM": "offscreen"}
@@ -45,18 +37,10 @@ def report(request: pytest.FixtureRequest) -> dict[str, Any]:
 
 
 def test_every_module_imports(report: dict[str, Any]) -> None:
-    failures = {name: error for name, error in report["failures"].items()
-                if (report["platform"], name) not in KNOWN_BREAKS}
-    assert failures == {}, f"on {report['platform']}: {failures}"
+    assert report["failures"] == {}, f"on {report['platform']}: {report['failures']}"
     assert {"engine.owner", "engine.owner_lock", "engine.ipc", "engine.engine", "ui.cli", "ui.main_window",
             "engine.platforms.file_lock", "engine.platforms.owner_socket"} <= set(report["imported"])
     assert len(report["imported"]) >= 100  # the walk really went through both packages
-
-
-@pytest.mark.parametrize(("platform", "module"), sorted(KNOWN_BREAKS))
-@pytest.mark.xfail(strict=True, reason="see KNOWN_BREAKS")
-def test_known_break(platform: str, module: str) -> None:
-    assert module not in run_elsewhere(platform)["failures"], KNOWN_BREAKS[platform, module]
 
 
 def test_the_pretence_catches_what_breaks_on_windows(tmp_path: Path) -> None:
