@@ -68,7 +68,9 @@ def start(impl: Processes) -> Iterator[_Started]:
         for member in _members(mark):
             with contextlib.suppress(psutil.Error):
                 member.kill()
-        proc.wait(5)
+        # A killed command at SCHED_IDLE exits only once the CPU has time for it: seconds
+        # on a loaded machine (a load average of 45 took over 5 s).
+        proc.wait(60)
         impl.release(unit)
 
 
