@@ -26,6 +26,7 @@ from engine.conditions import Conditions
 from engine.deferred import Dispatcher
 from engine.errors import BadInputError, BadSpecError, EnvironmentFaultError, NoSuchTaskError
 from engine.exact import AlarmScheduler
+from engine.history.bucket_reads import BucketReads
 from engine.history.output_cap import OutputCap
 from engine.history.policy import RetentionPolicy, load_policy, save_policy
 from engine.immediate import PRIORITY_DEFERRED, PRIORITY_IMMEDIATE, JobRunner
@@ -670,6 +671,10 @@ class Engine(QObject):
     ) -> tuple[list[Bucket], int]:
         """Per-task, per-pixel aggregates of the runs that started in a range (the timeline, zoomed out)."""
         return self.store.run_buckets(start_us, end_us, bucket_us, limit=limit, backwards=backwards)
+
+    def bucket_reads(self, parent: QObject | None = None) -> BucketReads:
+        """A reader of :meth:`run_buckets` off the calling thread (the timeline's, zoomed out)."""
+        return BucketReads(self.store.path, self.store.run_buckets, parent=parent)
 
     def log(self, task_id: str) -> str:
         self._flush_output()

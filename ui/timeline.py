@@ -23,7 +23,7 @@ from engine.clock import from_us, to_us
 from engine.engine import Engine
 from engine.model import Kind, Run, State, StopReason, Task
 from ui import text
-from ui.timeline_density import DENSE_RUNS_PER_PIXEL, Cell, DensityGrid, DensityLoader
+from ui.timeline_density import DENSE_RUNS_PER_PIXEL, Cell, Column, DensityGrid, DensityLoader
 
 LANES: tuple[Kind, ...] = (Kind.IMMEDIATE, Kind.DEFERRED, Kind.EXACT)
 #: The lanes' titles (translated when the rows are built).
@@ -249,7 +249,7 @@ class Timeline(QObject):
         self._hidden: set[str] = set()
         #: The view's range holds more runs than pixels: draw :attr:`density`, not bars.
         self.dense = False
-        self.density = DensityLoader(engine.run_buckets, self._kind_of, self)
+        self.density = DensityLoader(engine.bucket_reads, self._kind_of, self)
         self.density.changed.connect(self.changed)
         self._view: tuple[int, int, float] | None = None
         #: (instant in µs, visible?) in time order; fed by the window (later the lifecycle).
@@ -421,6 +421,13 @@ class Timeline(QObject):
         keys = [k for k in grid.cells
                 if k[0] == "task" and k[1] not in self._hidden and self._kind_of(k[1]) is kind]
         return grid.merged_between(keys, b1, b2)
+
+    def density_columns(self, grid: DensityGrid, key: RowKey, b1: int, b2: int, h: int) -> list[Column]:
+        """What the painter draws for a row: the grid's cached columns, or for a lane
+        under a filter, the columns of the tasks it lets through (derived per frame)."""
+        if key[0] != "lane" or not self._hidden:
+            return grid.columns(key, b1, b2, h)
+        return grid.columns_of(self.density_cells(grid, key, b1, b2), h)
 
     def _kind_of(self, task_id: str) -> Kind:
         task = self._tasks.get(task_id)

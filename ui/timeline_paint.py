@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QRect, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFontMetrics, QPainter, QPalette, QPen, QPolygon
@@ -19,6 +19,7 @@ from engine.store_reads import OUTCOME_BY_SEVERITY
 from ui import style
 from ui import text
 from ui.timeline import MIN_BAR_PX, Row, task_key
+from ui.timeline_density import MARK_HEIGHT, MARKED_OUTCOMES
 
 if TYPE_CHECKING:
     from ui.timeline_view import TimelineView
@@ -27,8 +28,6 @@ _SECOND = 1_000_000
 #: Tick steps in seconds: the first that leaves >= 90 px between ticks is used.
 _STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200,
           86400, 172800, 604800, 1209600)
-#: Failed and timed-out bars carry a dark top edge this high: they differ in grayscale too.
-MARK_HEIGHT = 3
 _LEGEND = ("succeeded", "failed", "timed_out", "interrupted", "cancelled", "running")
 
 
@@ -265,34 +264,26 @@ class TimelinePainter:
 
     def _density(self, p: QPainter, colors: dict[str, QColor], row: Row, y: int, h: int,
                  start: int, end: int) -> None:
-        """Per-pixel aggregates (see ui.timeline_density): per column, the successes in
-        their colour and on top, by their share but at least 2 px, the rest in the worst
-        outcome's colour, a failure with the dark top edge of a failed bar. Neighbouring
-        columns drawn alike merge into one rectangle."""
+        """Per-pixel aggregates (see ui.timeline_density): the row's columns, merged and
+        kept by the grid (a frame draws a few rectangles, not a walk of every bucket):
+        successes in their colour and on top, by their share, the rest in the worst
+        outcome's colour, a failure with the dark top edge of a failed bar."""
         view = self.view
+        x_for = view.x_for
         marks = failure_marks(colors)
         for grid in view.timeline.density.grids_for(start, end):
             bucket_us = grid.bucket_us
-            run: list[Any] = []  # [x1, x2, base colour, height of the top part, top colour]
-            cells = view.timeline.density_cells(grid, row.key, start // bucket_us - 1, end // bucket_us + 1)
-            for bucket, (count, bad, severity, last_end) in cells:
-                x1 = int(view.x_for(bucket * bucket_us))
-                x2 = max(x1 + 1, int(view.x_for(max(last_end, (bucket + 1) * bucket_us))))
-                worst = OUTCOME_BY_SEVERITY[severity]
-                if 0 < bad < count:
-                    # A failure keeps its colour under its dark edge: at least 2 px below it.
-                    least = 2 + (MARK_HEIGHT if worst in marks else 0)
-                    base, top = "succeeded", min(h, max(least, round(h * bad / count)))
-                else:  # all alike: all succeeded (or running), or none did
-                    base, top = worst, 0
-                if run and x1 <= run[1] + 1 and run[2:] == [base, top, worst]:
-                    run[1] = max(run[1], x2)
-                    continue
-                if run:
-                    _density_column(p, colors, run, y, h)
-                run = [x1, x2, base, top, worst]
-            if run:
-                _density_column(p, colors, run, y, h)
+            for bucket, end_us, base, top, worst in view.timeline.density_columns(
+                    grid, row.key, start // bucket_us - 1, end // bucket_us + 1, h):
+                x1 = int(x_for(bucket * bucket_us))
+                x2 = max(x1 + 1, int(x_for(end_us)))
+                if top < h:
+                    p.fillRect(x1, y + top, x2 - x1, h - top, colors[base])
+                if top:
+                    p.fillRect(x1, y, x2 - x1, top, colors[worst])
+                mark = marks.get(worst)
+                if mark is not None:  # as on a failed bar: not by colour alone
+                    p.fillRect(x1, y, x2 - x1, MARK_HEIGHT, mark)
 
     def _markers(self, p: QPainter, pal: QPalette, row: Row, rect: QRect, start: int, end: int) -> None:
         view = self.view
@@ -400,17 +391,6 @@ class TimelinePainter:
             view.legend_shown += 1
 
 
-def _density_column(p: QPainter, colors: dict[str, QColor], run: list[Any], y: int, h: int) -> None:
-    x1, x2, base, top, worst = run
-    if top < h:
-        p.fillRect(x1, y + top, x2 - x1, h - top, colors[base])
-    if top:
-        p.fillRect(x1, y, x2 - x1, top, colors[worst])
-    mark = failure_marks(colors).get(worst)
-    if mark is not None:  # as on a failed bar: not by colour alone
-        p.fillRect(x1, y, x2 - x1, MARK_HEIGHT, mark)
-
-
 def _tr(source: str) -> str:
     """The painter's words (it is no QObject: its context is named here)."""
     return QCoreApplication.translate("TimelinePainter", source)
@@ -438,7 +418,7 @@ def band_color(pal: QPalette, visible: bool) -> QColor:
 
 def failure_marks(colors: dict[str, QColor]) -> dict[str, QColor]:
     """The dark edge drawn on bars whose outcome is a failure."""
-    return {key: colors[key].darker(260) for key in ("failed", "timed_out")}
+    return {key: colors[key].darker(260) for key in MARKED_OUTCOMES}
 
 
 def queued_color(colors: dict[str, QColor]) -> QColor:
