@@ -13,9 +13,11 @@ inserted directly into a schema created by Store. For each size, one table row p
 - window start to shown (a real ``workdeck`` process, ``ui.cli``), against an empty
   database in the same run; and with 10,000 finished tasks: <= 1.5x empty (the
   process's CPU time is asserted, its wall time printed beside it);
-- a timeline frame (pan by a tenth, or zoom by 1.25, then paint) at a week's zoom over
-  the 1-second task: <= 16 ms; the longest slice of aggregate reading is shown beside it
-  (reads run between frames, in slices of about SLICE_TARGET_MS).
+- a timeline frame (pan by a tenth, or zoom by 1.25, then paint; and the paint once the
+  reads it asked for landed) at a week's zoom over the 1-second task, from a cold page
+  cache: median and worst <= 16 ms of UI-thread time; beside them, the longest time the
+  UI thread took to take in a landed slice, and the reads' own time on their pool
+  thread (ui.timeline_density, engine.history.bucket_reads: never on the UI thread).
 
 The goal is flat: the same figure at every size.
 """
@@ -155,33 +157,59 @@ class Bench:
             repaint.append(_ms(lambda: (self.window.timeline_view.update(), app.processEvents())))
         return statistics.median(handlers), statistics.median(repaint)
 
-    def frames_ms(self) -> tuple[float, float, float]:
-        """(median, worst) frame at a week's zoom, panning and zooming, and the longest read slice."""
+    def frames_ms(self) -> tuple[float, float, float, float, float]:
+        """Timeline frames at a week's zoom, panning and zooming: (median, worst) UI-thread
+        time of a frame, the longest UI-thread time taking in a landed slice, and the
+        longest and total wall time of the slices' reads on their thread.
+
+        The database's pages are dropped from the page cache first (the file's only:
+        posix_fadvise), so the first frames meet a cold cache, as after a reboot. Every
+        move is one frame (the move, then a paint of what is there); then the reads it
+        asked for land and the view paints again: that frame, with the whole picture, is
+        measured too."""
         app = QApplication.instance()
         view = self.window.timeline_view
         timeline = self.window.timeline
         timeline.expanded.add(self.engine.task(BUSY_ID, with_runs=False).kind)
         timeline.rows_changed.emit()
+        app.processEvents()
+        _drop_from_page_cache(self.path)
         now = timeline.now_us()
-        view.set_range(now - WEEK * 0.9, WEEK, follow=False)
-        deadline = time.monotonic() + 120
-        while not timeline.density.done() and time.monotonic() < deadline:
-            app.processEvents()
         timeline.density.slice_ms.clear()
-        frames = []
+        timeline.density.read_ms.clear()
+        frames = [_ms(lambda: (view.set_range(now - WEEK * 0.9, WEEK, follow=False), view.repaint()))]
+        deadline = time.monotonic() + 120
+
+        def settle() -> None:
+            while not timeline.density.done() and time.monotonic() < deadline:
+                app.processEvents()
+                time.sleep(0.001)  # the reads run on a pool thread
+            frames.append(_ms(view.repaint))
+
+        settle()
         # Back and forth over the task's runs: two pans left, two right, a zoom in and out.
         moves = [lambda: view.pan(-WEEK * 0.1)] * 2 + [lambda: view.pan(WEEK * 0.1)] * 2 + [
             lambda: view.zoom(1.25), lambda: view.zoom(0.8)]
         for step in range(24):
             move = moves[step % len(moves)]
             frames.append(_ms(lambda: (move(), view.repaint())))
-            # The reads the frame asked for run between frames, as the event loop allows.
-            for _ in range(3):
-                app.processEvents()
-        while not timeline.density.done() and time.monotonic() < deadline:
-            app.processEvents()
-        assert timeline.dense
-        return statistics.median(frames), max(frames), max(timeline.density.slice_ms, default=0.0)
+            settle()
+        assert timeline.dense and timeline.density.done()
+        density = timeline.density
+        return (statistics.median(frames), max(frames), max(density.slice_ms, default=0.0),
+                max(density.read_ms, default=0.0), sum(density.read_ms))
+
+
+def _drop_from_page_cache(path: Path) -> None:
+    """Ask the kernel to forget the database file's cached pages (clean ones go)."""
+    for name in (path, Path(str(path) + "-wal")):
+        if name.exists():
+            fd = os.open(name, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+            finally:
+                os.close(fd)
 
 
 @pytest.fixture(scope="module")
@@ -216,13 +244,13 @@ def test_window_with_a_long_history(qapp: QApplication, workdir: Path) -> None:
             select_wall = _wall_median()
             new_run, repaint = bench.new_run_ms()
             new_run_wall = _wall_median()
-            frame, worst_frame, slice_ms = bench.frames_ms()
+            frame, worst_frame, slice_ms, read_max, read_total = bench.frames_ms()
             frame_wall = _wall_median()
         finally:
             bench.close()
         start_s, _cpu = _start_to_shown(path, home, repeats=3)
         rows.append((size, select, new_run, frame, worst_frame, slice_ms, start_s, built,
-                     select_wall, repaint, frame_wall))
+                     select_wall, repaint, frame_wall, read_max, read_total, os.getloadavg()[0]))
         print(f"\n{size:,} runs: {rows[-1]}", flush=True)
         path.unlink()
         for extra in ("-wal", "-shm"):
@@ -231,18 +259,21 @@ def test_window_with_a_long_history(qapp: QApplication, workdir: Path) -> None:
     print(f"window start to shown: empty database {empty_s * 1000:.0f} ms, 10,000 finished tasks "
           f"{many_s * 1000:.0f} ms: {many_s / empty_s:.2f}x (target <= 1.5x); CPU time {empty_cpu * 1000:.0f} ms "
           f"vs {many_cpu * 1000:.0f} ms: {many_cpu / empty_cpu:.2f}x")
-    print(f"UI-thread CPU time (median; wall time in brackets), load average {os.getloadavg()[0]:.1f} "
-          f"on {os.cpu_count()} CPUs")
+    print(f"UI-thread CPU time (median; wall time in brackets), load average now {os.getloadavg()[0]:.1f} "
+          f"on {os.cpu_count()} CPUs (the last column: when that row ran)")
     print(f"{'runs':>10} | {'select busiest':>20} | {'one new run':>11} | {'its repaint':>11} | {'frame p50':>18} | "
-          f"{'frame max':>9} | {'read slice max':>14} | {'start to shown':>14} | build")
-    print(f"{'target':>10} | {'<= 50 ms':>20} | {'<= 5 ms':>11} | {'':>11} | {'<= 16 ms':>18} | {'':>9} | "
-          f"{'(wall)':>14} | {'flat':>14} |")
-    for size, select, new_run, frame, worst_frame, slice_ms, start_s, built, sw, repaint, fw in rows:
+          f"{'frame max':>9} | {'slice in':>8} | {'reads: max / all (thread)':>25} | {'start to shown':>14} | "
+          f"build | load")
+    print(f"{'target':>10} | {'<= 50 ms':>20} | {'<= 5 ms':>11} | {'':>11} | {'<= 16 ms':>18} | {'<= 16 ms':>9} | "
+          f"{'':>8} | {'(wall, off the UI)':>25} | {'flat':>14} |")
+    for (size, select, new_run, frame, worst_frame, slice_ms, start_s, built, sw, repaint, fw, read_max,
+         read_total, load) in rows:
         print(f"{size:>10,} | {select:>6.1f} ms ({sw:>6.1f} ms) | {new_run:>8.2f} ms | {repaint:>8.2f} ms | "
-              f"{frame:>5.1f} ms ({fw:>5.1f} ms) | {worst_frame:>6.1f} ms | "
-              f"{slice_ms:>11.1f} ms | {start_s * 1000:>11.0f} ms | {built:.0f} s")
-    for size, select, new_run, frame, *_unused in rows:
+              f"{frame:>5.1f} ms ({fw:>5.1f} ms) | {worst_frame:>6.1f} ms | {slice_ms:>5.1f} ms | "
+              f"{read_max:>8.1f} ms / {read_total:>8.0f} ms | {start_s * 1000:>11.0f} ms | {built:>3.0f} s | {load:.1f}")
+    for size, select, new_run, frame, worst_frame, *_unused in rows:
         assert select <= 50, f"selecting the busiest task took {select:.1f} ms at {size} runs"
         assert frame <= 16, f"a timeline frame took {frame:.1f} ms at {size} runs"
+        assert worst_frame <= 16, f"the worst timeline frame took {worst_frame:.1f} ms at {size} runs"
         assert new_run <= 5, f"one new run took {new_run:.2f} ms of the UI thread at {size} runs"
     assert many_cpu <= 1.5 * empty_cpu, f"start with 10,000 tasks is {many_cpu / empty_cpu:.2f}x an empty database"
