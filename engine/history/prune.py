@@ -44,6 +44,13 @@ BATCH_TASKS = 300
 BATCH_OUTPUT = 2 * 1024 * 1024
 #: Pages given back to the file per incremental_vacuum step (4 KiB pages: 2 MiB).
 VACUUM_PAGES = 512
+#: Wall seconds one transaction deletes for, at most: past it, the transaction commits
+#: what it deleted and the rest is the next batch's. The planned size keeps a batch
+#: under this on a quiet machine; the time box keeps it there when the machine is busy
+#: (a batch planned for 5 ms took 14-30 ms under load).
+TIME_BOX = 0.008
+#: Runs per DELETE statement inside a transaction: the time box is checked between them.
+DELETE_CHUNK = 50
 
 _FINISHED = tuple(s.value for s in FINISHED_STATES)
 _UNFINISHED_CHILD = (
@@ -180,9 +187,12 @@ def prune_batch(
     *,
     batch_runs: int = BATCH_RUNS,
     dry_run: bool = False,
+    time_box: float | None = TIME_BOX,
 ) -> tuple[PruneResult, SweepCursor | None]:
     """Prune one batch; returns what went and the cursor of the next batch (None: the
-    sweep is done). ``dry_run`` counts the same things and deletes nothing."""
+    sweep is done). ``dry_run`` counts the same things and deletes nothing. The
+    transaction commits after ``time_box`` seconds of deleting, whatever is left (see
+    TIME_BOX)."""
     plan, nxt = _plan(conn, policy, now_us, cursor or SweepCursor(), batch_runs)
     result = PruneResult()
     if not plan.runs and not plan.tasks:
@@ -196,16 +206,16 @@ def prune_batch(
     for i, run_id in enumerate(plan.runs):
         total += sizes.get(run_id, 0)
         if total > BATCH_OUTPUT and i > 0:  # the rest waits for the next batch
-            rowid = plan.rowids[i]
-            nxt = SweepCursor(rowid, plan.runs[i - 1] if plan.rowids[i - 1] == rowid else 0)
-            plan.runs, plan.tasks = plan.runs[:i], [(t, r) for t, r in plan.tasks if r < rowid]
+            nxt = _cut(plan, i)
             break
-    result.output_bytes = sum(sizes.get(r, 0) for r in plan.runs)
-    started, cpu = time.perf_counter(), time.process_time()
+    started, cpu = time.perf_counter(), time.thread_time()
     conn.execute("BEGIN IMMEDIATE")
     try:
-        for start in range(0, len(plan.runs), 500):
-            part = plan.runs[start : start + 500]
+        for start in range(0, len(plan.runs), DELETE_CHUNK):
+            if start and time_box is not None and time.perf_counter() - started > time_box:
+                nxt = _cut(plan, start)  # committed below; the rest is the next batch's
+                break
+            part = plan.runs[start : start + DELETE_CHUNK]
             marks = ",".join("?" * len(part))
             conn.execute(f"DELETE FROM output WHERE run_id IN ({marks})", part)
             # ended_at IS NOT NULL: re-checked under the lock, a run in progress never goes
@@ -222,8 +232,19 @@ def prune_batch(
         conn.execute("ROLLBACK")
         raise
     result.lock_holds.append(time.perf_counter() - started)
-    result.lock_cpu.append(time.process_time() - cpu)
+    result.lock_cpu.append(time.thread_time() - cpu)
+    result.output_bytes = sum(sizes.get(r, 0) for r in plan.runs)
     return result, nxt
+
+
+def _cut(plan: _Plan, i: int) -> SweepCursor:
+    """Keep the plan's first ``i`` runs (and the finished tasks all of whose runs are
+    among them); the cursor where the next batch goes on."""
+    rowid = plan.rowids[i]
+    nxt = SweepCursor(rowid, plan.runs[i - 1] if plan.rowids[i - 1] == rowid else 0)
+    plan.runs, plan.rowids = plan.runs[:i], plan.rowids[:i]
+    plan.tasks = [(t, r) for t, r in plan.tasks if r < rowid]
+    return nxt
 
 
 def _output_sizes(conn: sqlite3.Connection, run_ids: list[int]) -> dict[int, int]:
@@ -246,12 +267,13 @@ def _remove_task(conn: sqlite3.Connection, task_id: str) -> None:
 
 
 def prune_all(conn: sqlite3.Connection, policy: RetentionPolicy, now_us: int, *, dry_run: bool = False,
-              batch_runs: int = BATCH_RUNS) -> PruneResult:
+              batch_runs: int = BATCH_RUNS, time_box: float | None = TIME_BOX) -> PruneResult:
     """A whole sweep at once, batch after batch (``workdeck prune``)."""
     total = PruneResult()
     cursor: SweepCursor | None = SweepCursor()
     while cursor is not None:
-        result, cursor = prune_batch(conn, policy, now_us, cursor, batch_runs=batch_runs, dry_run=dry_run)
+        result, cursor = prune_batch(conn, policy, now_us, cursor, batch_runs=batch_runs, dry_run=dry_run,
+                                     time_box=time_box)
         total.add(result)
     return total
 

@@ -5,14 +5,17 @@ time: a few hundred runs chosen without the lock, deleted in one short transacti
 then one incremental-vacuum step; the next batch waits ``BATCH_PAUSE`` so whatever
 queued up meanwhile (an enqueue from the socket, a run's end, a repaint) goes first.
 A sweep over every task starts ``FIRST_DELAY`` after the owner starts and then every
-``INTERVAL``. Each batch's write-lock hold is measured; the batch shrinks when a hold
-passes ``TARGET_HOLD`` and grows back when holds are short.
+``INTERVAL``. Each batch's write-lock hold is measured; the batch (and the vacuum step)
+shrinks when a hold passes ``TARGET_HOLD`` and grows back when holds are short, and a
+transaction stops deleting after ``prune.TIME_BOX`` whatever its size, so a machine
+busy with other work does not stretch the hold: the batches get smaller instead.
 """
 
 from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 from collections import deque
 from collections.abc import Callable
 
@@ -29,6 +32,7 @@ INTERVAL = 600.0  # seconds between sweeps
 BATCH_PAUSE = 0.05  # seconds between the batches of one sweep
 TARGET_HOLD = 0.010  # seconds: a batch that holds the lock longer makes the next smaller
 MIN_BATCH = 20
+MIN_VACUUM_PAGES = 16
 
 
 class Pruner(QObject):
@@ -55,6 +59,7 @@ class Pruner(QObject):
         self._cursor: prune.SweepCursor | None = None
         self._timer = clock.timer(self._on_timer)
         self.batch_runs = prune.BATCH_RUNS
+        self.vacuum_pages = prune.VACUUM_PAGES
         #: the write-lock hold of recent transactions, seconds (tests and benchmarks read it)
         self.lock_holds: deque[float] = deque(maxlen=10_000)
         self.lock_cpu: deque[float] = deque(maxlen=10_000)  # their CPU seconds (prune batches)
@@ -95,8 +100,11 @@ class Pruner(QObject):
         left = 0
         if prune.auto_vacuum_mode(self._conn) == 2 and int(
                 self._conn.execute("PRAGMA freelist_count").fetchone()[0]):
-            left, held = prune.shrink_step(self._conn)
+            cpu = time.thread_time()
+            left, held = prune.shrink_step(self._conn, self.vacuum_pages)
+            self.lock_cpu.append(time.thread_time() - cpu)
             self.lock_holds.append(held)
+            self.vacuum_pages = _adapted(self.vacuum_pages, held, MIN_VACUUM_PAGES, prune.VACUUM_PAGES)
         if result.runs or result.tasks:
             log.debug("pruned %d runs, %d output bytes, %d tasks", result.runs, result.output_bytes, result.tasks)
             for task_id in result.removed_tasks:
@@ -109,9 +117,14 @@ class Pruner(QObject):
 
     def _adapt(self, holds: list[float]) -> None:
         self.lock_holds.extend(holds)
-        if not holds:
-            return
-        if max(holds) > TARGET_HOLD:
-            self.batch_runs = max(MIN_BATCH, self.batch_runs // 2)
-        elif max(holds) < TARGET_HOLD / 4:
-            self.batch_runs = min(prune.BATCH_RUNS, self.batch_runs * 3 // 2)
+        if holds:
+            self.batch_runs = _adapted(self.batch_runs, max(holds), MIN_BATCH, prune.BATCH_RUNS)
+
+
+def _adapted(size: int, held: float, lowest: int, highest: int) -> int:
+    """The next batch's size after one that held the lock ``held`` seconds."""
+    if held > TARGET_HOLD:
+        return max(lowest, size // 2)
+    if held < TARGET_HOLD / 4:
+        return min(highest, size * 3 // 2)
+    return size

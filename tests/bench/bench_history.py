@@ -13,7 +13,8 @@ days; 9,999 more tasks with 2 runs each: 10,000 tasks in all), in one run:
   loaded machine distorts least), the whole process's wall time, and its peak RSS;
 - the owner's prune pass (engine.history.pruner, adaptive batches) for up to
   $BENCH_PRUNE_SECONDS (default 20): the write-lock hold per transaction, p50/p99/max
-  (wall: what a waiting writer sees), and the CPU time of the prune transactions.
+  (wall: what a waiting writer sees), and the CPU time of the prune transactions and
+  vacuum steps (p99 <= 20 ms asserted on CPU time; the load average is printed).
 
 Then a simulated year of one ``--every 1s`` task under the default policy: 86,400
 runs a day (each with a line of output), pruned at the end of each day, database
@@ -28,7 +29,6 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import statistics
 import subprocess
 import sys
 import time
@@ -175,6 +175,9 @@ def measure_size(qapp: Any, tmp: Path, size: int) -> dict[str, str]:
     row["hold p50/p99/max ms"] = "/".join(f"{1000 * v:.1f}" for v in (pct(holds, 0.5), pct(holds, 0.99), max(holds)))
     cpu = list(pruner.lock_cpu)
     row["batch cpu p99/max ms"] = "/".join(f"{1000 * v:.1f}" for v in (pct(cpu, 0.99), max(cpu)))
+    row["runs pruned"] = f"{size - store.conn.execute('SELECT COUNT(*) FROM runs WHERE task_id = ?', ('busy',)).fetchone()[0]:,}"
+    row["load"] = f"{os.getloadavg()[0]:.1f}"
+    row["_cpu_p99"] = f"{pct(cpu, 0.99)}"
     store.close()
     db.unlink()
     for extra in ("-wal", "-shm"):
@@ -222,7 +225,7 @@ def simulate_year(tmp: Path) -> list[tuple[int, int, int]]:
 
 
 def print_table(rows: list[dict[str, str]]) -> None:
-    keys = list(rows[0])
+    keys = [k for k in rows[0] if not k.startswith("_")]
     widths = [max(len(k), *(len(r.get(k, "")) for r in rows)) for k in keys]
     print("\n" + "  ".join(k.ljust(w) for k, w in zip(keys, widths, strict=True)))
     for r in rows:
@@ -245,4 +248,5 @@ def test_history_stays_flat(qapp: Any, tmp_path: Path) -> None:
         print(f"  file size from day 31 to day {sizes[-1][0]}: {min(steady) / 1048576:.1f} .. "
               f"{max(steady) / 1048576:.1f} MiB (flat: {max(steady) / min(steady):.2f}x)")
         assert max(steady) < 1.15 * min(steady)
-    assert statistics.median([1.0]) == 1.0
+    for row in rows:  # CPU time: what a loaded machine distorts least (the wall p99 is printed beside it)
+        assert float(row["_cpu_p99"]) <= 0.020, f"a prune transaction's CPU p99 is over 20 ms at {row['runs']} runs"

@@ -202,6 +202,38 @@ def test_small_batches_and_dry_runs_remove_exactly_what_one_pass_does(tmp_path: 
     assert results[1][0] > 50 and results[1][2] == ["gone"]
 
 
+def test_a_time_boxed_transaction_commits_early_and_the_next_batch_goes_on(tmp_path: Path,
+                                                                           clock: FakeClock) -> None:
+    """A machine too busy to delete a batch in its time box: each transaction commits
+    after one statement's worth (time box 0), and the sweep removes exactly what one
+    unboxed sweep does, keeping every rule (newest runs, last failure, finished task)."""
+    kept: list[dict[str, list[int]]] = []
+    for box in (None, 0.0):
+        store = Store(tmp_path / f"box-{box}.db")
+        for n in range(3):
+            add_task(store, clock, f"t{n}", keep_runs=5 * n)
+            add_runs(store, f"t{n}", [(40 * DAY, FAIL if i in (30, 100) else OK) for i in range(260)],
+                     now_us=clock.now_us(), output="abc")
+        add_task(store, clock, "gone")
+        add_runs(store, "gone", [(50 * DAY, OK)] * 120, now_us=clock.now_us())
+        finish_task(store, clock, "gone", State.SUCCEEDED, days_ago=40)
+        before = {t.id: t.totals for t in store.tasks()}
+        holds: list[int] = []
+        cursor: prune.SweepCursor | None = prune.SweepCursor()
+        while cursor is not None:
+            result, cursor = prune.prune_batch(store.conn, DEFAULT, clock.now_us(), cursor, time_box=box)
+            holds.append(result.runs)
+        if box == 0.0:
+            assert max(holds) == prune.DELETE_CHUNK and len(holds) > 800 // prune.DELETE_CHUNK
+        else:
+            assert max(holds) == prune.BATCH_RUNS
+        assert {t.id: t.totals for t in store.tasks()} == {k: v for k, v in before.items() if k != "gone"}
+        kept.append({t: run_ids(store, t) for t in ("t0", "t1", "t2", "gone")})
+        store.close()
+    assert kept[0] == kept[1]
+    assert kept[1]["gone"] == [] and len(kept[1]["t2"]) == 10 + 1  # the newest 10 and the last failure
+
+
 def test_the_owners_idle_pass_prunes_in_batches_on_its_timer(qapp: object, store: Store, clock: FakeClock) -> None:
     add_task(store, clock, "t")
     add_runs(store, "t", [(90 * DAY, OK)] * 1_300, now_us=clock.now_us(), output="y" * 2000)
