@@ -1575,8 +1575,24 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Runs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{runs} ({failed} failed)</source>
+        <extracomment>Columns whose sort key is an attribute of the task: list.sort reads it in C (operator.attrgetter), no Python call per row. Runs sort by how many ever ended. Longest a change waits before the views see it: ten updates a second is live to the eye (the timeline, not the table, shows motion), and under 100 ms reads as instant.</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{runs} runs ended: {succeeded} succeeded, {failed} failed or timed out, {other} other</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>last: {outcome}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>id {id}</source>
-        <extracomment>Longest a change waits before the views see it: ten updates a second is live to the eye (the timeline, not the table, shows motion), and under 100 ms reads as instant.</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1609,7 +1625,7 @@
     <name>TimelinePainter</name>
     <message>
         <source>visible / background</source>
-        <extracomment>Tick steps in seconds: the first that leaves &gt;= 90 px between ticks is used. Failed and timed-out bars carry a dark top edge this high: they differ in grayscale too.</extracomment>
+        <extracomment>Tick steps in seconds: the first that leaves &gt;= 90 px between ticks is used.</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -13,6 +13,7 @@ from ui.task_table import (
     NEXT_RUN,
     PROGRESS,
     PROGRESS_ROLE,
+    RUNS,
     STATE,
     TASK_ID_ROLE,
     TaskFilterProxy,
@@ -144,3 +145,51 @@ def test_a_deleted_task_leaves_its_row_and_pending_changes_land_on_the_right_row
     assert [model.index(r, NAME).data() for r in range(model.rowCount())] == ["third"]
     assert model.task(first.id) is None and model.last_outcome(first.id) is None
     qtmodeltester.check(model)
+
+
+def test_the_runs_column_counts_every_run_and_stays_true_after_pruning(qtbot, engine, runner, clock) -> None:
+    """The Runs column reads the task's counters: "2,000 (20 failed)", one more after a
+    run ends, and the same words after pruning dropped most of the history."""
+    from engine.history import prune
+    from engine.history.policy import RetentionPolicy
+    from tests.history_data import BUSY_ID, FAIL_EVERY, add_busy_task
+
+    add_busy_task(engine.store, clock.now(), 2_000)
+    quiet = run_task(engine, runner, clock, 1, name="quiet")
+    fresh = engine.enqueue(TaskSpec("shell", ("true",), kind=Kind.DEFERRED, run_at=clock.now() + timedelta(hours=1)))
+    model = TaskTableModel(engine)
+    busy_row = model.row_of(BUSY_ID)
+    failed = 2_000 // FAIL_EVERY
+    assert model.index(busy_row, RUNS).data() == f"2,000 ({failed} failed)"
+    assert model.index(model.row_of(quiet.id), RUNS).data() == "1"
+    assert model.index(model.row_of(fresh.id), RUNS).data() == ""  # no run yet: nothing to count
+    tip = model.index(busy_row, RUNS).data(Qt.ItemDataRole.ToolTipRole)
+    assert f"{2_000 - failed:,} succeeded" in tip and f"{failed} failed" in tip
+    assert engine.start_run(engine.task(BUSY_ID, with_runs=False))
+    clock.advance(1)
+    with qtbot.waitSignal(model.dataChanged, timeout=2_000):
+        runner.finish(BUSY_ID, Outcome.TIMED_OUT)
+    assert model.index(busy_row, RUNS).data() == f"2,001 ({failed + 1} failed)"
+    clock.advance(60 * 86400)  # every run is past the default 30 days
+    removed = prune.prune_all(engine.store.conn, RetentionPolicy(), clock.now_us())
+    assert removed.runs > 1_800
+    again = TaskTableModel(engine)
+    assert again.index(again.row_of(BUSY_ID), RUNS).data() == f"2,001 ({failed + 1} failed)"
+
+
+def test_sorting_by_runs_calls_no_python_key_per_row(engine, clock, monkeypatch) -> None:
+    """The Runs column sorts on the task's counter, read by operator.attrgetter inside
+    list.sort: no key function of ours runs, however many rows; ties keep arrival order."""
+    from tests.history_data import add_busy_task
+
+    for task_id, runs in (("a", 5), ("b", 50), ("c", 0), ("d", 50), ("e", 20)):
+        add_busy_task(engine.store, clock.now(), runs, task_id=task_id)
+    model = TaskTableModel(engine)
+    calls: list[int] = []
+    compute = TaskTableModel._compute_sort_key
+    monkeypatch.setattr(TaskTableModel, "_compute_sort_key", lambda self, t, c: calls.append(c) or compute(self, t, c))
+    model.sort_rows(RUNS, Qt.SortOrder.DescendingOrder)
+    assert [model.index(r, 0).data(TASK_ID_ROLE) for r in range(model.rowCount())] == ["b", "d", "e", "a", "c"]
+    model.sort_rows(RUNS, Qt.SortOrder.AscendingOrder)
+    assert [model.index(r, 0).data(TASK_ID_ROLE) for r in range(model.rowCount())] == ["c", "a", "e", "b", "d"]
+    assert calls == []
