@@ -48,9 +48,9 @@ VACUUM_PAGES = 512
 #: what it deleted and the rest is the next batch's. The planned size keeps a batch
 #: under this on a quiet machine; the time box keeps it there when the machine is busy
 #: (a batch planned for 5 ms took 14-30 ms under load).
-TIME_BOX = 0.008
+TIME_BOX = 0.005
 #: Runs per DELETE statement inside a transaction: the time box is checked between them.
-DELETE_CHUNK = 50
+DELETE_CHUNK = 25
 
 _FINISHED = tuple(s.value for s in FINISHED_STATES)
 _UNFINISHED_CHILD = (

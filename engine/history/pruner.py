@@ -60,6 +60,7 @@ class Pruner(QObject):
         self._timer = clock.timer(self._on_timer)
         self.batch_runs = prune.BATCH_RUNS
         self.vacuum_pages = prune.VACUUM_PAGES
+        self.time_box: float | None = prune.TIME_BOX  # None: a batch deletes all it planned (benchmarks)
         #: the write-lock hold of recent transactions, seconds (tests and benchmarks read it)
         self.lock_holds: deque[float] = deque(maxlen=10_000)
         self.lock_cpu: deque[float] = deque(maxlen=10_000)  # their CPU seconds (prune batches)
@@ -93,7 +94,8 @@ class Pruner(QObject):
             self._policy = self._policy_source()  # a sweep reads the settings once
             self._cursor = prune.SweepCursor()
         result, self._cursor = prune.prune_batch(
-            self._conn, self._policy, self._clock.now_us(), self._cursor, batch_runs=self.batch_runs
+            self._conn, self._policy, self._clock.now_us(), self._cursor, batch_runs=self.batch_runs,
+            time_box=self.time_box,
         )
         self._adapt(result.lock_holds)
         self.lock_cpu.extend(result.lock_cpu)

@@ -12,7 +12,9 @@ days; 9,999 more tasks with 2 runs each: 10,000 tasks in all), in one run:
   wall and CPU time inside the command (imports done first; CPU time is what a shared,
   loaded machine distorts least), the whole process's wall time, and its peak RSS;
 - the owner's prune pass (engine.history.pruner, adaptive batches) for up to
-  $BENCH_PRUNE_SECONDS (default 20): the write-lock hold per transaction, p50/p99/max
+  $BENCH_PRUNE_SECONDS (default 20), first as before the time box ("unboxed"), then
+  time-boxed (prune.TIME_BOX), on the same file ($BENCH_LOAD_PROCS busy-looping processes
+  beside each, default 0, load the machine on demand): the write-lock hold per transaction, p50/p99/max
   (wall: what a waiting writer sees), and the CPU time of the prune transactions and
   vacuum steps (p99 <= 20 ms asserted on CPU time; the load average is printed).
 
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -50,6 +53,8 @@ BASELINE_TREE = Path(os.environ.get("WORKDECK_BASELINE", "/work/main"))
 BASELINE_MAX = int(os.environ.get("BENCH_BASELINE_MAX", "1000000"))
 PRUNE_SECONDS = float(os.environ.get("BENCH_PRUNE_SECONDS", "20"))
 YEAR_DAYS = int(os.environ.get("BENCH_YEAR_DAYS", "365"))
+#: Busy-looping processes started beside each prune pass: a loaded machine on demand.
+LOAD_PROCS = int(os.environ.get("BENCH_LOAD_PROCS", "0"))
 TREE = Path(__file__).resolve().parents[2]
 TASKS = 10_000
 BEFORE = next(v for v, f in MIGRATIONS.items() if f is migrate_5_to_6)
@@ -164,19 +169,41 @@ def measure_size(qapp: Any, tmp: Path, size: int) -> dict[str, str]:
     listed = command(TREE, db, "list", "--json")
     row["list 10k s / cpu (process)"] = f"{listed['seconds']:.2f} / {listed['cpu']:.2f} ({listed['wall']:.2f})"
     row["list MB"] = f"{listed['rss_mb']:.0f}"
-    store = Store(db)
-    pruner = Pruner(store.conn, FakeClock(now), policy=RetentionPolicy)
-    deadline = time.perf_counter() + PRUNE_SECONDS
-    steps = 0
-    while time.perf_counter() < deadline and pruner.step():
-        steps += 1
-    holds = list(pruner.lock_holds)
-    row["prune batches"] = f"{steps:,}"
-    row["hold p50/p99/max ms"] = "/".join(f"{1000 * v:.1f}" for v in (pct(holds, 0.5), pct(holds, 0.99), max(holds)))
-    cpu = list(pruner.lock_cpu)
-    row["batch cpu p99/max ms"] = "/".join(f"{1000 * v:.1f}" for v in (pct(cpu, 0.99), max(cpu)))
-    row["runs pruned"] = f"{size - store.conn.execute('SELECT COUNT(*) FROM runs WHERE task_id = ?', ('busy',)).fetchone()[0]:,}"
-    row["load"] = f"{os.getloadavg()[0]:.1f}"
+    # The same pass as before this session (batches adapted after the fact, no time box,
+    # fixed vacuum steps) on a copy, then the time-boxed one on the file itself, each
+    # for up to PRUNE_SECONDS: the same runs to prune, one after the other.
+    copy = tmp / f"history-{size}-unboxed.db"
+    shutil.copyfile(db, copy)
+    for label, path in (("unboxed", copy), ("boxed", db)):
+        burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(LOAD_PROCS)]
+        store = Store(path)
+        pruner = Pruner(store.conn, FakeClock(now), policy=RetentionPolicy)
+        boxed = path == db
+        if not boxed:
+            pruner.time_box = None
+        deadline = time.perf_counter() + PRUNE_SECONDS
+        steps = 0
+        while time.perf_counter() < deadline:
+            if not boxed:
+                pruner.vacuum_pages = prune.VACUUM_PAGES
+            if not pruner.step():
+                break
+            steps += 1
+        holds, cpu = list(pruner.lock_holds), list(pruner.lock_cpu)
+        suffix = "" if boxed else f" ({label})"
+        row["prune batches" + suffix] = f"{steps:,}"
+        row["hold p50/p99/max ms" + suffix] = "/".join(
+            f"{1000 * v:.1f}" for v in (pct(holds, 0.5), pct(holds, 0.99), max(holds)))
+        row["cpu p99/max ms" + suffix] = "/".join(f"{1000 * v:.1f}" for v in (pct(cpu, 0.99), max(cpu)))
+        row["runs pruned" + suffix] = f"{size - store.conn.execute('SELECT COUNT(*) FROM runs WHERE task_id = ?', ('busy',)).fetchone()[0]:,}"
+        row["load" + suffix] = f"{os.getloadavg()[0]:.1f}" + (f" +{LOAD_PROCS} burners" if LOAD_PROCS else "")
+        for burner in burners:
+            burner.kill()
+            burner.wait()
+        if not boxed:
+            store.close()
+            for extra in ("", "-wal", "-shm"):
+                Path(str(copy) + extra).unlink(missing_ok=True)
     row["_cpu_p99"] = f"{pct(cpu, 0.99)}"
     store.close()
     db.unlink()
