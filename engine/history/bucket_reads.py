@@ -27,6 +27,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QThreadPool, Signal
 
+from engine.store_faults import connect_for_reading
 from engine.store_reads import Bucket, RunReads
 
 log = logging.getLogger(__name__)
@@ -143,7 +144,7 @@ class BucketReads(QObject):
                 if box.conn is None:
                     box.conn = _connect(path, timeout)
                 result = _run(request, _Connection(box.conn).run_buckets)
-            except sqlite3.Error as exc:
+            except Exception as exc:  # noqa: BLE001 - busy, locked, gone: the asker is told, never left waiting
                 result = BucketResult(request, error=exc)
             with box.lock:
                 box.busy = False
@@ -171,10 +172,8 @@ class BucketReads(QObject):
 
 
 def _connect(path: str, busy_timeout_ms: int) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-    conn.execute("PRAGMA query_only = 1")
-    return conn
+    """Read-only, as every reader beside the owner (a read-only folder included)."""
+    return connect_for_reading(path, busy_timeout_ms)
 
 
 def _run(request: BucketRequest, read: Callable[..., tuple[list[Bucket], int]]) -> BucketResult:

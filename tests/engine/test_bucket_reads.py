@@ -103,3 +103,22 @@ def test_an_in_memory_database_reads_here_and_still_lands_later(qtbot, clock) ->
         reads.close()
     finally:
         store.close()
+
+
+def test_a_failed_read_lands_as_an_error_and_frees_the_reader(qtbot, tmp_path, clock) -> None:
+    """A database that is not Workdeck's (no runs table): the error comes back, logged
+    by the asker, and the reader takes the next request."""
+    import sqlite3
+
+    other = tmp_path / "other.db"
+    sqlite3.connect(other).close()
+    reads = BucketReads(str(other), lambda *a, **k: ([], 0))
+    landed: list[BucketResult] = []
+    reads.landed.connect(landed.append)
+    reads.read(_request(clock, "x"))
+    qtbot.waitUntil(lambda: bool(landed), timeout=5_000)
+    assert isinstance(landed[0].error, sqlite3.Error) and landed[0].buckets == []
+    assert not reads.busy()
+    reads.read(_request(clock, "y"))
+    qtbot.waitUntil(lambda: len(landed) == 2, timeout=5_000)
+    reads.close()
