@@ -281,11 +281,6 @@ class DensityLoader(QObject):
         self._asked = None  # a slice in flight lands for a grid that is gone
         self.grid = self.stale = None
 
-    def close(self) -> None:
-        """No more reads (the window is going)."""
-        self.drop()
-        self._reads.close()
-
     def grids_for(self, start_us: int, end_us: int) -> list[DensityGrid]:
         """The grids to paint for [start, end], the previous zoom's underneath while the
         current one is still being read."""
