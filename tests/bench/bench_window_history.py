@@ -41,6 +41,7 @@ from engine.engine import Engine
 from engine.store import Store
 from tests.history_data import BUSY_ID, add_busy_task, add_finished_tasks
 from tests.ui.fakes import FakeRunner
+from ui.app import freeze_startup_heap
 from ui.main_window import MainWindow
 
 S = 1_000_000
@@ -121,6 +122,7 @@ class Bench:
         self.window = MainWindow(self.engine)
         self.window.show()
         QApplication.processEvents()
+        freeze_startup_heap()  # as ui.app.main does once the window is up
 
     def close(self) -> None:
         self.window.close()
