@@ -38,7 +38,9 @@ What a run guarantees:
 
 Starting the group, signalling it, asking whether it is empty and lowering its priority
 go through :mod:`engine.platforms.processes` (a Job Object on Windows). The loop below
-is POSIX's: it waits on the pipes with a selector, which Windows offers for sockets only.
+is POSIX's: it waits on the pipes with a selector, which Windows offers for sockets only;
+Windows runs :class:`engine.workers.shell_threads.ThreadSupervisor` (reader threads and
+a queue, the same loop otherwise).
 
 Waiting is done with a selector on the pipes, a self-pipe written by the cancel
 callback, and a pidfd (Linux) that becomes readable when the leader exits: no polling,
@@ -55,6 +57,7 @@ import os
 import selectors
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -84,9 +87,11 @@ class ShellWorker(Worker):
     name = "shell"
 
     def __init__(self, grace_period: float = GRACE_PERIOD,
-                 processes: platform_processes.Processes | None = None) -> None:
+                 processes: platform_processes.Processes | None = None,
+                 supervisor: type[_Supervisor] | None = None) -> None:
         self.grace_period = grace_period
         self.processes = processes or platform_processes.current()
+        self.supervisor = supervisor or _supervisor_for(sys.platform)
 
     def validate(self, args: Sequence[str]) -> None:
         if not args:
@@ -104,7 +109,7 @@ class ShellWorker(Worker):
                 argv,
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
+                stderr=self.supervisor.stderr,
                 close_fds=True,
                 env={**os.environ, process_groups.MARKER: ctx.marker},
                 **self.processes.spawn_options(own_session=own_session),
@@ -121,7 +126,16 @@ class ShellWorker(Worker):
         ctx.on_group(unit.id, self.processes.identity(proc.pid))
         if ctx.priority is Priority.IDLE:
             self.processes.lower_priority(unit, own_session=own_session)
-        return _Supervisor(proc, ctx, self.grace_period, self.processes, unit).run()
+        return self.supervisor(proc, ctx, self.grace_period, self.processes, unit).run()
+
+
+def _supervisor_for(platform: str) -> type[_Supervisor]:
+    """The selector on POSIX; threads and a queue where ``select`` takes sockets only."""
+    if platform == "win32":
+        from engine.workers.shell_threads import ThreadSupervisor
+
+        return ThreadSupervisor
+    return _Supervisor
 
 
 def _has_terminal() -> bool:
@@ -183,6 +197,9 @@ class _Stream:
 
 class _Supervisor:
     """Runs one process to its end: output, cancellation, group cleanup."""
+
+    #: Where the command's stderr goes: a pipe of its own, merged here line by line.
+    stderr: int = subprocess.PIPE
 
     def __init__(self, proc: subprocess.Popen[bytes], ctx: WorkContext, grace: float,
                  processes: platform_processes.Processes, unit: platform_processes.Unit) -> None:

@@ -1,4 +1,8 @@
-"""The shell worker: live merged output, exit codes, missing commands, cancellation, cleanup."""
+"""The shell worker: live merged output, exit codes, missing commands, cancellation, cleanup.
+
+Every test that reaches a supervisor runs with both: the selector one (POSIX's) and
+the thread one (Windows', engine.workers.shell_threads), on real processes here.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,8 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+import uuid
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import psutil
@@ -17,7 +22,22 @@ from engine.errors import BadSpecError
 from engine.model import Outcome, StopReason
 from engine.workers import shell as shell_module
 from engine.workers.base import WorkContext, WorkResult
-from engine.workers.shell import ShellWorker
+from engine.workers.shell import ShellWorker, _Supervisor
+from engine.workers.shell_threads import ThreadSupervisor
+
+MakeWorker = Callable[..., ShellWorker]
+
+
+@pytest.fixture(params=[_Supervisor, ThreadSupervisor], ids=["selector", "threads"])
+def make_worker(request: pytest.FixtureRequest) -> Iterator[MakeWorker]:
+    """A ShellWorker with the supervisor under test; after the test, no run's thread is left."""
+    supervisor: type[_Supervisor] = request.param
+    yield lambda *args, **kwargs: ShellWorker(*args, supervisor=supervisor, **kwargs)
+    assert not _run_threads(), "a run left a thread behind"
+
+
+def _run_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith("workdeck-run-")]
 
 
 def _ctx(argv: Sequence[str], on_log: Callable[[str], None]) -> WorkContext:
@@ -59,7 +79,7 @@ def test_validate_refuses_an_empty_argv() -> None:
     worker.validate(("echo", "hi"))
 
 
-def test_output_is_passed_on_live_in_arrival_order(tmp_path: Path) -> None:
+def test_output_is_passed_on_live_in_arrival_order(tmp_path: Path, make_worker: MakeWorker) -> None:
     # The command cannot go on until the test has seen its previous line: if output
     # were passed on only at the end, this would deadlock (and time out).
     fifo = tmp_path / "go"
@@ -76,21 +96,21 @@ def test_output_is_passed_on_live_in_arrival_order(tmp_path: Path) -> None:
             with open(fifo, "w") as pipe:
                 pipe.write("go\n")
 
-    result = ShellWorker().run(_ctx(["sh", "-c", script], on_log))
+    result = make_worker().run(_ctx(["sh", "-c", script], on_log))
     assert chunks == ["one\n", "two\n", "three\n"]
     assert result == WorkResult(Outcome.SUCCEEDED, exit_code=0)
 
 
-def test_stderr_is_merged_unmarked_and_a_partial_last_line_is_kept() -> None:
+def test_stderr_is_merged_unmarked_and_a_partial_last_line_is_kept(make_worker: MakeWorker) -> None:
     chunks: list[str] = []
-    result = ShellWorker().run(_ctx(["sh", "-c", "echo oops >&2; printf 'no newline'"], chunks.append))
+    result = make_worker().run(_ctx(["sh", "-c", "echo oops >&2; printf 'no newline'"], chunks.append))
     assert "".join(chunks) == "oops\nno newline"
     assert result.outcome is Outcome.SUCCEEDED
 
 
-def test_undecodable_bytes_are_replaced_not_fatal() -> None:
+def test_undecodable_bytes_are_replaced_not_fatal(make_worker: MakeWorker) -> None:
     chunks: list[str] = []
-    result = ShellWorker().run(_ctx(["printf", "caf\\351\\n"], chunks.append))
+    result = make_worker().run(_ctx(["printf", "caf\\351\\n"], chunks.append))
     assert "".join(chunks) == "caf\ufffd\n"
     assert result.exit_code == 0
 
@@ -99,8 +119,8 @@ def test_undecodable_bytes_are_replaced_not_fatal() -> None:
     ("script", "exit_code", "error"),
     [("exit 0", 0, None), ("exit 3", 3, "exited with status 3"), ("kill -KILL $$", -9, "killed by signal SIGKILL")],
 )
-def test_exit_codes(script: str, exit_code: int, error: str | None) -> None:
-    result = ShellWorker().run(_ctx(["sh", "-c", script], lambda text: None))
+def test_exit_codes(script: str, exit_code: int, error: str | None, make_worker: MakeWorker) -> None:
+    result = make_worker().run(_ctx(["sh", "-c", script], lambda text: None))
     assert result.exit_code == exit_code
     assert result.outcome is (Outcome.SUCCEEDED if exit_code == 0 else Outcome.FAILED)
     assert result.error == error
@@ -123,10 +143,10 @@ def test_a_file_that_is_not_executable_fails_with_126(tmp_path: Path) -> None:
     assert result.error == f"permission denied: {script}"
 
 
-def test_cancelled_before_the_start_kills_at_once() -> None:
+def test_cancelled_before_the_start_kills_at_once(make_worker: MakeWorker) -> None:
     ctx = _ctx([sys.executable, "-c", "import signal; signal.pause()"], lambda text: None)  # waits until killed
     ctx.cancel(StopReason.CANCELLED_BY_USER)
-    result = ShellWorker().run(ctx)
+    result = make_worker().run(ctx)
     assert result.outcome is Outcome.CANCELLED
     assert result.exit_code == -15
 
@@ -137,7 +157,7 @@ _STUBBORN_GRANDCHILD = "sh -c 'trap \"\" TERM; echo \"grandchild $$\"; exec slee
 
 @pytest.mark.realtime
 @pytest.mark.parametrize("reason", [StopReason.CANCELLED_BY_USER, StopReason.TIMED_OUT])
-def test_cancel_from_another_thread_kills_the_whole_tree(reason: StopReason) -> None:
+def test_cancel_from_another_thread_kills_the_whole_tree(reason: StopReason, make_worker: MakeWorker) -> None:
     pids: dict[str, int] = {}
     ready = threading.Event()
 
@@ -150,7 +170,7 @@ def test_cancel_from_another_thread_kills_the_whole_tree(reason: StopReason) -> 
 
     script = f'echo "child $$"; {_STUBBORN_GRANDCHILD} wait'
     ctx = _ctx(["sh", "-c", script], on_log)
-    run = _Background(ShellWorker(grace_period=0.3), ctx)
+    run = _Background(make_worker(grace_period=0.3), ctx)
     assert ready.wait(10), f"the command did not start: {pids}"
     assert not _gone(pids["grandchild"])
     ctx.cancel(reason)
@@ -162,14 +182,14 @@ def test_cancel_from_another_thread_kills_the_whole_tree(reason: StopReason) -> 
 
 
 @pytest.mark.realtime
-def test_processes_left_behind_by_a_finished_command_are_stopped(tmp_path: Path) -> None:
+def test_processes_left_behind_by_a_finished_command_are_stopped(tmp_path: Path, make_worker: MakeWorker) -> None:
     # The command ends only once its child is ready (has set its trap), via a FIFO.
     fifo = tmp_path / "ready"
     os.mkfifo(fifo)
     chunks: list[str] = []
     stubborn = f"sh -c 'trap \"\" TERM; echo \"grandchild $$\"; echo ready > {fifo}; exec sleep 60' &"
     script = f"{stubborn} read x < {fifo}; echo done"
-    result = ShellWorker(grace_period=0.3).run(_ctx(["sh", "-c", script], chunks.append))
+    result = make_worker(grace_period=0.3).run(_ctx(["sh", "-c", script], chunks.append))
     text = "".join(chunks)
     grandchild = int(text.split("grandchild ")[1].split()[0])
     assert result == WorkResult(Outcome.SUCCEEDED, exit_code=0)
@@ -179,7 +199,7 @@ def test_processes_left_behind_by_a_finished_command_are_stopped(tmp_path: Path)
 
 @pytest.mark.realtime
 def test_output_held_open_by_an_escaped_process_does_not_hang_the_run(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, make_worker: MakeWorker
 ) -> None:
     # setsid leaves the group on purpose: not ours to kill, but we must not wait for it.
     monkeypatch.setattr(shell_module, "DRAIN_TIMEOUT", 0.2)
@@ -189,7 +209,7 @@ def test_output_held_open_by_an_escaped_process_does_not_hang_the_run(
     script = f"setsid sh -c 'echo \"escaped $$\"; echo ready > {fifo}; exec sleep 30' & read x < {fifo}"
     escaped = None
     try:
-        result = ShellWorker(grace_period=0.3).run(_ctx(["sh", "-c", script], chunks.append))
+        result = make_worker(grace_period=0.3).run(_ctx(["sh", "-c", script], chunks.append))
         text = "".join(chunks)
         escaped = int(text.split("escaped ")[1].split()[0])
         assert result.outcome is Outcome.SUCCEEDED
@@ -197,10 +217,15 @@ def test_output_held_open_by_an_escaped_process_does_not_hang_the_run(
     finally:
         if escaped is not None:
             os.kill(escaped, 9)
+    # The thread supervisor's reader of the held pipe ends once the holder lets go.
+    for thread in _run_threads():
+        thread.join(10)
 
 
 @pytest.mark.realtime
-def test_a_command_runs_at_idle_priority_in_a_process_group_of_its_own(tmp_path: Path) -> None:
+def test_a_command_runs_at_idle_priority_in_a_process_group_of_its_own(
+    tmp_path: Path, make_worker: MakeWorker
+) -> None:
     """Background work must not starve the window: SCHED_IDLE on Linux (and nice +10
     wherever the policy is missing), in a process group of its own. With no terminal
     (this test process has none, like a desktop launch or a service) the command stays
@@ -209,7 +234,7 @@ def test_a_command_runs_at_idle_priority_in_a_process_group_of_its_own(tmp_path:
     fifo = tmp_path / "ready"
     os.mkfifo(fifo)
     ctx = _ctx(["sh", "-c", f"echo $$ > {fifo}; exec sleep 30"], lambda text: None)
-    worker = threading.Thread(target=ShellWorker().run, args=(ctx,))
+    worker = threading.Thread(target=make_worker().run, args=(ctx,))
     worker.start()
     try:
         with open(fifo) as ready:
@@ -279,7 +304,7 @@ def test_with_a_terminal_a_command_gets_a_session_of_its_own() -> None:
 
 @pytest.mark.realtime
 def test_leftovers_are_found_without_looking_at_other_processes(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, make_worker: MakeWorker
 ) -> None:
     """The cleanup asks the kernel about the run's own group (killpg(pgid, 0)); listing
     the machine's processes (2-10 ms a command, issue 14) is not allowed to happen."""
@@ -292,19 +317,68 @@ def test_leftovers_are_found_without_looking_at_other_processes(
     os.mkfifo(fifo)
     chunks: list[str] = []
     script = f"sh -c 'echo \"child $$\"; echo ready > {fifo}; exec sleep 60' & read x < {fifo}; echo done"
-    assert ShellWorker(grace_period=0.3).run(_ctx(["sh", "-c", script], chunks.append)).outcome is Outcome.SUCCEEDED
+    assert make_worker(grace_period=0.3).run(_ctx(["sh", "-c", script], chunks.append)).outcome is Outcome.SUCCEEDED
     child = int("".join(chunks).split("child ")[1].split()[0])
     assert _gone(child)
-    assert ShellWorker().run(_ctx(["true"], chunks.append)).outcome is Outcome.SUCCEEDED  # nothing left: no wait
+    assert make_worker().run(_ctx(["true"], chunks.append)).outcome is Outcome.SUCCEEDED  # nothing left: no wait
 
 
-def test_a_run_names_its_group_and_marks_its_processes() -> None:
+def test_a_run_names_its_group_and_marks_its_processes(make_worker: MakeWorker) -> None:
     groups: list[tuple[int, str | None]] = []
     chunks: list[str] = []
     ctx = WorkContext(task_id="abc", attempt=4, args=("sh", "-c", 'echo "$WORKDECK_RUN $$"'), on_log=chunks.append,
                       on_group=lambda pgid, start: groups.append((pgid, start)))
-    assert ShellWorker().run(ctx).outcome is Outcome.SUCCEEDED
+    assert make_worker().run(ctx).outcome is Outcome.SUCCEEDED
     mark, pid = "".join(chunks).split()
     assert mark == "abc.4" and groups and groups[0][0] == int(pid)
     boot, ticks = (groups[0][1] or "").split("/")
     assert ticks.isdigit() and boot == Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+
+
+def _carrying(mark: str) -> list[int]:
+    """Live processes whose environment carries the run's marker (zombies are gone)."""
+    found = []
+    for proc in psutil.process_iter(["pid"]):
+        try:
+            if proc.environ().get("WORKDECK_RUN") == mark and proc.status() != psutil.STATUS_ZOMBIE:
+                found.append(proc.pid)
+        except psutil.Error:
+            pass
+    return found
+
+
+@pytest.mark.realtime
+@pytest.mark.parametrize("ending", ["cancelled", "finished"])
+def test_every_process_of_the_tree_is_counted_gone(ending: str, make_worker: MakeWorker) -> None:
+    """Three stubborn children, each with a grandchild (SIGTERM ignored, which the
+    grandchild inherits): the main shell and these six carry the run's marker while it
+    runs (and the main shell's ``sleep`` in the "finished" case), none once the run has
+    returned, whether it was cancelled or its main process exited and left them behind."""
+    task_id = f"tree-{uuid.uuid4().hex[:8]}"
+    stubborn = "sh -c 'trap \"\" TERM; sleep 60 & echo up; wait' &"
+    script = f"{stubborn * 3} wait" if ending == "cancelled" else f"{stubborn * 3} sleep 2"
+    chunks: list[str] = []
+    seen: list[int] = []
+    ctx = WorkContext(task_id=task_id, attempt=1, args=("sh", "-c", script), on_log=chunks.append)
+
+    def count_when_up(text: str) -> None:
+        chunks.append(text)
+        if "".join(chunks).count("up") == 3 and not seen:
+            deadline = time.monotonic() + 10
+            while len(seen) < 7 and time.monotonic() < deadline:
+                seen[:] = _carrying(ctx.marker)
+            if ending == "cancelled":
+                ctx.cancel(StopReason.CANCELLED_BY_USER)
+
+    ctx.on_log = count_when_up
+    result = _Background(make_worker(grace_period=0.3), ctx).join()
+    assert len(seen) >= 7, f"the tree did not start: {chunks}"
+    assert result.outcome is (Outcome.CANCELLED if ending == "cancelled" else Outcome.SUCCEEDED)
+    assert _carrying(ctx.marker) == []
+
+
+def test_windows_runs_the_thread_supervisor_and_posix_the_selector() -> None:
+    assert shell_module._supervisor_for("win32") is ThreadSupervisor
+    assert shell_module._supervisor_for("linux") is _Supervisor
+    assert shell_module._supervisor_for("darwin") is _Supervisor
+    assert ShellWorker().supervisor is shell_module._supervisor_for(sys.platform)

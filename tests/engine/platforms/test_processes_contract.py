@@ -26,7 +26,8 @@ from engine.platforms import processes
 from engine.platforms.processes import Processes, Unit
 from engine.process_groups import MARKER, Group
 from engine.workers.base import Priority, WorkContext
-from engine.workers.shell import ShellWorker
+from engine.workers.shell import ShellWorker, _Supervisor
+from engine.workers.shell_threads import ThreadSupervisor
 from tests.engine.platforms.doubles import JobObjectDouble
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="the scripts are sh; Windows CI has its own")
@@ -165,14 +166,16 @@ def test_a_unit_never_recorded_is_found_by_its_marker(impl: Processes, start: _S
     assert not _members(_mark("c7"))
 
 
-def test_the_shell_worker_ends_a_cancelled_runs_whole_tree(impl: Processes) -> None:
+@pytest.mark.parametrize("supervisor", [_Supervisor, ThreadSupervisor], ids=["selector", "threads"])
+def test_the_shell_worker_ends_a_cancelled_runs_whole_tree(impl: Processes, supervisor: type[_Supervisor]) -> None:
     """The shell worker speaks only the interface: cancelling a run ends every process
-    it started, whichever implementation holds them."""
+    it started, whichever implementation holds them and whichever supervisor runs it
+    (the job object double with the thread supervisor is Windows' pairing)."""
     chunks: list[str] = []
     ctx = WorkContext(task_id=f"c8-{_SESSION}", attempt=1, args=("sh", "-c", "sleep 60 & sleep 60 & echo started; wait"),
                       on_log=chunks.append, priority=Priority.IDLE)
     result: list[object] = []
-    worker = threading.Thread(target=lambda: result.append(ShellWorker(0.5, impl).run(ctx)))
+    worker = threading.Thread(target=lambda: result.append(ShellWorker(0.5, impl, supervisor).run(ctx)))
     worker.start()
     try:
         _until(lambda: "started" in "".join(chunks) and len(_members(_mark("c8"))) == 3, "the run started its tree")
