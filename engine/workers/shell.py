@@ -151,7 +151,12 @@ def _has_terminal() -> bool:
     the window's main thread waited 5-16 ms (p90-p99) on the run queue per 10 enqueues
     and its event-loop lag p99 was 11-30 ms; in the engine's session at SCHED_IDLE it
     waited 0.5-4.7 ms and the p99 was 9.9-10.3 ms.
+
+    Windows has no controlling terminal (nor ``O_NOCTTY``): a command started without a
+    console window in a console process group of its own never reads the engine's console.
     """
+    if sys.platform == "win32":
+        return False
     try:
         fd = os.open("/dev/tty", os.O_RDONLY | os.O_NOCTTY)
     except OSError:
