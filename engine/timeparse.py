@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from pathlib import Path
@@ -54,7 +55,8 @@ def zone(name: str) -> ZoneInfo:
 
 
 def local_zone_name() -> str:
-    """The user's IANA zone: $TZ, else /etc/localtime's target, else UTC."""
+    """The user's IANA zone: $TZ, else /etc/localtime's target (Windows: the system
+    zone as Qt maps it to IANA), else UTC."""
     env = os.environ.get("TZ", "").lstrip(":")
     if env:
         try:
@@ -62,6 +64,8 @@ def local_zone_name() -> str:
             return env
         except (ZoneInfoNotFoundError, ValueError):
             pass
+    if sys.platform == "win32":
+        return _windows_zone_name()
     try:
         target = str(Path("/etc/localtime").resolve())
         if "zoneinfo/" in target:
@@ -71,6 +75,19 @@ def local_zone_name() -> str:
     except (OSError, ZoneInfoNotFoundError, ValueError):
         pass
     return "UTC"
+
+
+def _windows_zone_name() -> str:
+    """Windows has no /etc/localtime, and its own zone names ("W. Europe Standard Time")
+    are not IANA's: Qt maps them (the CLDR table), as tzlocal would with a dependency."""
+    from PySide6.QtCore import QTimeZone
+
+    name = bytes(QTimeZone.systemTimeZoneId().data()).decode("ascii", "replace")
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return "UTC"
+    return name
 
 
 def local_zone() -> tzinfo:

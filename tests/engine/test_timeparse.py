@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import sys
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from engine import timeparse
 from engine.errors import BadTimeError
 from engine.timeparse import format_duration, parse_duration, parse_time, resolve_local, zone
 
@@ -69,3 +71,18 @@ def test_dst_gaps_and_overlaps_have_one_outcome(tz: ZoneInfo, wall: datetime, ex
 def test_unknown_zone() -> None:
     with pytest.raises(BadTimeError, match="unknown time zone 'Mars/Base'"):
         zone("Mars/Base")
+
+
+@pytest.mark.parametrize(("system_zone", "expected"), [(b"Europe/Berlin", "Europe/Berlin"), (b"Not/AZone", "UTC")])
+def test_on_windows_the_local_zone_is_the_systems_as_qt_maps_it(
+    monkeypatch: pytest.MonkeyPatch, system_zone: bytes, expected: str
+) -> None:
+    """Windows has no /etc/localtime: without asking the system, every local time would
+    be read as UTC. The seam is Qt's system zone id (its Windows-to-IANA table is Qt's,
+    not testable here); an id zoneinfo does not know falls back to UTC."""
+    from PySide6.QtCore import QByteArray, QTimeZone
+
+    monkeypatch.delenv("TZ", raising=False)
+    monkeypatch.setattr(sys, "platform", "win32")
+    monkeypatch.setattr(QTimeZone, "systemTimeZoneId", staticmethod(lambda: QByteArray(system_zone)))
+    assert timeparse.local_zone_name() == expected
