@@ -14,16 +14,19 @@ from __future__ import annotations
 
 import os
 import selectors
+import subprocess
 import sys
 import threading
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 
 import psutil
 import pytest
 
 from engine.model import Outcome, StopReason
+from engine.platforms.processes import Unit
 from engine.process_groups import MARKER
 from engine.workers import shell as shell_module
 from engine.workers.base import WorkContext, WorkResult
@@ -69,10 +72,35 @@ def test_the_worker_chooses_the_thread_supervisor_and_has_no_terminal(as_on_wind
     assert shell_module._has_terminal() is False  # no O_NOCTTY to ask with: not an AttributeError
 
 
-def test_a_run_streams_output_and_ends_with_its_status(as_on_windows: None) -> None:
+class _Adopting(JobObjectDouble):
+    """The double reads the run's marker from the running leader (on Windows it is
+    suspended until adopted): a command that could exit first waits for this."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.adopted = threading.Event()
+
+    def adopt(self, proc: subprocess.Popen[bytes]) -> Unit:
+        unit = super().adopt(proc)
+        self.adopted.set()
+        return unit
+
+
+def test_a_run_streams_output_and_ends_with_its_status(as_on_windows: None, tmp_path: Path) -> None:
+    fifo = tmp_path / "adopted"
+    os.mkfifo(fifo)
+    double = _Adopting()
+
+    def release() -> None:
+        if double.adopted.wait(10):
+            fifo.write_text("go\n")
+
+    releaser = threading.Thread(target=release)
+    releaser.start()
     chunks: list[str] = []
-    result = ShellWorker(processes=JobObjectDouble()).run(
-        _ctx("echo one; echo two >&2; printf 'no newline'; exit 3", chunks.append))
+    result = ShellWorker(processes=double).run(
+        _ctx(f"read x < {fifo}; echo one; echo two >&2; printf 'no newline'; exit 3", chunks.append))
+    releaser.join(10)
     assert "".join(chunks) == "one\ntwo\nno newline"
     assert result == WorkResult(Outcome.FAILED, exit_code=3, error="exited with status 3")
 
