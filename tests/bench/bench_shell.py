@@ -4,7 +4,8 @@ The baseline is the shell worker as it was before this change (read from git at 
 commit named by BASELINE, or the merge base with main): after every command it walked
 ``psutil.process_iter`` to find what was left in the command's group, so its cost grew
 with the number of processes on the machine. The floor is a ThreadPoolExecutor running
-``subprocess.run(["true"])``. Each round drains N ``true`` tasks through a JobRunner with
+``subprocess.run(["true"])``. "now, thread supervisor" is the same worker with the
+supervisor Windows runs (engine.workers.shell_threads), for its cost here. Each round drains N ``true`` tasks through a JobRunner with
 the same number of threads, with no extra processes and with 300 idle ``sleep``
 processes started beside it (a normal desktop); variants are interleaved, 3 rounds,
 and the table shows the median and the range, and the CPU this process spent per task
@@ -37,6 +38,7 @@ from engine.model import Outcome
 from engine.platforms.processes import PosixProcesses
 from engine.workers.base import Worker, WorkContext
 from engine.workers.shell import ShellWorker
+from engine.workers.shell_threads import ThreadSupervisor
 
 #: Task counts per round; WORKDECK_BENCH_SIZES="1000" (comma-separated) for a shorter run.
 SIZES = tuple(int(n) for n in os.environ.get("WORKDECK_BENCH_SIZES", "500,2000").split(","))
@@ -107,6 +109,9 @@ def test_shell_runs_per_second(qapp: object, monkeypatch: pytest.MonkeyPatch) ->
     now = ShellWorker()
     variants["baseline (scan)"] = lambda runner, n: _through_runner(baseline, runner, n)
     variants["now (killpg probe)"] = lambda runner, n: _through_runner(now, runner, n)
+    # Windows' supervisor (reader and waiter threads, a queue) on the same processes.
+    threads = ShellWorker(supervisor=ThreadSupervisor)
+    variants["now, thread supervisor"] = lambda runner, n: _through_runner(threads, runner, n)
     variants["floor (executor+subprocess)"] = lambda runner, n: _floor(n)
     results: dict[tuple[str, int, int], list[float]] = {}
     cpu_ms: dict[tuple[str, int, int], list[float]] = {}
