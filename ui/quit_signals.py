@@ -1,6 +1,6 @@
-"""SIGTERM and SIGINT stop Workdeck gracefully, window and serve alike: a desktop
-session's logout sends SIGTERM, and running tasks must be recorded as interrupted
-(and resumed at the next start), not found dead."""
+"""SIGTERM and SIGINT (and Ctrl-Break's SIGBREAK on Windows) stop Workdeck gracefully,
+window and serve alike: a desktop session's logout sends SIGTERM, and running tasks must
+be recorded as interrupted (and resumed at the next start), not found dead."""
 
 from __future__ import annotations
 
@@ -10,6 +10,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from PySide6.QtCore import QCoreApplication
+
+
+def _quit_signals() -> tuple[int, ...]:
+    """SIGTERM and SIGINT; on Windows also SIGBREAK, which Ctrl-Break in the console
+    sends (Ctrl-C is SIGINT there too): unhandled, it ends the process at once."""
+    breaks = getattr(signal, "SIGBREAK", None)  # Windows only
+    return (signal.SIGTERM, signal.SIGINT) if breaks is None else (signal.SIGTERM, signal.SIGINT, breaks)
 
 
 @contextmanager
@@ -24,7 +31,7 @@ def quit_on_signals(app: QCoreApplication, on_signal: Callable[[], None] | None 
     reader.setblocking(False)
     writer.setblocking(False)
     old_fd = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
-    old_handlers = {s: signal.signal(s, lambda *_: None) for s in (signal.SIGTERM, signal.SIGINT)}
+    old_handlers = {s: signal.signal(s, lambda *_: None) for s in _quit_signals()}
     notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read)
 
     def on_wakeup() -> None:
