@@ -10,7 +10,9 @@ Messages are one line and name the thing and, where there is one, the fix.
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: every command line imports this module
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class WorkdeckError(Exception):

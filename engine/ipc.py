@@ -35,24 +35,27 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
 
 from engine.errors import BadInputError, NoSuchTaskError, WorkdeckError
-from engine.model import State, TaskSpec
 
+# The client half (``call``) is on every command line's path: it loads neither typing
+# nor engine.model (dataclasses, inspect: more than the rest of ``workdeck add``).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any, TypeAlias
+
     from engine.engine import Engine
     from engine.platforms.owner_socket import ClientStream
+
+    Reply: TypeAlias = dict[str, Any]
+    Respond: TypeAlias = Callable[[Reply], None]
 
 PROTOCOL_VERSION = 1
 #: A line longer than this is not a request: the owner drops the connection.
 MAX_LINE_BYTES = 1 << 20
 #: How long ``cancel`` waits for a running task's run to end before it answers anyway.
 CANCEL_WAIT_SECONDS = 10.0
-
-Reply = dict[str, Any]
-Respond = Callable[[Reply], None]
 
 
 def error_reply(exc: BaseException) -> Reply:
@@ -204,6 +207,8 @@ class RequestHandler:
             respond(error_reply(exc))
 
     def _add(self, request: dict[str, Any]) -> Reply:
+        from engine.model import TaskSpec
+
         try:
             spec = TaskSpec.from_json(request["spec"])
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -247,6 +252,8 @@ class RequestHandler:
         pending.arm(self.engine)
 
     def _on_task_changed(self, task: Any) -> None:
+        from engine.model import State
+
         if task.id not in self._waiting or task.state is State.RUNNING:
             return
         for pending in self._waiting.pop(task.id):

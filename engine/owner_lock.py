@@ -9,12 +9,10 @@ for the whole story.
 from __future__ import annotations
 
 import errno
-import hashlib
 import json
 import os
 import time
 from pathlib import Path
-from typing import Any
 
 from engine import private_files
 from engine.errors import AlreadyOwnedError, BadInputError, DatabaseReadOnlyError, EnvironmentFaultError
@@ -22,6 +20,10 @@ from engine.platforms.file_lock import FileLock, file_lock
 from engine.platforms.owner_socket import _xdg_runtime_dir, owner_socket, runtime_dir  # noqa: F401 - moved there
 
 __all__ = ["ROLES", "OwnerLock", "lock_path", "real_path", "runtime_dir", "socket_path"]
+
+TYPE_CHECKING = False  # not typing's: every command line imports this module
+if TYPE_CHECKING:
+    from typing import Any
 
 ROLES = ("serve", "window")
 #: The owner's lock record's key for the random part of its pipe's name (Windows: socket_path).
@@ -50,7 +52,7 @@ def socket_path(db_path: str | os.PathLike[str]) -> str:
     lock record, beside the database, where only the user can read it; with no record to
     read (no owner, or one whose record could not be written) this is "" (see ipc.call).
     """
-    digest = hashlib.sha256(os.fsencode(real_path(db_path))).hexdigest()[:20]
+    digest = _sha256(os.fsencode(real_path(db_path))).hexdigest()[:20]
     sockets = owner_socket()
     address = sockets.address(digest)
     if not sockets.shared_namespace:
@@ -58,6 +60,19 @@ def socket_path(db_path: str | os.PathLike[str]) -> str:
     secret = (OwnerLock(db_path).holder() or {}).get(PIPE_SECRET)
     return f"{address}-{secret}" if isinstance(secret, str) and secret.isalnum() else ""
 
+
+
+def _sha256(data: bytes) -> Any:
+    """hashlib.sha256, from CPython's built-in module when there is one: hashlib loads
+    OpenSSL's library for it, a few milliseconds of every command line's start."""
+    try:
+        from _sha256 import sha256  # CPython 3.11 (3.12+: _sha2)
+    except ImportError:
+        try:
+            from _sha2 import sha256
+        except ImportError:
+            from hashlib import sha256
+    return sha256(data)
 
 class OwnerLock:
     """The exclusive lock on ``<database>.lock`` (``flock`` on POSIX, ``LockFileEx`` on

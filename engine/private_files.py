@@ -27,7 +27,6 @@ their inherited ACL; the symbolic-link and hard-link refusals stay.
 from __future__ import annotations
 
 import errno
-import logging
 import os
 import stat
 import sys
@@ -35,7 +34,13 @@ from pathlib import Path
 
 from engine.errors import BadInputError
 
-log = logging.getLogger(__name__)
+
+
+def _log_tightened(path: Path | str, old: int, new: int) -> None:
+    # logging is loaded only when there is something to say: not on a command line's path.
+    import logging
+
+    logging.getLogger(__name__).info("tightened %s from mode %o to %o: only you may read it", path, old, new)
 
 FILE_MODE = 0o600
 FOLDER_MODE = 0o700
@@ -90,8 +95,7 @@ def open_private(path: Path, flags: int) -> int:
         if sys.platform != "win32" and stat.S_IMODE(info.st_mode) != FILE_MODE:
             os.fchmod(fd, FILE_MODE)
             if info.st_size or not flags & os.O_CREAT:
-                log.info("tightened %s from mode %o to %o: only you may read it", path, stat.S_IMODE(info.st_mode),
-                         FILE_MODE)
+                _log_tightened(path, stat.S_IMODE(info.st_mode), FILE_MODE)
     except BaseException:
         os.close(fd)
         raise
@@ -107,8 +111,7 @@ def private_folder(path: Path) -> Path:
         return path
     if info.st_uid == os.geteuid() and stat.S_IMODE(info.st_mode) != FOLDER_MODE:
         os.chmod(path, FOLDER_MODE)
-        log.info("tightened %s from mode %o to %o: only you may read it", path, stat.S_IMODE(info.st_mode),
-                 FOLDER_MODE)
+        _log_tightened(path, stat.S_IMODE(info.st_mode), FOLDER_MODE)
     return path
 
 
@@ -160,8 +163,7 @@ def tighten(path: Path) -> None:
             continue
         if stat.S_ISREG(info.st_mode) and info.st_uid == os.geteuid() and stat.S_IMODE(info.st_mode) != FILE_MODE:
             os.chmod(file, FILE_MODE, follow_symlinks=False)
-            log.info("tightened %s from mode %o to %o: only you may read it", file, stat.S_IMODE(info.st_mode),
-                     FILE_MODE)
+            _log_tightened(file, stat.S_IMODE(info.st_mode), FILE_MODE)
 
 
 def create_database_file(path: Path) -> None:

@@ -3,9 +3,8 @@
 - :func:`blame` sorts an SQLite failure by who is to blame (as qutebrowser's
   ``misc/sql.py`` does): a full disk, an I/O error, a read-only or damaged file get
   one of our errors with a one-line message; anything else is a bug, raised as is.
-- :func:`is_writable` says whether Workdeck may write a file or folder. Root ignores
-  permission bits, but a file or folder someone made read-only (no write bit at all)
-  is treated as read-only for root too: that was its owner's intent.
+- :func:`is_writable`, :func:`read_only_reason`, :func:`refuse_if_read_only`
+  (engine.write_access, re-exported) say whether Workdeck may write a file or folder.
 - :func:`connect_for_reading` opens a database for ``list``/``show``/``log``/``export``
   without ever writing it or leaving a file behind (see its docstring for the cases).
 """
@@ -14,7 +13,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import stat
 import sys
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -27,6 +25,11 @@ from engine.errors import (
     EnvironmentFaultError,
     NotAWorkdeckDatabaseError,
 )
+
+# Whether a database may be written lives apart (no sqlite3): every command line asks it.
+from engine.write_access import is_writable as is_writable  # re-exported
+from engine.write_access import read_only_reason as read_only_reason
+from engine.write_access import refuse_if_read_only as refuse_if_read_only
 
 #: Below this much free space an I/O error on the database's file system is taken for
 #: a full disk: SQLite reports a -shm it cannot grow on tmpfs as "disk I/O error".
@@ -77,57 +80,9 @@ def blame(exc: sqlite3.Error, path: str) -> Exception:
     return exc
 
 
-def is_writable(path: str | os.PathLike[str]) -> bool:
-    """Whether Workdeck may write ``path`` (a file or a folder that exists)."""
-    try:
-        mode = os.stat(path).st_mode
-    except OSError:
-        return False
-    if not os.access(path, os.W_OK):  # also False on a read-only mount (EROFS), for root too
-        return False
-    if sys.platform == "win32":  # no root bypassing modes there: os.access said it all
-        return True
-    return os.geteuid() != 0 or bool(mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
-
-
-def read_only_reason(path: str) -> str | None:
-    """Why ``path`` (an existing database) cannot be written, or None if it can."""
-    folder = os.path.dirname(os.path.abspath(path))
-    if sys.platform != "win32":  # no statvfs there; a read-only volume fails os.access below
-        try:
-            if os.statvfs(folder).f_flag & os.ST_RDONLY:
-                return f"{folder} is on a read-only mount"
-        except OSError:
-            pass
-    if not is_writable(path):
-        return "the file is read-only"
-    if not is_writable(folder):
-        # WAL needs its -wal and -shm files beside the database.
-        return f"its folder {folder} is read-only"
-    return None
-
-
 def _connect_ro(path: str, *, immutable: bool) -> sqlite3.Connection:
     uri = Path(path).absolute().as_uri() + ("?mode=ro&immutable=1" if immutable else "?mode=ro")
     return sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
-
-
-def refuse_if_read_only(path: str) -> None:
-    """Raise DatabaseReadOnlyError (bad input: exit 2, nothing written) if the database
-    at ``path`` exists and cannot be written; a new one needs a writable folder. Checked
-    before anything else is touched, the owner's lock file included."""
-    if path == ":memory:":
-        return
-    folder = os.path.dirname(os.path.abspath(path))
-    if os.path.exists(path):
-        reason = read_only_reason(path)
-    else:
-        reason = None if not os.path.isdir(folder) or is_writable(folder) else f"its folder {folder} is read-only"
-    if reason is not None:
-        raise DatabaseReadOnlyError(
-            f"database {path} is read-only ({reason}): Workdeck can only read it (list, show, log, export); "
-            "choose a writable file with --db to change it"
-        )
 
 
 def connect_for_reading(path: str, busy_timeout_ms: int) -> sqlite3.Connection:

@@ -18,21 +18,25 @@ written), 3 no such task.
 
 from __future__ import annotations
 
-import argparse
+import functools
 import json
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
 
 from engine.errors import BadInputError, NoSuchTaskError, WorkdeckError
-from engine.model import Kind, State
-from ui import __version__, cli_history, cli_spec
+from ui import __version__
+from ui.cli_thin import OwnerRefusalError as _OwnerReplyError
 
+# Neither argparse nor typing at import: a plain add through an owner (ui.cli_thin)
+# needs neither, and they were a tenth of its start-up.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Callable, Iterator
+    from typing import Any, NoReturn
 
     from engine.engine import Engine
 
@@ -48,17 +52,17 @@ class UsageError(BadInputError):
     pass
 
 
-class _OwnerReplyError(WorkdeckError):
-    def __init__(self, message: str, exit_status: int) -> None:
-        super().__init__(message)
-        self.exit_status = exit_status
+@functools.cache
+def _parser_class() -> type[argparse.ArgumentParser]:
+    import argparse
 
+    class _Parser(argparse.ArgumentParser):
+        def error(self, message: str) -> NoReturn:
+            # argparse prints usage and exits 2; the contract wants one line.
+            command = self.prog[len(PROG) :].strip()
+            raise UsageError(f"{command + ': ' if command else ''}{message} (see {self.prog} --help)")
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        # argparse prints usage and exits 2; the contract wants one line.
-        command = self.prog[len(PROG) :].strip()
-        raise UsageError(f"{command + ': ' if command else ''}{message} (see {self.prog} --help)")
+    return _Parser
 
 
 #: The commands a thin client runs: for these, only their own sub-parser is built.
@@ -78,9 +82,13 @@ def _command_of(argv: list[str]) -> str | None:
     return None
 
 
-def build_parser(only: str | None = None) -> _Parser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The whole parser, or (``only``) the top level and that one sub-command: building
     every sub-parser is a tenth of a thin client's start-up."""
+    from engine.model import Kind, State
+    from ui import cli_history, cli_spec
+
+    _Parser = _parser_class()  # noqa: N806  (a class)
 
     def wanted(command: str) -> bool:
         return only is None or only == command
@@ -173,7 +181,10 @@ def main(argv: list[str] | None = None) -> int:
 def _main(argv: list[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        return _run(argv)
+        from ui.cli_thin import add_through_owner
+
+        quick = add_through_owner(argv)  # a plain add a running owner answers (issue 14); else None
+        return _run(argv) if quick is None else quick
     except SystemExit as exc:  # --help, --version
         return exc.code if isinstance(exc.code, int) else 0
     except KeyboardInterrupt:
@@ -270,6 +281,7 @@ def _writable(db: Path, is_default: bool) -> Path:
 def _add(args: argparse.Namespace, db: Path, is_default: bool, *, worker: str, task_args: list[str]) -> int:
     from engine.clock import SystemClock
     from engine.errors import BadSpecError
+    from ui import cli_spec
 
     # The checks that need the workers are the owner's (see the module's docstring).
     now = SystemClock().now()
@@ -449,6 +461,9 @@ def _reading(db: Path) -> Iterator[Any]:
 
 
 def _list(args: argparse.Namespace, db: Path) -> int:
+    from engine.model import Kind, State
+    from ui import cli_history
+
     filters = {"state": State(args.state) if args.state else None, "kind": Kind(args.kind) if args.kind else None,
                "tag": args.tag, "name": args.name}
     if args.json:  # streamed, each task with its newest few runs and its totals
@@ -465,6 +480,8 @@ def _list(args: argparse.Namespace, db: Path) -> int:
 
 
 def _show(args: argparse.Namespace, db: Path) -> int:
+    from ui import cli_history
+
     with _reading(db) as store:
         if store is None:
             raise NoSuchTaskError(args.id)

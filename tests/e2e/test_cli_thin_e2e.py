@@ -8,18 +8,26 @@ its refusal is the same one line, exit 2, nothing written, as the direct path's.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from engine import ipc
+from engine.owner_lock import socket_path
 from engine.store import Store
-from tests.e2e.conftest import ROOT, Workdeck
+from tests.e2e.conftest import ROOT, Workdeck, wait_until
 
 pytestmark = pytest.mark.e2e
 
 HEAVY = ("PySide6", "shiboken6", "httpx", "engine.workers")
+#: What a plain ``add`` through an owner (ui.cli_thin) no longer loads, each of which
+#: cost it a millisecond or more: it imports little more than ``import socket, json``.
+QUICK_ADD_SKIPS = ("argparse", "gettext", "typing", "engine.model", "dataclasses", "inspect", "datetime", "zoneinfo",
+                   "ui.cli_spec", "ui.cli_history", "engine.timeparse", "engine.clock", "hashlib", "_hashlib",
+                   "logging", "sqlite3", "platformdirs", "engine.store_faults")
 
 
 def imported_modules(stderr: str) -> list[str]:
@@ -33,9 +41,10 @@ def imported_modules(stderr: str) -> list[str]:
     return names
 
 
-def importtime(wd: Workdeck, *args: str) -> tuple[subprocess.CompletedProcess[str], list[str]]:
-    argv = [sys.executable, "-X", "importtime", "-m", "ui.cli", "--db", str(wd.db), *args]
-    result = subprocess.run(argv, env=wd.env, cwd=ROOT, capture_output=True, text=True, timeout=60)
+def importtime(wd: Workdeck, *args: str, env: dict[str, str] | None = None,
+               db: bool = True) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+    argv = [sys.executable, "-X", "importtime", "-m", "ui.cli", *(("--db", str(wd.db)) if db else ()), *args]
+    result = subprocess.run(argv, env=env or wd.env, cwd=ROOT, capture_output=True, text=True, timeout=60)
     return result, imported_modules(result.stderr)
 
 
@@ -53,10 +62,37 @@ def test_the_owner_path_of_every_client_command_imports_no_qt_workers_or_httpx(w
     assert result.returncode == 0, result.stderr
     task_id = result.stdout.strip()
     # The measurement is honest: the header was parsed and the light modules are there.
-    assert "ui.cli_spec" in modules and "engine.ipc" in modules and "socket" in modules
+    assert "ui.cli_thin" in modules and "engine.ipc" in modules and "socket" in modules
     assert heavy(modules) == []
+    assert [m for m in modules if m in QUICK_ADD_SKIPS] == []
     with wd.store() as store:  # the owner wrote it (the command line never opened the database)
         assert store.task(task_id).spec.args == ("true",)
+
+    # The same for the options the quick path knows, and for the default database
+    # (found without platformdirs: XDG_DATA_HOME's workdeck/workdeck.db).
+    result, modules = importtime(wd, "add", "--defer", "--name", "n", "--tag", "a", "--tag", "b", "--json", "--", "true")
+    assert result.returncode == 0, result.stderr
+    task = json.loads(result.stdout)
+    assert (task["kind"], task["name"], task["tags"]) == ("deferred", "n", ["a", "b"]), task
+    assert "ui.cli_thin" in modules and [m for m in modules if m in QUICK_ADD_SKIPS] == []
+    data_home = tmp_path / "data"
+    (data_home / "workdeck").mkdir(parents=True, mode=0o700)
+    default_env = {**wd.env, "XDG_DATA_HOME": str(data_home)}
+    default_db = data_home / "workdeck" / "workdeck.db"
+    serve = subprocess.Popen([sys.executable, "-m", "ui.cli", "serve"], env=default_env, cwd=ROOT,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True)
+    wd.processes.append(serve)
+    wait_until(lambda: ipc.call(socket_path(default_db), {"op": "ping"}, timeout=5.0) is not None,
+               what="serve on the default database")
+    result, modules = importtime(wd, "add", "--", "true", env=default_env, db=False)
+    assert result.returncode == 0, result.stderr
+    assert "ui.cli_thin" in modules and [m for m in modules if m in QUICK_ADD_SKIPS] == []
+    assert count_tasks(default_db) == 1
+    assert wd.stop(serve) == 0
+    # Any other form takes the full command line (and still no Qt, workers or httpx).
+    result, modules = importtime(wd, "add", "--in", "1h", "--", "true")
+    assert result.returncode == 0, result.stderr
+    assert "ui.cli_spec" in modules and heavy(modules) == []
 
     for args in (
         ("remind", "--in", "1h", "tea"),
