@@ -16,12 +16,14 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from engine.clock import Clock
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
+
     from engine.store import Store
 
 log = logging.getLogger(__name__)
@@ -35,7 +37,7 @@ class BackgroundCheckpoint:
 
     def __init__(self, path: str) -> None:
         self._path = path
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="workdeck-checkpoint")
+        self._executor: ThreadPoolExecutor | None = None  # made by the first checkpoint
         self._pending: Future[None] | None = None
         self._conn: sqlite3.Connection | None = None  # used on the checkpoint thread only
         self._lock = threading.Lock()
@@ -44,7 +46,7 @@ class BackgroundCheckpoint:
     def request(self) -> None:
         """Start a checkpoint unless one is running (it copies this burst's pages too)."""
         if self._pending is None or self._pending.done():
-            self._pending = self._executor.submit(self._checkpoint)
+            self._pending = self._submit(self._checkpoint)
 
     def wait(self) -> None:
         """Until the checkpoint requested last is done (tests)."""
@@ -52,8 +54,18 @@ class BackgroundCheckpoint:
             self._pending.result()
 
     def close(self) -> None:
+        if self._executor is None:
+            return  # no checkpoint ran: no thread, no connection
         self._executor.submit(self._close).result()
         self._executor.shutdown(wait=True)
+
+    def _submit(self, call: Callable[[], None]) -> Future[None]:
+        if self._executor is None:
+            # concurrent.futures loads here, not with every store: a few ms of a cold start.
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="workdeck-checkpoint")
+        return self._executor.submit(call)
 
     def _checkpoint(self) -> None:
         try:

@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import psutil
 from PySide6.QtCore import QObject, Signal
 
 from engine.clock import Clock, Timer
@@ -181,6 +180,8 @@ class AcPowerSource(_PolledSource):
     constraint = Constraint.AC_POWER
 
     def _read(self) -> Reading:
+        import psutil  # here: a start with nothing to poll does not pay its import (20 ms)
+
         battery = psutil.sensors_battery()
         if battery is None or battery.power_plugged:
             return Reading(True, "")
@@ -191,6 +192,8 @@ class BatteryNotLowSource(_PolledSource):
     constraint = Constraint.BATTERY_NOT_LOW
 
     def _read(self) -> Reading:
+        import psutil  # here: a start with nothing to poll does not pay its import (20 ms)
+
         battery = psutil.sensors_battery()
         if battery is None or battery.power_plugged or battery.percent > self._settings.battery_low_percent:
             return Reading(True, "")
@@ -289,6 +292,8 @@ class _InterfacesUp(_PolledSource):
     constraint = Constraint.NETWORK
 
     def _read(self) -> Reading:
+        import psutil
+
         up = [n for n, s in psutil.net_if_stats().items() if s.isup and not n.startswith("lo")]
         if up:
             return Reading(True, "")

@@ -32,14 +32,18 @@ import logging
 import threading
 import traceback
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QDeadlineTimer, QObject, Qt, QThread, QThreadPool, Signal, Slot
 
 from engine.errors import BadSpecError, JobAlreadyRunningError
 from engine.model import Outcome, StopReason
-from engine.scope import PRIORITY_SCOPED, Scope, ScopeClosedError
 from engine.workers.base import Worker, WorkContext, WorkResult
+
+if TYPE_CHECKING:
+    from engine.scope import PRIORITY_SCOPED as PRIORITY_SCOPED
+    from engine.scope import Scope as Scope
+    from engine.scope import ScopeClosedError as ScopeClosedError
 
 log = logging.getLogger(__name__)
 
@@ -368,6 +372,16 @@ def run_worker(worker: Worker, ctx: WorkContext) -> WorkResult:
         ctx.log(traceback.format_exc())
         last = traceback.format_exception_only(exc)[-1].strip()
         return WorkResult(Outcome.FAILED, error=f"worker crashed: {last}")
+
+
+def __getattr__(name: str) -> Any:
+    """Scope and its names, re-exported on first use: engine.scope loads asyncio, a tenth
+    of the start of an owner that runs no scoped work (serve never does)."""
+    if name in ("PRIORITY_SCOPED", "Scope", "ScopeClosedError"):
+        from engine import scope
+
+        return getattr(scope, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = [
