@@ -252,9 +252,11 @@ class RequestHandler:
         pending.arm(self.engine)
 
     def _on_task_changed(self, task: Any) -> None:
+        if not self._waiting or task.id not in self._waiting:  # every run's start and end: the usual case
+            return
         from engine.model import State
 
-        if task.id not in self._waiting or task.state is State.RUNNING:
+        if task.state is State.RUNNING:
             return
         for pending in self._waiting.pop(task.id):
             pending.done(task.id)

@@ -78,7 +78,8 @@ def _command_of(argv: list[str]) -> str | None:
         elif arg in ("--db", "--manifest"):
             skip = True  # its value follows
         elif not arg.startswith("-"):
-            return arg if arg in _CLIENT_COMMANDS else None
+            # serve too: its start (the drain of a backlog counts from it) skips the other parsers' imports
+            return arg if arg in _CLIENT_COMMANDS or arg == "serve" else None
     return None
 
 

@@ -38,6 +38,12 @@ def with_implied_constraints(spec: TaskSpec) -> TaskSpec:
     return spec.replace(constraints=(*spec.constraints, *implied))
 
 
+def registered(name: str) -> bool:
+    """Whether a worker of that name was registered, built-ins not loaded for it (a
+    process registering its own worker need not import httpx to ask)."""
+    return name in _REGISTRY
+
+
 def names() -> list[str]:
     _load_builtins()
     return sorted(_REGISTRY)
@@ -64,4 +70,5 @@ def _load_builtins(name: str | None = None) -> None:
     _builtins_loaded = True
 
 
-__all__ = ["Worker", "WorkContext", "WorkResult", "register", "get", "names", "with_implied_constraints"]
+__all__ = ["Worker", "WorkContext", "WorkResult", "register", "registered", "get", "names",
+           "with_implied_constraints"]

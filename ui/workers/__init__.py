@@ -15,7 +15,7 @@ def register_gui_workers() -> None:
     """Register ``thumbnails`` with the engine's registry. Safe to call more than once."""
     from ui.workers.thumbnails import ThumbnailsWorker
 
-    if "thumbnails" not in workers.names():
+    if not workers.registered("thumbnails"):  # names() would load every built-in (httpx) at start
         workers.register(ThumbnailsWorker())
 
 
