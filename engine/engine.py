@@ -29,7 +29,7 @@ from engine.exact import AlarmScheduler
 from engine.history.bucket_reads import BucketReads
 from engine.history.output_cap import OutputCap
 from engine.history.policy import RetentionPolicy, load_policy, save_policy
-from engine.immediate import PRIORITY_DEFERRED, PRIORITY_IMMEDIATE, JobRunner
+from engine.immediate import PRIORITY_ALARM, PRIORITY_DEFERRED, PRIORITY_IMMEDIATE, JobRunner
 from engine.model import Kind, Outcome, Reminder, Run, State, StopReason, Task, TaskSpec
 from engine.output_buffer import OutputBuffer
 from engine.pending import PendingWrites
@@ -460,8 +460,9 @@ class Engine(QObject):
             running.timeout = self.clock.timer(lambda: self._time_out(task.id))
             running.timeout.start(task.spec.timeout)
         self._running[task.id] = running
-        # An alarm's run goes ahead of queued deferred work, like work for now.
-        self.runner.submit(worker, ctx, priority=PRIORITY_DEFERRED if task.kind is Kind.DEFERRED else PRIORITY_IMMEDIATE)
+        # An alarm's run goes ahead of all queued work, its command started in submit.
+        self.runner.submit(worker, ctx, priority=PRIORITY_ALARM if task.kind is Kind.EXACT
+                           else PRIORITY_DEFERRED if task.kind is Kind.DEFERRED else PRIORITY_IMMEDIATE)
         self.task_changed.emit(fresh)
         self.run_started.emit(Run(run_id, task.id, attempt, now, due_at=due_at, fired_at=fired_at))
         return True

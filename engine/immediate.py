@@ -31,6 +31,7 @@ import itertools
 import logging
 import threading
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -51,6 +52,11 @@ log = logging.getLogger(__name__)
 #: the user is waiting for, keep-running work was asked for now, deferred work can wait.
 PRIORITY_IMMEDIATE = 10
 PRIORITY_DEFERRED = 0
+#: An alarm's job (the engine's exact work): ahead of everything, and a worker that can
+#: (:meth:`Worker.start`) starts its process at once, inside ``submit``, on the runner's
+#: thread, which the alarm's timer has just woken: waiting for a pool thread to wake and
+#: take the interpreter's lock added milliseconds, tens on a loaded machine (issue 14).
+PRIORITY_ALARM = 30
 
 #: Seconds an idle pool loop waits for the next job before it gives its thread back.
 LINGER = 2.0
@@ -72,6 +78,8 @@ class Job:
     started: bool = False
     result: WorkResult | None = None
     _claimed: bool = field(default=False, repr=False)  # run or finalised: under the runner's lock
+    #: What is left to run on a pool thread of work started in ``submit`` (PRIORITY_ALARM).
+    _rest: Callable[[], WorkResult] | None = field(default=None, repr=False)
 
     @property
     def cancelled(self) -> bool:
@@ -163,6 +171,9 @@ class JobRunner(QObject):
         ctx.on_notify = lambda message: post((_NOTIFY, task_id, message))
         ctx.on_group = lambda pgid, leader_start: post((_GROUP, task_id, pgid, leader_start))
         self._jobs[task_id] = job
+        if priority >= PRIORITY_ALARM and worker.on_pool:
+            job._rest = start_worker(worker, ctx)
+            job.started = job._rest is not None
         if worker.on_pool:
             with self._lock:
                 heapq.heappush(self._heap, (-priority, next(self._seq), job))
@@ -189,6 +200,8 @@ class JobRunner(QObject):
         if job is None:
             return False
         job.ctx.cancel(reason)
+        if job._rest is not None:
+            return True  # its process runs: the pool thread that takes the job stops it
         with self._lock:
             unstarted, job._claimed = not job._claimed, True
         if unstarted:
@@ -271,7 +284,7 @@ class JobRunner(QObject):
             if wake:
                 self._wake.emit()
             job.started = True
-            done = (_DONE, job, run_worker(job.worker, job.ctx))
+            done = (_DONE, job, run_worker(job.worker, job.ctx, job._rest))
 
     def _pop(self) -> Job | None:
         """The best queued job not cancelled meanwhile, claimed; None if none. Under the lock."""
@@ -346,32 +359,57 @@ class JobRunner(QObject):
             i += 1
 
 
-def run_worker(worker: Worker, ctx: WorkContext) -> WorkResult:
-    """``worker.run(ctx)`` with every failure turned into a FAILED result: args the
-    worker refuses, an exception, a wrong return value.
+def run_worker(worker: Worker, ctx: WorkContext, rest: Callable[[], WorkResult] | None = None) -> WorkResult:
+    """``worker.run(ctx)`` (or ``rest``, what :func:`start_worker` left to run) with every
+    failure turned into a FAILED result: args the worker refuses, an exception, a wrong
+    return value.
 
     A job cancelled before it started is not run at all.
     """
-    if ctx.cancelled:
-        return WorkResult(Outcome.CANCELLED)
+    if rest is None:
+        if ctx.cancelled:
+            return WorkResult(Outcome.CANCELLED)
+        try:
+            # The engine validated the spec at submission; a database written by hand or by
+            # an older Workdeck can still hold one that no longer passes. One check here,
+            # for every worker.
+            worker.validate(ctx.args)
+        except BadSpecError as exc:
+            ctx.log(f"{exc}\n")
+            return WorkResult(Outcome.FAILED, error=str(exc))
     try:
-        # The engine validated the spec at submission; a database written by hand or by
-        # an older Workdeck can still hold one that no longer passes. One check here,
-        # for every worker.
-        worker.validate(ctx.args)
-    except BadSpecError as exc:
-        ctx.log(f"{exc}\n")
-        return WorkResult(Outcome.FAILED, error=str(exc))
-    try:
-        result = worker.run(ctx)
+        result = worker.run(ctx) if rest is None else rest()
         if not isinstance(result, WorkResult):
             raise TypeError(f"worker {worker.name!r} returned {type(result).__name__}, not a WorkResult")
         return result
     except BaseException as exc:  # a bug in a worker must never take the engine down
-        log.error("worker %r crashed on task %s", getattr(worker, "name", worker), ctx.task_id, exc_info=True)
-        ctx.log(traceback.format_exc())
-        last = traceback.format_exception_only(exc)[-1].strip()
-        return WorkResult(Outcome.FAILED, error=f"worker crashed: {last}")
+        return _crashed(worker, ctx, exc)
+
+
+def start_worker(worker: Worker, ctx: WorkContext) -> Callable[[], WorkResult] | None:
+    """:meth:`Worker.start` on the calling thread, with :func:`run_worker`'s checks: what
+    is left to run on a pool thread, or None if the worker has nothing to start early."""
+    result: WorkResult
+    if ctx.cancelled:
+        return None
+    try:
+        worker.validate(ctx.args)
+    except BadSpecError as exc:
+        ctx.log(f"{exc}\n")
+        result = WorkResult(Outcome.FAILED, error=str(exc))
+        return lambda: result
+    try:
+        return worker.start(ctx)
+    except BaseException as exc:  # noqa: BLE001  (as run_worker: never the engine's problem)
+        result = _crashed(worker, ctx, exc)
+        return lambda: result
+
+
+def _crashed(worker: Worker, ctx: WorkContext, exc: BaseException) -> WorkResult:
+    log.error("worker %r crashed on task %s", getattr(worker, "name", worker), ctx.task_id, exc_info=exc)
+    ctx.log("".join(traceback.format_exception(exc)))
+    last = traceback.format_exception_only(exc)[-1].strip()
+    return WorkResult(Outcome.FAILED, error=f"worker crashed: {last}")
 
 
 def __getattr__(name: str) -> Any:
@@ -386,6 +424,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "LINGER",
+    "PRIORITY_ALARM",
     "PRIORITY_DEFERRED",
     "PRIORITY_IMMEDIATE",
     "PRIORITY_SCOPED",
@@ -394,4 +433,5 @@ __all__ = [
     "Scope",
     "ScopeClosedError",
     "run_worker",
+    "start_worker",
 ]

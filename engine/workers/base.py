@@ -154,3 +154,9 @@ class Worker(ABC):
 
     @abstractmethod
     def run(self, ctx: WorkContext) -> WorkResult: ...
+
+    def start(self, ctx: WorkContext) -> Callable[[], WorkResult] | None:
+        """Start the work's process now, on the calling thread (the engine's, for an
+        alarm), and return the rest of :meth:`run` for a pool thread; None (the default):
+        nothing to start early, :meth:`run` does it all on the pool thread."""
+        return None

@@ -102,6 +102,10 @@ class ShellWorker(Worker):
             raise BadSpecError("a shell task's command must not be empty")
 
     def run(self, ctx: WorkContext) -> WorkResult:
+        return self.start(ctx)()
+
+    def start(self, ctx: WorkContext) -> Callable[[], WorkResult]:
+        """The spawn, at once; the supervision (output, exit, group cleanup) is returned."""
         argv = list(ctx.args)
         own_session = _has_terminal()  # see _has_terminal: the scheduling cost of a session
         try:
@@ -115,18 +119,21 @@ class ShellWorker(Worker):
                 **self.processes.spawn_options(own_session=own_session),
             )
         except FileNotFoundError:
-            return _refused(ctx, f"command not found: {argv[0]}", 127)
+            refused = _refused(ctx, f"command not found: {argv[0]}", 127)
+            return lambda: refused
         except PermissionError:
-            return _refused(ctx, f"permission denied: {argv[0]}", 126)
+            refused = _refused(ctx, f"permission denied: {argv[0]}", 126)
+            return lambda: refused
         except OSError as exc:
-            return _refused(ctx, f"cannot run {argv[0]}: {exc.strerror or exc}", 126)
+            refused = _refused(ctx, f"cannot run {argv[0]}: {exc.strerror or exc}", 126)
+            return lambda: refused
         unit = self.processes.adopt(proc)
         ctx.mark_spawned()  # Popen returns once the command is exec'd
         # Named before anything else can happen to it: its leader is a zombie at worst.
         ctx.on_group(unit.id, self.processes.identity(proc.pid))
         if ctx.priority is Priority.IDLE:
             self.processes.lower_priority(unit, own_session=own_session)
-        return self.supervisor(proc, ctx, self.grace_period, self.processes, unit).run()
+        return self.supervisor(proc, ctx, self.grace_period, self.processes, unit).run
 
 
 def _supervisor_for(platform: str) -> type[_Supervisor]:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from PySide6.QtCore import QThread
 
 from engine.errors import JobAlreadyRunningError
-from engine.immediate import PRIORITY_DEFERRED, PRIORITY_IMMEDIATE, Job, JobRunner
+from engine.immediate import PRIORITY_ALARM, PRIORITY_DEFERRED, PRIORITY_IMMEDIATE, Job, JobRunner
 from engine.model import Outcome, StopReason
 from engine.workers.base import Worker, WorkContext, WorkResult
 from engine.workers.reminder import ReminderWorker
@@ -271,3 +272,99 @@ def test_a_real_command_through_the_runner(qtbot: Any, runner: JobRunner) -> Non
         runner.submit(workers.get("shell"), _ctx("cmd", "sh", "-c", "echo out; echo err >&2; exit 4"))
     assert done.args[1] == WorkResult(Outcome.FAILED, exit_code=4, error="exited with status 4")
     assert "".join(output) in ("out\nerr\n", "err\nout\n")
+
+
+# ------------------------------------------------------------ alarms: started in submit (issue 14)
+
+
+class _StartingWorker(Worker):
+    """Records the thread of start() and of the rest; start may raise."""
+
+    name = "starting"
+
+    def __init__(self, fail: bool = False) -> None:
+        self.threads: dict[str, int] = {}
+        self.fail = fail
+
+    def run(self, ctx: WorkContext) -> WorkResult:  # pragma: no cover - start() is used
+        raise AssertionError("run() is not called for work started in submit")
+
+    def start(self, ctx: WorkContext) -> Callable[[], WorkResult]:
+        self.threads["start"] = threading.get_ident()
+        if self.fail:
+            raise RuntimeError("no luck")
+
+        def rest() -> WorkResult:
+            self.threads["rest"] = threading.get_ident()
+            return WorkResult(Outcome.SUCCEEDED)
+
+        return rest
+
+
+def test_an_alarms_work_starts_inside_submit_and_finishes_on_the_pool(qtbot: Any) -> None:
+    runner = JobRunner(max_threads=1)
+    gate, started = threading.Event(), threading.Event()
+    worker = _StartingWorker()
+    try:
+        runner.submit(_blocker(gate, started), _ctx("busy"))  # the only pool thread is taken
+        assert started.wait(10)
+        job = runner.submit(worker, _ctx("alarm"), priority=PRIORITY_ALARM)
+        assert worker.threads == {"start": threading.get_ident()} and job.started
+        with qtbot.waitSignal(runner.finished, timeout=10_000, check_params_cb=lambda j, r: j is job) as done:
+            gate.set()
+        assert done.args[1] == WorkResult(Outcome.SUCCEEDED)
+        assert worker.threads["rest"] != threading.get_ident()
+    finally:
+        gate.set()
+        assert runner.shutdown(msecs=10_000)
+
+
+def test_a_worker_that_fails_to_start_gives_a_failed_result(qtbot: Any, runner: JobRunner) -> None:
+    output: list[str] = []
+    runner.output.connect(lambda task_id, text: output.append(text))
+    with qtbot.waitSignal(runner.finished, timeout=10_000) as done:
+        runner.submit(_StartingWorker(fail=True), _ctx("alarm"), priority=PRIORITY_ALARM)
+    assert done.args[1] == WorkResult(Outcome.FAILED, error="worker crashed: RuntimeError: no luck")
+    assert "RuntimeError: no luck" in "".join(output)
+
+
+def test_a_worker_with_nothing_to_start_early_runs_on_the_pool(qtbot: Any, runner: JobRunner) -> None:
+    threads: list[int] = []
+    with qtbot.waitSignal(runner.finished, timeout=10_000) as done:
+        runner.submit(FnWorker(lambda ctx: threads.append(threading.get_ident())), _ctx("a"), priority=PRIORITY_ALARM)
+    assert done.args[1] == WorkResult(Outcome.SUCCEEDED)
+    assert threads and threads[0] != threading.get_ident()
+
+
+@pytest.mark.realtime
+def test_an_alarms_command_is_running_when_submit_returns_and_cancel_stops_it(qtbot: Any) -> None:
+    """The command starts on the runner's thread; cancelling it before any pool thread
+    took the job still stops the process (the pool thread that takes it does), and the
+    job finishes only then: nothing of it is left."""
+    import psutil
+
+    from engine import workers
+
+    runner = JobRunner(max_threads=1)
+    gate, started = threading.Event(), threading.Event()
+    try:
+        runner.submit(_blocker(gate, started), _ctx("busy"))
+        assert started.wait(10)
+        ctx = WorkContext(task_id="alarm", attempt=1, args=("sleep", "30"), now=lambda: datetime.now(UTC))
+        job = runner.submit(workers.get("shell"), ctx, priority=PRIORITY_ALARM)
+        assert ctx.spawned_at is not None  # spawned inside submit, with the pool busy
+        sleepers = [p for p in psutil.Process().children() if p.cmdline() == ["sleep", "30"]]
+        assert len(sleepers) == 1
+        finished: list[Any] = []
+        runner.finished.connect(lambda j, r: finished.append((j, r)))
+        assert runner.cancel("alarm")
+        qtbot.wait(100)
+        assert finished == []  # not finished while its process runs and nobody stopped it yet
+        with qtbot.waitSignal(runner.finished, timeout=10_000, check_params_cb=lambda j, r: j is job) as done:
+            gate.set()
+        assert done.args[1].outcome is Outcome.CANCELLED
+        assert not sleepers[0].is_running() or sleepers[0].status() == psutil.STATUS_ZOMBIE
+        assert [p for p in psutil.Process().children() if p.pid == sleepers[0].pid] == []
+    finally:
+        gate.set()
+        assert runner.shutdown(msecs=10_000)
