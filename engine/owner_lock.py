@@ -16,7 +16,6 @@ from pathlib import Path
 
 from engine import private_files
 from engine.errors import AlreadyOwnedError, BadInputError, DatabaseReadOnlyError, EnvironmentFaultError
-from engine.platforms.file_lock import FileLock, file_lock
 from engine.platforms.owner_socket import _xdg_runtime_dir, owner_socket, runtime_dir  # noqa: F401 - moved there
 
 __all__ = ["ROLES", "OwnerLock", "lock_path", "real_path", "runtime_dir", "socket_path"]
@@ -24,6 +23,8 @@ __all__ = ["ROLES", "OwnerLock", "lock_path", "real_path", "runtime_dir", "socke
 TYPE_CHECKING = False  # not typing's: every command line imports this module
 if TYPE_CHECKING:
     from typing import Any
+
+    from engine.platforms.file_lock import FileLock
 
 ROLES = ("serve", "window")
 #: The owner's lock record's key for the random part of its pipe's name (Windows: socket_path).
@@ -79,7 +80,13 @@ class OwnerLock:
     Windows: engine.platforms.file_lock)."""
 
     def __init__(self, db_path: str | os.PathLike[str], *, locks: FileLock | None = None) -> None:
-        self._locks = file_lock() if locks is None else locks
+        if locks is None:
+            # Here, not at import: a command line that only asks for the socket never locks,
+            # and file_lock's dataclasses (inspect) were a tenth of a quick add (issue 14).
+            from engine.platforms.file_lock import file_lock
+
+            locks = file_lock()
+        self._locks = locks
         self.db_path = str(real_path(db_path))
         self.path = lock_path(db_path)
         self._fd: int | None = None
