@@ -92,6 +92,8 @@ def _psutil_start(pid: int) -> str | None:
 
 def group_alive(pgid: int) -> bool:
     """Whether any process is in group ``pgid`` (a zombie leader counts)."""
+    if sys.platform == "win32":  # process groups are POSIX's; Windows has Job Objects
+        raise NotImplementedError("process groups are POSIX only")
     try:
         os.killpg(pgid, 0)
     except ProcessLookupError:
@@ -122,6 +124,8 @@ def is_ours(group: Group) -> bool:
 
 
 def _leader_leads(pid: int) -> bool:
+    if sys.platform == "win32":  # POSIX only, like every process-group call here
+        raise NotImplementedError("process groups are POSIX only")
     try:
         return os.getpgid(pid) == pid
     except OSError:
@@ -129,6 +133,8 @@ def _leader_leads(pid: int) -> bool:
 
 
 def _members(pgid: int) -> list[int]:
+    if sys.platform == "win32":  # POSIX only, like every process-group call here
+        raise NotImplementedError("process groups are POSIX only")
     import psutil
 
     members = []
@@ -157,6 +163,8 @@ def find_marked(markers: Iterable[str]) -> dict[str, set[int]]:
     """Process groups holding a process marked with one of ``markers``: for runs whose
     group was never recorded (the owner died between the spawn and the write). A scan of
     every process's environment: recovery only."""
+    if sys.platform == "win32":  # POSIX only: Windows finds its jobs' marks itself
+        raise NotImplementedError("process groups are POSIX only")
     import psutil
 
     wanted = {f"{MARKER}={m}".encode(): m for m in markers}
@@ -195,6 +203,8 @@ def end_groups(groups: Iterable[Group], grace: float = GRACE_PERIOD) -> list[Gro
     """End every group that :func:`is_ours`: SIGTERM and SIGCONT, up to ``grace``
     seconds, then SIGKILL; return once they are gone (or :data:`KILL_WAIT` after
     SIGKILL, for a process stuck in the kernel). Returns the groups that were ended."""
+    if sys.platform == "win32":  # POSIX only: Windows ends jobs (processes_windows)
+        raise NotImplementedError("process groups are POSIX only")
     ours = [g for g in groups if is_ours(g)]
     for group in ours:
         _signal(group.pgid, signal.SIGTERM)
@@ -208,6 +218,8 @@ def end_groups(groups: Iterable[Group], grace: float = GRACE_PERIOD) -> list[Gro
 
 
 def _signal(pgid: int, signum: int) -> None:
+    if sys.platform == "win32":  # killpg is POSIX's
+        raise NotImplementedError("process groups are POSIX only")
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, signum)
 

@@ -118,6 +118,8 @@ def serve(stream: object) -> int:
 
 
 def main() -> int:
+    if sys.platform == "win32":  # no reaper there: a Job Object ends a dead owner's runs
+        raise NotImplementedError("the reaper is POSIX only")
     for signum in (signal.SIGINT, signal.SIGHUP, signal.SIGTSTP):
         signal.signal(signum, signal.SIG_IGN)
     return serve(sys.stdin)

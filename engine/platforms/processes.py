@@ -141,12 +141,16 @@ class PosixProcesses(Processes):
         command that has its own session (see engine.workers.shell._has_terminal) is its
         own autogroup: that group is made nice too, since nice and policy weigh threads
         only within their group."""
+        if sys.platform == "win32":  # POSIX only: WindowsProcesses sets the job's priority class
+            raise NotImplementedError("process groups are POSIX only")
         niceness = min(19, os.getpriority(os.PRIO_PROCESS, 0) + NICENESS)
         try:
             os.setpriority(os.PRIO_PGRP, unit.id, niceness)
         except OSError:  # already gone, or not permitted: it runs at normal priority
             return
         if not self._linux:
+            return
+        if sys.platform != "linux":  # the same test, for mypy: SCHED_IDLE is Linux's
             return
         if hasattr(os, "sched_setscheduler"):
             with contextlib.suppress(OSError):  # already gone; nice stays
@@ -162,6 +166,8 @@ class PosixProcesses(Processes):
         return process_groups.group_alive(unit.id)
 
     def stop(self, unit: Unit) -> bool:
+        if sys.platform == "win32":  # SIGCONT is POSIX's
+            raise NotImplementedError("process groups are POSIX only")
         # SIGCONT too, so a stopped process can act on the SIGTERM.
         if not self._signal(unit, signal.SIGTERM):
             return False
@@ -169,10 +175,14 @@ class PosixProcesses(Processes):
         return True
 
     def kill(self, unit: Unit) -> bool:
+        if sys.platform == "win32":  # SIGKILL is POSIX's
+            raise NotImplementedError("process groups are POSIX only")
         return self._signal(unit, signal.SIGKILL)
 
     @staticmethod
     def _signal(unit: Unit, signum: signal.Signals) -> bool:
+        if sys.platform == "win32":  # killpg is POSIX's
+            raise NotImplementedError("process groups are POSIX only")
         try:
             os.killpg(unit.id, signum)
         except ProcessLookupError:

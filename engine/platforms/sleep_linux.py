@@ -15,6 +15,7 @@ import ctypes
 import errno
 import logging
 import os
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -110,6 +111,8 @@ class _CancelOnSet(QObject):
 
 
 def _realtime() -> float:
+    if sys.platform == "win32":  # this module is Linux's (timerfd); engine.platforms.sleep picks it there only
+        raise NotImplementedError("clock_gettime is POSIX only")
     return time.clock_gettime(time.CLOCK_REALTIME)
 
 

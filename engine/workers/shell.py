@@ -226,9 +226,11 @@ class _Supervisor:
         self.kill_deadline: float | None = None  # SIGKILL the group at this instant
         self.killed_at: float | None = None  # when the group got SIGKILL
         self._wake_r, self._wake_w = os.pipe()
-        os.set_blocking(self._wake_w, False)
         self._wake_lock = threading.Lock()
         self._wake_open = True
+        if sys.platform == "win32":  # select takes sockets only there: ThreadSupervisor runs instead
+            raise NotImplementedError("the selector supervisor is POSIX only")
+        os.set_blocking(self._wake_w, False)
 
     # -- the cancel callback: any thread ------------------------------------------
 
@@ -243,6 +245,8 @@ class _Supervisor:
     # -- the loop ------------------------------------------------------------------
 
     def run(self) -> WorkResult:
+        if sys.platform == "win32":  # as in __init__: ThreadSupervisor replaces this loop there
+            raise NotImplementedError("the selector supervisor is POSIX only")
         assert self.proc.stdout is not None and self.proc.stderr is not None
         try:
             for pipe in (self.proc.stdout, self.proc.stderr):
@@ -403,6 +407,28 @@ def _signal_name(signum: int) -> str:
         return str(signum)
 
 
+def _wait_unreaped(pid: int) -> None:
+    """Block until child ``pid`` exits, leaving it for the supervisor to reap.
+
+    ``waitid(WNOWAIT)`` where Python has it; macOS's Python (before 3.13) has no
+    ``os.waitid``, so there a kqueue's NOTE_EXIT, which does not reap either.
+    """
+    if sys.platform == "win32":  # POSIX only: Windows waits in ThreadSupervisor
+        raise NotImplementedError("waiting on a pid unreaped is POSIX only")
+    if sys.platform == "darwin":
+        import select
+
+        queue = select.kqueue()
+        try:
+            event = select.kevent(pid, select.KQ_FILTER_PROC, select.KQ_EV_ADD | select.KQ_EV_ONESHOT,
+                                  select.KQ_NOTE_EXIT)
+            queue.control([event], 1, None)
+        finally:
+            queue.close()
+        return
+    os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
+
+
 class _ExitWatcher:
     """A file descriptor that becomes readable when the leader exits.
 
@@ -426,7 +452,7 @@ class _ExitWatcher:
 
         def body() -> None:
             try:
-                os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
+                _wait_unreaped(pid)
             except OSError:  # reaped already: either way it is not running
                 pass
             os.close(write_fd)  # EOF makes read_fd readable
