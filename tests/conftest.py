@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 import tempfile
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -47,3 +48,36 @@ def _no_pool_job_outlives_its_test():
     # next, a pool thread of a later test: "Timers cannot be stopped from another
     # thread" (seen in the full suite, never alone).
     gc.collect()
+
+
+# -- tests that need one platform's semantics ---------------------------------------
+# The suite runs on Linux, macOS and Windows (.github/workflows/ci.yml). A test that needs
+# what only POSIX or only Linux has carries one of these markers and is skipped elsewhere
+# with the marker's reason; on Linux every one of them runs.
+PLATFORM_MARKERS = {
+    "posix": (
+        lambda: os.name == "posix",
+        "needs POSIX: process groups and killpg, SIGKILL/SIGTERM semantics, sh scripts, "
+        "or file modes (Windows has Job Objects, CTRL_BREAK and ACLs instead)",
+    ),
+    "linux": (
+        lambda: sys.platform.startswith("linux"),
+        "needs Linux: /proc, tmpfs mounts, libfaketime, useradd, SCHED_IDLE/autogroup, "
+        "timerfd, or an X11/D-Bus desktop (Xvfb, dunst)",
+    ),
+}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for name, (_, reason) in PLATFORM_MARKERS.items():
+        config.addinivalue_line("markers", f"{name}: {reason}; skipped elsewhere")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for name, (runs_here, reason) in PLATFORM_MARKERS.items():
+        if runs_here():
+            continue
+        skip = pytest.mark.skip(reason=f"{reason} (this is {sys.platform})")
+        for item in items:
+            if item.get_closest_marker(name) is not None:
+                item.add_marker(skip)

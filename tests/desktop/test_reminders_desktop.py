@@ -12,7 +12,7 @@ import pytest
 from tests.desktop.conftest import SCREEN, Desktop, DesktopWorkdeck
 from tests.e2e.conftest import wait_until
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.linux]  # Xvfb, openbox, trayer, dunst
 
 
 def _open(deck: DesktopWorkdeck) -> dict[str, dict[str, object]]:

@@ -26,7 +26,7 @@ from PySide6.QtGui import QColor, QImage
 
 from tests.desktop.conftest import ROOT, Desktop
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.linux]  # Xvfb, openbox, trayer, dunst
 
 ARTIFACTS = ROOT / "tests" / "artifacts" / "screenshots"
 SHOTS = ("empty", "tasks", "details", "wizard", "form")

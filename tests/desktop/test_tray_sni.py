@@ -26,6 +26,7 @@ from tests.e2e.conftest import wait_until
 
 pytestmark = [
     pytest.mark.e2e,
+    pytest.mark.linux,  # Xvfb and a freedesktop tray on D-Bus
     pytest.mark.skipif(shutil.which("status-notifier-watcher") is None,
                        reason="needs status-notifier-watcher (Debian: haskell-status-notifier-item-utils)"),
 ]

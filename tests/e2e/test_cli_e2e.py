@@ -63,6 +63,7 @@ def test_commands_run_through_serve_and_report_their_outcome(wd: Workdeck) -> No
     assert wd.stop(serve) == 0
 
 
+@pytest.mark.posix
 def test_a_crash_loses_nothing_and_runs_each_task_once_more(wd: Workdeck) -> None:
     serve = wd.serve()
     ids = [wd.add(*KEEP_RUNNING) for _ in range(20)]

@@ -21,7 +21,7 @@ import pytest
 
 from tests.e2e.conftest import Workdeck, wait_until
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.linux]
 
 LIBFAKETIME = Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1")
 #: A deferred task due during a step starts within this long of it (the issue's bound).

@@ -95,6 +95,7 @@ def _final(db: Path, ids: dict[str, str]) -> dict[str, tuple[str, list[tuple[Out
     return {label: (str(t.state), [(r.outcome, r.stop_reason) for r in t.runs]) for label, t in by_label.items()}
 
 
+@pytest.mark.posix
 def test_two_sigkills_mid_run_change_no_final_state(wd: Workdeck, tmp_path: Path) -> None:  # type: ignore[valid-type]
     total = CHAINS * LENGTH
 

@@ -12,6 +12,8 @@ import pytest
 from tests.e2e.conftest import ROOT, Workdeck, wait_until
 from tests.tmpfs import fill, mounted_tmpfs
 
+pytestmark = pytest.mark.linux
+
 
 @pytest.fixture
 def disk(tmp_path: Path, wd: Workdeck) -> Iterator[Path]:

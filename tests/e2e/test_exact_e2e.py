@@ -124,6 +124,7 @@ def test_fifty_alarms_over_five_seconds_fire_on_time(tmp_path: Path) -> None:
         stop(owner)
 
 
+@pytest.mark.posix
 def test_serve_killed_and_restarted_applies_the_missed_policy(tmp_path: Path) -> None:
     db = tmp_path / "wd.db"
     owner = serve(db)

@@ -19,7 +19,7 @@ import pytest
 from engine.store import Store
 from tests.e2e.conftest import Workdeck, wait_until
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.posix]
 
 
 def marked(token: str) -> list[psutil.Process]:

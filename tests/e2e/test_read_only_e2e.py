@@ -61,6 +61,7 @@ def test_a_read_only_file_is_read_and_never_written(wd: Workdeck) -> None:
     _reads_and_refuses_writes(wd, done, waiting, "the file is read-only")
 
 
+@pytest.mark.posix
 def test_a_read_only_folder_is_read_and_never_written(wd: Workdeck, tmp_path: Path) -> None:
     done, waiting = _made(wd)
     (tmp_path / "e2e.db.lock").unlink()  # as a folder made read-only after use might be
@@ -81,6 +82,7 @@ def mount(tmp_path: Path, wd: Workdeck) -> Iterator[Path]:
             remount(where, "rw")
 
 
+@pytest.mark.linux
 def test_a_read_only_mount_is_read_and_never_written(wd: Workdeck, mount: Path) -> None:
     wd.db = mount / "deck.db"
     done, waiting = _made(wd)
@@ -89,6 +91,7 @@ def test_a_read_only_mount_is_read_and_never_written(wd: Workdeck, mount: Path) 
     _reads_and_refuses_writes(wd, done, waiting, f"{mount} is on a read-only mount")
 
 
+@pytest.mark.linux
 def test_a_crash_left_log_on_a_read_only_mount_is_read_or_refused_in_one_line(wd: Workdeck, mount: Path,
                                                                                tmp_path: Path) -> None:
     """Changes still in the -wal (an owner died before a checkpoint) are read through the

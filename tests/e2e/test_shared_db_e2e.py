@@ -65,6 +65,7 @@ def umask_022() -> Iterator[None]:
         os.umask(old)
 
 
+@pytest.mark.posix
 def test_a_new_default_database_is_private_whatever_the_umask(wd: Workdeck, tmp_path: Path, umask_022: None) -> None:
     data_home = tmp_path / "home-data"
     env = {**wd.env, "XDG_DATA_HOME": str(data_home)}
@@ -84,6 +85,7 @@ def test_a_new_default_database_is_private_whatever_the_umask(wd: Workdeck, tmp_
     wd.stop(serve)
 
 
+@pytest.mark.posix
 def test_an_existing_0644_database_is_tightened_at_start_with_a_log_line(
     wd: Workdeck, umask_022: None
 ) -> None:
@@ -138,6 +140,7 @@ def _refused(result: subprocess.CompletedProcess[str], words: str) -> None:
     assert result.stdout == "" and len(result.stderr.splitlines()) == 1 and words in result.stderr, result.stderr
 
 
+@pytest.mark.linux
 def test_another_users_symlink_at_the_lock_path_is_not_followed(
     wd: Workdeck, other_user: tuple[int, int], shared_folder: Path, tmp_path: Path
 ) -> None:
@@ -150,6 +153,7 @@ def test_another_users_symlink_at_the_lock_path_is_not_followed(
     assert not db.exists()
 
 
+@pytest.mark.linux
 def test_another_users_symlink_at_the_database_path_is_refused(
     wd: Workdeck, other_user: tuple[int, int], shared_folder: Path, tmp_path: Path
 ) -> None:
@@ -162,6 +166,7 @@ def test_another_users_symlink_at_the_database_path_is_refused(
     assert not list(tmp_path.glob("unrelated.empty-*"))
 
 
+@pytest.mark.posix
 def test_my_own_symlink_to_my_own_database_is_followed(wd: Workdeck, tmp_path: Path) -> None:
     real = tmp_path / "real.db"
     first = wd.run("add", "--", "true", db=real)
@@ -174,6 +179,7 @@ def test_my_own_symlink_to_my_own_database_is_followed(wd: Workdeck, tmp_path: P
     assert {t["id"] for t in json.loads(listed.stdout)} == {first.stdout.strip(), second.stdout.strip()}
 
 
+@pytest.mark.linux
 def test_root_refuses_to_serve_a_database_another_user_owns(
     wd: Workdeck, other_user: tuple[int, int], shared_folder: Path, tmp_path: Path
 ) -> None:

@@ -19,6 +19,8 @@ from engine.process_groups import MARKER, Group
 from engine.recovery import CRASH_LIMIT, crash_looping, owner_deaths_in_a_row
 from engine.clock import from_us
 
+pytestmark = pytest.mark.posix
+
 
 @pytest.fixture
 def spawn() -> Iterator[list[subprocess.Popen[bytes]]]:

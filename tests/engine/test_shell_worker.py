@@ -25,6 +25,10 @@ from engine.workers.base import WorkContext, WorkResult
 from engine.workers.shell import ShellWorker, _Supervisor
 from engine.workers.shell_threads import ThreadSupervisor
 
+# sh scripts, process groups and SIGKILL/SIGTERM; Windows runs the thread supervisor in
+# tests/engine/platforms/test_shell_as_on_windows.py and CI.
+pytestmark = pytest.mark.posix
+
 MakeWorker = Callable[..., ShellWorker]
 
 
@@ -323,6 +327,7 @@ def test_leftovers_are_found_without_looking_at_other_processes(
     assert make_worker().run(_ctx(["true"], chunks.append)).outcome is Outcome.SUCCEEDED  # nothing left: no wait
 
 
+@pytest.mark.linux
 def test_a_run_names_its_group_and_marks_its_processes(make_worker: MakeWorker) -> None:
     groups: list[tuple[int, str | None]] = []
     chunks: list[str] = []

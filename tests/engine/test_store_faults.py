@@ -40,6 +40,7 @@ def _count(path: Path) -> int:
         conn.close()
 
 
+@pytest.mark.linux
 def test_a_refused_commit_says_disk_full_and_writes_nothing(qapp, disk: Path, clock: FakeClock) -> None:
     """SQLite rolls a transaction back itself when COMMIT finds the disk full; the store's
     own ROLLBACK then failed with "no transaction is active" and hid the real error."""
@@ -80,6 +81,7 @@ def _run_that_ends_on_a_full_disk(qtbot, engine: Engine, disk: Path, go: Path) -
     return parent.id, child.id
 
 
+@pytest.mark.linux
 def test_a_run_that_ends_on_a_full_disk_is_recorded_when_space_returns(
     qtbot, engine_on_disk: Engine, disk: Path, tmp_path: Path, clock: FakeClock
 ) -> None:
@@ -109,6 +111,7 @@ def test_a_run_that_ends_on_a_full_disk_is_recorded_when_space_returns(
     assert engine.log(parent).splitlines()[-1] == "4000"  # the output was held too
 
 
+@pytest.mark.linux
 def test_the_next_successful_write_retries_at_once(
     qtbot, engine_on_disk: Engine, disk: Path, tmp_path: Path, clock: FakeClock
 ) -> None:
@@ -125,6 +128,7 @@ def test_the_next_successful_write_retries_at_once(
     qtbot.waitUntil(lambda: engine.store.task(child).state is State.SUCCEEDED, timeout=10_000)
 
 
+@pytest.mark.linux
 def test_a_claim_refused_by_a_full_disk_leaves_the_task_due(
     qtbot, engine_on_disk: Engine, disk: Path, clock: FakeClock
 ) -> None:

@@ -19,8 +19,10 @@ from tests.ui.reminder_fakes import FakeReminderEngine
 from ui.notifications import DesktopNotifier, ReminderPresenter
 from ui.settings import Settings
 
-pytestmark = pytest.mark.skipif(shutil.which("dbus-daemon") is None,
-                                reason="needs dbus-daemon to run a private session bus")
+pytestmark = [
+    pytest.mark.linux,  # freedesktop notifications on a session bus
+    pytest.mark.skipif(shutil.which("dbus-daemon") is None, reason="needs dbus-daemon to run a private session bus"),
+]
 
 
 @pytest.fixture

@@ -9,6 +9,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from engine import serialize
 from engine.clock import FakeClock
 from engine.clock import iso as clock_iso
@@ -48,6 +50,7 @@ def test_reminder_and_command_alarms_through_the_real_runner(qtbot: Any, tmp_pat
         store.close()
 
 
+@pytest.mark.linux
 def test_an_alarms_command_runs_at_normal_priority_deferred_work_at_idle(
     qtbot: Any, tmp_path: Path, clock: FakeClock
 ) -> None:

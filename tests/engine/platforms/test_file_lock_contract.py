@@ -9,7 +9,6 @@ on both, keeps what owners and command lines rely on.
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -105,7 +104,7 @@ def test_another_process_s_lock_holds_until_it_dies(locks: FileLock, impl: str, 
     try:
         fd = open_fd()
         assert not locks.try_lock(fd, shared=True)
-        child.send_signal(signal.SIGKILL)  # no clean-up of its own: the OS drops the lock
+        child.kill()  # no clean-up of its own: the OS drops the lock
         child.wait(10)
         assert locks.try_lock(fd, shared=False)
     finally:
