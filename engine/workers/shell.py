@@ -55,7 +55,6 @@ from __future__ import annotations
 import codecs
 import os
 import selectors
-import signal
 import subprocess
 import sys
 import threading
@@ -65,6 +64,7 @@ from collections.abc import Callable, Sequence
 from engine import process_groups
 from engine.errors import BadSpecError
 from engine.model import Outcome
+from engine.platforms import exit_status
 from engine.platforms import processes as platform_processes
 from engine.platforms.processes import NICENESS as NICENESS
 from engine.workers.base import Priority, Worker, WorkContext, WorkResult
@@ -376,10 +376,8 @@ class _Supervisor:
             return WorkResult(Outcome.CANCELLED, exit_code=returncode)
         if returncode == 0:
             return WorkResult(Outcome.SUCCEEDED, exit_code=0)
-        if returncode < 0:
-            name = _signal_name(-returncode)
-            return WorkResult(Outcome.FAILED, exit_code=returncode, error=f"killed by signal {name}")
-        return WorkResult(Outcome.FAILED, exit_code=returncode, error=f"exited with status {returncode}")
+        # A signal's name on POSIX, an NTSTATUS code's words on Windows (engine.platforms.exit_status).
+        return WorkResult(Outcome.FAILED, exit_code=returncode, error=exit_status.describe(returncode, sys.platform))
 
     def _close(self) -> None:
         with self._wake_lock:
@@ -398,13 +396,6 @@ class _Supervisor:
             self._kill_group()
             self.returncode = self.proc.wait()
         self.processes.release(self.unit)
-
-
-def _signal_name(signum: int) -> str:
-    try:
-        return signal.Signals(signum).name
-    except ValueError:
-        return str(signum)
 
 
 def _wait_unreaped(pid: int) -> None:
