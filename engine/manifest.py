@@ -11,7 +11,7 @@ Schema (version 1)::
 
     [tasks.NAME]                     # NAME: letters, digits, - and _
     run = ["rsync", "-a", "~/Documents/", "/mnt/backup/"]   # an argv: no shell
-    # run = "make -C ~/src && notify-send done"   only with shell = true (/bin/sh -c)
+    # run = "make -C ~/src && notify-send done"   only with shell = true (/bin/sh -c; Windows: cmd /d /s /c)
     # worker = "download"; args = ["https://...", "~/Downloads/"]   instead of run
     kind = "deferred"                # immediate | deferred | exact; see "defaults" below
     every = "1d"                     # or cron = "0 8 * * 1-5", or rrule = "FREQ=WEEKLY;BYDAY=MO"
@@ -63,7 +63,8 @@ Meaning:
   destination, ``copy``'s and ``thumbnails``' folders) and a receiver's ``path`` is
   expanded: a leading ``~`` and ``$VAR``/``${VAR}``. Nothing else: no globbing, no
   command substitution, no word splitting. An unset variable is an error.
-  ``shell = true`` strings are passed to ``/bin/sh -c`` as written.
+  ``shell = true`` strings are passed to ``/bin/sh -c`` as written (on Windows to
+  ``%COMSPEC% /d /s /c``, cmd.exe, which reads ``&&``, ``|`` and ``>`` too but not sh's syntax).
 
 Errors name the file, the line and the key (``manifest.toml:12: tasks.backup.run:
 ...``); a manifest with any error is refused as a whole.

@@ -23,11 +23,11 @@ from typing import Any
 
 from engine.manifest import Manifest, ManifestError, load
 from engine.manifest_text import toml_key, toml_value
+from engine.platforms.shell_line import shell_line
 from engine.model import FINISHED_STATES, Kind, MissedPolicy, Task, TaskSpec, UniquePolicy
 from engine.timeparse import format_duration
 
 _DEFAULT_GRACE = 3600.0
-_SHELL_PREFIX = ("/bin/sh", "-c")
 
 
 def export_key(task: Task) -> str:
@@ -70,8 +70,9 @@ def unreadable_lines(task: Task) -> list[str]:
 def _task_lines(task: Task, keys: Mapping[str, str], now: datetime) -> list[tuple[str, Any, str | None]]:
     spec = task.spec
     lines: list[tuple[str, Any, str | None]] = []
-    if spec.worker == "shell" and tuple(spec.args[:2]) == _SHELL_PREFIX and len(spec.args) == 3:
-        lines += [("run", spec.args[2], None), ("shell", True, None)]
+    line = shell_line(spec.args) if spec.worker == "shell" else None
+    if line is not None:  # /bin/sh -c LINE, or cmd /d /s /c LINE (Windows)
+        lines += [("run", line, None), ("shell", True, None)]
     elif spec.worker == "shell":
         lines.append(("run", list(spec.args), None))
     else:

@@ -31,6 +31,7 @@ from engine.manifest import (
     worker_names,
 )
 from engine.manifest_text import KeyLines, PathKey, format_key
+from engine.platforms.shell_line import shell_argv
 from engine.model import (
     MAX_RETRIES,
     MAX_SECONDS,
@@ -317,7 +318,7 @@ def _parse_work(check: _Checker, table: dict[str, Any], path: PathKey) -> tuple[
     if shell:
         if not isinstance(run, str) or not run.strip():
             raise check.error((*path, "run"), "with shell = true, run must be one command line (a string)")
-        return "shell", ["/bin/sh", "-c", run]
+        return "shell", shell_argv(run)  # /bin/sh -c; cmd /d /s /c on Windows
     if isinstance(run, str):
         raise check.error(
             (*path, "run"),

@@ -67,6 +67,7 @@ from engine.model import Outcome
 from engine.platforms import exit_status
 from engine.platforms import processes as platform_processes
 from engine.platforms.processes import NICENESS as NICENESS
+from engine.platforms.shell_line import popen_args
 from engine.workers.base import Priority, Worker, WorkContext, WorkResult
 
 #: Seconds between SIGTERM and SIGKILL when a run is stopped or leaves processes behind.
@@ -110,7 +111,7 @@ class ShellWorker(Worker):
         own_session = _has_terminal()  # see _has_terminal: the scheduling cost of a session
         try:
             proc = subprocess.Popen(
-                argv,
+                popen_args(argv),  # a cmd.exe line goes as one string on Windows
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=self.supervisor.stderr,

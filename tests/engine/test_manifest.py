@@ -13,6 +13,7 @@ import pytest
 from engine.manifest import Manifest, ManifestError, Trigger, load, parse
 from engine.manifest_text import KeyLines, format_key
 from engine.model import Backoff, Constraint, Kind, UniquePolicy
+from engine.platforms.shell_line import shell_argv
 
 NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
@@ -154,7 +155,7 @@ def test_task_keys_compile_to_a_spec(env: dict[str, str]) -> None:
     get = manifest.tasks["get"].spec
     assert get.constraints == (Constraint.NETWORK,)  # implied by the download worker
     assert get.args == ("https://example.org/f.iso", env["DEST"] + "/") and get.policy is UniquePolicy.REPLACE
-    assert manifest.tasks["line"].spec.args == ("/bin/sh", "-c", "tool | tool > ~/out")  # not expanded
+    assert manifest.tasks["line"].spec.args == tuple(shell_argv("tool | tool > ~/out"))  # not expanded
     once = manifest.tasks["once"].spec
     assert once.kind is Kind.EXACT and once.run_at == datetime(2026, 3, 1, 10, tzinfo=UTC)
     assert [t.key for t in manifest.chain("done")] == ["get", "done"]
