@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,7 @@ from PySide6.QtCore import QObject, Signal
 
 from engine.clock import Clock, Timer
 from engine.model import Constraint
+from engine.platforms import idle_time
 
 log = logging.getLogger(__name__)
 
@@ -301,7 +303,8 @@ class _InterfacesUp(_PolledSource):
 
 
 class IdleSource(ConditionSource):
-    """How long the user has been idle, asked of the session over D-Bus.
+    """How long the user has been idle: on Windows and macOS one call to the OS
+    (engine.platforms.idle_time), elsewhere asked of the session over D-Bus.
 
     GNOME's Mutter IdleMonitor (``GetIdletime``, milliseconds) first, then
     org.freedesktop.ScreenSaver ``GetSessionIdleTime`` (KDE: milliseconds). Calls are
@@ -328,9 +331,17 @@ class IdleSource(ConditionSource):
         self._watched = False
         self._bus: object | None = None
         self._pending: object | None = None
+        self._read_idle: idle_time.IdleReader | None = None  # Windows, macOS: asked of the OS
         self._reading = Reading(False, "waiting for the user to be idle: idle time not asked yet")
 
     def start(self) -> None:
+        try:
+            self._read_idle = idle_time.reader_for(sys.platform)
+        except OSError as exc:
+            self._set(Reading(False, f"idle time unknown ({exc}), so the idle constraint stays unmet"))
+            return
+        if self._read_idle is not None:
+            return
         from PySide6.QtDBus import QDBusConnection
 
         bus = QDBusConnection.sessionBus()
@@ -354,6 +365,12 @@ class IdleSource(ConditionSource):
             self._timer.stop()
 
     def _query(self, source_index: int = 0) -> None:
+        if self._read_idle is not None and self._watched:
+            try:
+                self.record_idle(self._read_idle())
+            except OSError as exc:
+                self._set(Reading(False, f"idle time unknown ({exc}), so the idle constraint stays unmet"))
+            return
         if self._bus is None or not self._watched:
             return
         from PySide6.QtDBus import QDBusMessage, QDBusPendingCallWatcher
