@@ -165,7 +165,7 @@ def test_a_task_added_for_now_starts_within_100_ms(wd: Workdeck) -> None:
 
 
 def _make_read_only(path: Path) -> None:
-    if os.geteuid() != 0:
+    if os.name != "posix" or os.geteuid() != 0:  # Windows: chmod sets the read-only attribute
         path.chmod(0o444)
         return
     # root ignores modes; the immutable attribute stops even root from writing
@@ -174,7 +174,7 @@ def _make_read_only(path: Path) -> None:
 
 
 def _undo_read_only(path: Path) -> None:
-    if os.geteuid() == 0:
+    if os.name == "posix" and os.geteuid() == 0:
         subprocess.run(["chattr", "-i", str(path)], check=False)
     else:
         path.chmod(0o644)

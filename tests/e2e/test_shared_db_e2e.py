@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import pwd
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -109,6 +108,8 @@ def other_user() -> Iterator[tuple[int, int]]:
     """A second real local user (uid, gid), removed at teardown."""
     if os.geteuid() != 0:
         pytest.skip("needs root to create a second user (CI runs as root)")
+    import pwd  # POSIX's: imported here so the module still loads on Windows
+
     name = f"wdt{uuid.uuid4().hex[:8]}"
     subprocess.run(["useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", name], check=True,
                    capture_output=True)

@@ -292,6 +292,7 @@ def test_load_reads_a_file_and_names_it(tmp_path: Path, env: dict[str, str]) -> 
         load(tmp_path / "missing.toml", now=NOW, env=env)
 
 
+@pytest.mark.posix
 @pytest.mark.parametrize("mode", [0o620, 0o602])
 def test_a_manifest_others_can_write_is_refused(tmp_path: Path, env: dict[str, str], mode: int) -> None:
     path = tmp_path / "manifest.toml"
@@ -301,6 +302,7 @@ def test_a_manifest_others_can_write_is_refused(tmp_path: Path, env: dict[str, s
         load(path, now=NOW, env=env)
 
 
+@pytest.mark.posix
 def test_a_manifest_in_a_folder_others_can_write_is_refused_unless_sticky(tmp_path: Path, env: dict[str, str]) -> None:
     folder = tmp_path / "shared"
     folder.mkdir()
@@ -314,7 +316,8 @@ def test_a_manifest_in_a_folder_others_can_write_is_refused_unless_sticky(tmp_pa
     assert "a" in load(path, now=NOW, env=env).tasks
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="giving a file to another user needs root")
+@pytest.mark.posix
+@pytest.mark.skipif(os.name == "posix" and os.geteuid() != 0, reason="giving a file to another user needs root")
 def test_a_manifest_owned_by_another_user_is_refused(tmp_path: Path, env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "manifest.toml"
     path.write_text('[tasks.a]\nrun = ["tool"]\n')

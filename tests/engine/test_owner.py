@@ -271,6 +271,7 @@ def test_a_line_that_is_not_json_gets_an_error_and_the_connection_lives_on(host:
     assert pong["ok"] is True and pong["role"] == "serve"
 
 
+@pytest.mark.posix
 def test_the_socket_is_private(host: EngineHost, runtime_dir: Path) -> None:
     assert (runtime_dir / "workdeck").stat().st_mode & 0o777 == 0o700
     assert os.stat(host.socket_path).st_mode & 0o077 == 0

@@ -18,6 +18,7 @@ def _platformdirs_runtime_dir() -> Path:
         return Path(platformdirs.user_runtime_dir("workdeck"))
 
 
+@pytest.mark.posix
 @pytest.mark.parametrize("mode", [0o700, 0o755])
 def test_the_runtime_folder_is_platformdirs_answer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: int) -> None:
     xdg = tmp_path / "run"

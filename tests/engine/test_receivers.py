@@ -251,6 +251,7 @@ def test_a_broken_edit_keeps_the_last_good_manifest_and_says_so(qtbot: Any, offl
     assert [t.name for t in manifest_tasks(offline)] == ["manifest:job"]  # nothing of the broken one
 
 
+@pytest.mark.posix
 def test_a_refused_manifest_at_start_runs_nothing(qtbot: Any, offline: Engine, receivers_of: Any) -> None:
     receivers = receivers_of(offline, JOB + '[[receivers]]\non = "app-start"\nstart = "job"\n')
     receivers.path.chmod(0o666)

@@ -200,8 +200,8 @@ def read_only_db(tmp_path: Path) -> Path:
     the file is made immutable (chattr +i), which binds root too."""
     path = tmp_path / "ro.db"
     Store(path).close()
-    path.chmod(0o444)
-    if os.geteuid() != 0:
+    path.chmod(0o444)  # on Windows: the read-only attribute
+    if os.name != "posix" or os.geteuid() != 0:
         yield path
         return
     if shutil.which("chattr") is None or subprocess.run(["chattr", "+i", str(path)]).returncode != 0:

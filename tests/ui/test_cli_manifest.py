@@ -88,6 +88,7 @@ def test_the_example_manifest_checks(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert manifest.tasks["fetch-iso"].spec.constraints == (Constraint.NETWORK,)
 
 
+@pytest.mark.posix
 def test_export_then_import_round_trips_and_a_second_import_keeps_everything(
     cli: Any, tmp_path: Path, clock: FakeClock, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PySide6.QtCore import QObject, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
 
@@ -40,6 +41,7 @@ def test_log_goes_to_the_file_and_the_action_opens_it(tmp_path: Path, qapp: Any)
     assert [u.toLocalFile() for u in opener.urls] == [str(path)]
 
 
+@pytest.mark.posix
 def test_the_log_and_its_rotations_are_private_whatever_the_umask(tmp_path: Path) -> None:
     folder = tmp_path / "log"
     old_umask = os.umask(0o022)

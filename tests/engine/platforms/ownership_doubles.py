@@ -23,7 +23,6 @@ engine.platforms.named_pipe), so the contract suites run it here next to the POS
 
 from __future__ import annotations
 
-import fcntl
 import itertools
 import os
 import select
@@ -44,6 +43,8 @@ def _windows_error(code: int, what: str) -> OSError:
 
 def lockfileex_double() -> WindowsFileApi:
     """WindowsFileLock's seam, as Windows behaves, on F_OFD_SETLK (see the module docstring)."""
+    import fcntl  # here, not at the top: PipeNamespace is imported where fcntl does not exist
+
     last_error = [0]
 
     def set_lock(fd: int, kind: int, offset: int, length: int) -> bool:

@@ -35,6 +35,7 @@ def test_windows_statuses_in_words(returncode: int, words: str) -> None:
     assert exit_status.describe(returncode, "win32") == words
 
 
+@pytest.mark.posix
 @pytest.mark.parametrize("platform", ["linux", "darwin"])
 def test_posix_statuses_are_signals_or_numbers(platform: str) -> None:
     assert exit_status.describe(-9, platform) == "killed by signal SIGKILL"

@@ -22,7 +22,9 @@ from engine.platforms.file_lock import FileLock, PosixFileLock, WindowsFileLock
 from tests.engine.platforms.hold_lock import implementation
 
 ROOT = Path(__file__).parents[3]
-IMPLEMENTATIONS = ["posix", "windows-double"]
+# flock is POSIX's; the LockFileEx double stands on F_OFD_SETLK, which is Linux's.
+IMPLEMENTATIONS = [pytest.param("posix", marks=pytest.mark.posix),
+                   pytest.param("windows-double", marks=pytest.mark.linux)]
 
 
 @pytest.fixture(params=IMPLEMENTATIONS)

@@ -40,7 +40,9 @@ def short_dir(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     shutil.rmtree(path, ignore_errors=True)
 
 
-@pytest.fixture(params=["posix", "windows-double"])
+# A Unix socket file, and the named-pipe double made of Unix sockets: POSIX both.
+@pytest.fixture(params=[pytest.param("posix", marks=pytest.mark.posix),
+                        pytest.param("windows-double", marks=pytest.mark.posix)])
 def sockets(request: pytest.FixtureRequest, short_dir: Path) -> OwnerSocket:
     if request.param == "posix":
         return PosixOwnerSocket()
@@ -227,6 +229,7 @@ def test_a_real_owner_answers_through_each(sockets: OwnerSocket, monkeypatch: py
     assert ipc.call(host.socket_path, {"op": "ping"}, timeout=1.0) is None
 
 
+@pytest.mark.posix
 def test_a_long_runtime_folder_still_gives_a_socket_path_macos_accepts(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
