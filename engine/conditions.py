@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 import shutil
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -34,7 +34,6 @@ from PySide6.QtCore import QObject, Signal
 
 from engine.clock import Clock, Timer
 from engine.model import Constraint
-from engine.platforms import idle_time
 
 log = logging.getLogger(__name__)
 
@@ -331,10 +330,12 @@ class IdleSource(ConditionSource):
         self._watched = False
         self._bus: object | None = None
         self._pending: object | None = None
-        self._read_idle: idle_time.IdleReader | None = None  # Windows, macOS: asked of the OS
+        self._read_idle: Callable[[], float] | None = None  # Windows, macOS: asked of the OS
         self._reading = Reading(False, "waiting for the user to be idle: idle time not asked yet")
 
     def start(self) -> None:
+        from engine.platforms import idle_time  # here: ctypes only once a start asks for idle time
+
         try:
             self._read_idle = idle_time.reader_for(sys.platform)
         except OSError as exc:

@@ -13,7 +13,6 @@ therefore gives Popen the line for cmd as a string, built like ``shell=True``'s.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from collections.abc import Sequence
 
@@ -44,6 +43,8 @@ def popen_args(args: Sequence[str], platform: str | None = None) -> list[str] | 
     which goes as one string with the line quoted as cmd reads it."""
     if (platform or sys.platform) == "win32" and len(args) == 5 and _is_cmd(args[0]) \
             and tuple(a.lower() for a in args[1:4]) == _CMD_SWITCHES:
+        import subprocess  # here: the manifest's parser needs only shell_argv
+
         return f'{subprocess.list2cmdline(args[:4])} "{args[4]}"'
     return list(args)
 
