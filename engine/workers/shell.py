@@ -285,10 +285,14 @@ class _Supervisor:
                 elif now >= drain_deadline:
                     self._log("workdeck: stopped reading output held open by a process outside the task\n")
                     return
-            timeout = self._timeout(now, drain_deadline)
-            for key, _ in self.selector.select(timeout):
-                self._on_ready(key.data, key.fd)
+            self._wait(self._timeout(now, drain_deadline))
             self._flush_quiet_partials(time.monotonic())
+
+    def _wait(self, timeout: float | None) -> None:
+        """Wait up to ``timeout`` for output, the leader's exit or a cancel, and take
+        what came (the one step the thread supervisor does its own way)."""
+        for key, _ in self.selector.select(timeout):
+            self._on_ready(key.data, key.fd)
 
     def _timeout(self, now: float, drain_deadline: float | None) -> float | None:
         deadlines = [s.pending_since + PARTIAL_LINE_DELAY for s in self.streams.values() if s.pending_since]

@@ -127,35 +127,13 @@ class ThreadSupervisor(shell._Supervisor):
         assert self.returncode is not None
         return self._result(self.returncode)
 
-    def _loop(self) -> None:
-        # The selector supervisor's loop, step for step; only the wait differs.
-        drain_deadline: float | None = None
-        while True:
-            now = time.monotonic()
-            if self.ctx.cancelled and self.kill_deadline is None:
-                self._terminate_group(now)
-            if self.returncode is not None and not self.group_empty and self.next_look is not None \
-                    and now >= self.next_look:
-                self._look_at_group(now)
-            if self.kill_deadline is not None and now >= self.kill_deadline and self.killed_at is None \
-                    and not self.group_empty:
-                self._kill_group()
-            if self.returncode is not None and self._group_done(now):
-                if not self.streams:
-                    return
-                if drain_deadline is None:
-                    drain_deadline = now + shell.DRAIN_TIMEOUT
-                elif now >= drain_deadline:
-                    self._log("workdeck: stopped reading output held open by a process outside the task\n")
-                    return
-            timeout = self._timeout(now, drain_deadline)
-            try:
-                event = self.events.get(timeout=timeout)
-            except queue.Empty:
-                pass
-            else:
-                self._on_event(*event)
-            self._flush_quiet_partials(time.monotonic())
+    def _wait(self, timeout: float | None) -> None:
+        # The selector supervisor's loop runs unchanged; only this step differs.
+        try:
+            event = self.events.get(timeout=timeout)
+        except queue.Empty:
+            return
+        self._on_event(*event)
 
     def _on_event(self, what: int, value: bytes | int | None) -> None:
         if what == _EXIT:
