@@ -29,7 +29,7 @@ run: $(VENV)/.stamp-app
 test: $(VENV)/.stamp-test
 	$(VENV)/bin/lint-imports
 	$(PY) -m mypy
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest --durations=15
 
 bench: $(VENV)/.stamp-bench
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest tests/bench -s -p no:randomly --timeout=1800
