@@ -599,6 +599,7 @@ class Engine(QObject):
         ended = dataclasses.replace(
             task, state=decision.state, next_run_at=decision.next_run_at, updated_at=now,
             output=result.output if result.output is not None else task.output,
+            totals=self.store.totals(task.id),  # this run and any coalesced or skipped ones counted
         )
         self.task_changed.emit(ended)
         for child_id in children:

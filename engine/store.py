@@ -49,6 +49,7 @@ from engine.model import (
     Reminder,
     ReminderStatus,
     Run,
+    RunTotals,
     State,
     StopReason,
     Task,
@@ -426,6 +427,10 @@ class Store(RunReads):
 
     def has_task(self, task_id: str) -> bool:
         return self.conn.execute("SELECT 1 FROM tasks WHERE id = ?", (task_id,)).fetchone() is not None
+
+    def totals(self, task_id: str) -> RunTotals:
+        """The task's run counters alone, as its last write left them."""
+        return counters.read_totals(self.conn, task_id)
 
     def tasks(
         self,

@@ -60,6 +60,12 @@ def totals_from_row(values: Sequence[Any]) -> RunTotals:
 _NONE = RunTotals()
 
 
+def read_totals(conn: sqlite3.Connection, task_id: str) -> RunTotals:
+    """A task's counters as stored now (one row); none for a task that is gone."""
+    row = conn.execute(f"SELECT {COLUMNS} FROM tasks WHERE id = ?", (task_id,)).fetchone()
+    return totals_from_row(row) if row is not None else _NONE
+
+
 def totals_json(totals: RunTotals) -> dict[str, Any]:
     from engine.clock import iso
 

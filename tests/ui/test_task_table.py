@@ -193,3 +193,17 @@ def test_sorting_by_runs_calls_no_python_key_per_row(engine, clock, monkeypatch)
     model.sort_rows(RUNS, Qt.SortOrder.AscendingOrder)
     assert [model.index(r, 0).data(TASK_ID_ROLE) for r in range(model.rowCount())] == ["c", "a", "e", "b", "d"]
     assert calls == []
+
+
+def test_the_runs_column_counts_a_run_that_ends_while_the_table_shows_it(qtbot, engine, runner, clock) -> None:
+    """The table built before the run: the task the engine reports at the run's end
+    carries the counters with that run in them (it carried those from the run's start,
+    and the column stayed blank in the screenshots)."""
+    model = TaskTableModel(engine)
+    reported = []
+    engine.task_changed.connect(reported.append)
+    task = run_task(engine, runner, clock, 1, Outcome.FAILED, name="counted")
+    assert reported[-1].id == task.id and reported[-1].totals == engine.store.task(task.id, with_runs=False).totals
+    assert reported[-1].totals.total == 1 and reported[-1].totals.failed == 1
+    qtbot.waitUntil(lambda: model.row_of(task.id) >= 0 and model.index(model.row_of(task.id), RUNS).data()
+                    == "1 (1 failed)", timeout=2_000)
