@@ -40,35 +40,45 @@ def main(db_path: str | os.PathLike[str], *, manifest: str | os.PathLike[str] | 
     register_gui_workers()
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
+    # Logout sends SIGTERM and nobody can answer the quit prompt: stop running tasks so
+    # they resume at the next start. (Qt 6's quit() would ask the window to close, which
+    # hides to the tray instead.) Caught from before the window shows: a signal that
+    # comes while the engine starts waits in the wakeup socket until the loop runs, then
+    # quits gracefully. (Caught from the loop's start only, it killed the process.)
+    shell: DesktopShell | None = None
 
-    # Another window owns the database: it was brought forward. serve owns it: the
-    # user chose to leave it running. Either way this process has nothing to show.
-    host = open_for_window(db_path, manifest=manifest)
-    if host is None:
-        return 0
-    window = MainWindow(host.engine)
-    shell = DesktopShell(host.engine, window, db_path=db_path, hidden=hidden)
-    window.attach_desktop(shell)
-    host.activate_requested.connect(shell.show_window)
-    quitting = asyncio.Event()
-    app.aboutToQuit.connect(quitting.set)
-    try:
-        host.start()
-        freeze_startup_heap()
-        receivers = host.manifest_receivers
-        if receivers is not None:
-            receivers.problem.connect(lambda message: window.statusBar().showMessage(
-                QCoreApplication.translate("App", "Manifest: {message}").format(message=message)))
-            if receivers.last_error is not None:
-                window.statusBar().showMessage(
-                    QCoreApplication.translate("App", "Manifest: {message}").format(message=receivers.last_error))
-        # Logout sends SIGTERM and nobody can answer the quit prompt: stop running
-        # tasks so they resume at the next start. (Qt 6's quit() would ask the window to
-        # close, which hides to the tray instead.)
-        with loop, quit_on_signals(app, on_signal=lambda: shell.behaviour.choose(QuitChoice.STOP)):
-            loop.run_until_complete(quitting.wait())
-    finally:
-        host.stop()
+    def stop_gracefully() -> None:
+        if shell is None:
+            app.quit()
+        else:
+            shell.behaviour.choose(QuitChoice.STOP)
+
+    with quit_on_signals(app, on_signal=stop_gracefully):
+        # Another window owns the database: it was brought forward. serve owns it: the
+        # user chose to leave it running. Either way this process has nothing to show.
+        host = open_for_window(db_path, manifest=manifest)
+        if host is None:
+            return 0
+        window = MainWindow(host.engine)
+        shell = DesktopShell(host.engine, window, db_path=db_path, hidden=hidden)
+        window.attach_desktop(shell)
+        host.activate_requested.connect(shell.show_window)
+        quitting = asyncio.Event()
+        app.aboutToQuit.connect(quitting.set)
+        try:
+            host.start()
+            freeze_startup_heap()
+            receivers = host.manifest_receivers
+            if receivers is not None:
+                receivers.problem.connect(lambda message: window.statusBar().showMessage(
+                    QCoreApplication.translate("App", "Manifest: {message}").format(message=message)))
+                if receivers.last_error is not None:
+                    window.statusBar().showMessage(
+                        QCoreApplication.translate("App", "Manifest: {message}").format(message=receivers.last_error))
+            with loop:
+                loop.run_until_complete(quitting.wait())
+        finally:
+            host.stop()
     return 0
 
 

@@ -3,9 +3,12 @@ line adds, brings itself forward for a second `workdeck`, and stops gracefully."
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
-from tests.e2e.conftest import Workdeck, wait_until
+from tests.e2e.conftest import ROOT, Workdeck, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -30,3 +33,41 @@ def test_the_window_owns_runs_comes_forward_and_stops_gracefully(wd: Workdeck) -
     last = wd.json("show", long_id)["runs"][-1]
     assert (last["outcome"], last["stop_reason"]) == ("interrupted", "shutdown")
     assert wd.json("show", long_id)["state"] == "enqueued"  # it resumes at the next start
+
+
+# The window with the engine's start wrapped: SIGTERM arrives after the window is
+# shown and while the engine starts (where a logout can find it), before Qt's loop runs.
+_TERM_DURING_START = """
+import os, signal, sys
+import ui.instance
+
+real_open = ui.instance.open_for_window
+
+def open_then_term_during_start(*args, **kwargs):
+    host = real_open(*args, **kwargs)
+    real_start = host.start
+
+    def start():
+        real_start()
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    host.start = start
+    return host
+
+ui.instance.open_for_window = open_then_term_during_start
+from ui.app import main
+sys.exit(main(sys.argv[1]))
+"""
+
+
+def test_a_quit_signal_while_the_window_starts_stops_it_gracefully(wd: Workdeck) -> None:
+    """The signal waits for the loop and is honoured then: the process ends by its own
+    graceful stop (status 0) with the database released, not killed by the signal (the
+    default action before the loop ran: status -15, as the desktop test once caught)."""
+    task_id = wd.ok("add", "--", "sleep", "30").strip()
+    window = subprocess.Popen([sys.executable, "-c", _TERM_DURING_START, str(wd.db)], env=wd.env, cwd=ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    out, _ = window.communicate(timeout=60)
+    assert window.returncode == 0, out
+    assert wd.ping() is None  # nobody owns the database any more
+    assert wd.json("show", task_id)["state"] == "enqueued"  # to run at the next start
