@@ -95,12 +95,21 @@ def test_a_burst_with_no_pause_is_capped(tmp_path: Path, monkeypatch: pytest.Mon
     store = Store(tmp_path / "w.db")
     try:
         engine = Engine(store, FakeClock(), runner=FakeRunner(FakeClock()))  # type: ignore[arg-type]
-        peak = 0
+        over_cap_runs = []  # lengths of the stretches of commits that left the WAL over the cap
+        stretch = 0
         for _ in range(3000):
             engine.enqueue(SPEC)
-            peak = max(peak, store.wal_bytes())
-        # Over the cap at most for WAL_CHECK_EVERY commits (a few pages each).
-        assert 0 < peak < 256 * 1024 + 16 * 5 * 4096
+            if store.wal_bytes() > 256 * 1024:
+                stretch += 1
+            elif stretch:
+                over_cap_runs.append(stretch)
+                stretch = 0
+        # ~15 MB uncapped. Capped, the WAL goes over only until the next size check, at
+        # most WAL_CHECK_EVERY commits later, and is emptied there. (A bound in bytes does
+        # not hold: a commit that splits index pages writes up to ~21 frames, not ~5.)
+        assert stretch == 0 or stretch <= 16
+        assert over_cap_runs and max(over_cap_runs) <= 16
+        assert len(over_cap_runs) >= 10  # it kept reaching the cap, and kept being emptied
     finally:
         store.close()
 
