@@ -58,6 +58,7 @@ class _Running:
     task: Task
     run_id: int
     ctx: WorkContext
+    run: Run  # as recorded at its start
     timeout: Timer | None = None
     #: The task's (state, updated_at) as the start left it: see Engine._task_as_running.
     stamp: tuple[str, int | None] | None = None
@@ -101,8 +102,7 @@ class Engine(QObject):
         self.clock = clock or SystemClock(self)
         self.runner = runner or JobRunner(max_threads=RUNNER_THREADS, parent=self)
         self.started = False
-        #: Told about every run's process group; set by the owner before start (EngineHost).
-        self.group_watcher: GroupWatcher | None = None
+        self._group_watcher: GroupWatcher | None = None
         self._running: dict[str, _Running] = {}
         self._output = OutputBuffer()
         self._output_cap = OutputCap()
@@ -127,6 +127,19 @@ class Engine(QObject):
         group = getattr(self.runner, "group", None)  # runners that start no processes need not have it
         if group is not None:
             group.connect(self._on_job_group)
+
+    @property
+    def group_watcher(self) -> GroupWatcher | None:
+        """Told about every run's process group; set by the owner before start (EngineHost)."""
+        return self._group_watcher
+
+    @group_watcher.setter
+    def group_watcher(self, watcher: GroupWatcher | None) -> None:
+        self._group_watcher = watcher
+        # A runner that can tells it on the worker's thread, right after the spawn (see
+        # JobRunner.watch_group); for any other, the group signal's slot does.
+        if hasattr(self.runner, "watch_group"):
+            self.runner.watch_group = watcher.watch if watcher is not None else None
 
     # ------------------------------------------------------------ life
 
@@ -437,9 +450,9 @@ class Engine(QObject):
         # needed (each decode costs tens of microseconds, at 200 runs a second).
         try:
             with self.store.transaction():
-                self.store.set_state(task, State.RUNNING, to_us(now), next_run_at=None, attempts=attempt)
+                # The stamp is the UPDATE's own: no other write can come between.
+                stamp = self.store.set_state(task, State.RUNNING, to_us(now), next_run_at=None, attempts=attempt)
                 run_id = self.store.start_run(task.id, attempt, to_us(now), due_at=_us(due_at), fired_at=_us(fired_at))
-                stamp = self.store.task_stamp(task.id)  # in the transaction: no other write can come between
         except StaleTaskError:
             return False
         except EnvironmentFaultError as exc:
@@ -455,7 +468,8 @@ class Engine(QObject):
             task_id=task.id, attempt=attempt, args=task.spec.args, input=self._input_of(fresh), now=self.clock.now,
             priority=Priority.NORMAL if task.kind is Kind.EXACT else Priority.IDLE,
         )
-        running = _Running(task=fresh, run_id=run_id, ctx=ctx, stamp=stamp)
+        run = Run(run_id, task.id, attempt, now, due_at=due_at, fired_at=fired_at)
+        running = _Running(task=fresh, run_id=run_id, ctx=ctx, run=run, stamp=stamp)
         if task.spec.timeout is not None:
             running.timeout = self.clock.timer(lambda: self._time_out(task.id))
             running.timeout.start(task.spec.timeout)
@@ -464,7 +478,7 @@ class Engine(QObject):
         self.runner.submit(worker, ctx, priority=PRIORITY_ALARM if task.kind is Kind.EXACT
                            else PRIORITY_DEFERRED if task.kind is Kind.DEFERRED else PRIORITY_IMMEDIATE)
         self.task_changed.emit(fresh)
-        self.run_started.emit(Run(run_id, task.id, attempt, now, due_at=due_at, fired_at=fired_at))
+        self.run_started.emit(run)
         return True
 
     def _time_out(self, task_id: str) -> None:
@@ -490,14 +504,15 @@ class Engine(QObject):
         self.run_output.emit(task_id, text)
 
     def _on_job_group(self, task_id: str, pgid: int, leader_start: str | None) -> None:
-        """A run's process group began: tell the watcher at once, the database with the
+        """A run's process group began: the watcher knows already (told on the worker's
+        thread; here only for a runner that cannot), the database learns it with the
         next output batch (a run that ends before then needs no record)."""
         running = self._running.get(task_id)
         if running is None:
             return
         running.pgid = pgid
-        if self.group_watcher is not None:
-            self.group_watcher.watch(pgid, leader_start, running.ctx.marker)
+        if self._group_watcher is not None and not hasattr(self.runner, "watch_group"):
+            self._group_watcher.watch(pgid, leader_start, running.ctx.marker)
         self._output.groups[running.run_id] = (pgid, leader_start)
         if not self._output_timer.active:
             self._output_timer.start(OUTPUT_FLUSH_SECONDS)
@@ -539,8 +554,8 @@ class Engine(QObject):
         if running.timeout is not None:
             running.timeout.stop()
         self._output.groups.pop(running.run_id, None)  # ended with the run: nothing to record
-        if running.pgid is not None and self.group_watcher is not None:
-            self.group_watcher.forget(running.pgid)
+        if running.pgid is not None and self._group_watcher is not None:
+            self._group_watcher.forget(running.pgid)
         if result.error:
             self._output.chunks.append((running.run_id, f"\n[workdeck] {result.error}\n"))
         self._flush_output()
@@ -564,23 +579,27 @@ class Engine(QObject):
             self.run_finished.emit(self.store.run(running.run_id))
             self.dispatcher.wake()
             return
-        # The tail of the history is enough: failures count back to the last success,
-        # and there are at most max_retries + 1 of them in a row.
-        tail = self.store.runs(task.id, newest=2 * task.spec.retry.max_retries + RUN_HISTORY_SLACK)
-        runs = [r if r.id != running.run_id else dataclasses.replace(r, outcome=outcome) for r in tail]
-        failures = rules.failures_in_period(task, runs)
-        run = next((r for r in tail if r.id == running.run_id), None) or self.store.run(running.run_id)
+        run = running.run
+        if outcome is Outcome.SUCCEEDED:
+            failures = 0  # they count back to the last success: this one
+        else:
+            # The tail of the history is enough: failures count back to the last success,
+            # and there are at most max_retries + 1 of them in a row.
+            tail = self.store.runs(task.id, newest=2 * task.spec.retry.max_retries + RUN_HISTORY_SLACK)
+            runs = [r if r.id != running.run_id else dataclasses.replace(r, outcome=outcome) for r in tail]
+            failures = rules.failures_in_period(task, runs)
         if task.kind is Kind.EXACT:
             decision = exact.after_alarm(task, run, outcome, running.ctx.stop_reason, now, failures)
         else:
             decision = rules.after_run(task, outcome, running.ctx.stop_reason, now, failures, run)
         with self.store.transaction():
-            self.store.end_run(
+            totals = self.store.end_run(
                 running.run_id, to_us(now), outcome, exit_code=result.exit_code,
                 stop_reason=running.ctx.stop_reason, detail=decision.detail, spawned_at=_us(running.ctx.spawned_at),
             )
             for windows, reason in ((decision.coalesced, StopReason.COALESCED), (decision.skipped, StopReason.OVERLAP)):
                 if windows is not None:
+                    totals = None  # counted again below: read once the transaction is done
                     self.store.record_run(
                         task.id, task.attempts, to_us(now), Outcome.CANCELLED, due_at=to_us(windows.first),
                         stop_reason=reason, detail=windows.describe(task.attempts),
@@ -599,7 +618,8 @@ class Engine(QObject):
         ended = dataclasses.replace(
             task, state=decision.state, next_run_at=decision.next_run_at, updated_at=now,
             output=result.output if result.output is not None else task.output,
-            totals=self.store.totals(task.id),  # this run and any coalesced or skipped ones counted
+            # this run and any coalesced or skipped ones counted
+            totals=totals if totals is not None else self.store.totals(task.id),
         )
         self.task_changed.emit(ended)
         for child_id in children:

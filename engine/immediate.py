@@ -141,6 +141,11 @@ class JobRunner(QObject):
         self._waiting_for_mail = False
         self._closed = False
         self._wake.connect(self._drain, Qt.ConnectionType.QueuedConnection)
+        #: Told on the worker's thread right after a job's process group began, before
+        #: ``group`` is emitted: (pgid, leader start, the run's marker). Thread-safe
+        #: (engine.reaper.Reaper.watch): the group is watched from its first instant, and
+        #: the runner's thread does not pay for it.
+        self.watch_group: Callable[[int, str | None, str], None] | None = None
 
     @property
     def pool(self) -> QThreadPool:
@@ -169,7 +174,7 @@ class JobRunner(QObject):
         ctx.on_progress = lambda fraction, message: post((_PROGRESS, task_id, fraction, message))
         ctx.on_log = lambda text: post((_OUTPUT, task_id, text))
         ctx.on_notify = lambda message: post((_NOTIFY, task_id, message))
-        ctx.on_group = lambda pgid, leader_start: post((_GROUP, task_id, pgid, leader_start))
+        ctx.on_group = self._group_sink(ctx)
         self._jobs[task_id] = job
         if priority >= PRIORITY_ALARM and worker.on_pool:
             job._rest = start_worker(worker, ctx)
@@ -299,6 +304,17 @@ class JobRunner(QObject):
         job.started = True
         result = run_worker(job.worker, job.ctx)
         self._post((_DONE, job, result))
+
+    def _group_sink(self, ctx: WorkContext) -> Callable[[int, str | None], None]:
+        """``ctx.on_group``: tell :attr:`watch_group` on the worker's thread, then post."""
+        post, task_id, watch = self._post, ctx.task_id, self.watch_group
+
+        def on_group(pgid: int, leader_start: str | None) -> None:
+            if watch is not None:
+                watch(pgid, leader_start, ctx.marker)
+            post((_GROUP, task_id, pgid, leader_start))
+
+        return on_group
 
     def _post(self, item: tuple[Any, ...]) -> None:
         with self._lock:

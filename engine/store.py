@@ -371,8 +371,9 @@ class Store(RunReads):
         next_run_at: int | None = None,
         attempts: int | None = None,
         output: dict[str, Any] | None = None,
-    ) -> None:
+    ) -> tuple[str, int | None]:
         """Move ``task`` to ``target`` if it is still in the state the caller saw.
+        Returns the task's new stamp (see :meth:`task_stamp`), from the same statement.
 
         Raises :class:`engine.errors.IllegalTransitionError` for a move the table
         forbids, and ``StaleTaskError`` if another writer moved it first.
@@ -380,7 +381,8 @@ class Store(RunReads):
         transition(task.state, target, task_id=task.id)
         cursor = self.conn.execute(
             "UPDATE tasks SET state = ?, next_run_at = ?, attempts = COALESCE(?, attempts), "
-            "output = COALESCE(?, output), updated_at = " + _LATER + " WHERE id = ? AND state = ?",
+            "output = COALESCE(?, output), updated_at = " + _LATER + " WHERE id = ? AND state = ?"
+            + (" RETURNING state, updated_at" if counters.HAS_RETURNING else ""),
             (
                 target.value,
                 next_run_at,
@@ -391,8 +393,14 @@ class Store(RunReads):
                 task.state.value,
             ),
         )
-        if cursor.rowcount != 1:
+        if counters.HAS_RETURNING:
+            rows = cursor.fetchall()  # all: a statement left open would hold up the COMMIT
+            stamp = (rows[0][0], rows[0][1]) if len(rows) == 1 else None
+        else:
+            stamp = self.task_stamp(task.id) if cursor.rowcount == 1 else None
+        if stamp is None:
             raise StaleTaskError(f"task {task.id} is no longer {task.state}: another writer changed it")
+        return stamp
 
     def retry_task(self, task: Task, target: State, now_us: int, next_run_at: int,
                    *, from_state: State = State.FAILED) -> None:
@@ -659,7 +667,9 @@ class Store(RunReads):
         stop_reason: StopReason | None = None,
         detail: str | None = None,
         spawned_at: int | None = None,
-    ) -> None:
+    ) -> RunTotals | None:
+        """Record how a run ended and count it on its task. Returns the task's counters
+        with this run in them, or None if the run had already ended (counted then)."""
         cursor = self.conn.execute(
             "UPDATE runs SET ended_at = ?, outcome = ?, exit_code = ?, stop_reason = ?, detail = ?, "
             "spawned_at = COALESCE(?, spawned_at) WHERE id = ? AND ended_at IS NULL",
@@ -667,7 +677,8 @@ class Store(RunReads):
              run_id),
         )
         if cursor.rowcount == 1:  # counted once, in the same transaction
-            counters.count_run_end(self.conn, run_id, outcome, ended_at)
+            return counters.count_run_end(self.conn, run_id, outcome, ended_at)
+        return None
 
     def record_run(
         self,

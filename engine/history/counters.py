@@ -33,16 +33,32 @@ _COUNT = (
     "runs_failed = runs_failed + (?1 IN ('failed', 'timed_out')), last_outcome = ?1, last_ended_at = ?2, "
     "last_failure_run = CASE WHEN ?1 IN ('failed', 'timed_out') THEN ?3 ELSE last_failure_run END "
 )
+_RETURNING = " RETURNING " + COLUMNS
+#: UPDATE ... RETURNING came in SQLite 3.35 (2021): a Python 3.11 built on an older
+#: system library (Ubuntu 20.04's 3.31) reads the row back instead.
+HAS_RETURNING = sqlite3.sqlite_version_info >= (3, 35, 0)
 
 
 def count_run_end(conn: sqlite3.Connection, run_id: int, outcome: Outcome, ended_at: int,
-                  task_id: str | None = None) -> None:
-    """Count one run that just ended. Inside the transaction that ended it."""
+                  task_id: str | None = None) -> RunTotals:
+    """Count one run that just ended. Inside the transaction that ended it. Returns the
+    task's counters with it counted (from the same statement: no second read)."""
+    returning = _RETURNING if HAS_RETURNING else ""
     if task_id is not None:
-        conn.execute(_COUNT + "WHERE id = ?4", (outcome.value, ended_at, run_id, task_id))
+        rows = conn.execute(_COUNT + "WHERE id = ?4" + returning, (outcome.value, ended_at, run_id, task_id))
     else:
-        conn.execute(_COUNT + "WHERE id = (SELECT task_id FROM runs WHERE id = ?4)",
-                     (outcome.value, ended_at, run_id, run_id))
+        rows = conn.execute(_COUNT + "WHERE id = (SELECT task_id FROM runs WHERE id = ?4)" + returning,
+                            (outcome.value, ended_at, run_id, run_id))
+    if not HAS_RETURNING:
+        return read_totals(conn, task_id) if task_id is not None else _totals_of_run(conn, run_id)
+    counted = rows.fetchall()  # all: a statement left open would hold up the COMMIT
+    return totals_from_row(counted[0]) if counted else _NONE
+
+
+def _totals_of_run(conn: sqlite3.Connection, run_id: int) -> RunTotals:
+    row = conn.execute(f"SELECT {COLUMNS} FROM tasks WHERE id = (SELECT task_id FROM runs WHERE id = ?)",
+                       (run_id,)).fetchone()
+    return totals_from_row(row) if row is not None else _NONE
 
 
 def totals_from_row(values: Sequence[Any]) -> RunTotals:
