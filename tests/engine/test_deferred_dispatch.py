@@ -164,6 +164,36 @@ def test_a_run_ending_looks_at_the_queue_only_when_a_slot_is_awaited(deck: Deck,
     assert pages == []
 
 
+def test_a_freed_slot_looks_at_deferred_work_only_and_arms_for_the_ended_task(deck: Deck, monkeypatch) -> None:
+    """A backlog draining: each completion starts the next deferred task without a pass
+    over immediate work or a query for the next due time; a retry of the task that
+    ended still gets the timer, and runs when its delay is up."""
+    pages: list[Kind] = []
+    due_page = deck.store.due_page
+    monkeypatch.setattr(deck.store, "due_page", lambda state, now, kind, **kw: pages.append(kind) or due_page(
+        state, now, kind, **kw))
+    after = deck.store.next_due_after
+    lookups: list[int] = []
+    monkeypatch.setattr(deck.store, "next_due_after", lambda *a, **kw: lookups.append(1) or after(*a, **kw))
+    retried = deck.add("seconds=10", "fail_first=1", retry=RetryPolicy(max_retries=1, delay=300))
+    backlog = [deck.add("seconds=10") for _ in range(3)]
+    assert deck.state(backlog[1].id) is State.ENQUEUED
+    pages.clear()
+    lookups.clear()
+    deck.step(10)  # two end, one of them to retry in 300 s: two of the backlog start
+    assert [deck.state(t.id) for t in backlog] == [State.SUCCEEDED, State.RUNNING, State.RUNNING]
+    assert deck.state(retried.id) is State.ENQUEUED
+    assert Kind.IMMEDIATE not in pages and lookups == []
+    assert deck.engine.dispatcher.armed_for == to_us(deck.task(retried.id).next_run_at)
+    deck.step(10)
+    deck.step(289.999)
+    assert deck.state(retried.id) is State.ENQUEUED
+    deck.step(0.001)  # 300 s after it failed
+    assert deck.state(retried.id) is State.RUNNING
+    deck.step(10)
+    assert deck.state(retried.id) is State.SUCCEEDED
+
+
 def test_pause_holds_new_deferred_runs_and_resume_releases_them(deck: Deck) -> None:
     deck.engine.pause_deferred()
     task = deck.add()

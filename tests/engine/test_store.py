@@ -10,6 +10,7 @@ import pytest
 import sqlite_utils
 
 from engine.clock import FakeClock, to_us
+from engine.history import counters
 from engine.errors import (
     DatabaseReadOnlyError,
     IllegalTransitionError,
@@ -75,6 +76,29 @@ def test_claims_check_the_state_they_saw(store: Store, clock: FakeClock) -> None
     assert (running.state, running.attempts) == (State.RUNNING, 1)
     with pytest.raises(IllegalTransitionError):
         store.set_state(running, State.BLOCKED, clock.now_us())
+
+
+@pytest.mark.parametrize("returning", [True, False], ids=["RETURNING", "SQLite < 3.35"])
+def test_a_claim_and_a_runs_end_give_back_what_they_wrote(store: Store, clock: FakeClock,
+                                                          monkeypatch: pytest.MonkeyPatch, returning: bool) -> None:
+    """The stamp of a state move and the counters of a run's end come from the writes
+    themselves (UPDATE ... RETURNING), or are read back where SQLite is too old for it:
+    the same values either way, and a stale claim still fails."""
+    if returning and not counters.HAS_RETURNING:
+        pytest.skip(f"this Python's SQLite {sqlite3.sqlite_version} has no RETURNING")
+    monkeypatch.setattr(counters, "HAS_RETURNING", returning)
+    task = make_task(clock)
+    with store.transaction():
+        store.insert_task(task)
+        stamp = store.set_state(task, State.RUNNING, clock.now_us(), attempts=1)
+        assert stamp == store.task_stamp("t1")
+        run_id = store.start_run("t1", 1, clock.now_us())
+        totals = store.end_run(run_id, clock.now_us(), Outcome.FAILED, exit_code=1)
+        assert totals == store.totals("t1")
+        assert store.end_run(run_id, clock.now_us(), Outcome.FAILED) is None  # ended once, counted once
+    assert totals is not None and (totals.total, totals.failed, totals.last_failure_run) == (1, 1, run_id)
+    with pytest.raises(StaleTaskError, match="no longer enqueued"):
+        store.set_state(task, State.RUNNING, clock.now_us())
 
 
 def test_every_write_moves_the_stamp_on_even_within_one_clock_tick(store: Store, clock: FakeClock) -> None:
