@@ -35,7 +35,7 @@ from ui.new_task import NewTaskDialog
 from ui.task_form import SCOPED_TAG
 from ui.task_table import NAME, PROGRESS, TASK_ID_ROLE, ProgressDelegate, TaskFilterProxy, TaskTableModel, next_alarm
 from ui.timeline import Timeline
-from ui.timeline_view import FOLLOW_AT, TimelineView
+from ui.timeline import FOLLOW_AT, TimelineView
 
 
 #: Below this width the details pane goes under the table instead of beside it.

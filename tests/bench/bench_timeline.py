@@ -36,9 +36,7 @@ from engine.model import Kind, Outcome, Run, State, Task, TaskSpec
 from engine.engine import Engine
 from engine.store import Store
 from tests.ui.fakes import FakeRunner
-from ui.timeline import Timeline
-from ui.timeline_paint import TimelinePainter
-from ui.timeline_view import TimelineView
+from ui.timeline import Timeline, TimelinePainter, TimelineView
 
 S = 1_000_000
 OUTCOMES = (Outcome.SUCCEEDED,) * 6 + (Outcome.FAILED, Outcome.CANCELLED, Outcome.TIMED_OUT, Outcome.INTERRUPTED)

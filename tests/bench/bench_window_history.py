@@ -17,7 +17,7 @@ inserted directly into a schema created by Store. For each size, one table row p
   reads it asked for landed) at a week's zoom over the 1-second task, from a cold page
   cache: median and worst <= 16 ms of UI-thread time; beside them, the longest time the
   UI thread took to take in a landed slice, and the reads' own time on their pool
-  thread (ui.timeline_density, engine.history.bucket_reads: never on the UI thread).
+  thread (ui.timeline.density, engine.history.bucket_reads: never on the UI thread).
 
 The goal is flat: the same figure at every size.
 """

@@ -128,7 +128,7 @@ def test_a_failed_bar_differs_from_a_succeeded_one_in_grayscale(qtbot, engine, r
     from engine.clock import to_us
     from engine.model import Kind, Outcome
     from ui.timeline import task_key
-    from ui.timeline_paint import MARK_HEIGHT
+    from ui.timeline.density import MARK_HEIGHT
 
     ok = run_task(engine, runner, clock, 30, Outcome.SUCCEEDED, name="ok")
     bad = run_task(engine, runner, clock, 30, Outcome.FAILED, name="bad")

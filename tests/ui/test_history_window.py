@@ -23,9 +23,9 @@ from ui import style
 from ui.main_window import MainWindow
 from ui.run_history import PAGE, RunHistoryModel
 from ui.task_table import NAME, TASK_ID_ROLE, TaskTableModel
-from ui.timeline import Timeline, task_key
-from ui.timeline_paint import MARK_HEIGHT, failure_marks
-from ui.timeline_view import TimelineView
+from ui.timeline import Timeline, TimelineView, task_key
+from ui.timeline.density import MARK_HEIGHT
+from ui.timeline.paint import failure_marks
 
 S = 1_000_000
 BUSY_RUNS = 200_000

@@ -12,8 +12,7 @@ from PySide6.QtWidgets import QApplication
 from engine.clock import to_us
 from engine.model import Kind, Outcome, StopReason, TaskSpec
 from ui import style
-from ui.timeline import Timeline, lane_key, task_key
-from ui.timeline_view import MAX_SPAN, MIN_SPAN, TimelineView
+from ui.timeline import MAX_SPAN, MIN_SPAN, Timeline, TimelineView, lane_key, task_key
 from tests.ui.helpers import run_task, start_task
 
 S = 1_000_000

@@ -10,8 +10,7 @@ import pytest
 from engine.clock import to_us
 from engine.model import Kind, Outcome, TaskSpec
 from ui.main_window import MainWindow
-from ui.timeline import Timeline, task_key
-from ui.timeline_view import TimelineView
+from ui.timeline import Timeline, TimelineView, task_key
 from tests.ui.helpers import run_task
 
 S = 1_000_000

@@ -8,9 +8,8 @@ import threading
 from engine.model import Kind, Outcome
 from engine.store_reads import OUTCOME_BY_SEVERITY, RunReads
 from tests.history_data import BUSY_ID, add_busy_task
-from ui.timeline import Timeline, task_key
-from ui.timeline_density import MARK_HEIGHT, PIECE, DensityGrid
-from ui.timeline_view import TimelineView
+from ui.timeline import Timeline, TimelineView, task_key
+from ui.timeline.density import MARK_HEIGHT, PIECE, DensityGrid
 
 S = 1_000_000
 FAILED = OUTCOME_BY_SEVERITY.index("failed")

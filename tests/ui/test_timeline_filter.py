@@ -84,9 +84,9 @@ def test_the_dense_lane_follows_the_filter_and_marks_failures_with_an_edge(qtbot
     per-pixel aggregates. Its failures (all from "flaky") carry the failed bar's dark top
     edge; a filter that hides "flaky" leaves a lane of successes only, no failure line."""
     from tests.history_data import add_busy_task
-    from ui.timeline import Timeline
-    from ui.timeline_paint import MARK_HEIGHT, failure_marks
-    from ui.timeline_view import TimelineView
+    from ui.timeline import Timeline, TimelineView
+    from ui.timeline.density import MARK_HEIGHT
+    from ui.timeline.paint import failure_marks
 
     day = 86_400
     add_busy_task(engine.store, clock.now(), day, task_id="steady000001", fail_every=0)

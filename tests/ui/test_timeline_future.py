@@ -13,9 +13,8 @@ from PySide6.QtGui import QColor, QImage
 from engine.clock import to_us
 from engine.model import Kind, Outcome, TaskSpec
 from ui import style
-from ui.timeline import Timeline, lane_key
-from ui.timeline_paint import failure_marks, queued_color
-from ui.timeline_view import FOLLOW_AT, TimelineView
+from ui.timeline import FOLLOW_AT, Timeline, TimelineView, lane_key
+from ui.timeline.paint import failure_marks, queued_color
 from tests.ui.helpers import run_task
 
 S = 1_000_000

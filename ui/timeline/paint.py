@@ -18,11 +18,11 @@ from PySide6.QtCore import QPoint
 from engine.store_reads import OUTCOME_BY_SEVERITY
 from ui import style
 from ui import text
-from ui.timeline import MIN_BAR_PX, Row, task_key
-from ui.timeline_density import MARK_HEIGHT, MARKED_OUTCOMES
+from ui.timeline.model import MIN_BAR_PX, Row, task_key
+from ui.timeline.density import MARK_HEIGHT, MARKED_OUTCOMES
 
 if TYPE_CHECKING:
-    from ui.timeline_view import TimelineView
+    from ui.timeline.view import TimelineView
 
 _SECOND = 1_000_000
 #: Tick steps in seconds: the first that leaves >= 90 px between ticks is used.
@@ -67,7 +67,7 @@ class TimelinePainter:
     # ------------------------------------------------------------ axis and band
 
     def _axis(self, p: QPainter, pal: QPalette, start: int, end: int, top: int, bottom: int) -> None:
-        from ui.timeline_view import local_datetime, local_offset_us
+        from ui.timeline.view import local_datetime, local_offset_us
 
         view = self.view
         px_per_s = view.plot_width / ((end - start) / _SECOND)
@@ -239,7 +239,7 @@ class TimelinePainter:
 
     def _edge_marker(self, p: QPainter, pal: QPalette) -> None:
         """"next: 14:30 backup ▸" at the right edge when upcoming work lies beyond the view."""
-        from ui.timeline_view import local_datetime
+        from ui.timeline.view import local_datetime
 
         view = self.view
         view.edge_marker = None
@@ -264,7 +264,7 @@ class TimelinePainter:
 
     def _density(self, p: QPainter, colors: dict[str, QColor], row: Row, y: int, h: int,
                  start: int, end: int) -> None:
-        """Per-pixel aggregates (see ui.timeline_density): the row's columns, merged and
+        """Per-pixel aggregates (see ui.timeline.density): the row's columns, merged and
         kept by the grid (a frame draws a few rectangles, not a walk of every bucket):
         successes in their colour and on top, by their share, the rest in the worst
         outcome's colour, a failure with the dark top edge of a failed bar."""

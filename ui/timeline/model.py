@@ -4,10 +4,10 @@
 paint touches only the bars in the visible range (a bisect, then a slice). It reads
 the database only through ``engine.runs_between`` for ranges it has not seen yet,
 and otherwise follows the engine's signals: a run that starts, ends or a task that
-changes updates the indexes in place. The view (:mod:`ui.timeline_view`) draws it.
+changes updates the indexes in place. The view (:mod:`ui.timeline.view`) draws it.
 
 A range that holds more runs than pixels (a count that stops at the threshold tells)
-is not read as runs: :class:`ui.timeline_density.DensityLoader` reads per-pixel
+is not read as runs: :class:`ui.timeline.density.DensityLoader` reads per-pixel
 aggregates for it instead, and the view draws those (:attr:`Timeline.dense`).
 """
 
@@ -23,7 +23,7 @@ from engine.clock import from_us, to_us
 from engine.engine import Engine
 from engine.model import Kind, Run, State, StopReason, Task
 from ui import text
-from ui.timeline_density import DENSE_RUNS_PER_PIXEL, Cell, Column, DensityGrid, DensityLoader
+from ui.timeline.density import DENSE_RUNS_PER_PIXEL, Cell, Column, DensityGrid, DensityLoader
 
 LANES: tuple[Kind, ...] = (Kind.IMMEDIATE, Kind.DEFERRED, Kind.EXACT)
 #: The lanes' titles (translated when the rows are built).

@@ -1,4 +1,4 @@
-"""TimelineView: the custom-painted live timeline of a :class:`ui.timeline.Timeline`.
+"""TimelineView: the custom-painted live timeline of a :class:`ui.timeline.model.Timeline`.
 
 Custom painting (not QGraphicsView): bars are coalesced per pixel column per row, so
 a paint costs the visible bars' iteration plus at most a few fillRects per pixel
@@ -32,8 +32,8 @@ from ui.text import local_zone
 from ui import style
 from ui import text as fmt
 from ui.run_history import STOP_WORDS
-from ui.timeline import Bar, Row, RowKey, Timeline
-from ui.timeline_paint import TimelinePainter
+from ui.timeline.model import Bar, Row, RowKey, Timeline
+from ui.timeline.paint import TimelinePainter
 
 SECOND = 1_000_000
 MIN_SPAN = 10 * SECOND  # "from seconds ..."

@@ -49,7 +49,7 @@ SLICE_TARGET_MS = 20.0
 #: Buckets per cached piece of a row's picture (see DensityGrid.columns).
 PIECE = 256
 #: Failed and timed-out bars (and columns) carry a dark top edge this high: they differ
-#: in grayscale too (ui.timeline_paint draws it).
+#: in grayscale too (ui.timeline.paint draws it).
 MARK_HEIGHT = 3
 MARKED_OUTCOMES = ("failed", "timed_out")
 
