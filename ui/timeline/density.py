@@ -39,7 +39,8 @@ from PySide6.QtCore import QObject, Signal
 
 from engine.history.bucket_reads import BucketReads, BucketRequest, BucketResult
 from engine.model import Kind, Run
-from engine.store_reads import OUTCOME_BY_SEVERITY, Bucket
+from engine.store_reads import OUTCOME_BY_SEVERITY
+from ui.timeline.bars import RowKey
 
 #: A range is drawn from aggregates when it holds at least this many runs per pixel column.
 DENSE_RUNS_PER_PIXEL = 2
@@ -53,7 +54,6 @@ PIECE = 256
 MARK_HEIGHT = 3
 MARKED_OUTCOMES = ("failed", "timed_out")
 
-RowKey = tuple[str, str]
 #: [runs, runs that did not succeed, worst outcome (index in OUTCOME_BY_SEVERITY), latest end in µs]
 Cell = list[int]
 #: What the painter draws for a run of neighbouring buckets drawn alike: (first bucket,

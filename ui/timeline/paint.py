@@ -1,5 +1,6 @@
-"""Painting the timeline: axis, visible/background band, lanes, bars, due markers,
-the now-line and the legend. Kept apart from the view's input handling.
+"""Painting the timeline: lanes, bars, queued time, due markers, chains, the now-line
+and the legend, over the axis and band (:mod:`ui.timeline.axis`) and under the "next:
+..." edge marker (:mod:`ui.timeline.future`). Kept apart from the view's input handling.
 
 Bars of one row and one colour that touch in pixel space are merged before they are
 drawn, so 10,000 runs in view cost at most a few rectangles per pixel column.
@@ -7,27 +8,21 @@ drawn, so 10,000 runs in view cost at most a few rectangles per pixel column.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QRect, QRectF, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QPoint, QRect, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFontMetrics, QPainter, QPalette, QPen, QPolygon
-from PySide6.QtCore import QPoint
 
-from engine.store_reads import OUTCOME_BY_SEVERITY
 from ui import style
-from ui import text
-from ui.timeline.model import MIN_BAR_PX, Row, task_key
+from ui.timeline.axis import band_color, paint_axis, paint_band
+from ui.timeline.bars import MIN_BAR_PX, Row, task_key
 from ui.timeline.density import MARK_HEIGHT, MARKED_OUTCOMES
+from ui.timeline.future import paint_edge_marker
 
 if TYPE_CHECKING:
     from ui.timeline.view import TimelineView
 
-_SECOND = 1_000_000
-#: Tick steps in seconds: the first that leaves >= 90 px between ticks is used.
-_STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200,
-          86400, 172800, 604800, 1209600)
 _LEGEND = ("succeeded", "failed", "timed_out", "interrupted", "cancelled", "running")
 
 
@@ -45,8 +40,8 @@ class TimelinePainter:
         p.fillRect(0, 0, view.plot_left, height, pal.color(QPalette.ColorRole.Window))
         top = view.AXIS_HEIGHT + view.BAND_HEIGHT + 2
         bottom = view.rows_bottom()
-        self._axis(p, pal, start, end, top, bottom)
-        self._band(p, pal, start, end)
+        paint_axis(p, view, pal, start, end, bottom)
+        paint_band(p, view, pal, start, end)
         p.save()
         p.setClipRect(QRect(0, top, width, bottom - top))
         for row, rect in view.row_rects():
@@ -61,55 +56,8 @@ class TimelinePainter:
             x = round(view.x_for(now))
             p.fillRect(x - 1, 0, 2, bottom, view.now_color())
         p.fillRect(view.plot_left, 0, 1, bottom, pal.color(QPalette.ColorRole.Mid))
-        self._edge_marker(p, pal)
+        paint_edge_marker(p, view, pal)
         self._legend(p, pal, colors, bottom)
-
-    # ------------------------------------------------------------ axis and band
-
-    def _axis(self, p: QPainter, pal: QPalette, start: int, end: int, top: int, bottom: int) -> None:
-        from ui.timeline.view import local_datetime, local_offset_us
-
-        view = self.view
-        px_per_s = view.plot_width / ((end - start) / _SECOND)
-        step = next((s for s in _STEPS if s * px_per_s >= 90), _STEPS[-1]) * _SECOND
-        offset = local_offset_us(start)
-        first = math.ceil((start + offset) / step) * step - offset
-        grid = QColor(pal.color(QPalette.ColorRole.Text))
-        grid.setAlpha(28)
-        text_pen = pal.color(QPalette.ColorRole.Text)
-        fm = QFontMetrics(view.font())
-        tick = first
-        while tick <= end:
-            x = round(view.x_for(tick))
-            local = local_datetime(tick)
-            if step < 60 * _SECOND:
-                label = local.strftime("%H:%M:%S")
-            elif step < 86400 * _SECOND:
-                label = local.strftime("%a %d %b" if (local.hour, local.minute) == (0, 0) else "%H:%M")
-            else:
-                label = local.strftime("%a %d %b")
-            # fillRect, not drawLine: the raster engine's fast path (drawLine measured 1 ms a line).
-            p.fillRect(x, view.AXIS_HEIGHT - 4, 1, bottom - view.AXIS_HEIGHT + 4, grid)
-            p.setPen(text_pen)
-            p.drawText(x + 3, view.AXIS_HEIGHT - 7, label)
-            tick += step
-        p.setPen(pal.color(QPalette.ColorRole.Mid))
-        p.drawLine(0, view.AXIS_HEIGHT, view.width(), view.AXIS_HEIGHT)
-        p.setPen(text_pen)
-        p.drawText(QRect(6, 0, view.plot_left - 8, view.AXIS_HEIGHT), Qt.AlignmentFlag.AlignVCenter,
-                   _tr("visible / background"))
-        del fm
-
-    def _band(self, p: QPainter, pal: QPalette, start: int, end: int) -> None:
-        view = self.view
-        y = view.AXIS_HEIGHT + 1
-        visible = band_color(pal, True)
-        background = band_color(pal, False)
-        for at, until, is_visible in view.timeline.visibility_segments(start, end):
-            x1 = max(view.plot_left, round(view.x_for(at)))
-            x2 = min(view.width(), round(view.x_for(until)))
-            if x2 > x1:
-                p.fillRect(x1, y, x2 - x1, view.BAND_HEIGHT, visible if is_visible else background)
 
     # ------------------------------------------------------------ rows
 
@@ -236,31 +184,6 @@ class TimelinePainter:
             if x2 > x1 and (x1, x2) != last:
                 p.fillRect(x1, y + h // 4, x2 - x1, h - h // 2, color)
                 last = (x1, x2)
-
-    def _edge_marker(self, p: QPainter, pal: QPalette) -> None:
-        """"next: 14:30 backup ▸" at the right edge when upcoming work lies beyond the view."""
-        from ui.timeline.view import local_datetime
-
-        view = self.view
-        view.edge_marker = None
-        nxt = view.next_beyond_view()
-        if nxt is None:
-            return
-        due, task_id = nxt
-        task = view.timeline.task(task_id)
-        title = text.task_title(task) if task else task_id
-        fm = QFontMetrics(p.font())
-        label = fm.elidedText(_tr("next: {time} {title} ▸").format(time=local_datetime(due).strftime("%H:%M"),
-                                                                    title=title),
-                              Qt.TextElideMode.ElideRight, max(60, view.plot_width // 2))
-        w = fm.horizontalAdvance(label) + 12
-        rect = QRect(view.width() - w - 2, 2, w, view.AXIS_HEIGHT - 4)
-        p.fillRect(rect, pal.color(QPalette.ColorRole.Window))
-        p.setPen(QPen(view.highlight_color(), 1))
-        p.drawRect(rect.adjusted(0, 0, -1, -1))
-        p.setPen(pal.color(QPalette.ColorRole.WindowText))
-        p.drawText(rect, Qt.AlignmentFlag.AlignCenter, label)
-        view.edge_marker = (rect, due, task_id)
 
     def _density(self, p: QPainter, colors: dict[str, QColor], row: Row, y: int, h: int,
                  start: int, end: int) -> None:
@@ -398,22 +321,10 @@ def _tr(source: str) -> str:
 
 # The painter's words, for extraction: _tr translates them by value.
 _WORDS = (
-    QT_TRANSLATE_NOOP("TimelinePainter", "visible / background"),
-    QT_TRANSLATE_NOOP("TimelinePainter", "next: {time} {title} ▸"),
     QT_TRANSLATE_NOOP("TimelinePainter", "queued"), QT_TRANSLATE_NOOP("TimelinePainter", "missed"),
     QT_TRANSLATE_NOOP("TimelinePainter", "due"), QT_TRANSLATE_NOOP("TimelinePainter", "visible"),
     QT_TRANSLATE_NOOP("TimelinePainter", "background"), QT_TRANSLATE_NOOP("TimelinePainter", "now"),
 )
-
-
-def band_color(pal: QPalette, visible: bool) -> QColor:
-    if visible:
-        color = QColor(pal.color(QPalette.ColorRole.Highlight))
-        color.setAlpha(150)
-    else:
-        color = QColor(pal.color(QPalette.ColorRole.Mid))
-        color.setAlpha(110)
-    return color
 
 
 def failure_marks(colors: dict[str, QColor]) -> dict[str, QColor]:

@@ -1,16 +1,19 @@
-"""TimelineView: the custom-painted live timeline of a :class:`ui.timeline.model.Timeline`.
+"""TimelineView: the custom-painted live timeline of a :class:`ui.timeline.model.Timeline`,
+and how a person moves it: zoom, pan, follow now, scroll the rows, click and hover.
 
 Custom painting (not QGraphicsView): bars are coalesced per pixel column per row, so
 a paint costs the visible bars' iteration plus at most a few fillRects per pixel
 column, whatever the number of runs. A repaint timer runs only while the widget is
 shown, its window not minimized, and now is in view; its interval is the time the
 now-line takes to move one pixel (16 ms to 1 s), so a week's view wakes once a second.
+
+The painting is :mod:`ui.timeline.paint`'s, the tooltips and hit tests
+:mod:`ui.timeline.hover`'s, the future part and its edge marker :mod:`ui.timeline.future`'s.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
 
 from PySide6.QtCore import QPoint, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
@@ -25,26 +28,19 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from engine.clock import from_us
 from engine.model import Task
-from engine.store_reads import OUTCOME_BY_SEVERITY
-from ui.text import local_zone
 from ui import style
-from ui import text as fmt
-from ui.run_history import STOP_WORDS
-from ui.timeline.model import Bar, Row, RowKey, Timeline
+from ui.timeline import future, hover
+from ui.timeline.axis import SECOND
+from ui.timeline.bars import Bar, Row, RowKey
+from ui.timeline.future import FOLLOW_AT
+from ui.timeline.model import Timeline
 from ui.timeline.paint import TimelinePainter
 
-SECOND = 1_000_000
 MIN_SPAN = 10 * SECOND  # "from seconds ..."
 MAX_SPAN = 8 * 7 * 86400 * SECOND  # "... to weeks"
-#: Where the now-line sits while following now (fraction of the plot's width): a third
-#: of the view is the future, where alarms and waiting work are drawn.
-FOLLOW_AT = 2 / 3
 #: The span while following now, unless upcoming work needs more to be in view.
 DEFAULT_SPAN = 10 * 60 * SECOND
-#: Work due further ahead than this does not widen the view; the edge marker points to it.
-FUTURE_HORIZON = 2 * 3600 * SECOND
 
 
 class TimelineView(QWidget):
@@ -117,6 +113,11 @@ class TimelineView(QWidget):
     @property
     def plot_width(self) -> int:
         return max(1, self.width() - self.LABEL_WIDTH)
+
+    @property
+    def span(self) -> float:
+        """The visible range's length in µs (not rounded, unlike visible_range)."""
+        return self._span
 
     def visible_range(self) -> tuple[int, int]:
         return int(self._start), int(self._start + self._span)
@@ -194,21 +195,8 @@ class TimelineView(QWidget):
             self.set_range(self._start, self._span, follow=False)
 
     def span_for_upcoming(self, base: float) -> float:
-        """``base``, or more so that the next alarm and the next due deferred task (within
-        :data:`FUTURE_HORIZON`) fall inside the future part of a view that follows now."""
-        now = self.timeline.now_us()
-        needed = 0.0
-        seen: set[object] = set()
-        for due, task_id in self.timeline.upcoming(now):
-            if due - now > FUTURE_HORIZON:
-                break
-            task = self.timeline.task(task_id)
-            kind = task.kind if task else None
-            if kind in seen:
-                continue
-            seen.add(kind)
-            needed = (due - now) * 1.15 / (1 - FOLLOW_AT)
-        return min(MAX_SPAN, max(base, needed))
+        """``base``, or more so that upcoming work is in view (see :func:`ui.timeline.future.span_for_upcoming`)."""
+        return min(MAX_SPAN, future.span_for_upcoming(self.timeline, base))
 
     def next_beyond_view(self) -> tuple[int, str] | None:
         """The soonest upcoming work due after the visible range (what the edge marker shows)."""
@@ -335,80 +323,11 @@ class TimelineView(QWidget):
 
     def item_at(self, pos: QPoint) -> tuple[Row | None, Bar | None, tuple[int, str] | None]:
         """The row under ``pos`` and the bar or due marker there, if any (3 px of slack)."""
-        row = next((r for r, rect in self.row_rects() if rect.top() <= pos.y() <= rect.bottom()), None)
-        if row is None or pos.x() < self.plot_left:
-            return row, None, None
-        slack = 3 * self._span / self.plot_width
-        t = self.us_at(pos.x())
-        now = self.timeline.now_us()
-        finished, running = self.timeline.bars(row.key, int(t - slack), int(t + slack))
-        for bar in [*running, *reversed(finished)]:
-            end = bar.end if bar.end is not None else now
-            if bar.start - slack <= t <= end + slack:
-                return row, bar, None
-        dues, ids = self.timeline.markers(row.key, int(t - slack), int(t + slack))
-        if dues:
-            return row, None, (dues[0], ids[0])
-        return row, None, None
+        return hover.item_at(self, pos)
 
     def hover_text(self, pos: QPoint) -> str | None:
-        now = from_us(self.timeline.now_us())
-        if self.edge_marker is not None and self.edge_marker[0].contains(pos):
-            _, due, task_id = self.edge_marker
-            task = self.timeline.task(task_id)
-            title = fmt.task_title(task) if task else task_id
-            return self.tr("<b>{title}</b><br>due {time} ({relative})<br>click to bring it into view").format(
-                title=_esc(title), time=fmt.full_time(from_us(due)), relative=fmt.relative(from_us(due), now))
-        row, bar, marker = self.item_at(pos)
-        if bar is None and marker is None and row is not None and self.timeline.dense and pos.x() >= self.plot_left:
-            cell = self._density_at(row.key, self.us_at(pos.x()))
-            if cell is not None:
-                count, bad, worst = cell
-                runs = (self.tr("1 run here") if count == 1 else self.tr("{count} runs here")).format(count=count)
-                return self.tr("<b>{label}</b><br>{runs}, {bad} not succeeded; worst outcome: {worst}").format(
-                    label=_esc(row.label), runs=runs, bad=bad, worst=style.OUTCOME_LABELS.get(worst, worst))
-        if bar is not None:
-            task = self.timeline.task(bar.task_id)
-            run = bar.run
-            title = fmt.task_title(task) if task else bar.task_id
-            kind = fmt.KIND_WORDS.get(task.kind.value, "") if task else ""
-            lines = [self.tr("<b>{title}</b> — {kind} · attempt {attempt}").format(
-                title=_esc(title), kind=kind, attempt=run.attempt)]
-            if bar.missed:
-                lines.append(self.tr("missed alarm due {time}").format(time=fmt.full_time(run.due_at)))
-            else:
-                lines.append(self.tr("started {time}").format(time=fmt.full_time(run.started_at)))
-                lines.append(self.tr("ended {time}").format(time=fmt.full_time(run.ended_at)) if run.ended_at
-                             else self.tr("still running"))
-                lines.append(self.tr("duration {span}").format(span=fmt.duration(fmt.run_duration(run, now))))
-            outcome = style.OUTCOME_LABELS.get(bar.color, bar.color)
-            if bar.missed:
-                outcome = STOP_WORDS["missed"]
-            reason = STOP_WORDS.get(run.stop_reason.value, run.stop_reason.value) if run.stop_reason else ""
-            lines.append(self.tr("outcome: {outcome} ({reason})").format(outcome=outcome, reason=reason) if reason
-                         else self.tr("outcome: {outcome}").format(outcome=outcome))
-            if run.detail:
-                lines.append(_esc(run.detail))
-            return "<br>".join(lines)
-        if marker is not None:
-            due, task_id = marker
-            task = self.timeline.task(task_id)
-            title = fmt.task_title(task) if task else task_id
-            return self.tr("<b>{title}</b><br>due {time} ({relative})").format(
-                title=_esc(title), time=fmt.full_time(from_us(due)), relative=fmt.relative(from_us(due), now))
-        return None
-
-    def _density_at(self, key: RowKey, t: float) -> tuple[int, int, str] | None:
-        """Runs and worst outcome in the pixel-wide bucket under ``t`` (3 px of slack)."""
-        grid = self.timeline.density.grid
-        if grid is None:
-            return None
-        bucket = int(t) // grid.bucket_us
-        cells = self.timeline.density_cells(grid, key, bucket - 3, bucket + 3)
-        if not cells:
-            return None
-        _, (count, bad, severity, _end) = min(cells, key=lambda c: abs(c[0] - bucket))
-        return count, bad, OUTCOME_BY_SEVERITY[severity]
+        """The tooltip for ``pos``: a run's card, a due marker, a dense bucket, the edge marker."""
+        return hover.hover_text(self, pos)
 
     # ------------------------------------------------------------ input
 
@@ -498,16 +417,3 @@ class TimelineView(QWidget):
         self.select_task(task_id)
         self.task_selected.emit(task_id)
 
-
-def local_offset_us(at_us: int) -> int:
-    """The local zone's UTC offset at an instant, for aligning ticks to local time."""
-    offset = from_us(at_us).astimezone(local_zone()).utcoffset() or timedelta(0)
-    return int(offset.total_seconds() * SECOND)
-
-
-def local_datetime(at_us: int) -> datetime:
-    return from_us(at_us).astimezone(local_zone())
-
-
-def _esc(value: str) -> str:
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
