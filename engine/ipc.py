@@ -6,7 +6,7 @@ Requests (``"v"`` is the protocol version)::
 
     {"v": 1, "op": "add", "spec": <TaskSpec.to_json()>}
     {"v": 1, "op": "cancel", "id": ID}        or "tag": TAG, or "name": NAME
-    {"v": 1, "op": "import", "path": ABSOLUTE_PATH}   a manifest file's tasks (engine.manifest_io)
+    {"v": 1, "op": "import", "path": ABSOLUTE_PATH}   a manifest file's tasks (engine.manifest.io)
     {"v": 1, "op": "snooze", "id": ID, "seconds": S | "until": ISO}   a reminder (engine.reminders)
     {"v": 1, "op": "dismiss", "id": ID}
     {"v": 1, "op": "retry", "id": ID}          run a failed task again (Engine.retry)
@@ -16,7 +16,7 @@ Requests (``"v"`` is the protocol version)::
 
 Replies: ``{"ok": true, "task": {...}}`` (add, retry), ``{"ok": true, "tasks": [...]}`` (cancel),
 ``{"ok": true, "imported": [...], "receivers": N}`` (import: see
-:func:`engine.manifest_io.import_reply`, whose error reply adds ``"problems"``),
+:func:`engine.manifest.io.import_reply`, whose error reply adds ``"problems"``),
 ``{"ok": true, "pid": ..., "role": ...}`` (ping, activate, yield), or
 ``{"ok": false, "error": "one line", "exit": 1|2|3}``, ``exit`` being the status the
 command line exits with. Task objects are :func:`engine.serialize.task_json`'s.
@@ -227,7 +227,7 @@ class RequestHandler:
     def _import(self, request: dict[str, Any]) -> Reply:
         """The owner adds the tasks itself, so its engine (and a window's table) sees them
         at once, and due ones start now, not when it next looks at the database."""
-        from engine.manifest_io import import_reply
+        from engine.manifest.io import import_reply
 
         path = request.get("path")
         if not isinstance(path, str) or not os.path.isabs(path):

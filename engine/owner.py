@@ -44,7 +44,7 @@ from engine.clock import Clock
 from engine.engine import Engine
 from engine.history.prune import switch_to_incremental_vacuum
 from engine.history.pruner import Pruner
-from engine.manifest import default_manifest_path
+from engine.manifest.model import default_manifest_path
 from engine.owner_lock import ROLES, OwnerLock, lock_path, real_path, runtime_dir, socket_path
 from engine.platforms.owner_socket import owner_socket
 from engine.reaper import Reaper

@@ -11,7 +11,7 @@ Commands, their arguments and their output are as private as shell history (0600
   folder (``/tmp``, a group project folder) would make root's ``workdeck`` overwrite a
   file of their choosing (:func:`open_private`, :func:`check_database`).
 - a database owned by another user is refused, as a manifest is
-  (engine.manifest.refuse_if_others_can_write): its tasks are commands that user
+  (engine.manifest.model.refuse_if_others_can_write): its tasks are commands that user
   chose, and ``serve`` would run them as us. Root's files are trusted.
 
 A symbolic link at the database path is followed only when the link and what it

@@ -1,7 +1,7 @@
 """Receivers: the manifest in force, and triggers turned into work through the engine.
 
 The seed's "registers a broadcast receiver in the manifest". :class:`Receivers` loads
-the manifest (:mod:`engine.manifest`), keeps its standing tasks in the engine (under
+the manifest (:mod:`engine.manifest.model`), keeps its standing tasks in the engine (under
 unique names, so a reload never duplicates one; replaced when their definition
 changes, cancelled when they leave the manifest), and starts the work a receiver names
 when its trigger fires:
@@ -37,7 +37,7 @@ from typing import Any
 from PySide6.QtCore import QFileSystemWatcher, QObject, Signal
 
 from engine.clock import Clock, Timer
-from engine.manifest import Manifest, ManifestError, ReceiverDef, Trigger, load
+from engine.manifest.model import Manifest, ManifestError, ReceiverDef, Trigger, load
 from engine.model import FINISHED_STATES, State, Task, TaskSpec, UniquePolicy
 
 log = logging.getLogger(__name__)
@@ -221,7 +221,7 @@ class Receivers(QObject):
     def _explicit_path_missing(self) -> bool:
         # A missing default manifest is normal (the user has none); a missing file the
         # user named with --manifest is a problem to report.
-        from engine.manifest import default_manifest_path
+        from engine.manifest.model import default_manifest_path
 
         return self.path != default_manifest_path()
 

@@ -68,7 +68,7 @@ def add_manifest_commands(
 def cmd_manifest_check(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
-    from engine.manifest import ManifestError, load  # the workers and more: only this command needs them
+    from engine.manifest.model import ManifestError, load  # the workers and more: only this command needs them
 
     _register_gui_workers()
     try:
@@ -83,7 +83,7 @@ def cmd_manifest_check(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace, open_engine: OpenEngine) -> int:
-    from engine.manifest_io import export_manifest
+    from engine.manifest.io import export_manifest
 
     with open_engine(args) as engine:
         text = export_manifest(engine.tasks(), engine.clock.now())
@@ -120,7 +120,7 @@ def cmd_import(args: argparse.Namespace, through_owner: ThroughOwner, *, check_f
     def check() -> dict[str, Any] | None:
         from datetime import UTC, datetime
 
-        from engine.manifest import ManifestError, load
+        from engine.manifest.model import ManifestError, load
 
         _register_gui_workers()
         try:
@@ -130,7 +130,7 @@ def cmd_import(args: argparse.Namespace, through_owner: ThroughOwner, *, check_f
         return None
 
     def direct(engine: Any) -> dict[str, Any]:
-        from engine.manifest_io import import_reply  # not on the owner's path: it loads every worker
+        from engine.manifest.io import import_reply  # not on the owner's path: it loads every worker
 
         _register_gui_workers()
         return import_reply(engine, path)

@@ -21,7 +21,7 @@ def local_zone() -> tzinfo:
     return _engine_local_zone()
 
 
-MANIFEST_PREFIX = "manifest:"  # engine.manifest.NAME_PREFIX: the unique names of manifest tasks
+MANIFEST_PREFIX = "manifest:"  # engine.manifest.model.NAME_PREFIX: the unique names of manifest tasks
 
 
 def task_title(task: Task) -> str:

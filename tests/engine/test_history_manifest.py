@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.manifest import ManifestError, parse
-from engine.manifest_io import export_manifest
+from engine.manifest.model import ManifestError, parse
+from engine.manifest.io import export_manifest
 from engine.model import Kind, Schedule, State, Task, TaskSpec
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

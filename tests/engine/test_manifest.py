@@ -10,8 +10,8 @@ from textwrap import dedent
 
 import pytest
 
-from engine.manifest import Manifest, ManifestError, Trigger, load, parse
-from engine.manifest_text import KeyLines, format_key
+from engine.manifest.model import Manifest, ManifestError, Trigger, load, parse
+from engine.manifest.text import KeyLines, format_key
 from engine.model import Backoff, Constraint, Kind, UniquePolicy
 from engine.platforms.shell_line import shell_argv
 

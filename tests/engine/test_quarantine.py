@@ -12,7 +12,7 @@ import pytest
 from engine.clock import FakeClock, to_us
 from engine.engine import Engine
 from engine.errors import DatabaseDamagedError
-from engine.manifest_io import export_manifest
+from engine.manifest.io import export_manifest
 from engine.model import Kind, State, TaskSpec
 from engine.serialize import task_json
 from engine.store import Store

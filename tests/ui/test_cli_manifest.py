@@ -13,7 +13,7 @@ import pytest
 
 from engine.clock import FakeClock
 from engine.engine import Engine
-from engine.manifest import parse
+from engine.manifest.model import parse
 from engine.model import Constraint, Kind, RetryPolicy, Schedule, State, TaskSpec, UniquePolicy
 from engine.store import Store
 from ui.cli_manifest import add_manifest_commands

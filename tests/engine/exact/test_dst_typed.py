@@ -139,8 +139,8 @@ def test_a_floating_until_is_the_users_local_time() -> None:
 
 @pytest.mark.parametrize("at", ["2027-03-28T02:30:00", '"2027-03-28T02:30"'])
 def test_a_manifest_at_in_a_gap_keeps_its_wall_time_through_export_and_import(at: str) -> None:
-    from engine.manifest import parse
-    from engine.manifest_io import export_manifest
+    from engine.manifest.model import parse
+    from engine.manifest.io import export_manifest
     from engine.model import State, Task
 
     now = utc_of("Europe/Berlin", 2027, 3, 27, 12, 0)
@@ -155,7 +155,7 @@ def test_a_manifest_at_in_a_gap_keeps_its_wall_time_through_export_and_import(at
 
 
 def test_out_of_range_times_in_a_manifest_are_one_problem_not_a_crash() -> None:
-    from engine.manifest import ManifestError, parse
+    from engine.manifest.model import ManifestError, parse
 
     now = utc_of("UTC", 2027, 1, 1, 0, 0)
     for at in ('"0001-01-01T00:00:00+05:00"', '"9999-12-31T23:59:00"'):

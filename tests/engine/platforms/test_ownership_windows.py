@@ -283,7 +283,7 @@ def test_the_manifest_check_and_the_disk_checks_work_without_owner_ids(
     import shutil
 
     from engine import store_faults
-    from engine.manifest import refuse_if_others_can_write
+    from engine.manifest.model import refuse_if_others_can_write
 
     manifest = tmp_path / "manifest.toml"
     manifest.write_text("")

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from engine.manifest import parse
-from engine.manifest_io import export_manifest
+from engine.manifest.model import parse
+from engine.manifest.io import export_manifest
 from engine.model import Kind, State, Task, TaskSpec
 from engine.platforms.shell_line import popen_args, shell_argv, shell_line
 from engine.workers import shell as shell_module

@@ -21,8 +21,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from engine.manifest import Manifest, ManifestError, load
-from engine.manifest_text import toml_key, toml_value
+from engine.manifest.model import Manifest, ManifestError, load
+from engine.manifest.text import toml_key, toml_value
 from engine.platforms.shell_line import shell_line
 from engine.model import FINISHED_STATES, Kind, MissedPolicy, Task, TaskSpec, UniquePolicy
 from engine.timeparse import format_duration
@@ -140,7 +140,7 @@ class Imported:
 
 def import_manifest(engine: Any, path: str | Path, *, env: Mapping[str, str] | None = None) -> tuple[list[Imported], int]:
     """Add the tasks of the file at ``path``. Returns what happened to each, and how many
-    receivers were ignored. Raises :class:`engine.manifest.ManifestError` before adding
+    receivers were ignored. Raises :class:`engine.manifest.model.ManifestError` before adding
     anything if the file has any problem."""
     manifest = load(path, now=engine.clock.now(), env=env)
     results: list[Imported] = []

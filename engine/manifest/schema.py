@@ -1,6 +1,6 @@
 """Checking a parsed manifest against the schema and compiling it to task specs.
 
-The schema is documented in :mod:`engine.manifest`. Every finding is collected (not
+The schema is documented in :mod:`engine.manifest.model`. Every finding is collected (not
 just the first) so one ``workdeck manifest check`` shows all that is wrong; each names
 the file, the line and the key.
 """
@@ -15,7 +15,7 @@ from typing import Any
 from engine import recurrence
 from engine.errors import BadInputError
 from engine.history import limits
-from engine.manifest import (
+from engine.manifest.model import (
     DEFAULT_DEBOUNCE,
     MANIFEST_VERSION,
     Problem,
@@ -30,7 +30,7 @@ from engine.manifest import (
     worker_attr,
     worker_names,
 )
-from engine.manifest_text import KeyLines, PathKey, format_key
+from engine.manifest.text import KeyLines, PathKey, format_key
 from engine.platforms.shell_line import shell_argv
 from engine.model import (
     MAX_RETRIES,

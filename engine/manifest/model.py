@@ -90,7 +90,7 @@ import platformdirs
 
 from engine import workers
 from engine.errors import BadInputError, BadSpecError
-from engine.manifest_text import KeyLines
+from engine.manifest.text import KeyLines
 from engine.model import Kind, TaskSpec
 
 MANIFEST_VERSION = 1
@@ -236,7 +236,7 @@ def parse(data: bytes | str, file: str, *, now: datetime, env: Mapping[str, str]
         message = message[: match.start()] if match else message
         raise ManifestError([Problem(file, line, "", f"not valid TOML: {message}")]) from None
     # The schema imports this module's vocabulary, so it is imported here, not at the top.
-    from engine.manifest_schema import parse_document
+    from engine.manifest.schema import parse_document
 
     problems: list[Problem] = []
     tasks, receivers = parse_document(
