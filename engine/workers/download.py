@@ -56,7 +56,7 @@ _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
 
 class DownloadWorker(Worker):
     name = "download"
-    # Manifest metadata (engine.manifest.schema): which args are paths, which must exist.
+    # Manifest metadata (engine.manifest.task_table): which args are paths, which must exist.
     path_args: ClassVar[tuple[int, ...]] = (1,)
     dest_args: ClassVar[tuple[int, ...]] = (1,)
     implied_constraints: ClassVar[tuple[Constraint, ...]] = (Constraint.NETWORK,)
