@@ -84,7 +84,7 @@ def call(socket_path: str, request: dict[str, Any], *, timeout: float = 30.0) ->
     """
     from engine.platforms.owner_socket import owner_socket
 
-    if not socket_path:  # Windows, no owner's record to find its pipe in (owner_lock.socket_path)
+    if not socket_path:  # Windows, no owner's record to find its pipe in (engine.owner.lock.socket_path)
         return None
     deadline = time.monotonic() + timeout
     try:

@@ -359,7 +359,7 @@ def _through_owner(
     ``problems`` (an import's manifest) is returned for the caller to print, as the
     direct path returns it; other refusals are raised."""
     from engine import ipc
-    from engine.owner_lock import OwnerLock, socket_path
+    from engine.owner.lock import OwnerLock, socket_path
     from engine.store_faults import refuse_if_read_only
 
     refuse_if_read_only(str(db))  # before the lock file: a refused write leaves nothing
@@ -508,7 +508,7 @@ def _serve(db: Path, manifest: Path | None = None) -> int:
 
     from PySide6.QtCore import QCoreApplication
 
-    from engine.owner import EngineHost
+    from engine.owner.host import EngineHost
     from ui.quit_signals import quit_on_signals
     from ui.workers import register_gui_workers
 
@@ -528,7 +528,7 @@ def _serve(db: Path, manifest: Path | None = None) -> int:
 
 def _window(db: Path, manifest: Path | None = None, *, hidden: bool = False) -> int:
     from engine import ipc
-    from engine.owner_lock import socket_path
+    from engine.owner.lock import socket_path
 
     # A window already open for this database is brought forward instead of a second
     # one. Any other case (no owner, or serve: the window offers to take over) is the

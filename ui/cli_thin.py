@@ -113,7 +113,7 @@ def add_through_owner(argv: list[str]) -> int | None:
     if db is None or not os.path.isfile(db):  # a folder, or no database yet: the full path says what to do
         return None
     from engine import ipc
-    from engine.owner_lock import socket_path
+    from engine.owner.lock import socket_path
     from engine.write_access import read_only_reason
 
     if read_only_reason(db) is not None:

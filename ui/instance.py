@@ -1,16 +1,16 @@
 """One instance per database, from the window's side.
 
-engine/owner.py (the lock and the local socket) decides who owns a database; this
+engine/owner/ (the lock and the local socket) decides who owns a database; this
 module is what the window does about it at start:
 
-- nobody owns it: take it (:class:`engine.owner.EngineHost`, role ``window``);
+- nobody owns it: take it (:class:`engine.owner.host.EngineHost`, role ``window``);
 - another window owns it: ask that one to come forward (``activate``) and exit;
 - ``workdeck serve`` owns it: say so plainly and offer to take over. Taking over asks
   serve to ``yield`` (it stops gracefully: running tasks are recorded as interrupted,
   and this window's engine resumes them), waits for the lock, then owns it.
 
 A stale socket after a crash needs nothing here: the lock dies with its process and
-the new owner removes the socket file before listening (engine/owner.py).
+the new owner removes the socket file before listening (engine/owner/host.py).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from engine import ipc
 from engine.errors import AlreadyOwnedError
-from engine.owner import EngineHost, socket_path
+from engine.owner.host import EngineHost, socket_path
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """The owner lock's primitive: a shared or an exclusive lock on an open file, never waiting.
 
-:class:`engine.owner_lock.OwnerLock` takes it exclusively for an owner (the window,
+:class:`engine.owner.lock.OwnerLock` takes it exclusively for an owner (the window,
 ``serve``) and shared for a command line writing with no owner. Both implementations
 give the semantics it relies on:
 

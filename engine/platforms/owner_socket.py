@@ -12,7 +12,7 @@ The interface (:class:`OwnerSocket`):
 
 - ``address(digest)``: where the owner of the database with this digest listens
   (a socket path on POSIX, ``\\\\.\\pipe\\workdeck-USER-DIGEST`` on Windows, to which
-  engine.owner_lock.socket_path adds the owner's secret: ``shared_namespace``);
+  engine.owner.lock.socket_path adds the owner's secret: ``shared_namespace``);
 - ``listen(server, address)`` / ``unlisten(server, address)``: the owner's side, given
   its ``QLocalServer`` (QtNetwork is imported by the owner, never here at module level);
 - ``connect(address, timeout)``: the command line's side, a :class:`ClientStream` or
@@ -52,7 +52,7 @@ class ClientStream(Protocol):
 
 class OwnerSocket(Protocol):
     #: Whether addresses are one namespace for every user of the machine (Windows' pipes),
-    #: not a folder of the user's: the owner then adds a secret part (engine.owner_lock.socket_path).
+    #: not a folder of the user's: the owner then adds a secret part (engine.owner.lock.socket_path).
     shared_namespace: bool
 
     def address(self, digest: str) -> str: ...
@@ -209,7 +209,7 @@ class WindowsOwnerSocket:
 
     Pipe names are one namespace for the whole machine, not a folder of the user's: the
     name carries the user's name and the database's digest, and the owner adds a secret
-    part (engine.owner_lock.socket_path), so no one else can create our pipe before us;
+    part (engine.owner.lock.socket_path), so no one else can create our pipe before us;
     the DACL (Qt's ``UserAccessOption``) keeps other users out of ours.
     """
 

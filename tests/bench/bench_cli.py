@@ -40,7 +40,7 @@ from pathlib import Path
 import pytest
 
 from engine import ipc
-from engine.owner_lock import socket_path
+from engine.owner.lock import socket_path
 
 ROOT = Path(__file__).parents[2]
 ROUNDS = int(os.environ.get("WORKDECK_BENCH_ROUNDS", "3"))

@@ -25,7 +25,7 @@ import pytest
 
 from engine import ipc
 from engine.model import Kind, Outcome, State, TaskSpec
-from engine.owner import socket_path
+from engine.owner.lock import socket_path
 from engine.store import Store
 from tests.e2e.conftest import Workdeck, wd  # noqa: F401  (the fixture)
 from tests.window_ledger import ledger

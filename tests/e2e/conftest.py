@@ -23,7 +23,7 @@ import psutil
 import pytest
 
 from engine import ipc
-from engine.owner import socket_path
+from engine.owner.lock import socket_path
 from engine.store import Store
 
 ROOT = Path(__file__).parents[2]

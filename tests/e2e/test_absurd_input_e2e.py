@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from engine import ipc
-from engine.owner import socket_path
+from engine.owner.lock import socket_path
 from tests.e2e.conftest import Workdeck
 
 pytestmark = pytest.mark.e2e

@@ -126,7 +126,7 @@ def test_a_second_owner_is_refused_with_a_clear_message(wd: Workdeck) -> None:
 
 def test_serve_yields_to_a_window_that_takes_over(wd: Workdeck) -> None:
     from engine import ipc
-    from engine.owner import socket_path
+    from engine.owner.lock import socket_path
 
     serve = wd.serve()
     task_id = wd.add(*KEEP_RUNNING)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from engine import ipc
-from engine.owner_lock import socket_path
+from engine.owner.lock import socket_path
 from engine.store import Store
 from tests.e2e.conftest import ROOT, Workdeck, wait_until
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from engine import ipc
-from engine.owner import socket_path
+from engine.owner.lock import socket_path
 from tests.e2e.conftest import Workdeck, wait_until
 from tests.hanging_http import hanging_http
 

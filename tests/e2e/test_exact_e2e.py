@@ -66,7 +66,7 @@ def add_at(db: Path, at: datetime, *extra: str) -> str:
 def _add_through_socket(db: Path, at: datetime) -> str:
     from engine import ipc
     from engine.model import Kind, TaskSpec
-    from engine.owner_lock import socket_path
+    from engine.owner.lock import socket_path
 
     spec = TaskSpec("shell", ("true",), kind=Kind.EXACT, run_at=at)
     reply = ipc.call(socket_path(db), {"op": "add", "spec": spec.to_json()}, timeout=10.0)

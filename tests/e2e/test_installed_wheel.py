@@ -137,7 +137,7 @@ def test_the_installed_window_starts_and_stops_without_missing_files(
     installed: Installed, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from engine import ipc
-    from engine.owner_lock import socket_path
+    from engine.owner.lock import socket_path
     from tests.e2e.conftest import wait_until
 
     db = installed.home / "window.db"

@@ -13,7 +13,7 @@ import pytest
 
 from engine import ipc
 from engine.model import State
-from engine.owner_lock import socket_path
+from engine.owner.lock import socket_path
 from tests.e2e.conftest import ROOT, Workdeck, wait_until
 
 pytestmark = pytest.mark.e2e

@@ -20,7 +20,7 @@ import pytest
 from engine import ipc
 from engine.errors import AlreadyOwnedError, NotAWorkdeckDatabaseError
 from engine.model import Kind, State, TaskSpec
-from engine.owner import EngineHost, OwnerLock, lock_path, socket_path
+from engine.owner.host import EngineHost, OwnerLock, lock_path, socket_path
 from tests.contract import assert_task_json
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import platformdirs
 import pytest
 
-from engine import owner_lock
+from engine.owner import lock as owner_lock
 
 
 def _platformdirs_runtime_dir() -> Path:

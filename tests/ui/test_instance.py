@@ -13,16 +13,16 @@ from typing import Any
 
 import pytest
 
-pytest.importorskip("engine.owner", reason="the owner lock and socket come with the cli branch (engine/owner.py)")
+pytest.importorskip("engine.owner.host", reason="the owner lock and socket come with the cli branch (engine/owner/host.py)")
 
 from engine import ipc  # noqa: E402
 from engine.errors import AlreadyOwnedError  # noqa: E402
-from engine.owner import EngineHost, socket_path  # noqa: E402
+from engine.owner.host import EngineHost, socket_path  # noqa: E402
 from ui.instance import open_for_window  # noqa: E402
 
 needs_yield = pytest.mark.skipif(
     not hasattr(EngineHost, "yield_requested"),
-    reason="serve's 'yield' request (engine/ipc.py, engine/owner.py, ui/cli.py) is not merged yet",
+    reason="serve's 'yield' request (engine/ipc.py, engine/owner/host.py, ui/cli.py) is not merged yet",
 )
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,7 +7,7 @@ import sys
 
 from PySide6.QtCore import QCoreApplication
 
-from engine.owner import EngineHost
+from engine.owner.host import EngineHost
 
 
 def main() -> None:

@@ -2,7 +2,7 @@
 
 One suite, run against the real POSIX implementation (flock) and against the real
 Windows implementation on a double of ``LockFileEx`` that behaves as Windows does
-(tests/engine/platforms/ownership_doubles.py). Then :class:`engine.owner_lock.OwnerLock` itself,
+(tests/engine/platforms/ownership_doubles.py). Then :class:`engine.owner.lock.OwnerLock` itself,
 on both, keeps what owners and command lines rely on.
 """
 
@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from engine.errors import AlreadyOwnedError
-from engine.owner_lock import OwnerLock
+from engine.owner.lock import OwnerLock
 from engine.platforms.file_lock import FileLock, PosixFileLock, WindowsFileLock
 from tests.engine.platforms.hold_lock import implementation
 

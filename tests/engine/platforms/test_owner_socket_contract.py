@@ -206,9 +206,9 @@ def test_the_windows_client_closes_its_handles(short_dir: Path, server: QLocalSe
 
 def test_a_real_owner_answers_through_each(sockets: OwnerSocket, monkeypatch: pytest.MonkeyPatch, short_dir: Path,
                                            tmp_path: Path, clock: Any, qtbot: Any) -> None:
-    from engine import owner as owner_module
-    from engine import owner_lock
-    from engine.owner import EngineHost
+    from engine.owner import host as owner_module
+    from engine.owner import lock as owner_lock
+    from engine.owner.host import EngineHost
 
     for module in (owner_socket_module, owner_module, owner_lock):  # the chooser, wherever it was imported
         monkeypatch.setattr(module, "owner_socket", lambda: sockets)
@@ -261,8 +261,8 @@ def test_a_long_runtime_folder_still_gives_a_socket_path_macos_accepts(
 
 
 def _use(monkeypatch: pytest.MonkeyPatch, sockets: OwnerSocket) -> None:
-    from engine import owner as owner_module
-    from engine import owner_lock
+    from engine.owner import host as owner_module
+    from engine.owner import lock as owner_lock
 
     for module in (owner_socket_module, owner_module, owner_lock):
         monkeypatch.setattr(module, "owner_socket", lambda: sockets)
@@ -274,7 +274,7 @@ def test_another_user_s_pipe_of_the_computable_name_never_hears_a_request(
     """Pipe names are machine-wide: a squatter may create the name it can compute from
     the user's name and the database's path. The owner's real name has a random part
     that only its lock record (in the user's folder) tells."""
-    from engine.owner import EngineHost
+    from engine.owner.host import EngineHost
 
     sockets = WindowsOwnerSocket(pipe_api=PipeNamespace(short_dir))
     _use(monkeypatch, sockets)
@@ -298,8 +298,8 @@ def test_another_user_s_pipe_of_the_computable_name_never_hears_a_request(
 def test_with_no_record_to_read_the_command_line_does_not_guess_a_pipe(
     short_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, clock: Any, qapp: Any
 ) -> None:
-    from engine import owner_lock
-    from engine.owner import EngineHost
+    from engine.owner import lock as owner_lock
+    from engine.owner.host import EngineHost
 
     _use(monkeypatch, WindowsOwnerSocket(pipe_api=PipeNamespace(short_dir)))
     db = tmp_path / "work.db"
@@ -320,7 +320,7 @@ def test_with_no_record_to_read_the_command_line_does_not_guess_a_pipe(
 
 
 def test_posix_socket_paths_carry_no_secret(short_dir: Path, tmp_path: Path) -> None:
-    from engine import owner_lock
+    from engine.owner import lock as owner_lock
 
     assert not PosixOwnerSocket.shared_namespace
     path = owner_lock.socket_path(tmp_path / "work.db")

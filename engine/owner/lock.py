@@ -1,8 +1,8 @@
 """Who owns a database: the lock file beside it and the owner's socket path.
 
 Qt-free, so the command line can find the owner (or take the lock for a direct
-write) without importing Qt's network module or the engine; :mod:`engine.owner`
-builds the owning :class:`~engine.owner.EngineHost` on top of it. See that module
+write) without importing Qt's network module or the engine; :mod:`engine.owner.host`
+builds the owning :class:`~engine.owner.host.EngineHost` on top of it. See that module
 for the whole story.
 """
 

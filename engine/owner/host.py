@@ -45,7 +45,7 @@ from engine.engine import Engine
 from engine.history.prune import switch_to_incremental_vacuum
 from engine.history.pruner import Pruner
 from engine.manifest.model import default_manifest_path
-from engine.owner_lock import ROLES, OwnerLock, lock_path, real_path, runtime_dir, socket_path
+from engine.owner.lock import ROLES, OwnerLock, lock_path, real_path, runtime_dir, socket_path
 from engine.platforms.owner_socket import owner_socket
 from engine.reaper import Reaper
 from engine.receivers import Receivers, sources_from_conditions
