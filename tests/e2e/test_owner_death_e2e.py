@@ -53,7 +53,11 @@ def kill_reaper(serve: subprocess.Popen[str]) -> None:
     """SIGKILL the owner's reaper, if it has one, and wait until it is dead (a zombie:
     serve reaps it only at stop)."""
     for child in psutil.Process(serve.pid).children():
-        if "engine.reaper" in " ".join(child.cmdline()):
+        try:
+            cmdline = child.cmdline()
+        except psutil.Error:  # a command that just ended (a zombie until its worker reaps it)
+            continue
+        if "engine.reaper" in " ".join(cmdline):
             child.kill()
             wait_until(lambda: child.status() == psutil.STATUS_ZOMBIE, timeout=5, what="the reaper to die")
 

@@ -337,6 +337,17 @@ def test_a_worker_with_nothing_to_start_early_runs_on_the_pool(qtbot: Any, runne
 
 
 @pytest.mark.realtime
+def _cmdline(proc: Any) -> list[str] | None:
+    """A child's command line; None for one that is a zombie (another test's process
+    not reaped yet: psutil raises for it) or gone."""
+    import psutil
+
+    try:
+        return list(proc.cmdline())
+    except psutil.Error:
+        return None
+
+
 def test_an_alarms_command_is_running_when_submit_returns_and_cancel_stops_it(qtbot: Any) -> None:
     """The command starts on the runner's thread; cancelling it before any pool thread
     took the job still stops the process (the pool thread that takes it does), and the
@@ -353,7 +364,7 @@ def test_an_alarms_command_is_running_when_submit_returns_and_cancel_stops_it(qt
         ctx = WorkContext(task_id="alarm", attempt=1, args=("sleep", "30"), now=lambda: datetime.now(UTC))
         job = runner.submit(workers.get("shell"), ctx, priority=PRIORITY_ALARM)
         assert ctx.spawned_at is not None  # spawned inside submit, with the pool busy
-        sleepers = [p for p in psutil.Process().children() if p.cmdline() == ["sleep", "30"]]
+        sleepers = [p for p in psutil.Process().children() if _cmdline(p) == ["sleep", "30"]]
         assert len(sleepers) == 1
         finished: list[Any] = []
         runner.finished.connect(lambda j, r: finished.append((j, r)))
