@@ -340,6 +340,34 @@ def test_a_run_names_its_group_and_marks_its_processes(make_worker: MakeWorker) 
     assert ticks.isdigit() and boot == Path("/proc/sys/kernel/random/boot_id").read_text().strip()
 
 
+def test_a_command_gets_the_environment_as_it_is_at_its_spawn(
+    monkeypatch: pytest.MonkeyPatch, make_worker: MakeWorker
+) -> None:
+    """The worker copies the engine's environment at every spawn (os.environ's own
+    bytes): a variable set, changed or removed after a run reaches the next command,
+    bytes that are not UTF-8 pass unchanged, and the run's marker replaces one the
+    engine itself inherited (an engine started by a run)."""
+    worker = make_worker()
+    script = 'printf "%s|%s|%s" "${WORKDECK_T_VAR-unset}" "${WORKDECK_T_BYTES-unset}" "$WORKDECK_RUN" | od -An -c'
+
+    def seen() -> str:
+        chunks: list[str] = []
+        assert worker.run(_ctx(["sh", "-c", script], chunks.append)).outcome is Outcome.SUCCEEDED
+        return "".join("".join(chunks).split())  # od's columns, without the spacing
+
+    monkeypatch.delenv("WORKDECK_T_VAR", raising=False)
+    monkeypatch.delenv("WORKDECK_T_BYTES", raising=False)
+    monkeypatch.setenv("WORKDECK_RUN", "outer.1")
+    assert seen() == "unset|unset|t1.1"
+    monkeypatch.setenv("WORKDECK_T_VAR", "one")
+    assert seen() == "one|unset|t1.1"
+    monkeypatch.setenv("WORKDECK_T_VAR", "two")
+    monkeypatch.setitem(os.environb, b"WORKDECK_T_BYTES", b"caf\xe9")
+    assert seen() == "two|caf351|t1.1"  # od -c shows the byte 0xe9 as 351
+    monkeypatch.delenv("WORKDECK_T_VAR")
+    assert seen() == "unset|caf351|t1.1"
+
+
 def _carrying(mark: str) -> list[int]:
     """Live processes whose environment carries the run's marker (zombies are gone)."""
     found = []
