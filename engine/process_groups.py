@@ -69,13 +69,22 @@ def leader_start(pid: int) -> str | None:
     shares; None if it is gone. Linux: boot id and start ticks; elsewhere psutil."""
     if not _LINUX:  # no /proc (Windows), or one without stat files (macOS has none)
         return _psutil_start(pid)
+    # os.open and one os.read, not open(): no file object and buffer to make and free.
+    # The shell worker asks for every command it starts, on its worker thread (issue 14).
     try:
-        with open(f"/proc/{pid}/stat", "rb") as file:
-            stat = file.read()
+        fd = os.open(f"/proc/{pid}/stat", os.O_RDONLY)  # not inheritable, as every fd Python opens
     except FileNotFoundError:
         return None
     except OSError:
         return _psutil_start(pid)
+    try:
+        stat = os.read(fd, 4096)  # a few hundred bytes: the kernel hands the line over whole
+    except ProcessLookupError:  # reaped between the open and the read
+        return None
+    except OSError:
+        return _psutil_start(pid)
+    finally:
+        os.close(fd)
     # The command name (field 2) is in parentheses and may hold spaces or ")".
     fields = stat[stat.rfind(b")") + 2 :].split()
     return f"{_BOOT_ID}/{int(fields[19])}"  # field 22 of stat: starttime
