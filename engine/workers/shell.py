@@ -6,7 +6,8 @@ What a run guarantees:
   never read the engine's stdin. When the engine has a controlling terminal (started
   from a shell) the command also gets its own session, so it can never read that
   terminal either (see :func:`_has_terminal`).
-- stdout and stderr are merged in arrival order, like ``2>&1``, and passed to
+- stdout and stderr are one pipe, as with ``2>&1``, so their lines come in the order
+  the command wrote them; they are passed to
   ``ctx.log`` as whole lines as they arrive (a partial line is passed on after
   :data:`PARTIAL_LINE_DELAY` seconds of quiet, so a ``\\r`` progress bar still shows).
   stderr lines carry no marker: ``workdeck log`` shows exactly what a terminal would.
@@ -38,14 +39,19 @@ What a run guarantees:
 
 Starting the group, signalling it, asking whether it is empty and lowering its priority
 go through :mod:`engine.platforms.processes` (a Job Object on Windows). The loop below
-is POSIX's: it waits on the pipes with a selector, which Windows offers for sockets only;
+is POSIX's: it waits on the pipe with ``poll``, which Windows offers for sockets only;
 Windows runs :class:`engine.workers.shell_threads.ThreadSupervisor` (reader threads and
 a queue, the same loop otherwise).
 
-Waiting is done with a selector on the pipes, a self-pipe written by the cancel
-callback, and a pidfd (Linux) that becomes readable when the leader exits: no polling,
-except while a command's leftovers are being stopped (no event says a group is empty,
-so we look every :data:`GROUP_POLL` seconds then).
+Waiting is done with ``poll`` on the output pipe, a self-pipe written by the cancel
+callback, and a pidfd (Linux) that becomes readable when the leader exits: nothing is
+looked at on a timer, except while a command's leftovers are being stopped (no event
+says a group is empty, so we look every :data:`GROUP_POLL` seconds then).
+``select.poll`` rather than a ``selectors`` selector: for three descriptors it needs no
+kernel object of its own (an epoll selector costs a descriptor and a system call per
+register, unregister and close), and its calls are C, not Python layers on the worker's
+thread, where every microsecond is one the engine's main thread may wait for the
+interpreter lock (issue 14).
 Deadlines use ``time.monotonic`` directly: they bound real kernel waits, which a fake
 clock could not drive (workers know nothing of :mod:`engine.clock`).
 """
@@ -54,7 +60,7 @@ from __future__ import annotations
 
 import codecs
 import os
-import selectors
+import select
 import subprocess
 import sys
 import threading
@@ -114,7 +120,8 @@ class ShellWorker(Worker):
                 popen_args(argv),  # a cmd.exe line goes as one string on Windows
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
-                stderr=self.supervisor.stderr,
+                stderr=subprocess.STDOUT,  # one pipe: the order the command wrote in, one read a chunk
+                bufsize=0,  # the pipe is read with os.read: no buffer object to make
                 close_fds=True,
                 env=_environment(ctx.marker),
                 **self.processes.spawn_options(own_session=own_session),
@@ -137,7 +144,7 @@ class ShellWorker(Worker):
         return self.supervisor(proc, ctx, self.grace_period, self.processes, unit).run
 
 
-def _environment(marker: str) -> Mapping[bytes, bytes] | Mapping[str, str]:
+def _environment(marker: str) -> _Environment:
     """The engine's environment as it is now, plus the run's marker, for Popen.
 
     POSIX: os.environ keeps the environment as bytes (its ``_data``, which every change
@@ -148,19 +155,24 @@ def _environment(marker: str) -> Mapping[bytes, bytes] | Mapping[str, str]:
     while the engine runs reaches the next command. Windows (str keys, upper-cased
     there) and a Python without ``_data`` take the mapping itself.
     """
-    data = getattr(os.environ, "_data", None)
-    if sys.platform != "win32" and type(data) is dict:
-        env: dict[bytes, bytes] = data.copy()
-        env[_MARKER_KEY] = os.fsencode(marker)
-        return env
+    if sys.platform != "win32":
+        data = getattr(os.environ, "_data", None)
+        if type(data) is dict:
+            env: dict[bytes, bytes] = data.copy()
+            env[_MARKER_KEY] = os.fsencode(marker)
+            return env
     return {**os.environ, process_groups.MARKER: marker}
 
 
 _MARKER_KEY = os.fsencode(process_groups.MARKER)
+if sys.platform == "win32":  # Popen takes str there only
+    _Environment = Mapping[str, str]
+else:
+    _Environment = Mapping[bytes, bytes] | Mapping[str, str]
 
 
 def _supervisor_for(platform: str) -> type[_Supervisor]:
-    """The selector on POSIX; threads and a queue where ``select`` takes sockets only."""
+    """``poll`` on POSIX; threads and a queue where ``select`` takes sockets only."""
     if platform == "win32":
         from engine.workers.shell_threads import ThreadSupervisor
 
@@ -233,14 +245,11 @@ class _Stream:
 class _Supervisor:
     """Runs one process to its end: output, cancellation, group cleanup."""
 
-    #: Where the command's stderr goes: a pipe of its own, merged here line by line.
-    stderr: int = subprocess.PIPE
-
     def __init__(self, proc: subprocess.Popen[bytes], ctx: WorkContext, grace: float,
                  processes: platform_processes.Processes, unit: platform_processes.Unit) -> None:
         self.proc, self.ctx, self.grace = proc, ctx, grace
         self.processes, self.unit = processes, unit  # the run's process group (engine.platforms.processes)
-        self.selector = selectors.DefaultSelector()
+        self.watched: dict[int, object] = {}  # what each polled fd is: "pipe", "wake" or the leader
         self.streams: dict[int, _Stream] = {}
         self.leader: _ExitWatcher | None = None
         self.returncode: int | None = None  # set when the leader is reaped
@@ -253,6 +262,7 @@ class _Supervisor:
         self._wake_open = True
         if sys.platform == "win32":  # select takes sockets only there: ThreadSupervisor runs instead
             raise NotImplementedError("the selector supervisor is POSIX only")
+        self.poller = select.poll()
         os.set_blocking(self._wake_w, False)
 
     # -- the cancel callback: any thread ------------------------------------------
@@ -270,16 +280,15 @@ class _Supervisor:
     def run(self) -> WorkResult:
         if sys.platform == "win32":  # as in __init__: ThreadSupervisor replaces this loop there
             raise NotImplementedError("the selector supervisor is POSIX only")
-        assert self.proc.stdout is not None and self.proc.stderr is not None
+        assert self.proc.stdout is not None
         try:
-            for pipe in (self.proc.stdout, self.proc.stderr):
-                fd = pipe.fileno()
-                os.set_blocking(fd, False)
-                self.streams[fd] = _Stream(fd)
-                self.selector.register(fd, selectors.EVENT_READ, "pipe")
-            self.selector.register(self._wake_r, selectors.EVENT_READ, "wake")
+            fd = self.proc.stdout.fileno()
+            os.set_blocking(fd, False)
+            self.streams[fd] = _Stream(fd)
+            self._watch(fd, "pipe")
+            self._watch(self._wake_r, "wake")
             self.leader = _ExitWatcher.leader(self.proc)
-            self.selector.register(self.leader.fd, selectors.EVENT_READ, self.leader)
+            self._watch(self.leader.fd, self.leader)
             self.ctx.add_cancel_callback(self._wake)
             self._loop()
         finally:
@@ -313,8 +322,25 @@ class _Supervisor:
     def _wait(self, timeout: float | None) -> None:
         """Wait up to ``timeout`` for output, the leader's exit or a cancel, and take
         what came (the one step the thread supervisor does its own way)."""
-        for key, _ in self.selector.select(timeout):
-            self._on_ready(key.data, key.fd)
+        if sys.platform == "win32":  # as in __init__: ThreadSupervisor replaces this step there
+            raise NotImplementedError("the selector supervisor is POSIX only")
+        # poll's timeout is in milliseconds, rounded up: a wait never ends early.
+        for fd, _ in self.poller.poll(None if timeout is None else timeout * 1000):
+            what = self.watched.get(fd)
+            if what is not None:  # None: unwatched by an earlier event of this round
+                self._on_ready(what, fd)
+
+    def _watch(self, fd: int, what: object) -> None:
+        if sys.platform == "win32":  # as in __init__
+            raise NotImplementedError("the selector supervisor is POSIX only")
+        self.poller.register(fd, select.POLLIN)  # end of file and hang-up are reported too
+        self.watched[fd] = what
+
+    def _unwatch(self, fd: int) -> None:
+        if sys.platform == "win32":  # as in __init__
+            raise NotImplementedError("the selector supervisor is POSIX only")
+        self.poller.unregister(fd)
+        del self.watched[fd]
 
     def _timeout(self, now: float, drain_deadline: float | None) -> float | None:
         deadlines = [s.pending_since + PARTIAL_LINE_DELAY for s in self.streams.values() if s.pending_since]
@@ -335,12 +361,12 @@ class _Supervisor:
                 return
             self._log(stream.feed(data, time.monotonic()))
             if not data:
-                self.selector.unregister(fd)
+                self._unwatch(fd)
                 del self.streams[fd]
         elif what == "wake":
             os.read(self._wake_r, 4096)
         elif isinstance(what, _ExitWatcher):
-            self.selector.unregister(fd)
+            self._unwatch(fd)
             what.exited = True
             self._on_leader_exit()
 
@@ -413,7 +439,6 @@ class _Supervisor:
             self._log(stream.take_pending())
         if self.leader is not None:
             self.leader.close()
-        self.selector.close()
         os.close(self._wake_r)
         os.close(self._wake_w)
         for pipe in (self.proc.stdout, self.proc.stderr):

@@ -1,16 +1,14 @@
 """The shell worker's supervisor without ``select``: Windows' (and any platform's).
 
-:class:`engine.workers.shell._Supervisor` waits on the output pipes, a self-pipe and a
-pidfd with a selector. Windows' ``select`` takes sockets only, so there a run could
+:class:`engine.workers.shell._Supervisor` waits on the output pipe, a self-pipe and a
+pidfd with ``poll``. Windows' ``select`` takes sockets only, so there a run could
 not even start waiting. This supervisor waits on one queue instead, fed by
 
 - one reader thread on the output pipe: a blocking ``os.read`` of up to 64 KiB, each
   chunk put on the queue as it arrives, then the end of the pipe. stderr is that same
-  pipe (``stderr=STDOUT``, a real ``2>&1``): two reader threads race for the
-  interpreter lock once both are woken, so a stderr line written before a stdout one
-  could be passed on after it (it was, in the tests); one pipe keeps the order the
-  command wrote in, which the selector supervisor gets by reading both pipes in one
-  round;
+  pipe (``stderr=STDOUT``, a real ``2>&1``, for both supervisors): with two pipes, two
+  reader threads would race for the interpreter lock once both are woken, so a stderr
+  line written before a stdout one could be passed on after it (it was, in the tests);
 - one waiter thread: ``Popen.wait()`` (``WaitForSingleObject`` on Windows, ``waitpid``
   on POSIX), which reaps the leader and puts its exit status on the queue;
 - the cancel callback, which puts a wake-up on the queue (any thread may cancel).
@@ -33,7 +31,7 @@ Where it differs, and why:
   command cannot leave its job, so only a process started with breakaway rights
   could hold a pipe that long.
 - Two threads a run, each parked in a kernel wait; the selector supervisor uses the
-  worker's own thread only. POSIX keeps the selector (measured in tests/bench/bench_shell.py).
+  worker's own thread only. POSIX keeps ``poll`` (measured in tests/bench/bench_shell.py).
 """
 
 from __future__ import annotations
@@ -60,11 +58,9 @@ _WAKE = -2
 class ThreadSupervisor(shell._Supervisor):
     """Runs one process to its end with threads and a queue (see the module docstring)."""
 
-    stderr = subprocess.STDOUT
-
     def __init__(self, proc: subprocess.Popen[bytes], ctx: WorkContext, grace: float,
                  processes: platform_processes.Processes, unit: platform_processes.Unit) -> None:
-        # Not super().__init__(): that opens the selector and the self-pipe this class
+        # Not super().__init__(): that makes the poll object and the self-pipe this class
         # replaces. The state below is what the inherited methods read and write.
         self.proc, self.ctx, self.grace = proc, ctx, grace
         self.processes, self.unit = processes, unit

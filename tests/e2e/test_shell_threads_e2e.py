@@ -1,6 +1,6 @@
 """End to end with Windows' shell supervisor: ``workdeck serve`` running its commands
 with engine.workers.shell_threads.ThreadSupervisor (reader thread, waiter thread, one
-queue), and selectors made to fail in that process, so a run that touched a selector
+queue), and selectors and poll made to fail in that process, so a run that touched a selector
 would fail. The command line is the real one; only the supervisor choice differs
 from a Linux serve (on Windows, engine.workers.shell._supervisor_for makes it)."""
 
@@ -18,13 +18,14 @@ from tests.e2e.conftest import ROOT, Workdeck, wait_until
 pytestmark = pytest.mark.e2e
 
 _SERVE_WITH_THREADS = """
-import selectors, sys
+import select, selectors, sys
 from engine.workers import shell, shell_threads
 
 def no_select(*args, **kwargs):
     raise AssertionError("a selector was used")
 
 selectors.DefaultSelector = no_select
+select.poll = no_select
 shell._supervisor_for = lambda platform: shell_threads.ThreadSupervisor
 from ui.cli import main
 sys.exit(main(sys.argv[1:]))

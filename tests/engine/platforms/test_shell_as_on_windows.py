@@ -1,8 +1,8 @@
 """A shell run along Windows' run-time path, on real Linux processes.
 
 Import-time breaks are caught by importing every module with the POSIX-only modules
-blocked; this catches the run-time ones: with ``sys.platform`` "win32" and the os and
-selectors calls Windows lacks removed, a run must still stream its output, end with
+blocked; this catches the run-time ones: with ``sys.platform`` "win32" and the os,
+select and selectors calls Windows lacks removed, a run must still stream its output, end with
 its exit status, and on cancel end every process it started. The unit is the job
 object double (tests/engine/platforms/doubles.py: a job's semantics, real processes).
 What this cannot prove: Windows' own pipes and Job Object calls (CI's Windows runner
@@ -13,6 +13,7 @@ does not exist there.
 from __future__ import annotations
 
 import os
+import select
 import selectors
 import subprocess
 import sys
@@ -50,6 +51,7 @@ def as_on_windows(monkeypatch: pytest.MonkeyPatch) -> None:
         raise AssertionError("select on pipes: Windows' select takes sockets only")
 
     monkeypatch.setattr(selectors, "DefaultSelector", no_select)
+    monkeypatch.setattr(select, "poll", no_select)  # what the POSIX supervisor waits with
 
 
 def _carrying(mark: str) -> list[int]:
