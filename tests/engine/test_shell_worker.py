@@ -266,9 +266,10 @@ def test_a_command_runs_at_idle_priority_in_a_process_group_of_its_own(
 #: its own, and the command's autogroup nice value where there are autogroups.
 _WITH_TERMINAL = """
 import json, os, sys
-os.open(sys.argv[1], os.O_RDWR)  # a session leader opening a terminal makes it its own
 from engine.workers.base import WorkContext
 from engine.workers.shell import ShellWorker, _has_terminal
+# After the import: the worker asks once per process, at the first run, not on import.
+os.open(sys.argv[1], os.O_RDWR)  # a session leader opening a terminal makes it its own
 assert _has_terminal()
 out = []
 # The engine renices the command's autogroup just after spawning it: give it a moment
