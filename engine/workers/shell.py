@@ -65,7 +65,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 
 from engine import process_groups
 from engine.errors import BadSpecError
@@ -123,7 +123,7 @@ class ShellWorker(Worker):
                 stderr=subprocess.STDOUT,  # one pipe: the order the command wrote in, one read a chunk
                 bufsize=0,  # the pipe is read with os.read: no buffer object to make
                 close_fds=True,
-                env=_environment(ctx.marker),
+                env=process_groups.marked_environment(ctx.marker),
                 **self.processes.spawn_options(own_session=own_session),
             )
         except FileNotFoundError:
@@ -142,33 +142,6 @@ class ShellWorker(Worker):
         if ctx.priority is Priority.IDLE:
             self.processes.lower_priority(unit, own_session=own_session)
         return self.supervisor(proc, ctx, self.grace_period, self.processes, unit).run
-
-
-def _environment(marker: str) -> _Environment:
-    """The engine's environment as it is now, plus the run's marker, for Popen.
-
-    POSIX: os.environ keeps the environment as bytes (its ``_data``, which every change
-    through os.environ or os.environb updates, under the interpreter lock); a copy of
-    that dict is made in C and Popen passes bytes on as they are. ``{**os.environ}``
-    decoded every variable in Python and Popen encoded each back: ~45 us of the worker
-    thread's CPU a run (issue 14). Made at every spawn, so a variable set or removed
-    while the engine runs reaches the next command. Windows (str keys, upper-cased
-    there) and a Python without ``_data`` take the mapping itself.
-    """
-    if sys.platform != "win32":
-        data = getattr(os.environ, "_data", None)
-        if type(data) is dict:
-            env: dict[bytes, bytes] = data.copy()
-            env[_MARKER_KEY] = os.fsencode(marker)
-            return env
-    return {**os.environ, process_groups.MARKER: marker}
-
-
-_MARKER_KEY = os.fsencode(process_groups.MARKER)
-if sys.platform == "win32":  # Popen takes str there only
-    _Environment = Mapping[str, str]
-else:
-    _Environment = Mapping[bytes, bytes] | Mapping[str, str]
 
 
 def _supervisor_for(platform: str) -> type[_Supervisor]:
