@@ -112,6 +112,28 @@ def test_stderr_is_merged_unmarked_and_a_partial_last_line_is_kept(make_worker: 
     assert result.outcome is Outcome.SUCCEEDED
 
 
+def test_stdout_and_stderr_lines_come_in_the_order_written(tmp_path: Path, make_worker: MakeWorker) -> None:
+    """Both are one pipe, as with ``2>&1``: lines written to stdout and stderr while the
+    run was busy passing on an earlier one still come out in the order written (two
+    pipes read in one round passed a later stdout line before an earlier stderr one)."""
+    go, written = tmp_path / "go", tmp_path / "written"
+    os.mkfifo(go)
+    os.mkfifo(written)
+    script = f'echo a; read x < "{go}"; echo b; echo c >&2; echo d; echo all > "{written}"'
+    chunks: list[str] = []
+
+    def on_log(text: str) -> None:
+        chunks.append(text)
+        if text == "a\n":  # hold the run here until b, c and d are all written
+            with open(go, "w") as pipe:
+                pipe.write("go\n")
+            with open(written) as pipe:
+                assert pipe.read() == "all\n"
+
+    assert make_worker().run(_ctx(["sh", "-c", script], on_log)).outcome is Outcome.SUCCEEDED
+    assert "".join(chunks) == "a\nb\nc\nd\n"
+
+
 def test_undecodable_bytes_are_replaced_not_fatal(make_worker: MakeWorker) -> None:
     chunks: list[str] = []
     result = make_worker().run(_ctx(["printf", "caf\\351\\n"], chunks.append))
