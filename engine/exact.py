@@ -5,9 +5,9 @@ The alarms are the tasks table's SCHEDULED rows (``next_run_at`` is the alarm in
 seek) and re-arms it at start and after every change it hears of.
 
 Arming. A long wait is armed in steps of at most :data:`MAX_STEP` seconds; each step
-re-reads the wall clock. The last step before an alarm is at most
-:data:`FINAL_APPROACH` long (see :func:`arm_delay`), so an alarm set an hour ahead
-fires as precisely as one set a second ahead. Timers run on monotonic time, which stands still in suspend
+re-reads the wall clock. The steps stop :data:`FINAL_APPROACH`, then :data:`NEAR`
+short of the alarm (see :func:`arm_delay`), so an alarm set an hour ahead fires as
+precisely as one set a second ahead. Timers run on monotonic time, which stands still in suspend
 and ignores clock changes, so a step is where a changed wall clock is noticed (wall
 progress is compared with monotonic progress and the difference logged). The engine's
 ClockWatch (engine.clockwatch: a timerfd, logind's PrepareForSleep, a measurement
@@ -80,11 +80,16 @@ MAX_COUNT = 200_000
 #: On the real clock the timer is armed this much early and the last stretch is waited
 #: out on the clock itself: Qt's millisecond timers alone land 0.5-1.5 ms late on average.
 SPIN = 0.002
-#: The last armed wait before an alarm is at most this long. A timer lands later the
-#: longer it waits (a bare PreciseTimer: 5 s -> 5.5 ms late, 20 s -> 17.5 ms, about
-#: 0.1%, whatever the cause: timer slack, the clocks' rates), so a long wait stops this
-#: far short of the alarm and the rest is armed afresh from there, about 1 ms of error.
+#: A long wait stops this far short of the alarm and the rest is armed afresh from
+#: there. A timer lands later the longer it waits (a bare PreciseTimer: 5 s -> 5.5 ms
+#: late, 20 s -> 17.5 ms, about 0.1%, whatever the cause: timer slack, the clocks'
+#: rates), so each stage waits at most ~20 times the margin it leaves: a step of up to
+#: MAX_STEP lands well within FINAL_APPROACH, that one within NEAR, and the last wait
+#: (NEAR less SPIN) is too short to drift; SPIN absorbs the wake-up's own latency.
 FINAL_APPROACH = 1.0
+#: The last armed wait before an alarm is at most this long (see FINAL_APPROACH): a
+#: 1 s last wait came back 1-3 ms late, more than SPIN covers (issue 14, 30 s ahead).
+NEAR = 0.05
 #: Alarms handled per timer callback; more due ones are taken on the next turn of the loop.
 BATCH = 200
 
@@ -96,10 +101,13 @@ _MICRO = timedelta(microseconds=1)
 
 def arm_delay(wait: float, spin: float) -> float:
     """How long to arm the timer for an alarm ``wait`` seconds away: at most
-    :data:`MAX_STEP`, stopping :data:`FINAL_APPROACH` short of the alarm while it is
-    farther than that, and ``spin`` early for the last stretch (waited out on the clock)."""
-    if wait <= FINAL_APPROACH:
+    :data:`MAX_STEP`, stopping :data:`FINAL_APPROACH` and then :data:`NEAR` short of the
+    alarm while it is farther than that, and ``spin`` early for the last stretch (waited
+    out on the clock)."""
+    if wait <= NEAR:
         return max(0.0, wait - spin)
+    if wait <= FINAL_APPROACH:
+        return wait - NEAR
     return min(wait - FINAL_APPROACH, MAX_STEP)
 
 
