@@ -34,7 +34,7 @@ from engine.model import Kind, Outcome, Reminder, Run, State, StopReason, Task, 
 from engine.output_buffer import OutputBuffer
 from engine.pending import PendingWrites
 from engine.store import StaleTaskError, Store
-from engine.store_reads import Bucket
+from engine.store.reads import Bucket
 from engine.workers import WorkContext, WorkResult
 from engine.workers.base import Priority
 

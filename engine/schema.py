@@ -116,7 +116,7 @@ def migrate_5_to_6(db: sqlite_utils.Database) -> None:
 
 def migrate_6_to_7(db: sqlite_utils.Database) -> None:
     """Version 7 reads the timeline's time range by index instead of scanning every run
-    ever recorded (engine/store_reads.py: runs_between, run_buckets).
+    ever recorded (engine/store/reads.py: runs_between, run_buckets).
 
     runs_started covers what the timeline draws (task, end, outcome), so per-pixel
     aggregates over a week of a 1-second task read index pages only. A run overlaps a

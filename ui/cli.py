@@ -418,7 +418,7 @@ def _open_engine(args: argparse.Namespace) -> Iterator[Engine]:
     in memory."""
     from engine.engine import Engine
     from engine.store import Store
-    from engine.store_read import open_for_reading
+    from engine.store.opening import open_for_reading
 
     store = open_for_reading(_db_path(args.db)[0]) or Store(":memory:")
     try:
@@ -448,8 +448,8 @@ def _maintaining(db: Path) -> Iterator[Any]:
 @contextmanager
 def _reading(db: Path) -> Iterator[Any]:
     """The store opened read-only, or None when there is nothing to read (no file, an
-    empty file): reading creates and writes nothing (engine.store_read)."""
-    from engine.store_read import open_for_reading
+    empty file): reading creates and writes nothing (engine.store.opening)."""
+    from engine.store.opening import open_for_reading
 
     store = open_for_reading(db)
     if store is None:

@@ -28,7 +28,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, QThreadPool, Signal
 
 from engine.store_faults import connect_for_reading
-from engine.store_reads import Bucket, RunReads
+from engine.store.reads import Bucket, RunReads
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication
 from engine.clock import FakeClock, to_us
 from engine.history.bucket_reads import BucketReads, BucketRequest, BucketResult
 from engine.store import Store
-from engine.store_reads import RunReads
+from engine.store.reads import RunReads
 from tests.history_data import BUSY_ID, add_busy_task
 
 S = 1_000_000

@@ -16,7 +16,7 @@ from engine.manifest.io import export_manifest
 from engine.model import Kind, State, TaskSpec
 from engine.serialize import task_json
 from engine.store import Store
-from engine.store_read import open_for_reading
+from engine.store.opening import open_for_reading
 
 CONTRACT_KEYS = {"id", "name", "kind", "state", "command", "tags", "attempts", "created_at", "next_run_at", "runs"}
 

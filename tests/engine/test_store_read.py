@@ -13,7 +13,7 @@ from engine.errors import DatabaseReadOnlyError
 from engine.quarantine import NeedsUpgradeError
 from engine.schema import APPLICATION_ID, SCHEMA_VERSION, create_v1
 from engine.store import Store
-from engine.store_read import open_for_reading
+from engine.store.opening import open_for_reading
 
 
 def _older(path: Path) -> None:

@@ -1,4 +1,4 @@
-"""The bounded reads (engine/store_reads.py) agree with a plain filter over every run,
+"""The bounded reads (engine/store/reads.py) agree with a plain filter over every run,
 use their indexes, and a database of the previous schema gains those indexes."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from engine.clock import FakeClock, to_us
 from engine.model import Outcome, State, Task, TaskSpec
 from engine.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, create_v1
 from engine.store import Store
-from engine.store_reads import LONG_RUN_US, OUTCOME_BY_SEVERITY
+from engine.store.reads import LONG_RUN_US, OUTCOME_BY_SEVERITY
 
 S = 1_000_000
 

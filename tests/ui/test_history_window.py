@@ -16,7 +16,7 @@ import engine.store as store_module
 from engine.clock import to_us
 from engine.engine import RUN_HISTORY_SLACK
 from engine.model import Kind, Outcome, Run, State, TaskSpec
-from engine.store_reads import OUTCOME_BY_SEVERITY
+from engine.store.reads import OUTCOME_BY_SEVERITY
 from tests.history_data import BUSY_ID, FAIL_EVERY, add_busy_task, add_finished_tasks
 from tests.ui.helpers import run_task
 from ui import style

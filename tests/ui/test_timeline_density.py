@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 
 from engine.model import Kind, Outcome
-from engine.store_reads import OUTCOME_BY_SEVERITY, RunReads
+from engine.store.reads import OUTCOME_BY_SEVERITY, RunReads
 from tests.history_data import BUSY_ID, add_busy_task
 from ui.timeline import Timeline, TimelineView, task_key
 from ui.timeline.density import MARK_HEIGHT, PIECE, DensityGrid

@@ -39,7 +39,7 @@ from PySide6.QtCore import QObject, Signal
 
 from engine.history.bucket_reads import BucketReads, BucketRequest, BucketResult
 from engine.model import Kind, Run
-from engine.store_reads import OUTCOME_BY_SEVERITY
+from engine.store.reads import OUTCOME_BY_SEVERITY
 from ui.timeline.bars import RowKey
 
 #: A range is drawn from aggregates when it holds at least this many runs per pixel column.

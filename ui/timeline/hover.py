@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QPoint
 
 from engine.clock import from_us
-from engine.store_reads import OUTCOME_BY_SEVERITY
+from engine.store.reads import OUTCOME_BY_SEVERITY
 from ui import style
 from ui import text as fmt
 from ui.run_history import STOP_WORDS

@@ -57,7 +57,7 @@ from engine.model import (
     transition,
 )
 from engine.schema import APPLICATION_ID, SCHEMA_VERSION
-from engine.store_reads import RunReads
+from engine.store.reads import RunReads
 
 if TYPE_CHECKING:
     import sqlite_utils
