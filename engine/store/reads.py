@@ -5,13 +5,15 @@ year), so every read here costs what the window draws: one page of a task's runs
 (keyset pagination on the runs_task index), one indexed range of the timeline, or
 per-pixel aggregates computed in SQL when a range holds more runs than pixels.
 :class:`RunReads` is mixed into :class:`engine.store.Store`; it uses the store's
-connection and its one decoder of a run row.
+connection and its one decoder of a run row (engine.store.runs).
 """
 
 from __future__ import annotations
 
 import sqlite3
+
 from engine.model import Outcome, Run
+from engine.store.runs import RUN_COLUMNS
 
 #: Runs that lasted longer than this (or are still open) are found through the small
 #: runs_long index; every other run overlapping a range started at most this long
@@ -40,15 +42,15 @@ class RunReads:
         """Up to ``limit`` of the task's runs, newest first, older than run ``before_id``
         if given: the details pane's fetch-on-scroll. One seek in runs_task per page,
         whatever the length of the history."""
-        from engine.store import _RUN_COLUMNS, run_from_row
+        from engine.store import run_from_row  # at call time: see engine.store.runs
 
         if before_id is None:
             rows = self.conn.execute(
-                f"SELECT {_RUN_COLUMNS} FROM runs WHERE task_id = ? ORDER BY id DESC LIMIT ?", (task_id, limit)
+                f"SELECT {RUN_COLUMNS} FROM runs WHERE task_id = ? ORDER BY id DESC LIMIT ?", (task_id, limit)
             )
         else:
             rows = self.conn.execute(
-                f"SELECT {_RUN_COLUMNS} FROM runs WHERE task_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
+                f"SELECT {RUN_COLUMNS} FROM runs WHERE task_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
                 (task_id, before_id, limit),
             )
         return [run_from_row(r) for r in rows]
@@ -67,13 +69,13 @@ class RunReads:
         timeline's range read. Two index ranges: runs that started in the range or at
         most LONG_RUN_US before it (runs_started), and the few long or open runs that
         started earlier (runs_long)."""
-        from engine.store import _RUN_COLUMNS, run_from_row
+        from engine.store import run_from_row  # at call time: see engine.store.runs
 
         long_or_open = f"(ended_at IS NULL OR ended_at - started_at > {LONG_RUN_US})"
         rows = self.conn.execute(
-            f"SELECT {_RUN_COLUMNS} FROM runs INDEXED BY runs_started WHERE started_at BETWEEN ? AND ? "
+            f"SELECT {RUN_COLUMNS} FROM runs INDEXED BY runs_started WHERE started_at BETWEEN ? AND ? "
             "AND (ended_at IS NULL OR ended_at >= ?) "
-            f"UNION ALL SELECT {_RUN_COLUMNS} FROM runs INDEXED BY runs_long WHERE {long_or_open} "
+            f"UNION ALL SELECT {RUN_COLUMNS} FROM runs INDEXED BY runs_long WHERE {long_or_open} "
             "AND started_at < ? AND (ended_at IS NULL OR ended_at >= ?) ORDER BY started_at, id",
             (start_us - LONG_RUN_US, end_us, start_us, start_us - LONG_RUN_US, start_us),
         )
