@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import time
 from collections.abc import Iterator
 
 import psutil
@@ -18,6 +17,7 @@ from engine.model import Run, StopReason
 from engine.process_groups import MARKER, Group
 from engine.recovery import CRASH_LIMIT, crash_looping, owner_deaths_in_a_row
 from engine.clock import from_us
+from tests.e2e.conftest import wait_until
 
 pytestmark = pytest.mark.posix
 
@@ -51,10 +51,7 @@ def _members(pgid: int) -> list[int]:
 
 
 def _wait_members(pgid: int, count: int) -> None:
-    deadline = time.monotonic() + 10
-    while len(_members(pgid)) != count:
-        assert time.monotonic() < deadline, f"group {pgid} has {_members(pgid)}"
-        time.sleep(0.02)
+    wait_until(lambda: len(_members(pgid)) == count, what=f"group {pgid} to have {count} members")
 
 
 def test_a_recorded_group_is_ended_whole(spawn: list[subprocess.Popen[bytes]]) -> None:

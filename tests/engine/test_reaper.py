@@ -4,34 +4,22 @@ what it ends when the owner dies, forgets included however they are batched."""
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 
 import pytest
 
 from engine import process_groups
 from engine.reaper import FORGETS_HELD, Reaper
 from tests.e2e.conftest import wait_until
+from tests.engine.test_process_groups import _group, spawn  # noqa: F401  (spawn: the fixture)
 
 pytestmark = pytest.mark.posix  # process groups and a reaper process: POSIX's
 
 
-@pytest.fixture
-def groups() -> Iterator[list[subprocess.Popen[bytes]]]:
-    started: list[subprocess.Popen[bytes]] = []
-    yield started
-    for proc in started:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(10)
-
-
-def _group(started: list[subprocess.Popen[bytes]], marker: str) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen(["sleep", "60"], process_group=0, env={**os.environ, process_groups.MARKER: marker})
-    started.append(proc)
-    return proc
+def _sleeper(spawn: list[subprocess.Popen[bytes]], marker: str) -> subprocess.Popen[bytes]:
+    """A run's process group: one ``sleep`` leading it, carrying ``marker``."""
+    return _group(spawn, "exec sleep 60", marker)
 
 
 def _watch(reaper: Reaper, proc: subprocess.Popen[bytes], marker: str) -> None:
@@ -47,10 +35,10 @@ def _owner_dies(reaper: Reaper) -> None:
 
 
 def test_a_dead_owners_reaper_ends_watched_groups_and_spares_forgotten_ones(
-        groups: list[subprocess.Popen[bytes]]) -> None:
+        spawn: list[subprocess.Popen[bytes]]) -> None:
     reaper = Reaper()
-    forgotten = _group(groups, "t-forgotten.1")
-    watched = _group(groups, "t-watched.1")
+    forgotten = _sleeper(spawn, "t-forgotten.1")
+    watched = _sleeper(spawn, "t-watched.1")
     _watch(reaper, forgotten, "t-forgotten.1")
     reaper.forget(forgotten.pid)  # held: no write of its own...
     _watch(reaper, watched, "t-watched.1")  # ...sent with the next watch
@@ -59,9 +47,9 @@ def test_a_dead_owners_reaper_ends_watched_groups_and_spares_forgotten_ones(
     assert forgotten.poll() is None  # still listed, it would have been ended too
 
 
-def test_forgets_held_without_a_next_watch_are_sent_in_batches(groups: list[subprocess.Popen[bytes]]) -> None:
+def test_forgets_held_without_a_next_watch_are_sent_in_batches(spawn: list[subprocess.Popen[bytes]]) -> None:
     reaper = Reaper()
-    procs = [_group(groups, f"t{i}.1") for i in range(FORGETS_HELD)]
+    procs = [_sleeper(spawn, f"t{i}.1") for i in range(FORGETS_HELD)]
     for i, proc in enumerate(procs):
         _watch(reaper, proc, f"t{i}.1")
     for proc in procs:
@@ -70,9 +58,9 @@ def test_forgets_held_without_a_next_watch_are_sent_in_batches(groups: list[subp
     assert all(proc.poll() is None for proc in procs)
 
 
-def test_a_graceful_close_sends_what_is_held(groups: list[subprocess.Popen[bytes]]) -> None:
+def test_a_graceful_close_sends_what_is_held(spawn: list[subprocess.Popen[bytes]]) -> None:
     reaper = Reaper()
-    proc = _group(groups, "t-closed.1")
+    proc = _sleeper(spawn, "t-closed.1")
     _watch(reaper, proc, "t-closed.1")
     reaper.forget(proc.pid)
     reaper.close()
