@@ -11,30 +11,29 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
-import os
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, Signal
 
-from engine import chains, exact, recovery, rules, store_faults, workers
-from engine.checks import check_spec
+from engine import exact, recovery, rules, store_faults, workers
 from engine.clock import Clock, SystemClock, Timer, to_us
 from engine.clockwatch import ClockChange, ClockWatch, rebase_delays
 from engine.conditions import Conditions
 from engine.deferred import Dispatcher
-from engine.errors import BadInputError, BadSpecError, EnvironmentFaultError, NoSuchTaskError
+from engine.errors import EnvironmentFaultError
 from engine.exact import AlarmScheduler
-from engine.history.bucket_reads import BucketReads
 from engine.history.output_cap import OutputCap
 from engine.history.policy import RetentionPolicy, load_policy, save_policy
 from engine.immediate import PRIORITY_ALARM, PRIORITY_DEFERRED, PRIORITY_IMMEDIATE, JobRunner
-from engine.model import Kind, Outcome, Reminder, Run, State, StopReason, Task, TaskSpec
+from engine.model import Kind, Outcome, Reminder, Run, State, StopReason, Task
 from engine.output_buffer import OutputBuffer
 from engine.pending import PendingWrites
 from engine.store import StaleTaskError, Store
-from engine.store.reads import Bucket
+from engine.task_reads import TASK_RUNS as TASK_RUNS
+from engine.task_reads import TaskReads
+from engine.task_writes import TaskWrites, _us
 from engine.workers import WorkContext, WorkResult
 from engine.workers.base import Priority
 
@@ -49,8 +48,6 @@ RUNNER_THREADS = 64
 #: Runs read back beyond the retry budget when deciding after a run (interrupted and
 #: skipped runs sit between failures without counting).
 RUN_HISTORY_SLACK = 50
-#: Runs that :meth:`Engine.task` carries: the newest ones.
-TASK_RUNS = 100
 
 
 @dataclass
@@ -73,8 +70,11 @@ class GroupWatcher(Protocol):
     def forget(self, pgid: int) -> None: ...
 
 
-class Engine(QObject):
-    """Workdeck's engine. Lives on one thread (the Qt main thread)."""
+class Engine(QObject, TaskWrites, TaskReads):
+    """Workdeck's engine. Lives on one thread (the Qt main thread).
+
+    Its writes (engine.task_writes) and reads (engine.task_reads) are mixed in; starting
+    runs and recording their ends, the life of the engine and its reminders are here."""
 
     task_added = Signal(object)  # Task
     task_changed = Signal(object)  # Task, after any state or schedule change
@@ -219,187 +219,6 @@ class Engine(QObject):
                 self._emit_changed(task_id)
         self.alarms.wake()
         self.dispatcher.wake()
-
-    # ------------------------------------------------------------ writing
-
-    def enqueue(self, spec: TaskSpec) -> Task:
-        """Validate and store a task; it is committed before this returns."""
-        now = self.clock.now()
-        spec = self._prepare(spec, now)
-        with self.store.transaction():
-            chains.validate(self.store, spec)  # reads the parents: inside the transaction
-            unique = chains.resolve_unique(self.store, spec, now)  # WorkManager's unique work
-            if unique.existing is None:
-                task = self._new_task(unique.spec, now)
-                self.store.insert_task(task)
-                chains.record_birth(self.store, task, now)
-                for old in unique.replace:
-                    if old.id not in self._running:
-                        self._cancel_in_transaction(old, StopReason.REPLACED, now)
-        if unique.existing is not None:  # kept or updated in place
-            self._emit_changed(unique.existing.id)
-            self.dispatcher.wake()
-            return unique.existing
-        self.task_added.emit(task)
-        for old in unique.replace:
-            if old.id in self._running:
-                self.runner.cancel(old.id, StopReason.REPLACED)  # its run ends, then its chain
-            else:
-                self._emit_changed(old.id)
-        self.dispatcher.enqueued(task)
-        return task
-
-    def validate(self, spec: TaskSpec) -> None:
-        """Raise BadInputError for a spec that :meth:`enqueue` would refuse; writes nothing.
-        The New Task form calls it as the user types."""
-        self._prepare(spec, self.clock.now())
-        chains.validate(self.store, spec)  # reads only
-
-    @staticmethod
-    def _prepare(spec: TaskSpec, now: datetime) -> TaskSpec:
-        """The spec as it will be stored, checked without the database: its worker's args
-        and repeat rule, the constraints its worker implies, an alarm's first instant
-        (a past time, a rule that never fires, ... are refused here)."""
-        check_spec(spec)
-        spec = workers.with_implied_constraints(spec)
-        return exact.prepare(spec, now) if spec.kind is Kind.EXACT else spec
-
-    def _new_task(self, spec: TaskSpec, now: datetime) -> Task:
-        task_id = os.urandom(6).hex()  # 48 random bits, as uuid4().hex[:12] without the UUID object
-        parents = [self.store.task(p, with_runs=False) for p in spec.after]
-        if any(p.state in (State.FAILED, State.CANCELLED) for p in parents):
-            state, next_run = State.CANCELLED, None
-        elif any(p.state is not State.SUCCEEDED for p in parents):
-            state, next_run = State.BLOCKED, None
-        elif spec.kind is Kind.EXACT:
-            state, next_run = State.SCHEDULED, exact.first_alarm(spec, now)
-        else:
-            state, next_run = State.ENQUEUED, rules.first_due(spec, task_id, now)
-        return Task(id=task_id, spec=spec, state=state, created_at=now, next_run_at=next_run)
-
-    def cancel(self, task_id: str, reason: StopReason = StopReason.CANCELLED_BY_USER) -> Task:
-        """Cancel a task. A running one is stopped; its run ends as cancelled."""
-        task = self.store.task(task_id, with_runs=False)
-        if task.unreadable:  # quarantined: end it as far as its row allows (engine.quarantine)
-            with self.store.transaction():
-                self.store.cancel_unreadable(task_id, self.clock.now_us())
-                self._cascade(task_id, StopReason.PARENT_CANCELLED, self.clock.now())
-            self._emit_changed(task_id)
-            return self.store.task(task_id)
-        if task.state.finished:
-            return task
-        if task.state is State.RUNNING and task_id in self._running:
-            self.runner.cancel(task_id, reason)
-            return task
-        with self.store.transaction():
-            self._cancel_in_transaction(task, reason, self.clock.now())
-        self._emit_changed(task_id)
-        self.dispatcher.wake()
-        return self.store.task(task_id)
-
-    def update(self, task_id: str, spec: TaskSpec) -> Task:
-        """Edit a task in place (WorkManager's ``update``): it keeps its id and history and
-        takes ``spec``. A waiting task is re-planned at once (an alarm re-armed for its new
-        time); a running one keeps its run and follows the new spec from its next run.
-        Refused (BadInputError, nothing written) for a finished task or a change of kind."""
-        now = self.clock.now()
-        spec = self._prepare(spec, now)
-        with self.store.transaction():
-            task = self.store.task(task_id, with_runs=False)
-            if task.state.finished:
-                raise BadSpecError(f"task {task_id} has {task.state.value}: only waiting or running tasks can be "
-                                   "changed; duplicate it instead")
-            chains.validate(self.store, spec)
-            updated = chains.update_in_place(self.store, task, spec, now)
-            if updated.state is State.SCHEDULED and updated.kind is Kind.EXACT:
-                self.store.set_next_run(task_id, _us(exact.first_alarm(spec, now)), to_us(now))
-        self._emit_changed(task_id)
-        self.dispatcher.wake()
-        return self.store.task(task_id)
-
-    def retry(self, task_id: str) -> Task:
-        """Run a failed task again by hand (e.g. one stopped as ``crashed_owner``): it is
-        enqueued, due now, with its history and attempt count kept. Tasks that failed
-        because of it (``--after`` children, cancelled) stay cancelled. Exact alarms are
-        refused: add them again."""
-        task = self.store.task(task_id, with_runs=False)
-        if task.state is not State.FAILED:
-            raise BadInputError(f"task {task_id} is {task.state.value}: only a failed task can be retried")
-        if task.kind is Kind.EXACT:
-            raise BadInputError(f"task {task_id} is an exact alarm: add it again to set a new time")
-        now = self.clock.now()
-        with self.store.transaction():
-            self.store.retry_task(task, State.ENQUEUED, to_us(now), to_us(now))
-        self._emit_changed(task_id)
-        self.dispatcher.wake()
-        return self.store.task(task_id)
-
-    def delete(self, task_id: str) -> None:
-        """Remove a task and its history for good (WorkManager's prune, for one task).
-
-        Refused (BadInputError, nothing written) for a running task, which must be
-        cancelled first, and for a task that unfinished tasks wait for (``--after``):
-        they would wait for ever. A waiting task is simply gone: it never runs."""
-        with self.store.transaction():  # the checks and the delete see one state of the database
-            task = self.store.task(task_id, with_runs=False)
-            if task.state is State.RUNNING:
-                raise BadInputError(f"task {task_id} is running: cancel it first, then delete it")
-            waiting = [c for c in self.store.children(task_id)
-                       if not self.store.task(c, with_runs=False).state.finished]
-            if waiting:
-                raise BadInputError(
-                    f"task {task_id} cannot be deleted: {', '.join(waiting)} wait for it; cancel or delete them first"
-                )
-            open_reminders = self.store.delete_task(task_id)
-        self.task_removed.emit(task_id)
-        if open_reminders:
-            self.reminders_changed.emit()
-        self.dispatcher.wake()  # its timer may have been armed for this task
-
-    def cancel_matching(self, *, tag: str | None = None, name: str | None = None) -> list[Task]:
-        matches = [t for t in self.store.tasks(tag=tag, name=name) if not t.state.finished]
-        if not matches:
-            raise NoSuchTaskError(f"tag {tag}" if tag else f"name {name}")
-        return [self.cancel(t.id) for t in matches]
-
-    def _cancel_in_transaction(self, task: Task, reason: StopReason, now: datetime) -> None:
-        now_us = to_us(now)
-        if task.state is State.RUNNING:
-            # Running in no process of ours: a run left open by a crash.
-            for run in self.store.open_runs():
-                if run.task_id == task.id:
-                    self.store.end_run(run.id, now_us, Outcome.CANCELLED, stop_reason=reason)
-        self.store.set_state(task, State.CANCELLED, now_us)
-        self._cascade(task.id, StopReason.PARENT_CANCELLED, now)
-
-    def _cascade(self, parent_id: str, reason: StopReason, now: datetime) -> None:
-        """Cancel the unfinished descendants of a failed or cancelled task, saying why."""
-        now_us = to_us(now)
-        for child_id in self.store.children(parent_id):
-            child = self.store.task(child_id, with_runs=False)
-            if child.state.finished or child.state in (State.RUNNING, State.UNREADABLE):
-                continue
-            self.store.record_run(
-                child.id, child.attempts, now_us, Outcome.CANCELLED, stop_reason=reason,
-                detail=f"parent {parent_id} {'failed' if reason is StopReason.PARENT_FAILED else 'was cancelled'}",
-            )
-            self.store.set_state(child, State.CANCELLED, now_us)
-            self._cascade(child.id, reason, now)
-
-    def _release_children(self, parent_id: str, now: datetime, children: list[str]) -> int:
-        """A parent succeeded: children whose parents all succeeded become enqueued.
-        Returns how many did."""
-        released = 0
-        for child_id in children:
-            child = self.store.task(child_id, with_runs=False)
-            if child.state is not State.BLOCKED:
-                continue
-            parents = [self.store.task(p, with_runs=False) for p in self.store.parents(child_id)]
-            if all(p.state is State.SUCCEEDED for p in parents):
-                due = max(now, child.spec.run_at) if child.spec.run_at else now
-                self.store.set_state(child, State.ENQUEUED, to_us(now), next_run_at=to_us(due))
-                released += 1
-        return released
 
     # ------------------------------------------------------------ running
 
@@ -651,63 +470,6 @@ class Engine(QObject):
         """Reminders nobody acknowledged (shown or missed), oldest first."""
         return self.alarms.book.open()
 
-    # ------------------------------------------------------------ reading
-
-    def task(self, task_id: str, *, with_runs: bool = True) -> Task:
-        """The task with its newest :data:`TASK_RUNS` runs (a history has no end: a
-        1-second task keeps 2.6 million runs under the default policy); its ``totals``
-        count them all. Older runs: :func:`engine.history.reads.iter_runs`."""
-        task = self.store.task(task_id, with_runs=False)
-        if not with_runs:
-            return task
-        return dataclasses.replace(task, runs=tuple(self.store.runs(task_id, newest=TASK_RUNS)))
-
-    def task_kind(self, task_id: str) -> Kind:
-        """A task's kind without reading its runs (a listener on every run start)."""
-        running = self._running.get(task_id)
-        return running.task.kind if running is not None else self.store.task(task_id, with_runs=False).kind
-
-    def chain_children(self, task_id: str) -> list[str]:
-        """The ids of the tasks that run after this one (its chain children)."""
-        return self.store.children(task_id)
-
-    def tasks(self, **filters: Any) -> list[Task]:
-        return self.store.tasks(**filters)
-
-    def runs_between(self, start: datetime, end: datetime) -> list[Run]:
-        """Runs overlapping [start, end], open runs included: the timeline's range read."""
-        return self.store.runs_between(to_us(start), to_us(end))
-
-    def runs_page(self, task_id: str, *, before_id: int | None = None, limit: int = 100) -> list[Run]:
-        """A page of the task's runs, newest first (the details pane's fetch-on-scroll)."""
-        return self.store.runs_page(task_id, before_id=before_id, limit=limit)
-
-    def last_outcomes(self) -> dict[str, Outcome]:
-        return self.store.last_outcomes()
-
-    def count_runs_started(self, start_us: int, end_us: int, cap: int) -> int:
-        return self.store.count_runs_started(start_us, end_us, cap)
-
-    def run_buckets(
-        self, start_us: int, end_us: int, bucket_us: int, *, limit: int | None = None, backwards: bool = False
-    ) -> tuple[list[Bucket], int]:
-        """Per-task, per-pixel aggregates of the runs that started in a range (the timeline, zoomed out)."""
-        return self.store.run_buckets(start_us, end_us, bucket_us, limit=limit, backwards=backwards)
-
-    def bucket_reads(self, parent: QObject | None = None) -> BucketReads:
-        """A reader of :meth:`run_buckets` off the calling thread (the timeline's, zoomed out)."""
-        return BucketReads(self.store.path, self.store.run_buckets, parent=parent)
-
-    def log(self, task_id: str) -> str:
-        self._flush_output()
-        return self.store.latest_output(task_id)
-
-    def _emit_changed(self, task_id: str) -> None:
-        self.task_changed.emit(self.store.task(task_id, with_runs=False))
-
-
-def _us(instant: datetime | None) -> int | None:
-    return to_us(instant) if instant is not None else None
 
 
 __all__ = ["Engine", "Reminder", "Run"]
