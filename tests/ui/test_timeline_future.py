@@ -196,3 +196,32 @@ def test_a_restored_span_is_kept_and_only_widened_for_upcoming_work(qtbot, engin
     engine.cancel(far.id)
     view.show()  # refitted on showing: back to the span the user chose
     assert view.visible_range()[1] - view.visible_range()[0] == pytest.approx(1800 * S)
+
+
+def test_no_axis_label_runs_under_the_edge_marker_at_any_width(qtbot, engine, clock) -> None:
+    """The marker is painted over the axis: a label it covered read as another time ("14:3")."""
+    from ui.timeline.axis import AVOID_GAP
+
+    alarm(engine, clock, 5 * 3600, "backup")
+    view = make_view(qtbot, engine)
+    base = view.palette().color(view.palette().ColorRole.Base)
+    checked = 0
+    for width in range(360, 1000, 9):  # narrower, the plot (160 px) has room for the marker only
+        view.resize(width, 300)
+        image = view.grab().toImage()
+        assert view.edge_marker is not None, width
+        marker = view.edge_marker[0]
+        # Nothing of a label reaches into the gap before the marker, in the pixels (but
+        # the now-line, which crosses the axis).
+        now_x = round(view.x_for(to_us(clock.now())))
+        strip = [image.pixelColor(x, y) for x in range(marker.left() - AVOID_GAP, marker.left())
+                 if abs(x - now_x) > 2 for y in range(marker.top() + 2, marker.bottom() - 1)]
+        assert all(close(c, base, 90) for c in strip), width
+        assert view.axis_labels, width  # the axis still has its labels
+        for box, label in view.axis_labels:
+            assert box.right() + AVOID_GAP < marker.left(), (width, label)
+            # drawn whole, where it says: ink in its box
+            assert any(not close(image.pixelColor(x, y), base, 90)
+                       for x in range(box.left(), box.right() + 1) for y in range(box.top(), box.bottom() + 1))
+        checked += 1
+    assert checked > 60

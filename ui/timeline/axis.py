@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QRect, Qt
-from PySide6.QtGui import QColor, QPainter, QPalette
+from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPalette
 
 from engine.clock import from_us
 from ui.text import local_zone
@@ -24,6 +24,8 @@ SECOND = 1_000_000
 #: Tick steps in seconds: the first that leaves >= 90 px between ticks is used.
 _STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200,
           86400, 172800, 604800, 1209600)
+#: Pixels kept free between an axis label and the "next: ..." marker.
+AVOID_GAP = 4
 
 
 def local_offset_us(at_us: int) -> int:
@@ -36,9 +38,12 @@ def local_datetime(at_us: int) -> datetime:
     return from_us(at_us).astimezone(local_zone())
 
 
-def paint_axis(p: QPainter, view: TimelineView, pal: QPalette, start: int, end: int, bottom: int) -> None:
+def paint_axis(p: QPainter, view: TimelineView, pal: QPalette, start: int, end: int, bottom: int,
+               avoid: QRect | None = None) -> None:
     """Ticks and their labels across the plot, grid lines down to ``bottom``, and the
-    band's title in the label column."""
+    band's title in the label column. A label that would run under ``avoid`` (the "next:
+    ..." marker, painted over the axis) is left out whole: half a time reads as another
+    time. The labels drawn are kept in ``view.axis_labels``."""
     px_per_s = view.plot_width / ((end - start) / SECOND)
     step = next((s for s in _STEPS if s * px_per_s >= 90), _STEPS[-1]) * SECOND
     offset = local_offset_us(start)
@@ -46,6 +51,8 @@ def paint_axis(p: QPainter, view: TimelineView, pal: QPalette, start: int, end: 
     grid = QColor(pal.color(QPalette.ColorRole.Text))
     grid.setAlpha(28)
     text_pen = pal.color(QPalette.ColorRole.Text)
+    fm = QFontMetrics(p.font())
+    view.axis_labels = []
     tick = first
     while tick <= end:
         x = round(view.x_for(tick))
@@ -58,9 +65,13 @@ def paint_axis(p: QPainter, view: TimelineView, pal: QPalette, start: int, end: 
             label = local.strftime("%a %d %b")
         # fillRect, not drawLine: the raster engine's fast path (drawLine measured 1 ms a line).
         p.fillRect(x, view.AXIS_HEIGHT - 4, 1, bottom - view.AXIS_HEIGHT + 4, grid)
+        tick += step
+        box = QRect(x + 3, view.AXIS_HEIGHT - 7 - fm.ascent(), fm.horizontalAdvance(label), fm.height())
+        if avoid is not None and box.right() + AVOID_GAP >= avoid.left() and box.left() <= avoid.right():
+            continue
         p.setPen(text_pen)
         p.drawText(x + 3, view.AXIS_HEIGHT - 7, label)
-        tick += step
+        view.axis_labels.append((box, label))
     p.setPen(pal.color(QPalette.ColorRole.Mid))
     p.drawLine(0, view.AXIS_HEIGHT, view.width(), view.AXIS_HEIGHT)
     p.setPen(text_pen)

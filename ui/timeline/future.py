@@ -47,26 +47,34 @@ def span_for_upcoming(timeline: Timeline, base: float) -> float:
     return max(base, needed)
 
 
-def paint_edge_marker(p: QPainter, view: TimelineView, pal: QPalette) -> None:
-    """"next: 14:30 backup ▸" at the right edge when upcoming work lies beyond the view."""
-    view.edge_marker = None
+def edge_marker_layout(view: TimelineView, fm: QFontMetrics) -> tuple[QRect, str, int, str] | None:
+    """Where the "next: 14:30 backup ▸" marker goes at the right edge, its words, and the
+    due time and task it names; None when no upcoming work lies beyond the view. Laid out
+    before the axis is painted, so the axis leaves out a label the marker would cover."""
     nxt = view.next_beyond_view()
     if nxt is None:
-        return
+        return None
     due, task_id = nxt
     task = view.timeline.task(task_id)
     title = text.task_title(task) if task else task_id
-    fm = QFontMetrics(p.font())
     # The painter's context, as before this moved here: the catalogue's translations stay.
     words = QCoreApplication.translate("TimelinePainter", "next: {time} {title} ▸")
     label = fm.elidedText(words.format(time=local_datetime(due).strftime("%H:%M"), title=title),
                           Qt.TextElideMode.ElideRight, max(60, view.plot_width // 2))
     w = fm.horizontalAdvance(label) + 12
-    rect = QRect(view.width() - w - 2, 2, w, view.AXIS_HEIGHT - 4)
+    return QRect(view.width() - w - 2, 2, w, view.AXIS_HEIGHT - 4), label, due, task_id
+
+
+def paint_edge_marker(p: QPainter, view: TimelineView, pal: QPalette,
+                      layout: tuple[QRect, str, int, str] | None) -> None:
+    """The marker :func:`edge_marker_layout` placed, if any."""
+    view.edge_marker = None
+    if layout is None:
+        return
+    rect, label, due, task_id = layout
     p.fillRect(rect, pal.color(QPalette.ColorRole.Window))
     p.setPen(QPen(view.highlight_color(), 1))
     p.drawRect(rect.adjusted(0, 0, -1, -1))
     p.setPen(pal.color(QPalette.ColorRole.WindowText))
     p.drawText(rect, Qt.AlignmentFlag.AlignCenter, label)
     view.edge_marker = (rect, due, task_id)
-

@@ -18,7 +18,7 @@ from ui import style
 from ui.timeline.axis import band_color, paint_axis, paint_band
 from ui.timeline.bars import MIN_BAR_PX, Row, task_key
 from ui.timeline.density import MARK_HEIGHT, MARKED_OUTCOMES
-from ui.timeline.future import paint_edge_marker
+from ui.timeline.future import edge_marker_layout, paint_edge_marker
 
 if TYPE_CHECKING:
     from ui.timeline.view import TimelineView
@@ -40,7 +40,8 @@ class TimelinePainter:
         p.fillRect(0, 0, view.plot_left, height, pal.color(QPalette.ColorRole.Window))
         top = view.AXIS_HEIGHT + view.BAND_HEIGHT + 2
         bottom = view.rows_bottom()
-        paint_axis(p, view, pal, start, end, bottom)
+        marker = edge_marker_layout(view, QFontMetrics(p.font()))
+        paint_axis(p, view, pal, start, end, bottom, avoid=marker[0] if marker else None)
         paint_band(p, view, pal, start, end)
         p.save()
         p.setClipRect(QRect(0, top, width, bottom - top))
@@ -56,7 +57,7 @@ class TimelinePainter:
             x = round(view.x_for(now))
             p.fillRect(x - 1, 0, 2, bottom, view.now_color())
         p.fillRect(view.plot_left, 0, 1, bottom, pal.color(QPalette.ColorRole.Mid))
-        paint_edge_marker(p, view, pal)
+        paint_edge_marker(p, view, pal, marker)
         self._legend(p, pal, colors, bottom)
 
     # ------------------------------------------------------------ rows

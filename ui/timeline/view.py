@@ -79,6 +79,8 @@ class TimelineView(QWidget):
         self._start = timeline.now_us() - int(self._span * FOLLOW_AT)
         #: Where the "next: ..." marker was last drawn, and the due time and task it shows.
         self.edge_marker: tuple[QRect, int, str] | None = None
+        #: The axis labels drawn in the last paint, where and what (ui.timeline.axis).
+        self.axis_labels: list[tuple[QRect, str]] = []
         #: How many legend entries fitted in the last paint (the rest are left out whole).
         self.legend_shown = 0
         self._scroll = 0  # vertical offset of the rows, in pixels
