@@ -7,10 +7,10 @@
   event on the HID system state (the hardware's input, not events posted by programs).
   Chosen over ``ioreg``'s HIDIdleTime: a function call instead of a process every poll,
   and no output to parse.
-- **Linux and the BSDs**: no such call; :class:`engine.conditions.IdleSource` asks the
+- **Linux and the BSDs**: no such call; :class:`engine.conditions.idle.IdleSource` asks the
   session over D-Bus (GNOME's IdleMonitor, org.freedesktop.ScreenSaver) instead.
 
-Both calls return at once, so :class:`engine.conditions.IdleSource` makes them on the
+Both calls return at once, so :class:`engine.conditions.idle.IdleSource` makes them on the
 UI thread. Through ctypes: no new dependency. The libraries are parameters, so the
 readers are tested here with stand-ins for user32, kernel32 and CoreGraphics.
 """

@@ -9,7 +9,6 @@ from pathlib import Path
 import psutil
 import pytest
 
-from engine import conditions as cond
 from engine.clock import FakeClock
 from engine.conditions import (
     AcPowerSource,
@@ -20,6 +19,7 @@ from engine.conditions import (
     NetworkSource,
     StaticSource,
     StorageNotLowSource,
+    storage,
 )
 from engine.model import Constraint
 
@@ -84,7 +84,7 @@ def test_storage_not_low_reads_where_the_database_lives(
         seen.append(Path(path))
         return Usage(100 * 1024**3, 0, 512 * 1024**2)
 
-    monkeypatch.setattr(cond.shutil, "disk_usage", usage)
+    monkeypatch.setattr(storage.shutil, "disk_usage", usage)
     source = StorageNotLowSource(clock, SETTINGS, str(tmp_path / "w.db"))
     reading = source.reading()
     assert not reading.met
