@@ -480,7 +480,7 @@
     <name>MainWindow</name>
     <message>
         <source>Workdeck</source>
-        <extracomment>Below this width the details pane goes under the table instead of beside it. The smallest the window may be: a 640x480 screen's worth, less the desktop's panels.</extracomment>
+        <extracomment>The smallest the window may be: a 640x480 screen's worth, less the desktop's panels.</extracomment>
         <translation>[Workdeck]</translation>
     </message>
     <message>
@@ -545,236 +545,8 @@
         <translation>[Visible or background]</translation>
     </message>
     <message>
-        <source>&amp;New task…</source>
-        <translation>[&amp;New task…]</translation>
-    </message>
-    <message>
-        <source>Create a task (Ctrl+N)</source>
-        <translation>[Create a task (Ctrl+N)]</translation>
-    </message>
-    <message>
-        <source>&amp;Run now</source>
-        <translation>[&amp;Run now]</translation>
-    </message>
-    <message>
-        <source>Start the selected task now (F5)</source>
-        <translation>[Start the selected task now (F5)]</translation>
-    </message>
-    <message>
-        <source>&amp;Cancel</source>
-        <translation>[&amp;Cancel]</translation>
-    </message>
-    <message>
-        <source>Cancel the selected task (Delete)</source>
-        <translation>[Cancel the selected task (Delete)]</translation>
-    </message>
-    <message>
-        <source>Re&amp;try</source>
-        <translation>[Re&amp;try]</translation>
-    </message>
-    <message>
-        <source>Run a finished task again, as a new task</source>
-        <translation>[Run a finished task again, as a new task]</translation>
-    </message>
-    <message>
-        <source>&amp;Duplicate…</source>
-        <translation>[&amp;Duplicate…]</translation>
-    </message>
-    <message>
-        <source>Create a new task from the selected one's spec</source>
-        <translation>[Create a new task from the selected one's spec]</translation>
-    </message>
-    <message>
-        <source>&amp;Edit…</source>
-        <translation>[&amp;Edit…]</translation>
-    </message>
-    <message>
-        <source>Change a waiting task, or a running one from its next run</source>
-        <translation>[Change a waiting task, or a running one from its next run]</translation>
-    </message>
-    <message>
-        <source>De&amp;lete…</source>
-        <translation>[De&amp;lete…]</translation>
-    </message>
-    <message>
-        <source>Delete the selected task and its history (Shift+Delete)</source>
-        <translation>[Delete the selected task and its history (Shift+Delete)]</translation>
-    </message>
-    <message>
-        <source>&amp;Find</source>
-        <translation>[&amp;Find]</translation>
-    </message>
-    <message>
-        <source>Search tasks (Ctrl+F)</source>
-        <translation>[Search tasks (Ctrl+F)]</translation>
-    </message>
-    <message>
-        <source>&amp;Quit</source>
-        <translation>[&amp;Quit]</translation>
-    </message>
-    <message>
-        <source>Quit Workdeck (Ctrl+Q)</source>
-        <translation>[Quit Workdeck (Ctrl+Q)]</translation>
-    </message>
-    <message>
-        <source>&amp;Follow now</source>
-        <translation>[&amp;Follow now]</translation>
-    </message>
-    <message>
-        <source>Keep now in view on the timeline</source>
-        <translation>[Keep now in view on the timeline]</translation>
-    </message>
-    <message>
-        <source>Next &amp;pane</source>
-        <translation>[Next &amp;pane]</translation>
-    </message>
-    <message>
-        <source>Move to the next pane (F6)</source>
-        <translation>[Move to the next pane (F6)]</translation>
-    </message>
-    <message>
-        <source>Previous pane</source>
-        <translation>[Previous pane]</translation>
-    </message>
-    <message>
-        <source>Move to the previous pane (Shift+F6)</source>
-        <translation>[Move to the previous pane (Shift+F6)]</translation>
-    </message>
-    <message>
-        <source>Fit &amp;all</source>
-        <translation>[Fit &amp;all]</translation>
-    </message>
-    <message>
-        <source>Show everything on the timeline (Home)</source>
-        <translation>[Show everything on the timeline (Home)]</translation>
-    </message>
-    <message>
-        <source>Main</source>
-        <translation>[Main]</translation>
-    </message>
-    <message>
-        <source>Main toolbar</source>
-        <translation>[Main toolbar]</translation>
-    </message>
-    <message>
-        <source>&amp;File</source>
-        <translation>[&amp;File]</translation>
-    </message>
-    <message>
-        <source>&amp;Task</source>
-        <translation>[&amp;Task]</translation>
-    </message>
-    <message>
-        <source>Add &amp;example tasks</source>
-        <translation>[Add &amp;example tasks]</translation>
-    </message>
-    <message>
-        <source>Add one harmless task of each kind to see how Workdeck works</source>
-        <translation>[Add one harmless task of each kind to see how Workdeck works]</translation>
-    </message>
-    <message>
-        <source>&amp;Remove example tasks</source>
-        <translation>[&amp;Remove example tasks]</translation>
-    </message>
-    <message>
-        <source>Cancel and delete the example tasks</source>
-        <translation>[Cancel and delete the example tasks]</translation>
-    </message>
-    <message>
-        <source>&amp;View</source>
-        <translation>[&amp;View]</translation>
-    </message>
-    <message>
-        <source>&amp;Help</source>
-        <translation>[&amp;Help]</translation>
-    </message>
-    <message>
-        <source>{what}: {problem}</source>
-        <translation>[{what}: {problem}]</translation>
-    </message>
-    <message>
-        <source>add examples</source>
-        <translation>[add examples]</translation>
-    </message>
-    <message>
-        <source>remove examples</source>
-        <translation>[remove examples]</translation>
-    </message>
-    <message>
-        <source>1 example task removed</source>
-        <translation>[1 example task removed]</translation>
-    </message>
-    <message>
-        <source>{n} example tasks removed</source>
-        <translation>[{n} example tasks removed]</translation>
-    </message>
-    <message>
-        <source>edit</source>
-        <translation>[edit]</translation>
-    </message>
-    <message>
-        <source>{task} is {state}: nothing to start</source>
-        <translation>[{task} is {state}: nothing to start]</translation>
-    </message>
-    <message>
-        <source>run now</source>
-        <translation>[run now]</translation>
-    </message>
-    <message>
-        <source>{task} could not be started now</source>
-        <translation>[{task} could not be started now]</translation>
-    </message>
-    <message>
         <source>cancel</source>
         <translation>[cancel]</translation>
-    </message>
-    <message>
-        <source>Stop task</source>
-        <translation>[Stop task]</translation>
-    </message>
-    <message>
-        <source>{task} is running. Stop it and cancel it?</source>
-        <translation>[{task} is running. Stop it and cancel it?]</translation>
-    </message>
-    <message>
-        <source>It will not run again unless you retry it.</source>
-        <translation>[It will not run again unless you retry it.]</translation>
-    </message>
-    <message>
-        <source>Stop and cancel</source>
-        <translation>[Stop and cancel]</translation>
-    </message>
-    <message>
-        <source>Keep running</source>
-        <translation>[Keep running]</translation>
-    </message>
-    <message>
-        <source>Delete task</source>
-        <translation>[Delete task]</translation>
-    </message>
-    <message>
-        <source>Delete {task} and its history of runs and output?</source>
-        <translation>[Delete {task} and its history of runs and output?]</translation>
-    </message>
-    <message>
-        <source>This cannot be undone.</source>
-        <translation>[This cannot be undone.]</translation>
-    </message>
-    <message>
-        <source>Delete</source>
-        <translation>[Delete]</translation>
-    </message>
-    <message>
-        <source>Cancel</source>
-        <translation>[Cancel]</translation>
-    </message>
-    <message>
-        <source>delete</source>
-        <translation>[delete]</translation>
-    </message>
-    <message>
-        <source>retry</source>
-        <translation>[retry]</translation>
     </message>
     <message>
         <source>All tags</source>
@@ -791,14 +563,6 @@
     <message>
         <source>no alarms set</source>
         <translation>[no alarms set]</translation>
-    </message>
-    <message>
-        <source>visible</source>
-        <translation>[visible]</translation>
-    </message>
-    <message>
-        <source>background</source>
-        <translation>[background]</translation>
     </message>
 </context>
 <context>
@@ -1244,6 +1008,97 @@
     </message>
 </context>
 <context>
+    <name>TaskCommands</name>
+    <message>
+        <source>{what}: {problem}</source>
+        <translation>[{what}: {problem}]</translation>
+    </message>
+    <message>
+        <source>add examples</source>
+        <translation>[add examples]</translation>
+    </message>
+    <message>
+        <source>remove examples</source>
+        <translation>[remove examples]</translation>
+    </message>
+    <message>
+        <source>1 example task removed</source>
+        <translation>[1 example task removed]</translation>
+    </message>
+    <message>
+        <source>{n} example tasks removed</source>
+        <translation>[{n} example tasks removed]</translation>
+    </message>
+    <message>
+        <source>edit</source>
+        <translation>[edit]</translation>
+    </message>
+    <message>
+        <source>{task} is {state}: nothing to start</source>
+        <translation>[{task} is {state}: nothing to start]</translation>
+    </message>
+    <message>
+        <source>run now</source>
+        <translation>[run now]</translation>
+    </message>
+    <message>
+        <source>{task} could not be started now</source>
+        <translation>[{task} could not be started now]</translation>
+    </message>
+    <message>
+        <source>cancel</source>
+        <translation>[cancel]</translation>
+    </message>
+    <message>
+        <source>Stop task</source>
+        <translation>[Stop task]</translation>
+    </message>
+    <message>
+        <source>{task} is running. Stop it and cancel it?</source>
+        <translation>[{task} is running. Stop it and cancel it?]</translation>
+    </message>
+    <message>
+        <source>It will not run again unless you retry it.</source>
+        <translation>[It will not run again unless you retry it.]</translation>
+    </message>
+    <message>
+        <source>Stop and cancel</source>
+        <translation>[Stop and cancel]</translation>
+    </message>
+    <message>
+        <source>Keep running</source>
+        <translation>[Keep running]</translation>
+    </message>
+    <message>
+        <source>Delete task</source>
+        <translation>[Delete task]</translation>
+    </message>
+    <message>
+        <source>Delete {task} and its history of runs and output?</source>
+        <translation>[Delete {task} and its history of runs and output?]</translation>
+    </message>
+    <message>
+        <source>This cannot be undone.</source>
+        <translation>[This cannot be undone.]</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>[Delete]</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>[Cancel]</translation>
+    </message>
+    <message>
+        <source>delete</source>
+        <translation>[delete]</translation>
+    </message>
+    <message>
+        <source>retry</source>
+        <translation>[retry]</translation>
+    </message>
+</context>
+<context>
     <name>TaskForm</name>
     <message>
         <source>Command</source>
@@ -1617,7 +1472,7 @@
     </message>
     <message>
         <source>{lane} ({count} hidden)</source>
-        <extracomment>The narrowest bar drawn, in pixels: a 1-second failure in an hour's view can be seen and hovered. A wait shorter than this (the dispatcher's own latency) is not drawn as queued time. A row is either a lane (all tasks of a kind) or one task inside an open lane. It started after it was due: the wait (due -&gt; start) is drawn as queued time. Which outcome shows when several share a pixel: failures must never hide behind successes. Runs that started after their due time, by start (few: only late starts). The window's search and filters: tasks it rejects are hidden (see set_filter). The view's range holds more runs than pixels: draw :attr:`density`, not bars. (instant in µs, visible?) in time order; fed by the window (later the lifecycle).</extracomment>
+        <extracomment>The window's search and filters: tasks it rejects are hidden (see set_filter). The view's range holds more runs than pixels: draw :attr:`density`, not bars. (instant in µs, visible?) in time order; fed by the window (later the lifecycle).</extracomment>
         <translation>[{lane} ({count} hidden)]</translation>
     </message>
 </context>
@@ -1630,6 +1485,7 @@
     </message>
     <message>
         <source>next: {time} {title} ▸</source>
+        <extracomment>Where the now-line sits while following now (fraction of the plot's width): a third of the view is the future, where alarms and waiting work are drawn. Work due further ahead than this does not widen the view; the edge marker points to it.</extracomment>
         <translation>[next: {time} {title} ▸]</translation>
     </message>
     <message>
@@ -1661,7 +1517,7 @@
     <name>TimelineView</name>
     <message>
         <source>Timeline</source>
-        <extracomment>Where the now-line sits while following now (fraction of the plot's width): a third of the view is the future, where alarms and waiting work are drawn. The span while following now, unless upcoming work needs more to be in view. Work due further ahead than this does not widen the view; the edge marker points to it.</extracomment>
+        <extracomment>The span while following now, unless upcoming work needs more to be in view.</extracomment>
         <translation>[Timeline]</translation>
     </message>
     <message>
@@ -1670,7 +1526,6 @@
     </message>
     <message>
         <source>&lt;b&gt;{title}&lt;/b&gt;&lt;br&gt;due {time} ({relative})&lt;br&gt;click to bring it into view</source>
-        <extracomment>While following now and not zoomed by hand, the span grows to show upcoming work. The span the user chose (or the default): what fitting upcoming work widens. Where the "next: ..." marker was last drawn, and the due time and task it shows. How many legend entries fitted in the last paint (the rest are left out whole).</extracomment>
         <translation>[&lt;b&gt;{title}&lt;/b&gt;&lt;br&gt;due {time} ({relative})&lt;br&gt;click to bring it into view]</translation>
     </message>
     <message>
@@ -1818,6 +1673,153 @@
     </message>
 </context>
 <context>
+    <name>WindowActions</name>
+    <message>
+        <source>&amp;New task…</source>
+        <translation>[&amp;New task…]</translation>
+    </message>
+    <message>
+        <source>Create a task (Ctrl+N)</source>
+        <translation>[Create a task (Ctrl+N)]</translation>
+    </message>
+    <message>
+        <source>&amp;Run now</source>
+        <translation>[&amp;Run now]</translation>
+    </message>
+    <message>
+        <source>Start the selected task now (F5)</source>
+        <translation>[Start the selected task now (F5)]</translation>
+    </message>
+    <message>
+        <source>&amp;Cancel</source>
+        <translation>[&amp;Cancel]</translation>
+    </message>
+    <message>
+        <source>Cancel the selected task (Delete)</source>
+        <translation>[Cancel the selected task (Delete)]</translation>
+    </message>
+    <message>
+        <source>Re&amp;try</source>
+        <translation>[Re&amp;try]</translation>
+    </message>
+    <message>
+        <source>Run a finished task again, as a new task</source>
+        <translation>[Run a finished task again, as a new task]</translation>
+    </message>
+    <message>
+        <source>&amp;Duplicate…</source>
+        <translation>[&amp;Duplicate…]</translation>
+    </message>
+    <message>
+        <source>Create a new task from the selected one's spec</source>
+        <translation>[Create a new task from the selected one's spec]</translation>
+    </message>
+    <message>
+        <source>&amp;Edit…</source>
+        <translation>[&amp;Edit…]</translation>
+    </message>
+    <message>
+        <source>Change a waiting task, or a running one from its next run</source>
+        <translation>[Change a waiting task, or a running one from its next run]</translation>
+    </message>
+    <message>
+        <source>De&amp;lete…</source>
+        <translation>[De&amp;lete…]</translation>
+    </message>
+    <message>
+        <source>Delete the selected task and its history (Shift+Delete)</source>
+        <translation>[Delete the selected task and its history (Shift+Delete)]</translation>
+    </message>
+    <message>
+        <source>&amp;Find</source>
+        <translation>[&amp;Find]</translation>
+    </message>
+    <message>
+        <source>Search tasks (Ctrl+F)</source>
+        <translation>[Search tasks (Ctrl+F)]</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>[&amp;Quit]</translation>
+    </message>
+    <message>
+        <source>Quit Workdeck (Ctrl+Q)</source>
+        <translation>[Quit Workdeck (Ctrl+Q)]</translation>
+    </message>
+    <message>
+        <source>&amp;Follow now</source>
+        <translation>[&amp;Follow now]</translation>
+    </message>
+    <message>
+        <source>Keep now in view on the timeline</source>
+        <translation>[Keep now in view on the timeline]</translation>
+    </message>
+    <message>
+        <source>Next &amp;pane</source>
+        <translation>[Next &amp;pane]</translation>
+    </message>
+    <message>
+        <source>Move to the next pane (F6)</source>
+        <translation>[Move to the next pane (F6)]</translation>
+    </message>
+    <message>
+        <source>Previous pane</source>
+        <translation>[Previous pane]</translation>
+    </message>
+    <message>
+        <source>Move to the previous pane (Shift+F6)</source>
+        <translation>[Move to the previous pane (Shift+F6)]</translation>
+    </message>
+    <message>
+        <source>Fit &amp;all</source>
+        <translation>[Fit &amp;all]</translation>
+    </message>
+    <message>
+        <source>Show everything on the timeline (Home)</source>
+        <translation>[Show everything on the timeline (Home)]</translation>
+    </message>
+    <message>
+        <source>Main</source>
+        <translation>[Main]</translation>
+    </message>
+    <message>
+        <source>Main toolbar</source>
+        <translation>[Main toolbar]</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>[&amp;File]</translation>
+    </message>
+    <message>
+        <source>&amp;Task</source>
+        <translation>[&amp;Task]</translation>
+    </message>
+    <message>
+        <source>Add &amp;example tasks</source>
+        <translation>[Add &amp;example tasks]</translation>
+    </message>
+    <message>
+        <source>Add one harmless task of each kind to see how Workdeck works</source>
+        <translation>[Add one harmless task of each kind to see how Workdeck works]</translation>
+    </message>
+    <message>
+        <source>&amp;Remove example tasks</source>
+        <translation>[&amp;Remove example tasks]</translation>
+    </message>
+    <message>
+        <source>Cancel and delete the example tasks</source>
+        <translation>[Cancel and delete the example tasks]</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>[&amp;View]</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>[&amp;Help]</translation>
+    </message>
+</context>
+<context>
     <name>WindowBehaviour</name>
     <message>
         <source>Workdeck is still running</source>
@@ -1871,6 +1873,17 @@
     <message>
         <source>Don't quit</source>
         <translation>[Don't quit]</translation>
+    </message>
+</context>
+<context>
+    <name>WindowVisibility</name>
+    <message>
+        <source>visible</source>
+        <translation>[visible]</translation>
+    </message>
+    <message>
+        <source>background</source>
+        <translation>[background]</translation>
     </message>
 </context>
 <context>
