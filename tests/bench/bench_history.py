@@ -62,14 +62,16 @@ SPAN = 60 * DAY
 
 #: Runs one command in a fresh interpreter: imports first, then the command timed alone.
 DRIVER = """
-import json, os, resource, sys, time
+import importlib, json, os, resource, sys, time
 argv = json.loads(sys.argv[1])
 from ui import cli
 import engine.store, engine.serialize  # imported before the clock starts: the command's own time
-try:
-    import engine.history.reads, ui.cli_render  # this tree's modules (main's has neither)
-except ImportError:
-    pass
+# This tree's modules, which a baseline may lack: ui.cli_render became ui.cli.render (ui/cli/).
+for name in ("engine.history.reads", "ui.cli.render", "ui.cli_render"):
+    try:
+        importlib.import_module(name)
+    except ImportError:
+        pass
 sink = open(os.devnull, "w")
 real, sys.stdout = sys.stdout, sink
 started, cpu = time.perf_counter(), time.process_time()

@@ -23,11 +23,11 @@ from tests.e2e.conftest import ROOT, Workdeck, wait_until
 pytestmark = pytest.mark.e2e
 
 HEAVY = ("PySide6", "shiboken6", "httpx", "engine.workers")
-#: What a plain ``add`` through an owner (ui.cli_thin) no longer loads, each of which
+#: What a plain ``add`` through an owner (ui.cli.thin) no longer loads, each of which
 #: cost it a millisecond or more: it imports little more than ``import socket, json``.
 #: (typing is back on the path with engine.platforms.owner_socket's Protocol classes.)
 QUICK_ADD_SKIPS = ("argparse", "gettext", "engine.model", "dataclasses", "inspect", "datetime", "zoneinfo",
-                   "ui.cli_spec", "ui.cli_history", "engine.timeparse", "engine.clock", "hashlib", "_hashlib",
+                   "ui.cli.spec", "ui.cli.history", "engine.timeparse", "engine.clock", "hashlib", "_hashlib",
                    "logging", "sqlite3", "platformdirs", "engine.store_faults")
 
 
@@ -63,7 +63,7 @@ def test_the_owner_path_of_every_client_command_imports_no_qt_workers_or_httpx(w
     assert result.returncode == 0, result.stderr
     task_id = result.stdout.strip()
     # The measurement is honest: the header was parsed and the light modules are there.
-    assert "ui.cli_thin" in modules and "engine.ipc" in modules and "socket" in modules
+    assert "ui.cli.thin" in modules and "engine.ipc" in modules and "socket" in modules
     assert heavy(modules) == []
     assert [m for m in modules if m in QUICK_ADD_SKIPS] == []
     with wd.store() as store:  # the owner wrote it (the command line never opened the database)
@@ -75,7 +75,7 @@ def test_the_owner_path_of_every_client_command_imports_no_qt_workers_or_httpx(w
     assert result.returncode == 0, result.stderr
     task = json.loads(result.stdout)
     assert (task["kind"], task["name"], task["tags"]) == ("deferred", "n", ["a", "b"]), task
-    assert "ui.cli_thin" in modules and [m for m in modules if m in QUICK_ADD_SKIPS] == []
+    assert "ui.cli.thin" in modules and [m for m in modules if m in QUICK_ADD_SKIPS] == []
     data_home = tmp_path / "data"
     (data_home / "workdeck").mkdir(parents=True, mode=0o700)
     default_env = {**wd.env, "XDG_DATA_HOME": str(data_home)}
@@ -87,13 +87,13 @@ def test_the_owner_path_of_every_client_command_imports_no_qt_workers_or_httpx(w
                what="serve on the default database")
     result, modules = importtime(wd, "add", "--", "true", env=default_env, db=False)
     assert result.returncode == 0, result.stderr
-    assert "ui.cli_thin" in modules and [m for m in modules if m in QUICK_ADD_SKIPS] == []
+    assert "ui.cli.thin" in modules and [m for m in modules if m in QUICK_ADD_SKIPS] == []
     assert count_tasks(default_db) == 1
     assert wd.stop(serve) == 0
     # Any other form takes the full command line (and still no Qt, workers or httpx).
     result, modules = importtime(wd, "add", "--in", "1h", "--", "true")
     assert result.returncode == 0, result.stderr
-    assert "ui.cli_spec" in modules and heavy(modules) == []
+    assert "ui.cli.spec" in modules and heavy(modules) == []
 
     for args in (
         ("remind", "--in", "1h", "tea"),

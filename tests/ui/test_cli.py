@@ -20,7 +20,8 @@ import pytest
 from engine.errors import BadInputError
 from engine.model import Backoff, Constraint, Kind, MissedPolicy, Schedule, TaskSpec, UniquePolicy
 from engine.store import Store
-from ui import cli, cli_spec
+from ui import cli
+from ui.cli import spec as cli_spec
 from tests.contract import assert_task_json
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

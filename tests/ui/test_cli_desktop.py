@@ -15,7 +15,7 @@ from PySide6.QtGui import QImage
 
 from ui import cli
 from ui.autostart import app_command, desktop_exec
-from ui.cli_desktop import install, targets, uninstall
+from ui.cli.desktop import install, targets, uninstall
 from ui.resource_files import APP_ID
 
 

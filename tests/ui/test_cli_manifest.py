@@ -16,7 +16,7 @@ from engine.engine import Engine
 from engine.manifest.model import parse
 from engine.model import Constraint, Kind, RetryPolicy, Schedule, State, TaskSpec, UniquePolicy
 from engine.store import Store
-from ui.cli_manifest import add_manifest_commands
+from ui.cli.manifest import add_manifest_commands
 
 ROOT = Path(__file__).parents[2]
 

@@ -1,4 +1,4 @@
-"""The quick path of ``workdeck add`` (ui.cli_thin) builds exactly the spec the full
+"""The quick path of ``workdeck add`` (ui.cli.thin) builds exactly the spec the full
 command line builds, and leaves every other form to it."""
 
 from __future__ import annotations
@@ -11,7 +11,9 @@ import platformdirs
 import pytest
 
 from engine.model import TaskSpec
-from ui import cli, cli_spec, cli_thin
+from ui import cli
+from ui.cli import spec as cli_spec
+from ui.cli import thin as cli_thin
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

@@ -22,7 +22,7 @@ from ui.instance import open_for_window  # noqa: E402
 
 needs_yield = pytest.mark.skipif(
     not hasattr(EngineHost, "yield_requested"),
-    reason="serve's 'yield' request (engine/ipc.py, engine/owner/host.py, ui/cli.py) is not merged yet",
+    reason="serve's 'yield' request (engine/ipc.py, engine/owner/host.py, ui/cli/) is not merged yet",
 )
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,7 +1,7 @@
 """Command line: ``workdeck reminders [--json]``, ``workdeck snooze ID [--for 10m | --until 14:30]``,
 ``workdeck dismiss ID``.
 
-ui/cli.py owns the parser and calls :func:`add_reminder_commands` with its sub-parsers
+ui.cli owns the parser and calls :func:`add_reminder_commands` with its sub-parsers
 and its two database paths: ``through_owner`` (the running owner over its socket, else
 the database under the owner lock, as ``cancel`` does) and ``reading`` (the database
 read beside any owner, as ``list`` does).
@@ -29,9 +29,9 @@ from typing import Any
 
 DEFAULT_SNOOZE = "10m"
 
-#: ui/cli.py's owner-or-database path: (args, request, direct(engine) -> reply) -> reply.
+#: ui.cli's owner-or-database path: (args, request, direct(engine) -> reply) -> reply.
 ThroughOwner = Callable[[argparse.Namespace, dict[str, Any], Callable[[Any], dict[str, Any]]], dict[str, Any]]
-#: ui/cli.py's reader: args -> a context manager giving the store, or None with no database yet.
+#: ui.cli's reader: args -> a context manager giving the store, or None with no database yet.
 Reading = Callable[[argparse.Namespace], AbstractContextManager[Any]]
 #: Whether the database the arguments name exists (an unknown id must create none).
 DbExists = Callable[[argparse.Namespace], bool]

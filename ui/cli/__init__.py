@@ -28,9 +28,9 @@ from pathlib import Path
 
 from engine.errors import BadInputError, NoSuchTaskError, WorkdeckError
 from ui import __version__
-from ui.cli_thin import OwnerRefusalError as _OwnerReplyError
+from ui.cli.thin import OwnerRefusalError as _OwnerReplyError
 
-# Neither argparse nor typing at import: a plain add through an owner (ui.cli_thin)
+# Neither argparse nor typing at import: a plain add through an owner (ui.cli.thin)
 # needs neither, and they were a tenth of its start-up.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -87,7 +87,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The whole parser, or (``only``) the top level and that one sub-command: building
     every sub-parser is a tenth of a thin client's start-up."""
     from engine.model import Kind, State
-    from ui import cli_history, cli_spec
+    from ui.cli import history as cli_history
+    from ui.cli import spec as cli_spec
 
     _Parser = _parser_class()  # noqa: N806  (a class)
 
@@ -142,7 +143,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         cancel.add_argument("--json", action="store_true")
 
     if only is None or only in ("manifest", "export", "import"):
-        from ui.cli_manifest import add_manifest_commands  # manifest check, export, import
+        from ui.cli.manifest import add_manifest_commands  # manifest check, export, import
 
         add_manifest_commands(
             sub, open_engine=_open_engine,
@@ -150,10 +151,10 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
                 _writable(*_db_path(args.db)), request, direct, check),
         )
     if only is None:
-        from ui.cli_completion import add_completion_command
-        from ui.cli_desktop import add_desktop_commands
-        from ui.cli_reminders import add_reminder_commands  # reminders, snooze, dismiss
-        from ui.cli_retry import add_retry_command
+        from ui.cli.completion import add_completion_command
+        from ui.cli.desktop import add_desktop_commands
+        from ui.cli.reminders import add_reminder_commands  # reminders, snooze, dismiss
+        from ui.cli.retry import add_retry_command
 
         add_reminder_commands(
             sub, through_owner=lambda args, request, direct: _through_owner(_db_path(args.db)[0], request, direct),
@@ -182,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
 def _main(argv: list[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        from ui.cli_thin import add_through_owner
+        from ui.cli.thin import add_through_owner
 
         quick = add_through_owner(argv)  # a plain add a running owner answers (issue 14); else None
         return _run(argv) if quick is None else quick
@@ -213,7 +214,7 @@ def _run(argv: list[str]) -> int:
     completing = "_ARGCOMPLETE" in os.environ  # the shell asks for completions (workdeck completion SHELL)
     parser = build_parser(None if completing else _command_of(head))
     if completing:
-        from ui.cli_completion import complete
+        from ui.cli.completion import complete
 
         complete(parser, _db_path)
     args, extra = parser.parse_known_args(head)
@@ -282,7 +283,7 @@ def _writable(db: Path, is_default: bool) -> Path:
 def _add(args: argparse.Namespace, db: Path, is_default: bool, *, worker: str, task_args: list[str]) -> int:
     from engine.clock import SystemClock
     from engine.errors import BadSpecError
-    from ui import cli_spec
+    from ui.cli import spec as cli_spec
 
     # The checks that need the workers are the owner's (see the module's docstring).
     now = SystemClock().now()
@@ -463,7 +464,7 @@ def _reading(db: Path) -> Iterator[Any]:
 
 def _list(args: argparse.Namespace, db: Path) -> int:
     from engine.model import Kind, State
-    from ui import cli_history
+    from ui.cli import history as cli_history
 
     filters = {"state": State(args.state) if args.state else None, "kind": Kind(args.kind) if args.kind else None,
                "tag": args.tag, "name": args.name}
@@ -474,14 +475,14 @@ def _list(args: argparse.Namespace, db: Path) -> int:
     with _reading(db) as store:
         tasks = [] if store is None else store.tasks(**filters)
     if tasks:
-        from ui.cli_render import table
+        from ui.cli.render import table
 
         print(table(tasks))
     return 0
 
 
 def _show(args: argparse.Namespace, db: Path) -> int:
-    from ui import cli_history
+    from ui.cli import history as cli_history
 
     with _reading(db) as store:
         if store is None:
@@ -544,6 +545,3 @@ def _window(db: Path, manifest: Path | None = None, *, hidden: bool = False) -> 
 
     return int(app.main(str(db), manifest=manifest, hidden=hidden) or 0)
 
-
-if __name__ == "__main__":
-    sys.exit(main())

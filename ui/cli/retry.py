@@ -2,7 +2,7 @@
 
 What a task stopped with ``crashed_owner`` needs (it killed its owner three runs in a
 row, engine.recovery), and any other failed task may have: it is enqueued due now, keeping
-its id and history. ui/cli.py registers it with its owner-or-database path.
+its id and history. ui.cli registers it with its owner-or-database path.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-#: ui/cli.py's _through_owner for this command's --db: (request, direct) -> reply.
+#: ui.cli's _through_owner for this command's --db: (request, direct) -> reply.
 ThroughOwner = Callable[[argparse.Namespace, dict[str, Any], Callable[[Any], dict[str, Any]]], dict[str, Any]]
 
 

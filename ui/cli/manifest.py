@@ -1,6 +1,6 @@
 """Command line: ``workdeck manifest check PATH``, ``workdeck export``, ``workdeck import PATH``.
 
-ui/cli.py owns the parser; it calls :func:`add_manifest_commands` with its sub-parsers.
+ui.cli owns the parser; it calls :func:`add_manifest_commands` with its sub-parsers.
 Each sub-command sets ``func`` to a handler ``(args) -> exit status``, the same
 convention as the other commands. Handlers that need the database get an engine from
 ``open_engine(args)`` (a context manager: the CLI's own, which honours ``--db`` and
@@ -29,7 +29,7 @@ from typing import Any, ContextManager
 
 OpenEngine = Callable[[argparse.Namespace], ContextManager[Any]]
 #: Hands a request to the running owner or, with none, runs the given function on an
-#: engine over the database (ui/cli.py's _through_owner): the reply either way.
+#: engine over the database (ui.cli's _through_owner): the reply either way.
 #: An optional fourth argument checks the request before the direct path opens anything:
 #: it returns a refusal to print (a reply with ``problems``) or None.
 ThroughOwner = Callable[..., dict[str, Any]]

@@ -21,7 +21,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import IO, Any
 
-from ui import cli_spec
+from ui.cli import spec as cli_spec
 
 _RUNS_MARK = "\u0000runs\u0000"
 
@@ -75,7 +75,7 @@ def show(store: Any, task_id: str, count: int | None, *, as_json: bool, out: IO[
         write_task_json(out, task_json(task), (run_json(r) for r in runs))
         out.write("\n")
         return
-    from ui.cli_render import details
+    from ui.cli.render import details
 
     out.write(details(dataclasses.replace(task, runs=tuple(runs)), shown_newest=count) + "\n")
 
