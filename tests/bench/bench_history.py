@@ -66,12 +66,15 @@ import importlib, json, os, resource, sys, time
 argv = json.loads(sys.argv[1])
 from ui import cli
 import engine.store, engine.serialize  # imported before the clock starts: the command's own time
-# This tree's modules, which a baseline may lack: ui.cli_render became ui.cli.render (ui/cli/).
-for name in ("engine.history.reads", "ui.cli.render", "ui.cli_render"):
-    try:
-        importlib.import_module(name)
-    except ImportError:
-        pass
+# This tree's modules, which a baseline may lack: ui.cli_render became ui.cli.render, and
+# list and show moved from ui/cli.py (imported above) to ui.cli.reading.
+for names in (("engine.history.reads",), ("ui.cli.reading",), ("ui.cli.render", "ui.cli_render")):
+    for name in names:
+        try:
+            importlib.import_module(name)
+            break
+        except ImportError:
+            pass
 sink = open(os.devnull, "w")
 real, sys.stdout = sys.stdout, sink
 started, cpu = time.perf_counter(), time.process_time()
@@ -150,7 +153,7 @@ def measure_size(qapp: Any, tmp: Path, size: int) -> dict[str, str]:
     started = time.perf_counter()
     build_old_database(db, size, to_us(now))
     row: dict[str, str] = {"runs": f"{size:,}", "build s": f"{time.perf_counter() - started:.1f}"}
-    if size <= BASELINE_MAX and (BASELINE_TREE / "ui" / "cli.py").exists():
+    if size <= BASELINE_MAX and any((BASELINE_TREE / "ui" / cli).exists() for cli in ("cli.py", "cli")):
         base = command(BASELINE_TREE, db, "show", "busy", "--json")
         row["main show s / MB"] = f"{base['seconds']:.2f} / {base['rss_mb']:.0f}"
     else:

@@ -12,6 +12,15 @@ the repeat rules) the owner does, and its refusal is printed as the same one lin
 so nothing here imports Qt, the workers or httpx at module level, and each command
 imports what only it needs (tests/e2e/test_cli_thin_e2e.py keeps it so).
 
+This package's __init__ is the parser, ``main`` and the ways to the database every
+command shares (``_through_owner``, ``_reading``, ``_maintaining``, ``_open_engine``).
+Each command is a module of the package, imported only when that command runs:
+writing (add, remind, cancel), reading (list, show, log), owning (serve, the window),
+manifest (manifest check, export, import), reminders (reminders, snooze, dismiss),
+retry, history (prune, retention; list/show's runs), desktop, completion; spec turns
+options into a TaskSpec, render writes list and show for people, and thin is the
+quick ``add`` that answers before the rest is imported.
+
 Exit status: 0 done, 1 runtime failure, 2 bad input (one line on stderr, nothing
 written), 3 no such task.
 """
@@ -19,7 +28,6 @@ written), 3 no such task.
 from __future__ import annotations
 
 import functools
-import json
 import os
 import sys
 import time
@@ -228,32 +236,40 @@ def _run(argv: list[str]) -> int:
     db, is_default = _db_path(args.db)
     if tail is not None and command not in ("add", "remind"):
         raise UsageError(f"{command or PROG}: unexpected -- (only add takes a command after --)")
+    # Each command's module is imported only when it runs (the module's docstring).
     if command == "add":
         if not tail:
             raise UsageError(f"add: missing the command after --: {PROG} add [OPTIONS] -- CMD [ARG...]")
-        return _add(args, db, is_default, worker="shell", task_args=tail)
+        from ui.cli.writing import cmd_add
+
+        return cmd_add(args, db, is_default, worker="shell", task_args=tail)
     if command == "remind":
         message = " ".join([*args.message, *(tail or [])]).strip()
         if not message:
             raise UsageError("remind: missing the MESSAGE")
-        return _add(args, db, is_default, worker="reminder", task_args=[message])
-    if command == "list":
-        return _list(args, db)
-    if command == "show":
-        return _show(args, db)
-    if command == "log":
-        return _log(args, db)
+        from ui.cli.writing import cmd_add
+
+        return cmd_add(args, db, is_default, worker="reminder", task_args=[message])
+    if command in ("list", "show", "log"):
+        from ui.cli import reading
+
+        return {"list": reading.cmd_list, "show": reading.cmd_show, "log": reading.cmd_log}[command](args, db)
     if command == "cancel":
-        return _cancel(args, db)
+        from ui.cli.writing import cmd_cancel
+
+        return cmd_cancel(args, db)
     manifest = Path(args.manifest).expanduser() if args.manifest else None
     if command == "serve":
         from engine.store_faults import refuse_if_read_only
+        from ui.cli.owning import cmd_serve
 
         refuse_if_read_only(str(db))  # before the lock file: a refused serve leaves nothing
-        return _serve(_writable(db, is_default), manifest)
+        return cmd_serve(_writable(db, is_default), manifest)
     if command is not None and hasattr(args, "func"):
         return int(args.func(args))
-    return _window(_writable(db, is_default), manifest, hidden=args.hidden)
+    from ui.cli.owning import cmd_window
+
+    return cmd_window(_writable(db, is_default), manifest, hidden=args.hidden)
 
 
 def _db_path(option: str | None) -> tuple[Path, bool]:
@@ -278,65 +294,6 @@ def _writable(db: Path, is_default: bool) -> Path:
 
 
 # ---------------------------------------------------------------- writing
-
-
-def _add(args: argparse.Namespace, db: Path, is_default: bool, *, worker: str, task_args: list[str]) -> int:
-    from engine.clock import SystemClock
-    from engine.errors import BadSpecError
-    from ui.cli import spec as cli_spec
-
-    # The checks that need the workers are the owner's (see the module's docstring).
-    now = SystemClock().now()
-    spec = cli_spec.spec_from_args(args, now, worker=worker, task_args=task_args, check=False)
-
-    def check() -> None:
-        # With no owner: the same checks, before the lock file or the database exists.
-        from engine.checks import check_spec, check_timing
-
-        check_spec(spec)
-        check_timing(spec, now)
-        if spec.after and not db.exists():
-            raise BadSpecError(f"--after {spec.after[0]}: no such task")
-
-    def direct(engine: Engine) -> dict[str, Any]:
-        from engine.serialize import task_json
-
-        return task_json(engine.task(engine.enqueue(spec).id))
-
-    reply = _through_owner(_writable(db, is_default), {"op": "add", "spec": spec.to_json()}, direct, check)
-    task = reply["task"] if "task" in reply else reply
-    _print_task_result(task, as_json=args.json)
-    return 0
-
-
-def _print_task_result(task: dict[str, Any], *, as_json: bool) -> None:
-    if as_json:
-        print(json.dumps(task, indent=2, ensure_ascii=False))  # serialize.dumps' form, without importing Qt
-    else:
-        print(task["id"])
-
-
-def _cancel(args: argparse.Namespace, db: Path) -> int:
-    given = [x for x in (args.id, args.tag, args.name) if x]
-    if len(given) != 1:
-        raise UsageError("cancel: give one of ID, --tag TAG or --name NAME")
-    if not db.exists():
-        raise NoSuchTaskError(args.id or (f"tag {args.tag}" if args.tag else f"name {args.name}"))
-    request = {"op": "cancel", "id": args.id, "tag": args.tag, "name": args.name}
-
-    def direct(engine: Engine) -> dict[str, Any]:
-        from engine.serialize import task_json
-
-        tasks = [engine.cancel(args.id)] if args.id else engine.cancel_matching(tag=args.tag, name=args.name)
-        return {"tasks": [task_json(engine.task(t.id)) for t in tasks]}
-
-    tasks = _through_owner(db, request, direct)["tasks"]
-    if args.json:
-        print(json.dumps(tasks, indent=2, ensure_ascii=False))
-    else:
-        for task in tasks:
-            print(f"{task['id']} {task['state']}")
-    return 0
 
 
 def _existing_through_owner(
@@ -460,88 +417,3 @@ def _reading(db: Path) -> Iterator[Any]:
         yield store
     finally:
         store.close()
-
-
-def _list(args: argparse.Namespace, db: Path) -> int:
-    from engine.model import Kind, State
-    from ui.cli import history as cli_history
-
-    filters = {"state": State(args.state) if args.state else None, "kind": Kind(args.kind) if args.kind else None,
-               "tag": args.tag, "name": args.name}
-    if args.json:  # streamed, each task with its newest few runs and its totals
-        with _reading(db) as store:
-            cli_history.list_json(store, filters, args.runs, sys.stdout)
-        return 0
-    with _reading(db) as store:
-        tasks = [] if store is None else store.tasks(**filters)
-    if tasks:
-        from ui.cli.render import table
-
-        print(table(tasks))
-    return 0
-
-
-def _show(args: argparse.Namespace, db: Path) -> int:
-    from ui.cli import history as cli_history
-
-    with _reading(db) as store:
-        if store is None:
-            raise NoSuchTaskError(args.id)
-        # the newest --runs runs, written as they are read (all: streamed)
-        cli_history.show(store, args.id, args.runs, as_json=args.json, out=sys.stdout)
-    return 0
-
-
-def _log(args: argparse.Namespace, db: Path) -> int:
-    with _reading(db) as store:
-        if store is None:
-            raise NoSuchTaskError(args.id)
-        text = store.latest_output(args.id)
-    sys.stdout.write(text)
-    return 0
-
-
-# ---------------------------------------------------------------- owning
-
-
-def _serve(db: Path, manifest: Path | None = None) -> int:
-    import logging
-
-    from PySide6.QtCore import QCoreApplication
-
-    from engine.owner.host import EngineHost
-    from ui.quit_signals import quit_on_signals
-    from ui.workers import register_gui_workers
-
-    logging.basicConfig(level=logging.INFO, format="workdeck serve: %(levelname)s %(name)s: %(message)s")
-    app = QCoreApplication.instance() or QCoreApplication([PROG])
-    with quit_on_signals(app):
-        register_gui_workers()  # thumbnails decode with QImage, which needs no display
-        host = EngineHost.open(db, role="serve", manifest=manifest)
-        host.yield_requested.connect(app.quit)  # a window takes over: stop gracefully
-        try:
-            host.start()
-            app.exec()
-        finally:
-            host.stop()
-    return 0
-
-
-def _window(db: Path, manifest: Path | None = None, *, hidden: bool = False) -> int:
-    from engine import ipc
-    from engine.owner.lock import socket_path
-
-    # A window already open for this database is brought forward instead of a second
-    # one. Any other case (no owner, or serve: the window offers to take over) is the
-    # window's to handle.
-    owner = ipc.call(socket_path(db), {"op": "ping"}, timeout=5.0)
-    if owner is not None and owner.get("role") == "window":
-        reply = ipc.call(socket_path(db), {"op": "activate"}, timeout=5.0)
-        if reply is not None:
-            if not reply.get("ok"):
-                raise _OwnerReplyError(str(reply.get("error")), int(reply.get("exit", 1)))
-            return 0
-    from ui import app  # imported only here: the other commands never load widgets
-
-    return int(app.main(str(db), manifest=manifest, hidden=hidden) or 0)
-
