@@ -1,7 +1,7 @@
 """Ownership of a database: one engine at a time, and where it listens.
 
 Empty on purpose: every command line imports :mod:`engine.owner.lock` to find the owner
-(ui/cli_thin.py, a quick add at the cost of a bare Python), and must not pay for
+(ui/cli/thin.py, a quick add at the cost of a bare Python), and must not pay for
 :mod:`engine.owner.host` (Qt, the engine) on the way.
 
 - :mod:`engine.owner.lock`: the lock file beside the database and the owner's socket
