@@ -53,6 +53,15 @@ from engine.store.tasks import StaleTaskError, TaskRecords, delete_task_rows
 if TYPE_CHECKING:
     import sqlite_utils
 
+
+def _identity(conn: sqlite3.Connection) -> tuple[set[str], int, int]:
+    """The database's tables, application id and schema version."""
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    return tables, int(app_id), int(version)
+
+
 __all__ = [
     "RUN_COLUMNS",
     "WAL_CAP_BYTES",
@@ -167,13 +176,16 @@ class Store(TaskRecords, RunRecords, RunReads):
 
     def _check_and_migrate(self) -> None:
         conn = self.conn
-        # Tables first: these are three reads, and another command line may commit a new
-        # database's schema between them. Read in this order, tables seen means the
-        # application id (committed with them) is seen too; the other order took a
-        # half-created Workdeck database for a foreign one (1 in 200 parallel adds).
-        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        # One read transaction: the three reads see one state of the file. Read apart,
+        # they could see two while another command line committed a new database's
+        # schema: a half-created Workdeck database was taken for a foreign one (1 in 200
+        # parallel adds, and once more in ~1,400 after reading the tables first).
+        conn.execute("BEGIN")
+        try:
+            tables, app_id, version = _identity(conn)
+        finally:
+            if conn.in_transaction:  # an error (not a database at all) may have ended it
+                conn.execute("COMMIT")
         if app_id != APPLICATION_ID and (tables or version):
             raise NotAWorkdeckDatabaseError(
                 f"{self.path} is an SQLite database but not Workdeck's: choose another file with --db"
