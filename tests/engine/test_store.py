@@ -246,3 +246,44 @@ def test_a_read_only_database_is_refused(read_only_db: Path) -> None:
 def test_a_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(DatabaseReadOnlyError, match="no folder"):
         Store(tmp_path / "nowhere" / "w.db")
+
+
+def test_a_schema_committed_between_the_identity_reads_is_not_taken_for_a_foreign_database(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another command line commits a new database's schema while this one reads what the
+    file is: between its application id (still 0) and its version (now set), read apart,
+    the file looked like someone else's database (the 200-parallel-adds e2e test, 1 in 200)."""
+    path = tmp_path / "new.db"
+    connect = sqlite3.connect
+    other_writer: list[str] = []
+
+    def commit_a_schema_now(sql: str) -> None:
+        if sql.strip() != "PRAGMA user_version" or other_writer:
+            return
+        writer = connect(path, isolation_level=None, timeout=0)
+        try:
+            writer.execute("BEGIN IMMEDIATE")
+            writer.execute("CREATE TABLE tasks (id TEXT PRIMARY KEY)")
+            writer.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            writer.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            writer.execute("COMMIT")
+            other_writer.append("committed")
+        except sqlite3.OperationalError as exc:  # the reader's snapshot holds the file still
+            other_writer.append(str(exc))
+            writer.execute("ROLLBACK")
+        finally:
+            writer.close()
+
+    def traced(*args: object, **kwargs: object) -> sqlite3.Connection:
+        conn = connect(*args, **kwargs)  # type: ignore[arg-type]
+        conn.set_trace_callback(commit_a_schema_now)
+        return conn
+
+    monkeypatch.setattr(sqlite3, "connect", traced)
+    store = Store(path)  # not NotAWorkdeckDatabaseError
+    try:
+        assert other_writer == ["database is locked"]  # it waited for the reads, as a busy timeout would
+        assert store.schema_version == SCHEMA_VERSION
+        assert store.conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
+    finally:
+        store.close()
