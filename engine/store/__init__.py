@@ -177,9 +177,9 @@ class Store(TaskRecords, RunRecords, RunReads):
     def _check_and_migrate(self) -> None:
         conn = self.conn
         # One read transaction: the three reads see one state of the file. Read apart,
-        # they could see two while another command line committed a new database's
-        # schema: a half-created Workdeck database was taken for a foreign one (1 in 200
-        # parallel adds, and once more in ~1,400 after reading the tables first).
+        # another command line could commit a new database's schema between them (no
+        # tables, application id 0, then version set): a new Workdeck database was taken
+        # for a foreign one, 1 in 200 parallel adds.
         conn.execute("BEGIN")
         try:
             tables, app_id, version = _identity(conn)
