@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QThread
+from PySide6.QtCore import QCoreApplication, QThread
 
 from engine.errors import JobAlreadyRunningError
 from engine.immediate import PRIORITY_ALARM, PRIORITY_DEFERRED, PRIORITY_IMMEDIATE, Job, JobRunner
@@ -369,7 +369,7 @@ def test_an_alarms_command_is_running_when_submit_returns_and_cancel_stops_it(qt
         finished: list[Any] = []
         runner.finished.connect(lambda j, r: finished.append((j, r)))
         assert runner.cancel("alarm")
-        qtbot.wait(100)
+        QCoreApplication.processEvents()  # delivers whatever the cancel posted (no sleep: it posts at once)
         assert finished == []  # not finished while its process runs and nobody stopped it yet
         with qtbot.waitSignal(runner.finished, timeout=10_000, check_params_cb=lambda j, r: j is job) as done:
             gate.set()
