@@ -18,9 +18,7 @@ the other schedulers too.
 Firing. ``fired_at`` is read from the clock when the timer fires and written with the
 run's claim (:meth:`engine.engine.Engine.start_run`) before any work starts. An alarm
 never fires early: tasks are taken only when ``next_run_at <= now``; a timer that
-comes back early just re-arms for the rest. No garbage collection starts from the wake
-before an alarm's last wait (:data:`NEAR`) until it fired (engine.collector_hold): under
-load one held the interpreter lock, and the alarm's timer callback, for up to 147 ms.
+comes back early just re-arms for the rest.
 
 Missed alarms (the app was not running, the machine slept, the clock jumped forward):
 an alarm handled more than :data:`MISSED_AFTER` after its instant follows its
@@ -53,7 +51,6 @@ from PySide6.QtCore import QObject
 
 from engine import recurrence, rules
 from engine.clock import Clock, SystemClock, to_us
-from engine.collector_hold import CollectorHold
 from engine.errors import BadSpecError, BadTimeError, EnvironmentFaultError
 from engine.model import Kind, MissedPolicy, Outcome, Run, State, StopReason, Task, TaskSpec
 from engine.reminders import REMINDER_WORKER, ReminderBook, local_text
@@ -265,7 +262,6 @@ class AlarmScheduler(QObject):
         #: Alarms due before this instant fell due while nothing could fire them.
         self._blind_until: datetime | None = None
         self._firing = False
-        self._collector = CollectorHold()  # held from the wait before an alarm's last until it fired
         self._spin = SPIN if isinstance(clock, SystemClock) else 0.0  # a fake clock never moves by itself
         #: Wall-minus-monotonic progress seen between two steps (s): clock changes and suspends.
         self.jumps: list[float] = []
@@ -290,7 +286,6 @@ class AlarmScheduler(QObject):
     def stop(self) -> None:
         self.running = False
         self._timer.stop()
-        self._collector.release()
         self._armed_id = self._armed_for = None
 
     def wake(self) -> None:
@@ -315,30 +310,21 @@ class AlarmScheduler(QObject):
             self._arm()
 
     def _arm(self) -> None:
-        wait = self._arm_timer()
-        if wait is not None and wait <= NEAR:
-            self._collector.hold()  # released once it fired (or stopped, or re-armed farther)
-        else:
-            self._collector.release()
-
-    def _arm_timer(self) -> float | None:
-        """Arm for the earliest alarm; how far it is (s), None if nothing is armed."""
         self._timer.stop()
         if not self.running:
-            return None
+            return
         task = self._store.next_due(State.SCHEDULED, kinds=(Kind.EXACT,))
         if task is None or task.next_run_at is None:
             self._armed_id = self._armed_for = None
             self._mark = None
-            return None
+            return
         now = self._clock.now()
         self._armed_id, self._armed_for = task.id, task.next_run_at
         self._mark = (now, self._clock.monotonic())
         wait = (task.next_run_at - now).total_seconds()
         if wait <= 0 and self._engine.pending.fault is not None:
-            return None  # due, but the disk refused its claim: the engine wakes us when writes work
+            return  # due, but the disk refused its claim: the engine wakes us when writes work
         self._timer.start(arm_delay(wait, self._spin))
-        return wait
 
     def _on_timer(self) -> None:
         if not self.running:
@@ -356,7 +342,6 @@ class AlarmScheduler(QObject):
                 self._fire(task, now if i == 0 else self._clock.now())
         finally:
             self._firing = False
-            self._collector.release()  # the commands started: a collection due runs now, not before
         self._arm()
 
     def _notice_jump(self, now: datetime) -> None:
