@@ -13,9 +13,8 @@ import os
 import subprocess
 import sys
 import threading
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
@@ -28,6 +27,7 @@ from engine.process_groups import MARKER, Group
 from engine.workers.base import Priority, WorkContext
 from engine.workers.shell import ShellWorker, _Supervisor
 from engine.workers.shell_threads import ThreadSupervisor
+from tests.e2e.conftest import wait_until
 from tests.engine.platforms.doubles import JobObjectDouble
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="the scripts are sh; Windows CI has its own")
@@ -86,21 +86,14 @@ def _members(mark: str) -> list[psutil.Process]:
     return found
 
 
-def _until(condition: Callable[[], bool], what: str, seconds: float = 10.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, what
-        time.sleep(0.02)
-
-
 def test_kill_ends_the_command_and_everything_it_started(impl: Processes, start: _Started) -> None:
     proc, unit = start("sleep 60 & sleep 60 & wait", _mark("c1"))
-    _until(lambda: len(_members(_mark("c1"))) == 3, "the command and its two children run")
+    wait_until(lambda: len(_members(_mark("c1"))) == 3, what="the command and its two children run")
     assert impl.alive(unit)
     assert impl.kill(unit)
     proc.wait(5)
-    _until(lambda: not _members(_mark("c1")), "every process of the unit is gone")
-    _until(lambda: not impl.alive(unit), "the unit reports itself empty")
+    wait_until(lambda: not _members(_mark("c1")), what="every process of the unit is gone")
+    wait_until(lambda: not impl.alive(unit), what="the unit reports itself empty")
     assert not impl.kill(unit) and not impl.stop(unit)  # nobody there: nothing signalled
 
 
@@ -111,10 +104,10 @@ def test_a_child_keeps_the_unit_alive_after_the_command_exits(
     proc, unit = start(f"sleep 60 & while [ ! -e {go} ]; do sleep 0.02; done; exit 0", _mark("c2"))
     go.touch()
     assert proc.wait(5) == 0
-    _until(lambda: len(_members(_mark("c2"))) == 1, "the child outlives the command")
+    wait_until(lambda: len(_members(_mark("c2"))) == 1, what="the child outlives the command")
     assert impl.alive(unit)
     assert impl.stop(unit)  # a polite stop: sleep ends on it
-    _until(lambda: not impl.alive(unit), "the child ended on the polite stop")
+    wait_until(lambda: not impl.alive(unit), what="the child ended on the polite stop")
     assert not _members(_mark("c2"))
 
 
@@ -122,7 +115,7 @@ def test_a_polite_stop_lets_the_command_clean_up(impl: Processes, start: _Starte
     ready, said = tmp_path / "ready", tmp_path / "said"
     proc, unit = start(f"trap 'echo bye > {said}; exit 3' TERM; echo > {ready}; "
                        "while :; do sleep 0.05; done", _mark("c3"))
-    _until(ready.exists, "the command is ready")
+    wait_until(ready.exists, what="the command is ready")
     assert impl.stop(unit)
     assert proc.wait(5) == 3
     assert said.read_text().strip() == "bye"
@@ -145,7 +138,7 @@ def test_lower_priority_reaches_the_command(impl: Processes, start: _Started) ->
 
 def test_a_dead_owners_unit_is_ended_only_if_it_is_ours(impl: Processes, start: _Started) -> None:
     proc, unit = start("sleep 60 & exec sleep 60", _mark("c6"))
-    _until(lambda: len(_members(_mark("c6"))) == 2, "both run")
+    wait_until(lambda: len(_members(_mark("c6"))) == 2, what="both run")
     identity = impl.identity(proc.pid)
     recycled = Group(unit.id, "not/its-start", "another.1")  # the pid now names someone else
     assert impl.end_left_over([recycled], grace=0.2) == []
@@ -153,12 +146,12 @@ def test_a_dead_owners_unit_is_ended_only_if_it_is_ours(impl: Processes, start: 
     ours = Group(unit.id, identity, _mark("c6"))
     assert impl.end_left_over([ours], grace=5) == [ours]
     proc.wait(5)
-    _until(lambda: not _members(_mark("c6")), "everything of the run ended")
+    wait_until(lambda: not _members(_mark("c6")), what="everything of the run ended")
 
 
 def test_a_unit_never_recorded_is_found_by_its_marker(impl: Processes, start: _Started) -> None:
     proc, unit = start("exec sleep 60", _mark("c7"))
-    _until(lambda: len(_members(_mark("c7"))) == 1, "it runs")
+    wait_until(lambda: len(_members(_mark("c7"))) == 1, what="it runs")
     found = impl.find_marked({_mark("c7"), _mark("c7-other")})
     assert set(found) == {_mark("c7")} and unit.id in found[_mark("c7")]
     assert impl.end_left_over([Group(i, None, _mark("c7")) for i in found[_mark("c7")]], grace=5)
@@ -178,10 +171,11 @@ def test_the_shell_worker_ends_a_cancelled_runs_whole_tree(impl: Processes, supe
     worker = threading.Thread(target=lambda: result.append(ShellWorker(0.5, impl, supervisor).run(ctx)))
     worker.start()
     try:
-        _until(lambda: "started" in "".join(chunks) and len(_members(_mark("c8"))) == 3, "the run started its tree")
+        wait_until(lambda: "started" in "".join(chunks) and len(_members(_mark("c8"))) == 3,
+                   what="the run started its tree")
     finally:
         ctx.cancel(StopReason.CANCELLED_BY_USER)
         worker.join(20)
     assert not worker.is_alive()
     assert [r.outcome for r in result] == [Outcome.CANCELLED]  # type: ignore[attr-defined]
-    _until(lambda: not _members(_mark("c8")), "nothing of the run is left")
+    wait_until(lambda: not _members(_mark("c8")), what="nothing of the run is left")
