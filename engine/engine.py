@@ -11,14 +11,13 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, Signal
 
-from engine import exact, recovery, rules, store_faults, workers
-from engine.clock import Clock, SystemClock, Timer, to_us
+from engine import recovery, store_faults
+from engine.clock import Clock, SystemClock
 from engine.clockwatch import ClockChange, ClockWatch, rebase_delays
 from engine.conditions import Conditions
 from engine.deferred import Dispatcher
@@ -26,16 +25,16 @@ from engine.errors import EnvironmentFaultError
 from engine.exact import AlarmScheduler
 from engine.history.output_cap import OutputCap
 from engine.history.policy import RetentionPolicy, load_policy, save_policy
-from engine.immediate import PRIORITY_ALARM, PRIORITY_DEFERRED, PRIORITY_IMMEDIATE, JobRunner
-from engine.model import Kind, Outcome, Reminder, Run, State, StopReason, Task
+from engine.immediate import JobRunner
+from engine.model import Kind, Reminder, Run, StopReason, Task
 from engine.output_buffer import OutputBuffer
 from engine.pending import PendingWrites
+from engine.run_cycle import RUN_HISTORY_SLACK as RUN_HISTORY_SLACK
+from engine.run_cycle import RunCycle, _Running
 from engine.store import StaleTaskError, Store
 from engine.task_reads import TASK_RUNS as TASK_RUNS
 from engine.task_reads import TaskReads
-from engine.task_writes import TaskWrites, _us
-from engine.workers import WorkContext, WorkResult
-from engine.workers.base import Priority
+from engine.task_writes import TaskWrites
 
 log = logging.getLogger(__name__)
 
@@ -45,21 +44,6 @@ OUTPUT_FLUSH_SECONDS = 0.1
 #: run's thread mostly sleeps in select(), so the pool is wide; deferred work is capped
 #: separately by the dispatcher (max_deferred, default the CPU count).
 RUNNER_THREADS = 64
-#: Runs read back beyond the retry budget when deciding after a run (interrupted and
-#: skipped runs sit between failures without counting).
-RUN_HISTORY_SLACK = 50
-
-
-@dataclass
-class _Running:
-    task: Task
-    run_id: int
-    ctx: WorkContext
-    run: Run  # as recorded at its start
-    timeout: Timer | None = None
-    #: The task's (state, updated_at) as the start left it: see Engine._task_as_running.
-    stamp: tuple[str, int | None] | None = None
-    pgid: int | None = None  # the run's process group, once the worker started one
 
 
 class GroupWatcher(Protocol):
@@ -70,11 +54,12 @@ class GroupWatcher(Protocol):
     def forget(self, pgid: int) -> None: ...
 
 
-class Engine(QObject, TaskWrites, TaskReads):
+class Engine(QObject, RunCycle, TaskWrites, TaskReads):
     """Workdeck's engine. Lives on one thread (the Qt main thread).
 
-    Its writes (engine.task_writes) and reads (engine.task_reads) are mixed in; starting
-    runs and recording their ends, the life of the engine and its reminders are here."""
+    Its writes (engine.task_writes), its reads (engine.task_reads) and the start and
+    end of runs (engine.run_cycle) are mixed in; the life of the engine, its runs'
+    output and process groups, and its reminders are here."""
 
     task_added = Signal(object)  # Task
     task_changed = Signal(object)  # Task, after any state or schedule change
@@ -104,6 +89,8 @@ class Engine(QObject, TaskWrites, TaskReads):
         self.started = False
         self._group_watcher: GroupWatcher | None = None
         self._running: dict[str, _Running] = {}
+        #: Runs claimed inside the transaction of a run's end, launched once it commits.
+        self._claimed: list[_Running] | None = None
         self._output = OutputBuffer()
         self._output_cap = OutputCap()
         self._retention: RetentionPolicy | None = None
@@ -255,64 +242,6 @@ class Engine(QObject, TaskWrites, TaskReads):
         return self.dispatcher.explain(dataclasses.replace(
             self.store.task(task_id, with_runs=False), runs=tuple(self.store.runs(task_id, newest=1))))
 
-    def start_run(self, task: Task, *, due_at: datetime | None = None, fired_at: datetime | None = None) -> bool:
-        """Claim ``task`` and start its next attempt. False if another writer claimed it first."""
-        if task.id in self._running:
-            return False
-        if task.state not in (State.ENQUEUED, State.SCHEDULED):
-            return False
-        now = self.clock.now()
-        attempt = task.attempts + 1
-        worker = workers.get(task.spec.worker)
-        due_at = due_at or task.next_run_at
-        # The claim is the UPDATE's "WHERE state = <what the caller saw>": no reload
-        # needed (each decode costs tens of microseconds, at 200 runs a second).
-        try:
-            with self.store.transaction():
-                # The stamp is the UPDATE's own: no other write can come between.
-                stamp = self.store.set_state(task, State.RUNNING, to_us(now), next_run_at=None, attempts=attempt)
-                run_id = self.store.start_run(task.id, attempt, to_us(now), due_at=_us(due_at), fired_at=_us(fired_at))
-        except StaleTaskError:
-            return False
-        except EnvironmentFaultError as exc:
-            # A full disk: nothing was written, the task stays due; it is claimed again
-            # when writes work (PendingWrites calls _on_writes_recovered).
-            self.pending.failed(exc)
-            return False
-        self._output_cap.begin(run_id, self.retention.for_spec(task.spec).output_limit)
-        fresh = dataclasses.replace(task, state=State.RUNNING, attempts=attempt, next_run_at=None, updated_at=now)
-        # Alarms run at the engine's own priority: on a busy machine an idle-priority
-        # command would start seconds after its alarm fired.
-        ctx = WorkContext(
-            task_id=task.id, attempt=attempt, args=task.spec.args, input=self._input_of(fresh), now=self.clock.now,
-            priority=Priority.NORMAL if task.kind is Kind.EXACT else Priority.IDLE,
-        )
-        run = Run(run_id, task.id, attempt, now, due_at=due_at, fired_at=fired_at)
-        running = _Running(task=fresh, run_id=run_id, ctx=ctx, run=run, stamp=stamp)
-        if task.spec.timeout is not None:
-            running.timeout = self.clock.timer(lambda: self._time_out(task.id))
-            running.timeout.start(task.spec.timeout)
-        self._running[task.id] = running
-        # An alarm's run goes ahead of all queued work, its command started in submit.
-        self.runner.submit(worker, ctx, priority=PRIORITY_ALARM if task.kind is Kind.EXACT
-                           else PRIORITY_DEFERRED if task.kind is Kind.DEFERRED else PRIORITY_IMMEDIATE)
-        self.task_changed.emit(fresh)
-        self.run_started.emit(run)
-        return True
-
-    def _time_out(self, task_id: str) -> None:
-        self.runner.cancel(task_id, StopReason.TIMED_OUT)
-
-    def _input_of(self, task: Task) -> dict[str, Any]:
-        """The task's input with its parents' outputs merged in, parents in --after order
-        (a later parent's key wins), the task's own input last (it wins over all)."""
-        merged: dict[str, Any] = {}
-        for parent_id in task.spec.after:
-            parent = self.store.task(parent_id, with_runs=False)
-            merged.update(parent.output or {})
-        merged.update(task.spec.input)
-        return merged
-
     def _on_job_output(self, task_id: str, text: str) -> None:
         running = self._running.get(task_id)
         if running is None:
@@ -364,97 +293,6 @@ class Engine(QObject, TaskWrites, TaskReads):
             self.pending.failed(exc)
             shown = Reminder(task_id, message, run.due_at if run else None, run.fired_at if run else None)
         self.reminder.emit(shown)
-
-    def _on_job_finished(self, job: Any, result: WorkResult) -> None:
-        running = self._running.pop(job.task_id, None)
-        if running is None:
-            log.error("a job finished for task %s, which is not running here", job.task_id)
-            return
-        if running.timeout is not None:
-            running.timeout.stop()
-        self._output.groups.pop(running.run_id, None)  # ended with the run: nothing to record
-        if running.pgid is not None and self._group_watcher is not None:
-            self._group_watcher.forget(running.pgid)
-        if result.error:
-            self._output.chunks.append((running.run_id, f"\n[workdeck] {result.error}\n"))
-        self._flush_output()
-        self._output_cap.end(running.run_id)
-        now = self.clock.now()
-        outcome = rules.outcome_for(result.outcome, running.ctx.stop_reason)
-        # On a full disk the end is held in memory and written when writes work again:
-        # the run never stays "running" in the database, nor do the tasks after it.
-        self.pending.write(f"the end of run {running.run_id} of task {job.task_id} ({outcome.value})",
-                           functools.partial(self._record_end, running, result, outcome, now))
-
-    def _record_end(self, running: _Running, result: WorkResult, outcome: Outcome, now: datetime) -> None:
-        """Record how a run ended and what follows (retry, next period, children), then tell."""
-        task = self._task_as_running(running)
-        if task.state is not State.RUNNING:
-            # Another writer (the command line, with policy replace or cancel) already
-            # ended the task in the database: record the run, change nothing else.
-            with self.store.transaction():
-                self.store.end_run(running.run_id, to_us(now), outcome, exit_code=result.exit_code,
-                                   stop_reason=running.ctx.stop_reason, spawned_at=_us(running.ctx.spawned_at))
-            self.run_finished.emit(self.store.run(running.run_id))
-            self.dispatcher.wake()
-            return
-        run = running.run
-        if outcome is Outcome.SUCCEEDED:
-            failures = 0  # they count back to the last success: this one
-        else:
-            # The tail of the history is enough: failures count back to the last success,
-            # and there are at most max_retries + 1 of them in a row.
-            tail = self.store.runs(task.id, newest=2 * task.spec.retry.max_retries + RUN_HISTORY_SLACK)
-            runs = [r if r.id != running.run_id else dataclasses.replace(r, outcome=outcome) for r in tail]
-            failures = rules.failures_in_period(task, runs)
-        if task.kind is Kind.EXACT:
-            decision = exact.after_alarm(task, run, outcome, running.ctx.stop_reason, now, failures)
-        else:
-            decision = rules.after_run(task, outcome, running.ctx.stop_reason, now, failures, run)
-        with self.store.transaction():
-            totals = self.store.end_run(
-                running.run_id, to_us(now), outcome, exit_code=result.exit_code,
-                stop_reason=running.ctx.stop_reason, detail=decision.detail, spawned_at=_us(running.ctx.spawned_at),
-            )
-            for windows, reason in ((decision.coalesced, StopReason.COALESCED), (decision.skipped, StopReason.OVERLAP)):
-                if windows is not None:
-                    totals = None  # counted again below: read once the transaction is done
-                    self.store.record_run(
-                        task.id, task.attempts, to_us(now), Outcome.CANCELLED, due_at=to_us(windows.first),
-                        stop_reason=reason, detail=windows.describe(task.attempts),
-                    )
-            self.store.set_state(
-                task, decision.state, to_us(now), next_run_at=_us(decision.next_run_at), output=result.output
-            )
-            children = self.store.children(task.id)
-            released = self._release_children(task.id, now, children) if outcome is Outcome.SUCCEEDED else 0
-            if decision.cascade is not None:
-                self._cascade(task.id, decision.cascade, now)
-        self.run_finished.emit(dataclasses.replace(
-            run, ended_at=now, outcome=outcome, exit_code=result.exit_code, stop_reason=running.ctx.stop_reason,
-            detail=decision.detail, spawned_at=running.ctx.spawned_at,
-        ))
-        ended = dataclasses.replace(
-            task, state=decision.state, next_run_at=decision.next_run_at, updated_at=now,
-            output=result.output if result.output is not None else task.output,
-            # this run and any coalesced or skipped ones counted
-            totals=totals if totals is not None else self.store.totals(task.id),
-        )
-        self.task_changed.emit(ended)
-        for child_id in children:
-            self._emit_changed(child_id)
-        self.dispatcher.run_ended(ended, released=released > 0)
-
-    def _task_as_running(self, running: _Running) -> Task:
-        """The task of a run that just ended, as it is in the database. The copy taken at
-        the start is still it unless another writer touched the task since (a cancel or
-        an in-place update from the command line): every write moves updated_at on, so
-        one indexed read of (state, updated_at) tells, where a reload costs a spec decode
-        (a tenth of a millisecond, at 200 runs a second)."""
-        task = running.task
-        if running.stamp is not None and self.store.task_stamp(task.id) == running.stamp:
-            return dataclasses.replace(task, runs=()) if task.runs else task
-        return self.store.task(task.id, with_runs=False)
 
     # ------------------------------------------------------------ reminders
 

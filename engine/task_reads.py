@@ -20,7 +20,7 @@ from engine.store.reads import Bucket
 if TYPE_CHECKING:
     from PySide6.QtCore import SignalInstance
 
-    from engine.engine import _Running
+    from engine.run_cycle import _Running
     from engine.store import Store
 
 #: Runs that :meth:`TaskReads.task` carries: the newest ones.

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     from engine.clock import Clock
     from engine.deferred import Dispatcher
-    from engine.engine import _Running
+    from engine.run_cycle import _Running
     from engine.immediate import JobRunner
     from engine.store import Store
 

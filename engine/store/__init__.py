@@ -321,6 +321,22 @@ class Store(TaskRecords, RunRecords, RunReads):
             _reraise(exc, self.path)
         self._committed()
 
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Inside a transaction: if the block raises, undo what it wrote and keep the rest.
+        If SQLite has undone the whole transaction (it does on some faults, a full disk
+        among them), there is nothing left to keep: the error goes on as it is."""
+        conn = self.conn
+        conn.execute("SAVEPOINT part")
+        try:
+            yield
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK TO part")
+                conn.execute("RELEASE part")
+            raise
+        conn.execute("RELEASE part")
+
     def _rollback(self) -> None:
         conn = self.conn
         if conn.in_transaction:

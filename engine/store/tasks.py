@@ -89,27 +89,35 @@ class TaskRecords:
         next_run_at: int | None = None,
         attempts: int | None = None,
         output: dict[str, Any] | None = None,
+        stamp: tuple[str, int | None] | None = None,
     ) -> tuple[str, int | None]:
-        """Move ``task`` to ``target`` if it is still in the state the caller saw.
-        Returns the task's new stamp (see :meth:`task_stamp`), from the same statement.
+        """Move ``task`` to ``target`` if it is still in the state the caller saw (and,
+        given a ``stamp`` from :meth:`task_stamp` or an earlier move, still unchanged
+        since: no write of any kind came between). Returns the task's new stamp, from
+        the same statement.
 
         Raises :class:`engine.errors.IllegalTransitionError` for a move the table
-        forbids, and ``StaleTaskError`` if another writer moved it first.
+        forbids, and ``StaleTaskError`` if another writer moved (or touched) it first.
         """
         transition(task.state, target, task_id=task.id)
+        params = [
+            target.value,
+            next_run_at,
+            attempts,
+            json.dumps(output) if output is not None else None,
+            now_us,
+            task.id,
+            task.state.value,
+        ]
+        unchanged = ""
+        if stamp is not None:
+            unchanged = " AND updated_at IS ?"
+            params.append(stamp[1])
         cursor = self.conn.execute(
             "UPDATE tasks SET state = ?, next_run_at = ?, attempts = COALESCE(?, attempts), "
-            "output = COALESCE(?, output), updated_at = " + _LATER + " WHERE id = ? AND state = ?"
+            "output = COALESCE(?, output), updated_at = " + _LATER + " WHERE id = ? AND state = ?" + unchanged
             + (" RETURNING state, updated_at" if counters.HAS_RETURNING else ""),
-            (
-                target.value,
-                next_run_at,
-                attempts,
-                json.dumps(output) if output is not None else None,
-                now_us,
-                task.id,
-                task.state.value,
-            ),
+            params,
         )
         if counters.HAS_RETURNING:
             rows = cursor.fetchall()  # all: a statement left open would hold up the COMMIT
