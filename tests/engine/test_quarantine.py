@@ -149,3 +149,19 @@ def test_a_time_that_cannot_be_read_is_reported_not_raised(engine: Engine, db: P
     assert engine.store.task(task).unreadable is not None
     assert engine.store.next_due(State.ENQUEUED) is None
     assert engine.store.due(State.ENQUEUED, to_us(engine.clock.now()) + 10**12, kind=Kind.DEFERRED) == []
+
+
+def test_a_spec_is_decoded_once_per_text_and_a_damaged_one_every_time(engine: Engine, db: Path) -> None:
+    """Decoded specs are shared by their stored text (a backlog of one command, a periodic
+    task read at every run): a changed spec is decoded anew, and a damaged one is never
+    kept, so it stays unreadable however often it is read, and reads again once mended."""
+    first, second, other = (engine.enqueue(shell("echo", arg, kind=Kind.DEFERRED)).id for arg in ("same", "same", "x"))
+    store = engine.store
+    assert store.task(first).spec is store.task(second).spec  # one decode for the same text
+    assert store.task(other).spec is not store.task(first).spec and store.task(other).spec.args == ("echo", "x")
+    good = store.conn.execute("SELECT spec FROM tasks WHERE id = ?", (first,)).fetchone()[0]
+    damage(db, "UPDATE tasks SET spec = '{not json' WHERE id = ?", first)
+    for _ in range(2):
+        assert store.task(first).state is State.UNREADABLE
+    damage(db, "UPDATE tasks SET spec = ? WHERE id = ?", good.replace('"same"', '"mended"'), first)
+    assert store.task(first).spec.args == ("echo", "mended") and store.task(first).state is State.ENQUEUED
