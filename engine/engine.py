@@ -254,7 +254,8 @@ class Engine(QObject, RunCycle, TaskWrites, TaskReads):
     def _on_job_group(self, task_id: str, pgid: int, leader_start: str | None) -> None:
         """A run's process group began: the watcher knows already (told on the worker's
         thread; here only for a runner that cannot), the database learns it with the
-        next output batch (a run that ends before then needs no record)."""
+        next output batch or the next end of a run, whichever comes first (a run that
+        ends before then needs no record)."""
         running = self._running.get(task_id)
         if running is None:
             return
@@ -265,10 +266,15 @@ class Engine(QObject, RunCycle, TaskWrites, TaskReads):
         if not self._output_timer.active:
             self._output_timer.start(OUTPUT_FLUSH_SECONDS)
 
-    def _flush_output(self) -> None:
+    def _flush_output(self, *, groups_too: bool = True) -> None:
+        """Write the output that came since the last flush, and the process groups that
+        began (unless ``groups_too`` is false: a run's end records them in its own
+        transaction, engine.run_cycle)."""
         self._output_timer.stop()
         chunks = self._output.take()
-        groups, self._output.groups = self._output.groups, {}
+        groups: dict[int, tuple[int, str | None]] = {}
+        if groups_too:
+            groups, self._output.groups = self._output.groups, {}
         if chunks:
             try:
                 with self.store.transaction():

@@ -80,7 +80,7 @@ class RunCycle:
         run_started: SignalInstance
         run_finished: SignalInstance
 
-        def _flush_output(self) -> None: ...
+        def _flush_output(self, *, groups_too: bool = True) -> None: ...
 
         def _release_children(self, parent_id: str, now: datetime, children: list[str]) -> int: ...
 
@@ -180,7 +180,7 @@ class RunCycle:
             self._group_watcher.forget(running.pgid)
         if result.error:
             self._output.chunks.append((running.run_id, f"\n[workdeck] {result.error}\n"))
-        self._flush_output()
+        self._flush_output(groups_too=False)  # the end's transaction names them
         self._output_cap.end(running.run_id)
         now = self.clock.now()
         outcome = rules.outcome_for(result.outcome, running.ctx.stop_reason)
@@ -233,12 +233,14 @@ class RunCycle:
         claimed: list[_Running] = []
         try:
             with self.store.transaction():
-                ended, changed_children, not_started = self._write_end(
+                ended, changed_children, named, not_started = self._write_end(
                     task, running, result, outcome, now, decision, stamp, claimed)
         except BaseException:
             for undone in claimed:  # claimed in the end's transaction, undone with it
                 self._running.pop(undone.task.id, None)
             raise
+        for run_id in named:
+            self._output.groups.pop(run_id, None)
         self.run_finished.emit(dataclasses.replace(
             run, ended_at=now, outcome=outcome, exit_code=result.exit_code, stop_reason=running.ctx.stop_reason,
             detail=decision.detail, spawned_at=running.ctx.spawned_at,
@@ -255,10 +257,10 @@ class RunCycle:
 
     def _write_end(self, task: Task, running: _Running, result: WorkResult, outcome: Outcome, now: datetime,
                    decision: rules.AfterRun, stamp: tuple[str, int | None] | None,
-                   claimed: list[_Running]) -> tuple[Task, list[Task], Exception | None]:
+                   claimed: list[_Running]) -> tuple[Task, list[Task], list[int], Exception | None]:
         """The end's writes, inside its transaction, and the claims it lets start (into
-        ``claimed``): the task as it ended, its children as they are, and what the
-        dispatcher raised (see :meth:`_claim_next`)."""
+        ``claimed``): the task as it ended, its children as they are, the runs whose
+        process groups it named, and what the dispatcher raised (see :meth:`_claim_next`)."""
         totals = self.store.end_run(
             running.run_id, to_us(now), outcome, exit_code=result.exit_code,
             stop_reason=running.ctx.stop_reason, detail=decision.detail, spawned_at=_us(running.ctx.spawned_at),
@@ -274,6 +276,12 @@ class RunCycle:
             task, decision.state, to_us(now), next_run_at=_us(decision.next_run_at), output=result.output,
             stamp=stamp,
         )
+        # The process groups of the other runs that began since the last flush ride along
+        # (a transaction of their own was a third of a commit per run, draining a backlog);
+        # they leave the buffer once this commits (_record_end_of).
+        groups = dict(self._output.groups)
+        if groups:
+            self.store.name_groups((run_id, pgid, start) for run_id, (pgid, start) in groups.items())
         children = self.store.children(task.id)
         released = self._release_children(task.id, now, children) if outcome is Outcome.SUCCEEDED else 0
         if decision.cascade is not None:
@@ -285,7 +293,7 @@ class RunCycle:
             # this run and any coalesced or skipped ones counted
             totals=totals if totals is not None else self.store.totals(task.id),
         )
-        return ended, changed_children, self._claim_next(ended, released > 0, claimed)
+        return ended, changed_children, list(groups), self._claim_next(ended, released > 0, claimed)
 
     def _claim_next(self, ended: Task, released: bool, claimed: list[_Running]) -> Exception | None:
         """Claim what the end of ``ended``'s run lets start, inside the end's transaction

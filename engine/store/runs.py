@@ -100,10 +100,14 @@ class RunRecords:
     def record_groups(self, groups: Iterable[tuple[int, int, str | None]]) -> None:
         """Name running runs' process groups: (run_id, pgid, leader start). Its own transaction."""
         with self.transaction():
-            self.conn.executemany(
-                "UPDATE runs SET pgid = ?, leader_start = ? WHERE id = ? AND ended_at IS NULL",
-                [(pgid, start, run_id) for run_id, pgid, start in groups],
-            )
+            self.name_groups(groups)
+
+    def name_groups(self, groups: Iterable[tuple[int, int, str | None]]) -> None:
+        """:meth:`record_groups` inside the caller's transaction."""
+        self.conn.executemany(
+            "UPDATE runs SET pgid = ?, leader_start = ? WHERE id = ? AND ended_at IS NULL",
+            [(pgid, start, run_id) for run_id, pgid, start in groups],
+        )
 
     def run_groups(self, run_ids: Sequence[int]) -> dict[int, tuple[int, str | None]]:
         """The recorded process group (pgid, leader start) of each of these runs that has one."""

@@ -195,9 +195,9 @@ def test_a_freed_slot_looks_at_deferred_work_only_and_arms_for_the_ended_task(de
 
 
 def test_a_freed_slot_is_claimed_in_the_transaction_that_ends_the_run(deck: Deck) -> None:
-    """Group commit: a run's end and the claim of the next run that waited for its slot
-    are one transaction (a commit costs ~100 us, a tenth of the engine's time per run
-    while a backlog drains). Listeners still hear the end before the next start, and the
+    """Group commit: a run's end, the claim of the next run that waited for its slot and
+    the process groups other runs began are one transaction (a commit costs ~100 us, a
+    tenth of the engine's time per run while a backlog drains). Listeners still hear the end before the next start, and the
     next run's work is submitted only once its claim is committed."""
     running = [deck.add("seconds=10") for _ in range(2)]
     waiting = deck.add("seconds=10")
@@ -207,8 +207,11 @@ def test_a_freed_slot_is_claimed_in_the_transaction_that_ends_the_run(deck: Deck
     deck.engine.run_finished.connect(lambda run: heard.append(("finished", run.task_id)))
     deck.engine.run_started.connect(lambda run: heard.append(("started", run.task_id)))
     submitted = len(deck.runner.started)
+    other_run = deck.task(running[1].id).runs[-1].id
+    deck.engine._on_job_group(running[1].id, 4242, "4242 started")  # the other run's process group began
     deck.runner.finish(running[0].id)
     assert commits == [State.RUNNING]  # one commit, the claim in it
+    assert deck.store.run_groups([other_run]) == {other_run: (4242, "4242 started")}  # named in it too
     assert heard == [("finished", running[0].id), ("started", waiting.id)]
     assert deck.runner.started[submitted:] == [waiting.id]
     assert deck.state(running[0].id) is State.SUCCEEDED
