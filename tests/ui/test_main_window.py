@@ -268,6 +268,9 @@ def test_keyboard_tab_order_and_f6_panes(qtbot, window, engine, runner, clock) -
     window.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2_000)
     window.timeline_view.setFocus()
+    # Wait for the focus instead of reading it at once: in one full run (random order,
+    # load ~25) it had not moved yet, and the Tab order was then read from the table.
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is window.timeline_view, timeout=2_000)
     order = [QApplication.focusWidget()]
     for _ in range(7):
         qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
@@ -277,6 +280,7 @@ def test_keyboard_tab_order_and_f6_panes(qtbot, window, engine, runner, clock) -
     assert window.details.isAncestorOf(order[6]), "Tab must leave the table for the details pane"
     # F6 visits the panes in turn and comes round again; Shift+F6 goes back.
     window.timeline_view.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is window.timeline_view, timeout=2_000)
     visited = []
     for _ in range(4):
         qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_F6)
