@@ -62,6 +62,36 @@ def _identity(conn: sqlite3.Connection) -> tuple[set[str], int, int]:
     return tables, int(app_id), int(version)
 
 
+#: How many times opening switches a database to WAL when other connections' writes get
+#: in its way (see :func:`_use_wal`); each time it first waits for the write that did.
+WAL_SWITCH_ATTEMPTS = 50
+
+
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Put the database in WAL mode (nothing to do once it is).
+
+    Switching a file still in rollback-journal mode (a new database, just after its
+    schema) reads its header under a shared lock and then writes it, which needs the
+    write lock. SQLite never waits for the write lock while holding a read lock (two
+    connections doing so would wait for each other forever): the switch fails at once
+    with SQLITE_BUSY, busy timeout or not, whenever another connection writes the file
+    at that moment. Command lines adding to a new database in parallel do: they check
+    its schema again under the write lock, or switch it themselves. So on that failure
+    (plain SQLITE_BUSY, nothing else) wait for the write as every write does, by taking
+    the write lock (``BEGIN IMMEDIATE``, which fails after the busy timeout), let go of
+    it, and switch again: most often the other connection has switched the file
+    meanwhile and there is nothing left to do. Nothing is written while waiting."""
+    for attempt in range(1, WAL_SWITCH_ATTEMPTS + 1):
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode != sqlite3.SQLITE_BUSY or attempt == WAL_SWITCH_ATTEMPTS:
+                raise
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("ROLLBACK")
+
+
 __all__ = [
     "RUN_COLUMNS",
     "WAL_CAP_BYTES",
@@ -144,7 +174,7 @@ class Store(TaskRecords, RunRecords, RunReads):
             self.conn = conn
             self._check_and_migrate()
             if self.path != ":memory:":
-                conn.execute("PRAGMA journal_mode = WAL")
+                _use_wal(conn)
                 conn.execute("PRAGMA wal_autocheckpoint = 0")  # see the module's docstring
                 conn.execute(f"PRAGMA journal_size_limit = {WAL_KEEP_BYTES}")
             # WAL with NORMAL never corrupts; a power cut may lose the last commits,

@@ -4,6 +4,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from engine.clock import FakeClock, to_us
 from engine.history import counters
 from engine.errors import (
     DatabaseReadOnlyError,
+    EnvironmentFaultError,
     IllegalTransitionError,
     NoSuchTaskError,
     NotAWorkdeckDatabaseError,
@@ -287,3 +289,92 @@ def test_a_schema_committed_between_the_identity_reads_is_not_taken_for_a_foreig
         assert store.conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
     finally:
         store.close()
+
+
+class _WriterAtTheWalSwitch:
+    """Another command line's write, begun just as the store switches a new database to
+    WAL (traced: the statement is about to run) and committed at the store's next
+    statement; ``then_switch``: that command line then switches the file itself."""
+
+    def __init__(self, path: Path, connect: Callable[..., sqlite3.Connection], *, then_switch: bool = False,
+                 release: bool = True) -> None:
+        self.path, self.connect, self.then_switch, self.release = path, connect, then_switch, release
+        self.writer: sqlite3.Connection | None = None
+        self.switches = 0
+
+    def __call__(self, sql: str) -> None:
+        if sql.strip() == "PRAGMA journal_mode = WAL":
+            self.switches += 1
+            if self.switches == 1:
+                # Its check of the new schema under the write lock (Store._check_and_migrate).
+                self.writer = self.connect(self.path, isolation_level=None, timeout=0)
+                self.writer.execute("BEGIN IMMEDIATE")
+                self.writer.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                return
+        if self.writer is not None and self.writer.in_transaction and self.release:
+            self.writer.execute("COMMIT")
+            if self.then_switch:
+                self.writer.execute("PRAGMA journal_mode = WAL")
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+@pytest.fixture
+def writer_at_the_wal_switch(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., _WriterAtTheWalSwitch]]:
+    made: list[_WriterAtTheWalSwitch] = []
+    connect = sqlite3.connect
+
+    def install(path: Path, **options: bool) -> _WriterAtTheWalSwitch:
+        hook = _WriterAtTheWalSwitch(path, connect, **options)
+        made.append(hook)
+
+        def traced(*args: object, **kwargs: object) -> sqlite3.Connection:
+            conn = connect(*args, **kwargs)  # type: ignore[arg-type]
+            conn.set_trace_callback(hook)
+            return conn
+
+        monkeypatch.setattr(sqlite3, "connect", traced)
+        return hook
+
+    yield install
+    for hook in made:
+        hook.close()
+
+
+@pytest.mark.parametrize("then_switch", [False, True], ids=["other-commits", "other-commits-and-switches"])
+def test_switching_a_new_database_to_wal_waits_for_another_writer(
+        tmp_path: Path, writer_at_the_wal_switch: Callable[..., _WriterAtTheWalSwitch], then_switch: bool) -> None:
+    """The switch upgrades a read lock to the write lock, which SQLite never waits for:
+    another command line writing the new file at that moment made it fail at once with
+    "database is locked", busy timeout or not (the 200-parallel-adds e2e test, 1 run in 5
+    under load). It waits for that write now, as every write does."""
+    path = tmp_path / "new.db"
+    hook = writer_at_the_wal_switch(path, then_switch=then_switch)
+    store = Store(path)  # not EnvironmentFaultError("database is locked")
+    try:
+        assert hook.switches == 2  # refused once while the other wrote, then done
+        assert hook.writer is not None and not hook.writer.in_transaction  # its write was waited for
+        assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert store.schema_version == SCHEMA_VERSION
+        clock = FakeClock()
+        with store.transaction():
+            store.insert_task(make_task(clock))
+        assert store.task("t1").state is State.ENQUEUED
+    finally:
+        store.close()
+
+
+def test_a_wal_switch_blocked_past_the_busy_timeout_still_fails(
+        tmp_path: Path, writer_at_the_wal_switch: Callable[..., _WriterAtTheWalSwitch]) -> None:
+    """The wait is the busy timeout, once: a write that never ends is reported, as any
+    write would report it, not retried for ever."""
+    path = tmp_path / "new.db"
+    hook = writer_at_the_wal_switch(path, release=False)
+    with pytest.raises(EnvironmentFaultError, match="database is locked"):
+        Store(path, busy_timeout_ms=50)
+    assert hook.switches == 1
+    assert hook.writer is not None and hook.writer.in_transaction  # still writing: nothing was taken from it
+    hook.writer.execute("COMMIT")
+    assert hook.writer.execute("PRAGMA journal_mode").fetchone()[0] == "delete"  # not switched
