@@ -79,8 +79,9 @@ def _use_wal(conn: sqlite3.Connection) -> None:
     its schema again under the write lock, or switch it themselves. So on that failure
     (plain SQLITE_BUSY, nothing else) wait for the write as every write does, by taking
     the write lock (``BEGIN IMMEDIATE``, which fails after the busy timeout), let go of
-    it, and switch again: most often the other connection has switched the file
-    meanwhile and there is nothing left to do. Nothing is written while waiting."""
+    it, and switch again (nothing to do if that connection switched the file meanwhile).
+    Nothing is written while waiting. Another failure needs yet another writer to take
+    the lock in the moment between: at most :data:`WAL_SWITCH_ATTEMPTS` tries."""
     for attempt in range(1, WAL_SWITCH_ATTEMPTS + 1):
         try:
             conn.execute("PRAGMA journal_mode = WAL")
