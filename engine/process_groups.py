@@ -3,9 +3,12 @@
 A shell run's processes share one process group whose id is its leader's pid. Two
 things name a run's group beyond the owner's life:
 
-- the group id and its leader's start, ``<boot id>/<start in clock ticks>`` read from
-  ``/proc`` (:func:`leader_start`): exact, and a reboot changes the boot id, so a pid
-  the kernel gave to another process later (a recycled pid) never matches;
+- the group id and its leader's identity (:func:`leader_start`): ``<boot id>/pidfs-<inode>``,
+  the inode number of a pidfd for it, where the kernel has pidfs (Linux 6.9+), else
+  ``<boot id>/<start in clock ticks>`` read from ``/proc``. Both are exact (pidfs numbers
+  each process once per boot, never reused; two processes with one pid cannot start in
+  the same tick), and a reboot changes the boot id, so a pid the kernel gave to another
+  process later (a recycled pid) never matches;
 - the environment marker :data:`MARKER` (``WORKDECK_RUN=<task id>.<attempt>``) every
   process of the run inherits: a group whose leader is gone is ours only if one of
   its members still carries the marker.
@@ -92,11 +95,90 @@ _BOOT_ID = _boot_id()
 _LINUX = sys.platform.startswith("linux")
 
 
-def leader_start(pid: int) -> str | None:
-    """When process ``pid`` started, as a string that no other process with the same pid
-    shares; None if it is gone. Linux: boot id and start ticks; elsewhere psutil."""
+def leader_start(pid: int, like: str | None = None, pidfd: int | None = None) -> str | None:
+    """Process ``pid``'s identity: a string that no other process with the same pid shares
+    (see the module docstring); None if it is gone. Linux: the boot id and the pidfs
+    inode of the process, or its start in clock ticks where pidfds have no inode of their
+    own; elsewhere psutil's start time.
+
+    ``like``: an identity recorded earlier, maybe by an older Workdeck (start ticks); the
+    answer is then in the same form, so the two compare. If that form is pidfs and
+    pidfs cannot be asked here, None (the caller then checks the run's marker instead).
+    ``pidfd``: a pidfd for ``pid`` the caller holds (the shell worker's exit watcher).
+
+    The shell worker asks for every command it starts, on its worker thread (issue 14):
+    a pidfd and its fstat cost ~3 us there, opening and reading /proc/PID/stat ~35 us
+    (the kernel makes a /proc inode for every new pid and formats ~50 fields).
+    """
     if not _LINUX:  # no /proc (Windows), or one without stat files (macOS has none)
         return _psutil_start(pid)
+    if like is None or _PIDFS in like:
+        identity = _pidfs_identity(pid, pidfd)
+        if identity is not _UNKNOWN:
+            return identity
+        if like is not None:
+            return None
+    return _stat_start(pid)
+
+
+#: What marks an identity made from a pidfs inode number.
+_PIDFS = "/pidfs-"
+_UNKNOWN = "?"  # _pidfs_identity's answer where it cannot ask
+
+
+def _pidfs_identity(pid: int, pidfd: int | None) -> str | None:
+    """``<boot id>/pidfs-<inode>``; None if ``pid`` is gone; _UNKNOWN without pidfs."""
+    if sys.platform != "linux" or not _has_pidfs():  # pidfs is Linux's
+        return _UNKNOWN
+    if pidfd is not None:
+        return f"{_BOOT_ID}{_PIDFS}{os.fstat(pidfd).st_ino}"
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:  # reaped: gone
+        return None
+    except OSError:  # not a process (a thread's id), or out of descriptors: ask /proc
+        return _UNKNOWN
+    try:
+        return f"{_BOOT_ID}{_PIDFS}{os.fstat(fd).st_ino}"
+    finally:
+        os.close(fd)
+
+
+def _has_pidfs() -> bool:
+    """Whether a pidfd's inode number names its process (pidfs, Linux 6.9+, 64-bit), asked
+    once. Before pidfs every pidfd was the one anonymous inode every eventfd shares too."""
+    global _PIDFS_HERE
+    if _PIDFS_HERE is None:
+        _PIDFS_HERE = _probe_pidfs()
+    return _PIDFS_HERE
+
+
+_PIDFS_HERE: bool | None = None
+
+
+def _probe_pidfs() -> bool:
+    if sys.platform != "linux":  # pidfds and eventfds are Linux's
+        return False
+    if sys.maxsize <= 2**32:  # a 32-bit inode number is reused after 2**32 processes
+        return False
+    try:
+        pidfd = os.pidfd_open(os.getpid())
+    except (AttributeError, OSError):  # no pidfds: an old kernel, a sandbox
+        return False
+    try:
+        anonymous = os.eventfd(0)
+        try:
+            return os.fstat(pidfd).st_dev != os.fstat(anonymous).st_dev
+        finally:
+            os.close(anonymous)
+    except OSError:
+        return False
+    finally:
+        os.close(pidfd)
+
+
+def _stat_start(pid: int) -> str | None:
+    """``<boot id>/<start in clock ticks>`` from /proc/PID/stat; None if ``pid`` is gone."""
     # os.open and one os.read, not open(): no file object and buffer to make and free.
     # The shell worker asks for every command it starts, on its worker thread (issue 14).
     try:
@@ -151,7 +233,7 @@ def is_ours(group: Group) -> bool:
     """
     if not group_alive(group.pgid):
         return False
-    start = leader_start(group.pgid)
+    start = leader_start(group.pgid, like=group.leader_start)
     if start is not None:  # its leader lives (or is an unreaped zombie)
         if not _leader_leads(group.pgid):
             return False

@@ -74,9 +74,10 @@ class Processes(ABC):
         runs once this returns."""
 
     @abstractmethod
-    def identity(self, pid: int) -> str | None:
-        """When process ``pid`` started, as a string no other process with that pid
-        shares (a recycled pid never matches); None if it is gone."""
+    def identity(self, pid: int, pidfd: int | None = None) -> str | None:
+        """Process ``pid``'s identity: a string no other process with that pid shares (a
+        recycled pid never matches); None if it is gone. ``pidfd``: one for ``pid`` the
+        caller holds (Linux), which saves opening another."""
 
     @abstractmethod
     def lower_priority(self, unit: Unit, *, own_session: bool) -> None:
@@ -125,8 +126,8 @@ class PosixProcesses(Processes):
     def adopt(self, proc: subprocess.Popen[bytes]) -> Unit:
         return Unit(proc.pid, proc.pid)  # a process group leader's group id is its pid
 
-    def identity(self, pid: int) -> str | None:
-        return process_groups.leader_start(pid)
+    def identity(self, pid: int, pidfd: int | None = None) -> str | None:
+        return process_groups.leader_start(pid, pidfd=pidfd)
 
     def lower_priority(self, unit: Unit, *, own_session: bool) -> None:
         """Give the new process group the lowest priority at once: processes the command

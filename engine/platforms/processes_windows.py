@@ -196,8 +196,8 @@ class WindowsProcesses(Processes):
         finally:
             self.k32.CloseHandle(process)
 
-    def identity(self, pid: int) -> str | None:
-        return process_groups.leader_start(pid)  # psutil's create time off Linux
+    def identity(self, pid: int, pidfd: int | None = None) -> str | None:
+        return process_groups.leader_start(pid)  # psutil's create time off Linux; no pidfds
 
     def lower_priority(self, unit: Unit, *, own_session: bool) -> None:
         if unit.handle is not None:

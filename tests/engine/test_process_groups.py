@@ -63,16 +63,61 @@ def test_a_recorded_group_is_ended_whole(spawn: list[subprocess.Popen[bytes]]) -
     assert _members(proc.pid) == []
 
 
-def test_a_recycled_pid_is_never_signalled(spawn: list[subprocess.Popen[bytes]]) -> None:
-    """The recorded leader start differs: the pid now belongs to another process."""
+def _other_process(identity: str) -> str:
+    """The identity of another process that had the same pid: one started a tick earlier,
+    or (pidfs) one the kernel numbered before it."""
+    boot, start = identity.split("/")
+    if start.startswith("pidfs-"):
+        return f"{boot}/pidfs-{int(start[6:]) - 1}"
+    return f"{boot}/{int(start) - 1}"
+
+
+@pytest.mark.parametrize("form", ["current", "start ticks"])
+def test_a_recycled_pid_is_never_signalled(spawn: list[subprocess.Popen[bytes]], form: str) -> None:
+    """The recorded leader identity differs: the pid now belongs to another process.
+    "start ticks": a record an older Workdeck made, or one made without pidfs."""
     proc = _group(spawn, "exec sleep 60", "t1.1")
     _wait_members(proc.pid, 1)
-    start = process_groups.leader_start(proc.pid)
+    start = process_groups.leader_start(proc.pid) if form == "current" else process_groups._stat_start(proc.pid)
     assert start is not None
-    boot, ticks = start.split("/")
-    recycled = Group(proc.pid, f"{boot}/{int(ticks) - 1}", "t1.1")
+    recycled = Group(proc.pid, _other_process(start), "t1.1")
     assert process_groups.end_groups([recycled], grace=0.2) == []
     assert proc.poll() is None and _members(proc.pid) == [proc.pid]
+
+
+@pytest.mark.linux
+def test_a_group_recorded_in_start_ticks_is_still_recognised(spawn: list[subprocess.Popen[bytes]]) -> None:
+    """A record an older Workdeck left (before pidfs identities) names its group still."""
+    proc = _group(spawn, "sleep 60 & exec sleep 60", "t1.2")
+    _wait_members(proc.pid, 2)
+    ticks = process_groups._stat_start(proc.pid)
+    assert ticks is not None and ticks.split("/")[1].isdigit()
+    assert process_groups.leader_start(proc.pid, like=ticks) == ticks
+    group = Group(proc.pid, ticks, "t1.2")
+    assert process_groups.end_groups([group], grace=5) == [group]
+    proc.wait(5)
+    assert _members(proc.pid) == []
+
+
+@pytest.mark.linux
+def test_a_pidfs_identity_names_one_process_and_is_read_from_a_held_pidfd(
+    spawn: list[subprocess.Popen[bytes]]
+) -> None:
+    if not process_groups._has_pidfs():
+        pytest.skip("this kernel's pidfds have no inode of their own (pidfs: Linux 6.9+): start ticks are used")
+    first = _group(spawn, "exec sleep 60", "t1.3")
+    second = _group(spawn, "exec sleep 60", "t1.3")
+    ids = [process_groups.leader_start(p.pid) for p in (first, second)]
+    assert ids[0] != ids[1] and all(i is not None and "/pidfs-" in i for i in ids)
+    pidfd = os.pidfd_open(first.pid)
+    try:
+        assert process_groups.leader_start(first.pid, pidfd=pidfd) == ids[0]
+        os.killpg(first.pid, 9)
+        first.wait(5)  # reaped: the pid is free; the held pidfd still names the process it was
+        assert process_groups.leader_start(first.pid) is None
+        assert process_groups.leader_start(first.pid, pidfd=pidfd) == ids[0]
+    finally:
+        os.close(pidfd)
 
 
 def test_a_leaderless_group_is_ended_only_if_a_member_carries_the_marker(

@@ -18,6 +18,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from engine import process_groups
 from engine.errors import BadSpecError
 from engine.model import Outcome, StopReason
 from engine.workers import shell as shell_module
@@ -352,15 +353,18 @@ def test_leftovers_are_found_without_looking_at_other_processes(
 
 @pytest.mark.linux
 def test_a_run_names_its_group_and_marks_its_processes(make_worker: MakeWorker) -> None:
-    groups: list[tuple[int, str | None]] = []
+    groups: list[tuple[int, str | None, str | None]] = []
     chunks: list[str] = []
+    # Asked again, from scratch, while the leader is there (unreaped at worst).
     ctx = WorkContext(task_id="abc", attempt=4, args=("sh", "-c", 'echo "$WORKDECK_RUN $$"'), on_log=chunks.append,
-                      on_group=lambda pgid, start: groups.append((pgid, start)))
+                      on_group=lambda pgid, start: groups.append((pgid, start, process_groups.leader_start(pgid))))
     assert make_worker().run(ctx).outcome is Outcome.SUCCEEDED
     mark, pid = "".join(chunks).split()
     assert mark == "abc.4" and groups and groups[0][0] == int(pid)
-    boot, ticks = (groups[0][1] or "").split("/")
-    assert ticks.isdigit() and boot == Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    assert groups[0][1] is not None and groups[0][1] == groups[0][2]
+    boot, start = groups[0][1].split("/")
+    assert boot == Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    assert start.isdigit() or (start.startswith("pidfs-") and start[6:].isdigit())
 
 
 def test_a_command_gets_the_environment_as_it_is_at_its_spawn(
