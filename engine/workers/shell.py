@@ -43,10 +43,11 @@ is POSIX's: it waits on the pipe with ``poll``, which Windows offers for sockets
 Windows runs :class:`engine.workers.shell_threads.ThreadSupervisor` (reader threads and
 a queue, the same loop otherwise).
 
-Waiting is done with ``poll`` on the output pipe, a self-pipe written by the cancel
-callback, and a pidfd (Linux) that becomes readable when the leader exits: nothing is
-looked at on a timer, except while a command's leftovers are being stopped (no event
-says a group is empty, so we look every :data:`GROUP_POLL` seconds then).
+Waiting is done with ``poll`` on the output pipe, the thread's wake-up descriptor
+written by the cancel callback, and a pidfd (Linux) that becomes readable when the
+leader exits (:mod:`engine.workers.shell_events`): nothing is looked at on a timer,
+except while a command's leftovers are being stopped (no event says a group is empty,
+so we look every :data:`GROUP_POLL` seconds then).
 ``select.poll`` rather than a ``selectors`` selector: for three descriptors it needs no
 kernel object of its own (an epoll selector costs a descriptor and a system call per
 register, unregister and close), and its calls are C, not Python layers on the worker's
@@ -63,7 +64,6 @@ import os
 import select
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Sequence
 
@@ -75,6 +75,7 @@ from engine.platforms import processes as platform_processes
 from engine.platforms.processes import NICENESS as NICENESS
 from engine.platforms.shell_line import popen_args
 from engine.workers.base import Priority, Worker, WorkContext, WorkResult
+from engine.workers.shell_events import ExitWatcher, WakeUp, open_pidfd, thread_wake_up
 
 #: Seconds between SIGTERM and SIGKILL when a run is stopped or leaves processes behind.
 GRACE_PERIOD = 2.0
@@ -137,11 +138,12 @@ class ShellWorker(Worker):
             return lambda: refused
         unit = self.processes.adopt(proc)
         ctx.mark_spawned()  # Popen returns once the command is exec'd
+        supervisor = self.supervisor(proc, ctx, self.grace_period, self.processes, unit)  # takes a pidfd
         # Named before anything else can happen to it: its leader is a zombie at worst.
-        ctx.on_group(unit.id, self.processes.identity(proc.pid))
+        ctx.on_group(unit.id, self.processes.identity(proc.pid, supervisor.leader_fd))
         if ctx.priority is Priority.IDLE:
             self.processes.lower_priority(unit, own_session=own_session)
-        return self.supervisor(proc, ctx, self.grace_period, self.processes, unit).run
+        return supervisor.run
 
 
 def _supervisor_for(platform: str) -> type[_Supervisor]:
@@ -198,18 +200,28 @@ def _refused(ctx: WorkContext, message: str, exit_code: int | None) -> WorkResul
     return WorkResult(Outcome.FAILED, exit_code=exit_code, error=message)
 
 
+_new_decoder = codecs.getincrementaldecoder("utf-8")
+
+
 class _Stream:
     """One output pipe: incremental UTF-8 decoding and line assembly."""
 
     def __init__(self, fd: int) -> None:
         self.fd = fd
-        self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        # Made at the first output: many commands write nothing (a lookup and an object
+        # fewer a run on the worker's thread, issue 14).
+        self.decoder: codecs.IncrementalDecoder | None = None
         self.pending = ""
         self.pending_since: float | None = None
 
     def feed(self, data: bytes, now: float) -> str:
         """Decode ``data``; return the complete lines it finishes (possibly "")."""
-        text = self.pending + self.decoder.decode(data, final=not data)
+        decoder = self.decoder
+        if decoder is None:
+            if not data:
+                return self.take_pending()  # nothing was ever written
+            decoder = self.decoder = _new_decoder(errors="replace")
+        text = self.pending + decoder.decode(data, final=not data)
         if not data:  # EOF: pass on everything
             self.pending, self.pending_since = "", None
             return text
@@ -237,29 +249,27 @@ class _Supervisor:
         self.processes, self.unit = processes, unit  # the run's process group (engine.platforms.processes)
         self.watched: dict[int, object] = {}  # what each polled fd is: "pipe", "wake" or the leader
         self.streams: dict[int, _Stream] = {}
-        self.leader: _ExitWatcher | None = None
+        self.leader: ExitWatcher | None = None
+        self.wake_up: WakeUp | None = None  # the supervising thread's, while the loop runs
         self.returncode: int | None = None  # set when the leader is reaped
         self.group_empty = False  # nobody is left in the group (looked after the leader was reaped)
         self.next_look: float | None = None  # when to look at the group again
         self.kill_deadline: float | None = None  # SIGKILL the group at this instant
         self.killed_at: float | None = None  # when the group got SIGKILL
-        self._wake_r, self._wake_w = os.pipe()
-        self._wake_lock = threading.Lock()
-        self._wake_open = True
+        #: A pidfd for the leader (Linux), taken at once: it names the leader's identity
+        #: too (ShellWorker.start) and becomes the exit watcher's descriptor; None elsewhere.
+        self.leader_fd: int | None = None
         if sys.platform == "win32":  # select takes sockets only there: ThreadSupervisor runs instead
             raise NotImplementedError("the selector supervisor is POSIX only")
+        self.leader_fd = open_pidfd(proc.pid)
         self.poller = select.poll()
-        os.set_blocking(self._wake_w, False)
 
     # -- the cancel callback: any thread ------------------------------------------
 
     def _wake(self) -> None:
-        with self._wake_lock:  # never write to a closed (and maybe reused) fd number
-            if self._wake_open:
-                try:
-                    os.write(self._wake_w, b"x")
-                except BlockingIOError:  # the pipe is full: a wake-up is pending anyway
-                    pass
+        wake_up = self.wake_up
+        if wake_up is not None:  # None: the loop has not started or is over (it looks at ctx.cancelled)
+            wake_up.wake(self)
 
     # -- the loop ------------------------------------------------------------------
 
@@ -268,13 +278,20 @@ class _Supervisor:
             raise NotImplementedError("the selector supervisor is POSIX only")
         assert self.proc.stdout is not None
         try:
+            # The pipe stays blocking: it is read only when poll says it is readable, and
+            # nobody else reads it, so a read never waits (an ioctl fewer a run).
             fd = self.proc.stdout.fileno()
-            os.set_blocking(fd, False)
             self.streams[fd] = _Stream(fd)
             self._watch(fd, "pipe")
-            self._watch(self._wake_r, "wake")
-            self.leader = _ExitWatcher.leader(self.proc)
+            self.leader = ExitWatcher.leader(self.proc, self.leader_fd)
+            self.leader_fd = None  # the watcher closes it
             self._watch(self.leader.fd, self.leader)
+            wake_up = thread_wake_up()
+            if not wake_up.arm(self):  # another run's loop on this thread (nested): one of its own
+                wake_up = WakeUp()
+                wake_up.arm(self)
+            self.wake_up = wake_up
+            self._watch(wake_up.fd, "wake")
             self.ctx.add_cancel_callback(self._wake)
             self._loop()
         finally:
@@ -350,8 +367,9 @@ class _Supervisor:
                 self._unwatch(fd)
                 del self.streams[fd]
         elif what == "wake":
-            os.read(self._wake_r, 4096)
-        elif isinstance(what, _ExitWatcher):
+            assert self.wake_up is not None
+            self.wake_up.take()
+        elif isinstance(what, ExitWatcher):
             self._unwatch(fd)
             what.exited = True
             self._on_leader_exit()
@@ -419,14 +437,17 @@ class _Supervisor:
         return WorkResult(Outcome.FAILED, exit_code=returncode, error=exit_status.describe(returncode, sys.platform))
 
     def _close(self) -> None:
-        with self._wake_lock:
-            self._wake_open = False
+        wake_up, self.wake_up = self.wake_up, None  # a late cancel callback wakes nothing now
+        if wake_up is not None:
+            wake_up.disarm()
+            if wake_up is not thread_wake_up():  # a nested run's own
+                wake_up.close()
         for stream in list(self.streams.values()):
             self._log(stream.take_pending())
         if self.leader is not None:
             self.leader.close()
-        os.close(self._wake_r)
-        os.close(self._wake_w)
+        elif self.leader_fd is not None:  # the loop never began
+            os.close(self.leader_fd)
         for pipe in (self.proc.stdout, self.proc.stderr):
             if pipe is not None:
                 pipe.close()
@@ -434,60 +455,3 @@ class _Supervisor:
             self._kill_group()
             self.returncode = self.proc.wait()
         self.processes.release(self.unit)
-
-
-def _wait_unreaped(pid: int) -> None:
-    """Block until child ``pid`` exits, leaving it for the supervisor to reap.
-
-    ``waitid(WNOWAIT)`` where Python has it; macOS's Python (before 3.13) has no
-    ``os.waitid``, so there a kqueue's NOTE_EXIT, which does not reap either.
-    """
-    if sys.platform == "win32":  # POSIX only: Windows waits in ThreadSupervisor
-        raise NotImplementedError("waiting on a pid unreaped is POSIX only")
-    if sys.platform == "darwin":
-        import select
-
-        queue = select.kqueue()
-        try:
-            event = select.kevent(pid, select.KQ_FILTER_PROC, select.KQ_EV_ADD | select.KQ_EV_ONESHOT,
-                                  select.KQ_NOTE_EXIT)
-            queue.control([event], 1, None)
-        finally:
-            queue.close()
-        return
-    os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
-
-
-class _ExitWatcher:
-    """A file descriptor that becomes readable when the leader exits.
-
-    Linux: a pidfd. Elsewhere: a pipe written by a thread that waits for the process
-    with ``waitid(WNOWAIT)``, which leaves the reaping to the supervisor.
-    """
-
-    def __init__(self, pid: int, fd: int) -> None:
-        self.pid, self.fd = pid, fd
-        self.exited = False
-
-    @classmethod
-    def leader(cls, proc: subprocess.Popen[bytes]) -> _ExitWatcher:
-        pid = proc.pid
-        if hasattr(os, "pidfd_open"):
-            try:
-                return cls(pid, os.pidfd_open(pid))
-            except OSError:  # no pidfds in this kernel or sandbox
-                pass
-        read_fd, write_fd = os.pipe()
-
-        def body() -> None:
-            try:
-                _wait_unreaped(pid)
-            except OSError:  # reaped already: either way it is not running
-                pass
-            os.close(write_fd)  # EOF makes read_fd readable
-
-        threading.Thread(target=body, name=f"workdeck-wait-{pid}", daemon=True).start()
-        return cls(pid, read_fd)
-
-    def close(self) -> None:
-        os.close(self.fd)

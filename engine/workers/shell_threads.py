@@ -64,6 +64,7 @@ class ThreadSupervisor(shell._Supervisor):
         # replaces. The state below is what the inherited methods read and write.
         self.proc, self.ctx, self.grace = proc, ctx, grace
         self.processes, self.unit = processes, unit
+        self.leader_fd: int | None = None  # no pidfd: a waiter thread reaps the leader
         self.streams: dict[int, shell._Stream] = {}
         self.returncode: int | None = None
         self.group_empty = False

@@ -1,7 +1,7 @@
 """The shell run's wait for its leader, along macOS' path, at its seam.
 
 macOS' Python before 3.13 has no ``os.waitid``: the thread that waits for the leader
-(engine.workers.shell._wait_unreaped) uses a kqueue's NOTE_EXIT there, which, like
+(engine.workers.shell_events.wait_unreaped) uses a kqueue's NOTE_EXIT there, which, like
 ``waitid(WNOWAIT)``, leaves the process for the supervisor to reap. Linux has no kqueue,
 so this checks the calls against a recording ``select`` module; CI's macOS runner runs
 the real one (every shell test goes through it there).
@@ -15,7 +15,7 @@ import types
 
 import pytest
 
-from engine.workers import shell as shell_module
+from engine.workers import shell_events
 
 
 class _Kqueue:
@@ -47,7 +47,7 @@ def test_on_macos_the_leader_is_awaited_with_kqueue_not_waitid(monkeypatch: pyte
     monkeypatch.setitem(sys.modules, "select", _fake_select(calls))
     monkeypatch.delattr(os, "waitid", raising=False)  # as in macOS' Python 3.11 and 3.12
 
-    shell_module._wait_unreaped(4242)
+    shell_events.wait_unreaped(4242)
 
     event = ("kevent", 4242, -5, 0x1 | 0x10, 0x80000000)
     assert calls == [("control", [event], 1, None), ("close",)]
@@ -66,5 +66,5 @@ def test_the_kqueue_is_closed_when_the_process_is_gone(monkeypatch: pytest.Monke
     monkeypatch.setitem(sys.modules, "select", fake)
 
     with pytest.raises(OSError):  # the waiting thread takes any OSError as "not running"
-        shell_module._wait_unreaped(4242)
+        shell_events.wait_unreaped(4242)
     assert calls == [("close",)]
