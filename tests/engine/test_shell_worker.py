@@ -442,3 +442,22 @@ def test_windows_runs_the_thread_supervisor_and_posix_the_selector() -> None:
     assert shell_module._supervisor_for("linux") is _Supervisor
     assert shell_module._supervisor_for("darwin") is _Supervisor
     assert ShellWorker().supervisor is shell_module._supervisor_for(sys.platform)
+
+
+def _when_exited(pgid: int, start: str | None) -> None:
+    """An on_group that returns once the command has exited (a zombie, unreaped): the run's
+    first poll then sees its last output and the pipe's hang-up at once."""
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{pgid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+        assert time.monotonic() < deadline, "the command did not exit"
+        time.sleep(0.005)
+
+
+@pytest.mark.linux
+@pytest.mark.parametrize("script, output", [("printf 'last words'", "last words"), ("printf 'a\\nb'", "a\nb"), ("", "")])
+def test_output_and_the_hang_up_seen_at_once_lose_nothing(script: str, output: str, make_worker: MakeWorker) -> None:
+    chunks: list[str] = []
+    ctx = WorkContext(task_id="t1", attempt=1, args=("sh", "-c", script or "true"), on_log=chunks.append,
+                      on_group=_when_exited)
+    assert make_worker().run(ctx).outcome is Outcome.SUCCEEDED
+    assert "".join(chunks) == output
