@@ -185,3 +185,43 @@ def test_off_linux_the_wake_up_is_a_pipe(monkeypatch: pytest.MonkeyPatch) -> Non
         assert not _readable(wake.fd)
     finally:
         wake.close()
+
+
+def test_a_pool_threads_wake_up_goes_with_the_thread(qtbot: object) -> None:
+    """The job runner's pool threads (Qt's) keep theirs while they linger and drop it when
+    they return: it is then collected, and collecting it closes its descriptor."""
+    import weakref
+
+    from engine.immediate import LINGER, JobRunner
+
+    kept: list[weakref.ref[shell_events.WakeUp]] = []
+
+    class Recording(ShellWorker):
+        def run(self, ctx: WorkContext) -> WorkResult:
+            result = super().run(ctx)
+            kept.append(weakref.ref(shell_events.thread_wake_up()))
+            return result
+
+    runner = JobRunner(max_threads=2)
+    done: list[WorkResult] = []
+    runner.finished.connect(lambda job, result: done.append(result))
+    try:
+        for i in range(6):
+            runner.submit(Recording(supervisor=_Supervisor), WorkContext(task_id=f"p{i}", attempt=1, args=("true",)))
+        qtbot.waitUntil(lambda: len(done) == 6, timeout=20000)  # type: ignore[attr-defined]
+        alive = {id(ref()) for ref in kept if ref() is not None}
+        assert 1 <= len(alive) <= 2  # one a pool thread, however many runs it took
+        qtbot.waitUntil(lambda: all(ref() is None for ref in kept),  # type: ignore[attr-defined]
+                        timeout=int(LINGER * 1000) + 10000)
+    finally:
+        runner.shutdown()
+    assert [r.outcome for r in done] == [Outcome.SUCCEEDED] * 6
+
+
+def test_collecting_a_wake_up_closes_its_descriptor() -> None:
+    wake = shell_events.WakeUp()
+    fd = wake.fd
+    os.fstat(fd)
+    del wake
+    with pytest.raises(OSError):  # EBADF: closed (listing /proc/self/fd would reuse its number)
+        os.fstat(fd)
