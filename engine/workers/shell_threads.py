@@ -1,7 +1,7 @@
 """The shell worker's supervisor without ``select``: Windows' (and any platform's).
 
-:class:`engine.workers.shell._Supervisor` waits on the output pipe, a self-pipe and a
-pidfd with ``poll``. Windows' ``select`` takes sockets only, so there a run could
+:class:`engine.workers.shell._Supervisor` waits on the output pipe, its thread's
+wake-up descriptor and a pidfd with ``poll``. Windows' ``select`` takes sockets only, so there a run could
 not even start waiting. This supervisor waits on one queue instead, fed by
 
 - one reader thread on the output pipe: a blocking ``os.read`` of up to 64 KiB, each
@@ -60,7 +60,7 @@ class ThreadSupervisor(shell._Supervisor):
 
     def __init__(self, proc: subprocess.Popen[bytes], ctx: WorkContext, grace: float,
                  processes: platform_processes.Processes, unit: platform_processes.Unit) -> None:
-        # Not super().__init__(): that makes the poll object and the self-pipe this class
+        # Not super().__init__(): that makes the poll object and takes the pidfd this class
         # replaces. The state below is what the inherited methods read and write.
         self.proc, self.ctx, self.grace = proc, ctx, grace
         self.processes, self.unit = processes, unit
