@@ -53,6 +53,7 @@ from engine import recurrence, rules
 from engine.clock import Clock, SystemClock, to_us
 from engine.errors import BadSpecError, BadTimeError, EnvironmentFaultError
 from engine.model import Kind, MissedPolicy, Outcome, Run, State, StopReason, Task, TaskSpec
+from engine.platforms.time_slice import ShortSlice
 from engine.reminders import REMINDER_WORKER, ReminderBook, local_text
 from engine.store import StaleTaskError, Store
 from engine.timeparse import format_duration, local_zone_name
@@ -263,6 +264,10 @@ class AlarmScheduler(QObject):
         self._blind_until: datetime | None = None
         self._firing = False
         self._spin = SPIN if isinstance(clock, SystemClock) else 0.0  # a fake clock never moves by itself
+        #: Held over the last wait before an alarm and its firing: on a busy machine the
+        #: thread's wake-up and the command's start then go ahead of the running programs
+        #: (engine.platforms.time_slice). Not on a fake clock: nothing waits for real.
+        self.short_slice: ShortSlice | None = ShortSlice() if self._spin else None
         #: Wall-minus-monotonic progress seen between two steps (s): clock changes and suspends.
         self.jumps: list[float] = []
         engine.task_added.connect(self._on_task_event)
@@ -287,6 +292,8 @@ class AlarmScheduler(QObject):
         self.running = False
         self._timer.stop()
         self._armed_id = self._armed_for = None
+        if self.short_slice is not None:
+            self.short_slice.release()
 
     def wake(self) -> None:
         """Look again now (a resume, a change another process wrote, a test)."""
@@ -311,20 +318,28 @@ class AlarmScheduler(QObject):
 
     def _arm(self) -> None:
         self._timer.stop()
-        if not self.running:
-            return
-        task = self._store.next_due(State.SCHEDULED, kinds=(Kind.EXACT,))
-        if task is None or task.next_run_at is None:
-            self._armed_id = self._armed_for = None
-            self._mark = None
-            return
-        now = self._clock.now()
-        self._armed_id, self._armed_for = task.id, task.next_run_at
-        self._mark = (now, self._clock.monotonic())
-        wait = (task.next_run_at - now).total_seconds()
-        if wait <= 0 and self._engine.pending.fault is not None:
-            return  # due, but the disk refused its claim: the engine wakes us when writes work
-        self._timer.start(arm_delay(wait, self._spin))
+        near = False
+        try:
+            if not self.running:
+                return
+            task = self._store.next_due(State.SCHEDULED, kinds=(Kind.EXACT,))
+            if task is None or task.next_run_at is None:
+                self._armed_id = self._armed_for = None
+                self._mark = None
+                return
+            now = self._clock.now()
+            self._armed_id, self._armed_for = task.id, task.next_run_at
+            self._mark = (now, self._clock.monotonic())
+            wait = (task.next_run_at - now).total_seconds()
+            if wait <= 0 and self._engine.pending.fault is not None:
+                return  # due, but the disk refused its claim: the engine wakes us when writes work
+            near = wait <= NEAR
+            self._timer.start(arm_delay(wait, self._spin))
+        finally:
+            if self.short_slice is not None and near:
+                self.short_slice.hold()
+            elif self.short_slice is not None:
+                self.short_slice.release()
 
     def _on_timer(self) -> None:
         if not self.running:
