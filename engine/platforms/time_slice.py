@@ -17,11 +17,11 @@ engine's thread also starts the pool threads that run deferred work: with every
 thread on short slices, 2,000 shell tasks drained 8-15% slower (more preemptions).
 
 Measured with one CPU hog per core, 200 alarms 20 ms apart running ``true``
-(tests/bench/bench_alarms.py, alternated with the code before, two runs of two
-rounds each, load ~2): the command's start p99 per round 6.6-11.5 ms against
-10.1-12.7 ms, its median 2.0-5.0 against 1.4-5.4 ms. The same slice held all the
-time did better still for alarms (``fired_at`` p95 0.001 ms against 3.1-3.8 ms), at
-the deferred drain's cost above.
+(tests/bench/bench_alarms.py, alternated with the code before, two runs of three
+rounds each, load ~2): the worst round's p99 of the command's start 7.6 and 11.5 ms
+against 12.3 and 12.7 ms. The same slice held all the time did better still for
+alarms (``fired_at`` p95 0.001 ms in every round, against up to 3.8 ms), at the
+deferred drain's cost above.
 
 Elsewhere (other systems, older kernels, a thread at ``SCHED_IDLE`` or a real-time
 policy the user chose) nothing changes: an older kernel takes ``sched_runtime`` for a
