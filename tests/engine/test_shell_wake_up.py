@@ -55,19 +55,26 @@ def _cancel_once_polling(ctx: WorkContext, tid: int) -> None:
     threading.Thread(target=cancel).start()
 
 
-#: poll and ppoll's numbers on x86-64 (/proc/PID/task/TID/syscall names the call a thread waits in).
-_POLL_CALLS = {"7", "271"}
+#: poll's and ppoll's numbers by machine (/proc/PID/task/TID/syscall names the call a
+#: thread waits in); the generic table (arm64, riscv64, loongarch64) has ppoll only.
+_POLL_CALLS = {
+    "x86_64": {"7", "271"}, "aarch64": {"73"}, "riscv64": {"73"}, "loongarch64": {"73"},
+    "i686": {"168", "309"}, "armv7l": {"168", "336"}, "ppc64le": {"167", "281"}, "s390x": {"168", "302"},
+}
 
 
 def _wait_in_poll(tid: int) -> None:
-    if platform.machine() != "x86_64" or not sys.platform.startswith("linux"):
-        time.sleep(0.3)  # elsewhere: long enough for the run to be back in its poll
+    calls = _POLL_CALLS.get(platform.machine()) if sys.platform.startswith("linux") else None
+    if calls is None:
+        # macOS has no /proc to watch the thread in: long enough for the run to be back
+        # in its poll (a cancel seen before the poll needs no wake, and still passes).
+        time.sleep(0.3)
         return
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         try:
             with open(f"/proc/self/task/{tid}/syscall") as file:
-                if file.read().split(" ", 1)[0] in _POLL_CALLS:
+                if file.read().split(" ", 1)[0] in calls:
                     return
         except ProcessLookupError:  # the thread ended: nothing is left to wake
             return
