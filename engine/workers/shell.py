@@ -66,6 +66,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
 from engine import process_groups
 from engine.errors import BadSpecError
@@ -114,6 +115,15 @@ class ShellWorker(Worker):
 
     def start(self, ctx: WorkContext) -> Callable[[], WorkResult]:
         """The spawn, at once; the supervision (output, exit, group cleanup) is returned."""
+        started = self.spawn(ctx)
+        if isinstance(started, WorkResult):
+            return lambda: started
+        return started.run
+
+    def spawn(self, ctx: WorkContext) -> _Supervisor | WorkResult:
+        """Start the command now; its supervisor, to be run on a thread (``run``) or
+        driven by an event loop (``begin``, ``step``, ``finish``: engine.shell_loop), or
+        the result at once if it could not start."""
         argv = list(ctx.args)
         own_session = _has_terminal()  # see _has_terminal: the scheduling cost of a session
         try:
@@ -128,14 +138,11 @@ class ShellWorker(Worker):
                 **self.processes.spawn_options(own_session=own_session),
             )
         except FileNotFoundError:
-            refused = _refused(ctx, f"command not found: {argv[0]}", 127)
-            return lambda: refused
+            return _refused(ctx, f"command not found: {argv[0]}", 127)
         except PermissionError:
-            refused = _refused(ctx, f"permission denied: {argv[0]}", 126)
-            return lambda: refused
+            return _refused(ctx, f"permission denied: {argv[0]}", 126)
         except OSError as exc:
-            refused = _refused(ctx, f"cannot run {argv[0]}: {exc.strerror or exc}", 126)
-            return lambda: refused
+            return _refused(ctx, f"cannot run {argv[0]}: {exc.strerror or exc}", 126)
         unit = self.processes.adopt(proc)
         ctx.mark_spawned()  # Popen returns once the command is exec'd
         supervisor = self.supervisor(proc, ctx, self.grace_period, self.processes, unit)  # takes a pidfd
@@ -143,7 +150,7 @@ class ShellWorker(Worker):
         ctx.on_group(unit.id, self.processes.identity(proc.pid, supervisor.leader_fd))
         if ctx.priority is Priority.IDLE:
             self.processes.lower_priority(unit, own_session=own_session)
-        return supervisor.run
+        return supervisor
 
 
 def _supervisor_for(platform: str) -> type[_Supervisor]:
@@ -240,8 +247,20 @@ class _Stream:
         return text
 
 
+class Poller(Protocol):
+    """What a supervisor registers its descriptors with (``select.poll``'s two calls)."""
+
+    def register(self, fd: int, eventmask: int, /) -> None: ...
+
+    def unregister(self, fd: int, /) -> None: ...
+
+
 class _Supervisor:
     """Runs one process to its end: output, cancellation, group cleanup."""
+
+    #: When we stop reading pipes that a process outside the task holds open (set once
+    #: the leader is reaped and its group is empty, while output still comes).
+    drain_deadline: float | None = None
 
     def __init__(self, proc: subprocess.Popen[bytes], ctx: WorkContext, grace: float,
                  processes: platform_processes.Processes, unit: platform_processes.Unit) -> None:
@@ -262,7 +281,8 @@ class _Supervisor:
         if sys.platform == "win32":  # select takes sockets only there: ThreadSupervisor runs instead
             raise NotImplementedError("the selector supervisor is POSIX only")
         self.leader_fd = open_pidfd(proc.pid)
-        self.poller = select.poll()
+        self.poller: Poller | None = None  # set by begin
+        self._poll: Any = None  # the thread's select.poll, while run() supervises
 
     # -- the cancel callback: any thread ------------------------------------------
 
@@ -273,19 +293,29 @@ class _Supervisor:
 
     # -- the loop ------------------------------------------------------------------
 
-    def run(self) -> WorkResult:
-        if sys.platform == "win32":  # as in __init__: ThreadSupervisor replaces this loop there
+    def begin(self, poller: Poller) -> None:
+        """Watch the output pipe and the leader's exit through ``poller``: this thread's
+        ``select.poll`` (:meth:`run`), or the engine loop's shared epoll (engine.shell_loop)."""
+        if sys.platform == "win32":  # as in __init__: ThreadSupervisor replaces this there
             raise NotImplementedError("the selector supervisor is POSIX only")
         assert self.proc.stdout is not None
+        self.poller = poller
+        # The pipe stays blocking: it is read only when poll says it is readable, and
+        # nobody else reads it, so a read never waits (an ioctl fewer a run).
+        fd = self.proc.stdout.fileno()
+        self.streams[fd] = _Stream(fd)
+        self._watch(fd, "pipe")
+        self.leader = ExitWatcher.leader(self.proc, self.leader_fd)
+        self.leader_fd = None  # the watcher closes it
+        self._watch(self.leader.fd, self.leader)
+
+    def run(self) -> WorkResult:
+        """Supervise the run on this thread to its end."""
+        if sys.platform == "win32":  # as in __init__: ThreadSupervisor replaces this loop there
+            raise NotImplementedError("the selector supervisor is POSIX only")
         try:
-            # The pipe stays blocking: it is read only when poll says it is readable, and
-            # nobody else reads it, so a read never waits (an ioctl fewer a run).
-            fd = self.proc.stdout.fileno()
-            self.streams[fd] = _Stream(fd)
-            self._watch(fd, "pipe")
-            self.leader = ExitWatcher.leader(self.proc, self.leader_fd)
-            self.leader_fd = None  # the watcher closes it
-            self._watch(self.leader.fd, self.leader)
+            self._poll = select.poll()
+            self.begin(self._poll)
             wake_up = thread_wake_up()
             if not wake_up.arm(self):  # another run's loop on this thread (nested): one of its own
                 wake_up = WakeUp()
@@ -294,33 +324,50 @@ class _Supervisor:
             self._watch(wake_up.fd, "wake")
             self.ctx.add_cancel_callback(self._wake)
             self._loop()
-        finally:
+        except BaseException:
             self._close()
+            raise
+        return self.finish()
+
+    def finish(self) -> WorkResult:
+        """Close what the run holds and give its result: after :meth:`step` said the run
+        is over, or at once (a failure of the supervision: the group is killed first)."""
+        self._close()
         assert self.returncode is not None
         return self._result(self.returncode)
 
     def _loop(self) -> None:
-        drain_deadline: float | None = None
         while True:
-            now = time.monotonic()
-            if self.ctx.cancelled and self.kill_deadline is None:
-                self._terminate_group(now)
-            if self.returncode is not None and not self.group_empty and self.next_look is not None \
-                    and now >= self.next_look:
-                self._look_at_group(now)
-            if self.kill_deadline is not None and now >= self.kill_deadline and self.killed_at is None \
-                    and not self.group_empty:
-                self._kill_group()
-            if self.returncode is not None and self._group_done(now):
-                if not self.streams:
-                    return
-                if drain_deadline is None:
-                    drain_deadline = now + DRAIN_TIMEOUT
-                elif now >= drain_deadline:
-                    self._log("workdeck: stopped reading output held open by a process outside the task\n")
-                    return
-            self._wait(self._timeout(now, drain_deadline))
-            self._flush_quiet_partials(time.monotonic())
+            done, timeout = self.step()
+            if done:
+                return
+            self._wait(timeout)
+
+    def step(self) -> tuple[bool, float | None]:
+        """Do what the time and the run's state call for (pass on a quiet partial line,
+        stop or kill the group, look at it again): (True, None) once the run is over,
+        else (False, seconds until the next deadline, or None if only an event can
+        change anything). The thread's loop calls it between waits; the engine's event
+        loop calls it after the events of a run it supervises (engine.shell_loop)."""
+        now = time.monotonic()
+        self._flush_quiet_partials(now)
+        if self.ctx.cancelled and self.kill_deadline is None:
+            self._terminate_group(now)
+        if self.returncode is not None and not self.group_empty and self.next_look is not None \
+                and now >= self.next_look:
+            self._look_at_group(now)
+        if self.kill_deadline is not None and now >= self.kill_deadline and self.killed_at is None \
+                and not self.group_empty:
+            self._kill_group()
+        if self.returncode is not None and self._group_done(now):
+            if not self.streams:
+                return True, None
+            if self.drain_deadline is None:
+                self.drain_deadline = now + DRAIN_TIMEOUT
+            elif now >= self.drain_deadline:
+                self._log("workdeck: stopped reading output held open by a process outside the task\n")
+                return True, None
+        return False, self._timeout(now, self.drain_deadline)
 
     def _wait(self, timeout: float | None) -> None:
         """Wait up to ``timeout`` for output, the leader's exit or a cancel, and take
@@ -328,7 +375,7 @@ class _Supervisor:
         if sys.platform == "win32":  # as in __init__: ThreadSupervisor replaces this step there
             raise NotImplementedError("the selector supervisor is POSIX only")
         # poll's timeout is in milliseconds, rounded up: a wait never ends early.
-        for fd, _ in self.poller.poll(None if timeout is None else timeout * 1000):
+        for fd, _ in self._poll.poll(None if timeout is None else timeout * 1000):
             what = self.watched.get(fd)
             if what is not None:  # None: unwatched by an earlier event of this round
                 self._on_ready(what, fd)
@@ -336,12 +383,14 @@ class _Supervisor:
     def _watch(self, fd: int, what: object) -> None:
         if sys.platform == "win32":  # as in __init__
             raise NotImplementedError("the selector supervisor is POSIX only")
+        assert self.poller is not None
         self.poller.register(fd, select.POLLIN)  # end of file and hang-up are reported too
         self.watched[fd] = what
 
     def _unwatch(self, fd: int) -> None:
         if sys.platform == "win32":  # as in __init__
             raise NotImplementedError("the selector supervisor is POSIX only")
+        assert self.poller is not None
         self.poller.unregister(fd)
         del self.watched[fd]
 
