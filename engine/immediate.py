@@ -37,9 +37,10 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QDeadlineTimer, QObject, Qt, QThread, QThreadPool, Signal, Slot
 
+from engine import shell_loop
 from engine.errors import BadSpecError, JobAlreadyRunningError
 from engine.model import Outcome, StopReason
-from engine.workers.base import Worker, WorkContext, WorkResult
+from engine.workers.base import Supervision, Worker, WorkContext, WorkResult
 
 if TYPE_CHECKING:
     from engine.scope import PRIORITY_SCOPED as PRIORITY_SCOPED
@@ -141,6 +142,8 @@ class JobRunner(QObject):
         self._waiting_for_mail = False
         self._closed = False
         self._wake.connect(self._drain, Qt.ConnectionType.QueuedConnection)
+        #: Deferred runs supervised from this thread's event loop, made at the first one.
+        self._here: shell_loop.LoopSupervision | None = None
         #: Told on the worker's thread right after a job's process group began, before
         #: ``group`` is emitted: (pgid, leader start, the run's marker). Thread-safe
         #: (engine.reaper.Reaper.watch): the group is watched from its first instant, and
@@ -179,6 +182,9 @@ class JobRunner(QObject):
         if priority >= PRIORITY_ALARM and worker.on_pool:
             job._rest = start_worker(worker, ctx)
             job.started = job._rest is not None
+        elif priority == PRIORITY_DEFERRED and worker.on_pool and shell_loop.AVAILABLE \
+                and self._supervise_here(job):
+            return job
         if worker.on_pool:
             with self._lock:
                 heapq.heappush(self._heap, (-priority, next(self._seq), job))
@@ -194,6 +200,25 @@ class JobRunner(QObject):
         else:
             self._post((_RUN_HERE, job))
         return job
+
+    def _supervise_here(self, job: Job) -> bool:
+        """Spawn a deferred job's process now and supervise it from this thread's event
+        loop (engine.shell_loop), if its worker can; False: it goes to the pool."""
+        started = spawn_worker(job.worker, job.ctx)
+        if started is None:
+            return False
+        job.started = job._claimed = True  # never taken by a pool loop; a cancel reaches its process
+        if isinstance(started, WorkResult):
+            self._post((_DONE, job, started))
+            return True
+        if self._here is None:
+            self._here = shell_loop.LoopSupervision(self._ended_here, self)
+        self._here.add(started, job)
+        return True
+
+    def _ended_here(self, job: Job, outcome: WorkResult | BaseException) -> None:
+        result = outcome if isinstance(outcome, WorkResult) else _crashed(job.worker, job.ctx, outcome)
+        self._post((_DONE, job, result))
 
     def cancel(self, task_id: str, reason: StopReason = StopReason.CANCELLED_BY_USER) -> bool:
         """Request cancellation of the task's job; False if it has none.
@@ -233,6 +258,14 @@ class JobRunner(QObject):
             remaining = deadline.remainingTime()  # ms; -1: forever
             if remaining == 0:
                 return False
+            if self._here is not None and self._here.active:
+                # Runs supervised here move only when this thread looks at them; pool
+                # jobs' mail is looked at every 50 ms meanwhile.
+                wait = None if remaining < 0 else remaining / 1000
+                if len(self._jobs) > self._here.active:
+                    wait = 0.05 if wait is None else min(wait, 0.05)
+                self._here.pump(wait)
+                continue
             with self._lock:
                 if not self._mail:
                     self._waiting_for_mail = True
@@ -247,6 +280,8 @@ class JobRunner(QObject):
             self.cancel(task_id, reason)
         if not self.wait_for_done(msecs):
             return False
+        if self._here is not None:
+            self._here.close()
         with self._lock:
             self._stopping = True
             self._work.notify_all()
@@ -399,6 +434,24 @@ def run_worker(worker: Worker, ctx: WorkContext, rest: Callable[[], WorkResult] 
             raise TypeError(f"worker {worker.name!r} returned {type(result).__name__}, not a WorkResult")
         return result
     except BaseException as exc:  # a bug in a worker must never take the engine down
+        return _crashed(worker, ctx, exc)
+
+
+def spawn_worker(worker: Worker, ctx: WorkContext) -> Supervision | WorkResult | None:
+    """:meth:`Worker.spawn` on the calling thread, with :func:`run_worker`'s checks: the
+    run's supervision, its result if it cannot start, or None if the worker needs a thread."""
+    if type(worker).spawn is Worker.spawn:
+        return None  # nothing to spawn: a thread runs it (checked there)
+    if ctx.cancelled:
+        return WorkResult(Outcome.CANCELLED)
+    try:
+        worker.validate(ctx.args)
+    except BadSpecError as exc:
+        ctx.log(f"{exc}\n")
+        return WorkResult(Outcome.FAILED, error=str(exc))
+    try:
+        return worker.spawn(ctx)
+    except BaseException as exc:  # noqa: BLE001  (as run_worker: never the engine's problem)
         return _crashed(worker, ctx, exc)
 
 

@@ -15,7 +15,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from engine import process_groups
 from engine.model import Constraint, Outcome, StopReason
@@ -141,6 +141,31 @@ class WorkContext:
             callback()
 
 
+class Poller(Protocol):
+    """What a supervision registers its descriptors with (``select.poll``'s two calls)."""
+
+    def register(self, fd: int, eventmask: int, /) -> None: ...
+
+    def unregister(self, fd: int, /) -> None: ...
+
+
+class Supervision(Protocol):
+    """A spawned run's supervision, driven from outside by an event loop
+    (:meth:`Worker.spawn`, engine.shell_loop): ``begin`` registers its descriptors,
+    ``ready`` takes what one of them says, ``step`` acts on the time and says whether
+    the run is over or when to step again, ``finish`` closes and gives the result."""
+
+    ctx: WorkContext
+
+    def begin(self, poller: Poller) -> None: ...
+
+    def ready(self, fd: int) -> None: ...
+
+    def step(self) -> tuple[bool, float | None]: ...
+
+    def finish(self) -> WorkResult: ...
+
+
 class Worker(ABC):
     """A kind of work. Subclasses register themselves with :func:`engine.workers.register`."""
 
@@ -154,6 +179,12 @@ class Worker(ABC):
 
     @abstractmethod
     def run(self, ctx: WorkContext) -> WorkResult: ...
+
+    def spawn(self, ctx: WorkContext) -> Supervision | WorkResult | None:
+        """Start the work's process now, on the calling thread, and return what supervises
+        it from that thread's event loop (engine.shell_loop), or its result if it could
+        not start; None (the default): the work needs a thread of its own."""
+        return None
 
     def start(self, ctx: WorkContext) -> Callable[[], WorkResult] | None:
         """Start the work's process now, on the calling thread (the engine's, for an

@@ -66,7 +66,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from typing import Any
 
 from engine import process_groups
 from engine.errors import BadSpecError
@@ -75,7 +75,7 @@ from engine.platforms import exit_status
 from engine.platforms import processes as platform_processes
 from engine.platforms.processes import NICENESS as NICENESS
 from engine.platforms.shell_line import popen_args
-from engine.workers.base import Priority, Worker, WorkContext, WorkResult
+from engine.workers.base import Poller, Priority, Worker, WorkContext, WorkResult
 from engine.workers.shell_events import ExitWatcher, WakeUp, open_pidfd, thread_wake_up
 
 #: Seconds between SIGTERM and SIGKILL when a run is stopped or leaves processes behind.
@@ -115,15 +115,22 @@ class ShellWorker(Worker):
 
     def start(self, ctx: WorkContext) -> Callable[[], WorkResult]:
         """The spawn, at once; the supervision (output, exit, group cleanup) is returned."""
-        started = self.spawn(ctx)
+        started = self._spawn(ctx)
         if isinstance(started, WorkResult):
             return lambda: started
         return started.run
 
-    def spawn(self, ctx: WorkContext) -> _Supervisor | WorkResult:
-        """Start the command now; its supervisor, to be run on a thread (``run``) or
-        driven by an event loop (``begin``, ``step``, ``finish``: engine.shell_loop), or
-        the result at once if it could not start."""
+    def spawn(self, ctx: WorkContext) -> _Supervisor | WorkResult | None:
+        """Start the command now and return its supervisor, for the caller's event loop to
+        drive (engine.shell_loop); the result at once if it could not start. None where
+        runs need a thread of their own (the thread supervisor: Windows, or a test's)."""
+        if self.supervisor is not _Supervisor:
+            return None
+        return self._spawn(ctx)
+
+    def _spawn(self, ctx: WorkContext) -> _Supervisor | WorkResult:
+        """Start the command now; its supervisor (to run on a thread or drive from an
+        event loop), or the result at once if it could not start."""
         argv = list(ctx.args)
         own_session = _has_terminal()  # see _has_terminal: the scheduling cost of a session
         try:
@@ -247,14 +254,6 @@ class _Stream:
         return text
 
 
-class Poller(Protocol):
-    """What a supervisor registers its descriptors with (``select.poll``'s two calls)."""
-
-    def register(self, fd: int, eventmask: int, /) -> None: ...
-
-    def unregister(self, fd: int, /) -> None: ...
-
-
 class _Supervisor:
     """Runs one process to its end: output, cancellation, group cleanup."""
 
@@ -376,9 +375,13 @@ class _Supervisor:
             raise NotImplementedError("the selector supervisor is POSIX only")
         # poll's timeout is in milliseconds, rounded up: a wait never ends early.
         for fd, _ in self._poll.poll(None if timeout is None else timeout * 1000):
-            what = self.watched.get(fd)
-            if what is not None:  # None: unwatched by an earlier event of this round
-                self._on_ready(what, fd)
+            self.ready(fd)
+
+    def ready(self, fd: int) -> None:
+        """Watched descriptor ``fd`` is readable (or hung up): take what came."""
+        what = self.watched.get(fd)
+        if what is not None:  # None: unwatched by an earlier event of this round
+            self._on_ready(what, fd)
 
     def _watch(self, fd: int, what: object) -> None:
         if sys.platform == "win32":  # as in __init__

@@ -125,12 +125,15 @@ def test_a_slot_counts_only_once_its_first_byte_is_set() -> None:
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="no reaper: a Job Object ends a dead owner's runs")
-def test_the_runner_tells_the_watcher_on_the_workers_thread(qtbot: object) -> None:
-    """A shell run's group is watched before the engine's thread hears of it: from the
-    worker's thread, right after the spawn."""
+@pytest.mark.parametrize("kind", ["immediate", "deferred"])
+def test_the_runner_tells_the_watcher_on_the_workers_thread(qtbot: object, kind: str) -> None:
+    """A shell run's group is watched before the engine's thread hears of it, right after
+    the spawn: from the pool thread that spawned it (immediate work), or from the
+    runner's own thread, which spawns deferred work (engine.shell_loop)."""
     import threading
 
-    from engine.immediate import JobRunner
+    from engine import shell_loop
+    from engine.immediate import PRIORITY_DEFERRED, PRIORITY_IMMEDIATE, JobRunner
     from engine.workers.base import WorkContext
     from engine.workers.shell import ShellWorker
 
@@ -141,10 +144,12 @@ def test_the_runner_tells_the_watcher_on_the_workers_thread(qtbot: object) -> No
     runner.group.connect(lambda task_id, pgid, start: heard.append(len(told)))
     done: list[object] = []
     runner.finished.connect(lambda job, result: done.append(result))
-    runner.submit(ShellWorker(), WorkContext(task_id="t", attempt=1, args=("true",)))
+    priority = PRIORITY_IMMEDIATE if kind == "immediate" else PRIORITY_DEFERRED
+    runner.submit(ShellWorker(), WorkContext(task_id="t", attempt=1, args=("true",)), priority=priority)
     qtbot.waitUntil(lambda: bool(done))  # type: ignore[attr-defined]
     runner.shutdown()
     ((pgid, marker, thread),) = told
     assert marker == "t.1" and pgid > 0
-    assert thread != threading.main_thread().name
+    on_loop = kind == "deferred" and shell_loop.AVAILABLE
+    assert (thread == threading.main_thread().name) is on_loop
     assert heard == [1]  # the watcher knew before the signal

@@ -199,7 +199,7 @@ def test_a_pool_threads_wake_up_goes_with_the_thread(qtbot: object) -> None:
     they return: it is then collected, and collecting it closes its descriptor."""
     import weakref
 
-    from engine.immediate import LINGER, JobRunner
+    from engine.immediate import LINGER, PRIORITY_IMMEDIATE, JobRunner
 
     kept: list[weakref.ref[shell_events.WakeUp]] = []
 
@@ -214,7 +214,9 @@ def test_a_pool_threads_wake_up_goes_with_the_thread(qtbot: object) -> None:
     runner.finished.connect(lambda job, result: done.append(result))
     try:
         for i in range(6):
-            runner.submit(Recording(supervisor=_Supervisor), WorkContext(task_id=f"p{i}", attempt=1, args=("true",)))
+            # Immediate work: the pool's (deferred shell work is supervised from the loop).
+            runner.submit(Recording(supervisor=_Supervisor), WorkContext(task_id=f"p{i}", attempt=1, args=("true",)),
+                          priority=PRIORITY_IMMEDIATE)
         qtbot.waitUntil(lambda: len(done) == 6, timeout=20000)  # type: ignore[attr-defined]
         alive = {id(ref()) for ref in kept if ref() is not None}
         assert 1 <= len(alive) <= 2  # one a pool thread, however many runs it took
