@@ -261,20 +261,29 @@ class RunCycle:
         """The end's writes, inside its transaction, and the claims it lets start (into
         ``claimed``): the task as it ended, its children as they are, the runs whose
         process groups it named, and what the dispatcher raised (see :meth:`_claim_next`)."""
-        totals = self.store.end_run(
-            running.run_id, to_us(now), outcome, exit_code=result.exit_code,
-            stop_reason=running.ctx.stop_reason, detail=decision.detail, spawned_at=_us(running.ctx.spawned_at),
-        )
-        for windows, reason in ((decision.coalesced, StopReason.COALESCED), (decision.skipped, StopReason.OVERLAP)):
-            if windows is not None:
-                totals = None  # counted again below
-                self.store.record_run(
-                    task.id, task.attempts, to_us(now), Outcome.CANCELLED, due_at=to_us(windows.first),
-                    stop_reason=reason, detail=windows.describe(task.attempts),
-                )
-        self.store.set_state(
-            task, decision.state, to_us(now), next_run_at=_us(decision.next_run_at), output=result.output,
-            stamp=stamp,
+        now_us = to_us(now)
+        # Counted by the task's own UPDATE below (one statement fewer a run), unless it
+        # had already ended (counted then).
+        counted: tuple[Outcome, int, int] | None = None
+        if self.store.close_run(running.run_id, now_us, outcome, exit_code=result.exit_code,
+                                stop_reason=running.ctx.stop_reason, detail=decision.detail,
+                                spawned_at=_us(running.ctx.spawned_at)):
+            counted = (outcome, now_us, running.run_id)
+        if decision.coalesced is not None or decision.skipped is not None:
+            # Counted first, so the windows recorded after it are the task's last outcome
+            # (as counters.backfill counts them).
+            if counted is not None:
+                self.store.count_run(running.run_id, outcome, now_us, task.id)
+                counted = None
+            for windows, reason in ((decision.coalesced, StopReason.COALESCED), (decision.skipped, StopReason.OVERLAP)):
+                if windows is not None:
+                    self.store.record_run(
+                        task.id, task.attempts, now_us, Outcome.CANCELLED, due_at=to_us(windows.first),
+                        stop_reason=reason, detail=windows.describe(task.attempts),
+                    )
+        _, totals = self.store.end_task(
+            task, decision.state, now_us, next_run_at=_us(decision.next_run_at), output=result.output,
+            stamp=stamp, counted=counted,
         )
         # The process groups of the other runs that began since the last flush ride along
         # (a transaction of their own was a third of a commit per run, draining a backlog);

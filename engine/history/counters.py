@@ -28,11 +28,16 @@ _FAILURES = ("failed", "timed_out")
 #: Runs counted per statement while back-filling: each range is a short sequential read.
 BACKFILL_RANGE = 250_000
 
-_COUNT = (
-    "UPDATE tasks SET runs_total = runs_total + 1, runs_succeeded = runs_succeeded + (?1 = 'succeeded'), "
-    "runs_failed = runs_failed + (?1 IN ('failed', 'timed_out')), last_outcome = ?1, last_ended_at = ?2, "
-    "last_failure_run = CASE WHEN ?1 IN ('failed', 'timed_out') THEN ?3 ELSE last_failure_run END "
+#: The counting of one ended run (:outcome, :ended_at, :run_id), as SET clauses: its own
+#: UPDATE (:func:`count_run_end`) or part of the end's move of the task
+#: (engine.store.tasks.TaskRecords.end_task: one statement fewer a run).
+COUNT_SET = (
+    "runs_total = runs_total + 1, runs_succeeded = runs_succeeded + (:outcome = 'succeeded'), "
+    "runs_failed = runs_failed + (:outcome IN ('failed', 'timed_out')), last_outcome = :outcome, "
+    "last_ended_at = :ended_at, "
+    "last_failure_run = CASE WHEN :outcome IN ('failed', 'timed_out') THEN :run_id ELSE last_failure_run END"
 )
+_COUNT = "UPDATE tasks SET " + COUNT_SET + " "
 _RETURNING = " RETURNING " + COLUMNS
 #: UPDATE ... RETURNING came in SQLite 3.35 (2021): a Python 3.11 built on an older
 #: system library (Ubuntu 20.04's 3.31) reads the row back instead.
@@ -44,11 +49,11 @@ def count_run_end(conn: sqlite3.Connection, run_id: int, outcome: Outcome, ended
     """Count one run that just ended. Inside the transaction that ended it. Returns the
     task's counters with it counted (from the same statement: no second read)."""
     returning = _RETURNING if HAS_RETURNING else ""
+    params = {"outcome": outcome.value, "ended_at": ended_at, "run_id": run_id, "task_id": task_id}
     if task_id is not None:
-        rows = conn.execute(_COUNT + "WHERE id = ?4" + returning, (outcome.value, ended_at, run_id, task_id))
+        rows = conn.execute(_COUNT + "WHERE id = :task_id" + returning, params)
     else:
-        rows = conn.execute(_COUNT + "WHERE id = (SELECT task_id FROM runs WHERE id = ?4)" + returning,
-                            (outcome.value, ended_at, run_id, run_id))
+        rows = conn.execute(_COUNT + "WHERE id = (SELECT task_id FROM runs WHERE id = :run_id)" + returning, params)
     if not HAS_RETURNING:
         return read_totals(conn, task_id) if task_id is not None else _totals_of_run(conn, run_id)
     counted = rows.fetchall()  # all: a statement left open would hold up the COMMIT

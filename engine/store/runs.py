@@ -66,15 +66,35 @@ class RunRecords:
     ) -> RunTotals | None:
         """Record how a run ended and count it on its task. Returns the task's counters
         with this run in them, or None if the run had already ended (counted then)."""
+        if self.close_run(run_id, ended_at, outcome, exit_code=exit_code, stop_reason=stop_reason, detail=detail,
+                          spawned_at=spawned_at):
+            return counters.count_run_end(self.conn, run_id, outcome, ended_at)  # once, in the same transaction
+        return None
+
+    def count_run(self, run_id: int, outcome: Outcome, ended_at: int, task_id: str) -> RunTotals:
+        """Count a run :meth:`close_run` ended on its task, in the same transaction."""
+        return counters.count_run_end(self.conn, run_id, outcome, ended_at, task_id)
+
+    def close_run(
+        self,
+        run_id: int,
+        ended_at: int,
+        outcome: Outcome,
+        *,
+        exit_code: int | None = None,
+        stop_reason: StopReason | None = None,
+        detail: str | None = None,
+        spawned_at: int | None = None,
+    ) -> bool:
+        """:meth:`end_run` without the count, which the caller makes on the task's own
+        write (engine.store.tasks.TaskRecords.end_task). False if the run had already ended."""
         cursor = self.conn.execute(
             "UPDATE runs SET ended_at = ?, outcome = ?, exit_code = ?, stop_reason = ?, detail = ?, "
             "spawned_at = COALESCE(?, spawned_at) WHERE id = ? AND ended_at IS NULL",
             (ended_at, outcome.value, exit_code, stop_reason.value if stop_reason else None, detail, spawned_at,
              run_id),
         )
-        if cursor.rowcount == 1:  # counted once, in the same transaction
-            return counters.count_run_end(self.conn, run_id, outcome, ended_at)
-        return None
+        return cursor.rowcount == 1
 
     def record_run(
         self,

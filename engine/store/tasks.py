@@ -18,7 +18,7 @@ from engine import quarantine
 from engine.clock import to_us
 from engine.errors import EnvironmentFaultError, NoSuchTaskError
 from engine.history import counters
-from engine.model import Kind, Run, RunTotals, State, Task, TaskSpec, transition
+from engine.model import Kind, Outcome, Run, RunTotals, State, Task, TaskSpec, transition
 from engine.quarantine import Quarantine
 
 _TASK_COLUMNS = "id, spec, state, created_at, attempts, next_run_at, output, updated_at, " + counters.COLUMNS
@@ -99,34 +99,70 @@ class TaskRecords:
         Raises :class:`engine.errors.IllegalTransitionError` for a move the table
         forbids, and ``StaleTaskError`` if another writer moved (or touched) it first.
         """
+        return self._move(task, target, now_us, next_run_at=next_run_at, attempts=attempts, output=output,
+                          stamp=stamp)[0]
+
+    def end_task(
+        self,
+        task: Task,
+        target: State,
+        now_us: int,
+        *,
+        next_run_at: int | None,
+        output: dict[str, Any] | None,
+        stamp: tuple[str, int | None] | None,
+        counted: tuple[Outcome, int, int] | None,
+    ) -> tuple[tuple[str, int | None], RunTotals | None]:
+        """:meth:`set_state` for the end of a run, counting it on the task in the same
+        statement (``counted``: its outcome, end and id; None if it was counted already).
+        Returns the new stamp and the task's counters (None if nothing was counted and
+        SQLite cannot return them)."""
+        return self._move(task, target, now_us, next_run_at=next_run_at, output=output, stamp=stamp,
+                          counted=counted)
+
+    def _move(
+        self,
+        task: Task,
+        target: State,
+        now_us: int,
+        *,
+        next_run_at: int | None = None,
+        attempts: int | None = None,
+        output: dict[str, Any] | None = None,
+        stamp: tuple[str, int | None] | None = None,
+        counted: tuple[Outcome, int, int] | None = None,
+    ) -> tuple[tuple[str, int | None], RunTotals | None]:
         transition(task.state, target, task_id=task.id)
-        params = [
-            target.value,
-            next_run_at,
-            attempts,
-            json.dumps(output) if output is not None else None,
-            now_us,
-            task.id,
-            task.state.value,
-        ]
-        unchanged = ""
+        params: dict[str, Any] = {
+            "state": target.value, "next": next_run_at, "attempts": attempts,
+            "output": json.dumps(output) if output is not None else None, "now": now_us,
+            "id": task.id, "was": task.state.value,
+        }
+        sets = ("state = :state, next_run_at = :next, attempts = COALESCE(:attempts, attempts), "
+                "output = COALESCE(:output, output), updated_at = MAX(:now, COALESCE(updated_at + 1, 0))")
+        returning = " RETURNING state, updated_at"
+        if counted is not None:
+            outcome, ended_at, run_id = counted
+            sets += ", " + counters.COUNT_SET
+            params.update(outcome=outcome.value, ended_at=ended_at, run_id=run_id)
+            returning += ", " + counters.COLUMNS
+        where = " WHERE id = :id AND state = :was"
         if stamp is not None:
-            unchanged = " AND updated_at IS ?"
-            params.append(stamp[1])
+            where += " AND updated_at IS :stamp"
+            params["stamp"] = stamp[1]
         cursor = self.conn.execute(
-            "UPDATE tasks SET state = ?, next_run_at = ?, attempts = COALESCE(?, attempts), "
-            "output = COALESCE(?, output), updated_at = " + _LATER + " WHERE id = ? AND state = ?" + unchanged
-            + (" RETURNING state, updated_at" if counters.HAS_RETURNING else ""),
-            params,
-        )
+            "UPDATE tasks SET " + sets + where + (returning if counters.HAS_RETURNING else ""), params)
+        totals: RunTotals | None = None
         if counters.HAS_RETURNING:
             rows = cursor.fetchall()  # all: a statement left open would hold up the COMMIT
-            stamp = (rows[0][0], rows[0][1]) if len(rows) == 1 else None
+            new_stamp = (rows[0][0], rows[0][1]) if len(rows) == 1 else None
+            if new_stamp is not None and counted is not None:
+                totals = counters.totals_from_row(rows[0][2:])
         else:
-            stamp = self.task_stamp(task.id) if cursor.rowcount == 1 else None
-        if stamp is None:
+            new_stamp = self.task_stamp(task.id) if cursor.rowcount == 1 else None
+        if new_stamp is None:
             raise StaleTaskError(f"task {task.id} is no longer {task.state}: another writer changed it")
-        return stamp
+        return new_stamp, totals
 
     def retry_task(self, task: Task, target: State, now_us: int, next_run_at: int,
                    *, from_state: State = State.FAILED) -> None:
