@@ -26,12 +26,13 @@ users of the same pool the runner's work still ranks by priority.
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import itertools
 import logging
 import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -140,6 +141,9 @@ class JobRunner(QObject):
         self._mail: list[tuple[Any, ...]] = []
         self._wake_pending = False
         self._waiting_for_mail = False
+        self._thread = threading.get_ident()  # the runner's
+        #: On the runner's thread, a drain takes what is posted now (see _post).
+        self._drain_follows = False
         self._closed = False
         self._wake.connect(self._drain, Qt.ConnectionType.QueuedConnection)
         #: Deferred runs supervised from this thread's event loop, made at the first one.
@@ -212,7 +216,7 @@ class JobRunner(QObject):
             self._post((_DONE, job, started))
             return True
         if self._here is None:
-            self._here = shell_loop.LoopSupervision(self._ended_here, self)
+            self._here = shell_loop.LoopSupervision(self._ended_here, self, batch=self._batch)
         self._here.add(started, job)
         return True
 
@@ -352,10 +356,28 @@ class JobRunner(QObject):
         return on_group
 
     def _post(self, item: tuple[Any, ...]) -> None:
+        if self._drain_follows and threading.get_ident() == self._thread:
+            # Posted on the runner's thread while a drain is under way (or follows the
+            # loop's batch of events): that drain takes it, no trip through the event
+            # loop (two a run of deferred shell work, issue 14).
+            with self._lock:
+                self._mail.append(item)
+            return
         with self._lock:
             wake = self._deliver(item)
         if wake:
             self._wake.emit()
+
+    @contextlib.contextmanager
+    def _batch(self) -> Iterator[None]:
+        """Around the loop's handling of its runs' events: what they post is drained after."""
+        outer, self._drain_follows = self._drain_follows, True
+        try:
+            yield
+        finally:
+            self._drain_follows = outer
+            if not outer:  # else the drain under way takes it in its next round
+                self._drain()
 
     def _deliver(self, item: tuple[Any, ...]) -> bool:
         """Put ``item`` in the mailbox (under the lock); True if the caller must emit _wake."""
@@ -371,11 +393,19 @@ class JobRunner(QObject):
 
     @Slot()
     def _drain(self) -> None:
-        with self._lock:
-            items, self._mail = self._mail, []
-            self._wake_pending = False
-        if not items:
-            return
+        outer, self._drain_follows = self._drain_follows, True
+        try:
+            while True:  # what the handlers post meanwhile, on this thread, comes in the next round
+                with self._lock:
+                    items, self._mail = self._mail, []
+                    self._wake_pending = False
+                if not items:
+                    return
+                self._handle_mail(items)
+        finally:
+            self._drain_follows = outer
+
+    def _handle_mail(self, items: list[tuple[Any, ...]]) -> None:
         last_progress = {item[1]: i for i, item in enumerate(items) if item[0] == _PROGRESS}
         i, count = 0, len(items)
         while i < count:

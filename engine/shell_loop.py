@@ -30,6 +30,7 @@ import select
 import sys
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,6 +73,7 @@ class LoopSupervision(QObject):
 
     # Declared here for the other platforms' type check: they never make one.
     _ended: Callable[[Any, WorkResult | BaseException], None]
+    _batch: Callable[[], AbstractContextManager[None]]
     _runs: list[_Run]
     _owners: dict[int, _Run]
     _epoll: Any  # select.epoll
@@ -81,11 +83,15 @@ class LoopSupervision(QObject):
     _timer: QTimer
 
     def __init__(self, ended: Callable[[Any, WorkResult | BaseException], None],
-                 parent: QObject | None = None) -> None:
+                 parent: QObject | None = None,
+                 batch: Callable[[], AbstractContextManager[None]] = contextlib.nullcontext) -> None:
         super().__init__(parent)
         if sys.platform != "linux":  # epoll is Linux's: the runner keeps such runs on its pool
             raise NotImplementedError("runs are supervised from the event loop on Linux only")
         self._ended = ended
+        #: Around each batch of events the event loop delivers (the runner hands on the
+        #: results after it, without another trip through the loop).
+        self._batch = batch
         self._runs: list[_Run] = []
         self._owners: dict[int, _Run] = {}  # descriptor -> the run that registered it
         self._epoll = select.epoll()
@@ -99,7 +105,7 @@ class LoopSupervision(QObject):
         # Deadlines are a grace period's SIGKILL and a group's next look (20 ms apart):
         # a coarse timer's early wake-ups would only cost a second step.
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self._timer.timeout.connect(self._on_deadline)
+        self._timer.timeout.connect(self._on_timer)
 
     @property
     def active(self) -> int:
@@ -173,7 +179,12 @@ class LoopSupervision(QObject):
     # -- events and deadlines ------------------------------------------------------
 
     def _on_activated(self) -> None:
-        self._handle(self._epoll.poll(0))
+        with self._batch():
+            self._handle(self._epoll.poll(0))
+
+    def _on_timer(self) -> None:
+        with self._batch():
+            self._on_deadline()
 
     def _handle(self, events: list[tuple[int, int]]) -> None:
         if sys.platform != "linux":  # as __init__

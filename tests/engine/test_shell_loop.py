@@ -120,11 +120,12 @@ def test_a_cancel_stops_the_group(qtbot: object, runner: JobRunner) -> None:
     seen = _Recorder(runner)
     _submit(runner, "c", ["sh", "-c", "sleep 30 & echo up; wait"])
     qtbot.waitUntil(lambda: "up\n" in "".join(seen.output.get("c", [])), timeout=10000)  # type: ignore[attr-defined]
-    started = time.monotonic()
     assert runner.cancel("c", StopReason.CANCELLED_BY_USER)
     qtbot.waitUntil(lambda: "c" in seen.results, timeout=10000)  # type: ignore[attr-defined]
-    assert time.monotonic() - started < 1.5  # SIGTERM was enough: no grace period spent
     assert seen.results["c"].outcome is Outcome.CANCELLED
+    # The polite stop ended it. (Not a time bound: the group's members run at SCHED_IDLE
+    # and, on a busy machine, take a while to act on SIGTERM.)
+    assert seen.results["c"].exit_code == -15
     assert _group_gone(seen.groups["c"])
 
 
