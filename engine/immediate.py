@@ -3,7 +3,9 @@
 :mod:`engine.scope` and re-exported here).
 
 JobRunner is what the engine uses for every run that is persisted (keep-running,
-deferred and exact work): it needs a Qt event loop, not asyncio. Scope is for work
+deferred and exact work): it needs a Qt event loop, not asyncio. Deferred work whose
+worker can spawn its process (shell commands, on Linux) takes no pool thread: the runner
+spawns it and supervises it from its own event loop (:mod:`engine.shell_loop`). Scope is for work
 that lives and dies with a window, a dialog or an interaction (DESIGN.md): coroutines
 on the asyncio loop plus blocking calls on a pool, all cancelled when the scope ends.
 
