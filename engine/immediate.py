@@ -452,14 +452,9 @@ def run_worker(worker: Worker, ctx: WorkContext, rest: Callable[[], WorkResult] 
     if rest is None:
         if ctx.cancelled:
             return WorkResult(Outcome.CANCELLED)
-        try:
-            # The engine validated the spec at submission; a database written by hand or by
-            # an older Workdeck can still hold one that no longer passes. One check here,
-            # for every worker.
-            worker.validate(ctx.args)
-        except BadSpecError as exc:
-            ctx.log(f"{exc}\n")
-            return WorkResult(Outcome.FAILED, error=str(exc))
+        refused = _refused(worker, ctx)
+        if refused is not None:
+            return refused
     try:
         result = worker.run(ctx) if rest is None else rest()
         if not isinstance(result, WorkResult):
@@ -476,11 +471,9 @@ def spawn_worker(worker: Worker, ctx: WorkContext) -> Supervision | WorkResult |
         return None  # nothing to spawn: a thread runs it (checked there)
     if ctx.cancelled:
         return WorkResult(Outcome.CANCELLED)
-    try:
-        worker.validate(ctx.args)
-    except BadSpecError as exc:
-        ctx.log(f"{exc}\n")
-        return WorkResult(Outcome.FAILED, error=str(exc))
+    refused = _refused(worker, ctx)
+    if refused is not None:
+        return refused
     try:
         return worker.spawn(ctx)
     except BaseException as exc:  # noqa: BLE001  (as run_worker: never the engine's problem)
@@ -493,17 +486,28 @@ def start_worker(worker: Worker, ctx: WorkContext) -> Callable[[], WorkResult] |
     result: WorkResult
     if ctx.cancelled:
         return None
-    try:
-        worker.validate(ctx.args)
-    except BadSpecError as exc:
-        ctx.log(f"{exc}\n")
-        result = WorkResult(Outcome.FAILED, error=str(exc))
-        return lambda: result
+    refused = _refused(worker, ctx)
+    if refused is not None:
+        return lambda: refused
     try:
         return worker.start(ctx)
     except BaseException as exc:  # noqa: BLE001  (as run_worker: never the engine's problem)
         result = _crashed(worker, ctx, exc)
         return lambda: result
+
+
+def _refused(worker: Worker, ctx: WorkContext) -> WorkResult | None:
+    """The run's FAILED result if the worker refuses its args, else None.
+
+    The engine validated the spec at submission; a database written by hand or by an
+    older Workdeck can still hold one that no longer passes. One check before any work,
+    for every worker."""
+    try:
+        worker.validate(ctx.args)
+    except BadSpecError as exc:
+        ctx.log(f"{exc}\n")
+        return WorkResult(Outcome.FAILED, error=str(exc))
+    return None
 
 
 def _crashed(worker: Worker, ctx: WorkContext, exc: BaseException) -> WorkResult:

@@ -169,6 +169,17 @@ def test_a_command_that_cannot_start_fails_at_once(qtbot: object, runner: JobRun
     assert seen.results["n"].outcome is Outcome.FAILED and seen.results["n"].exit_code == 127
 
 
+def test_args_the_worker_refuses_fail_the_run_before_any_spawn(qtbot: object, runner: JobRunner) -> None:
+    seen = _Recorder(runner)
+    spawned: list[int] = []
+    runner.watch_group = lambda pgid, start, marker: spawned.append(pgid)
+    _submit(runner, "r", [])  # a database written by hand can hold what the engine would refuse
+    qtbot.waitUntil(lambda: "r" in seen.results, timeout=5000)  # type: ignore[attr-defined]
+    assert seen.results["r"].outcome is Outcome.FAILED
+    assert "needs a command" in (seen.results["r"].error or "")
+    assert spawned == []
+
+
 def test_a_failing_supervision_fails_the_run_and_kills_its_group(
         qtbot: object, runner: JobRunner, monkeypatch: pytest.MonkeyPatch) -> None:
     seen = _Recorder(runner)
