@@ -209,7 +209,11 @@ class JobRunner(QObject):
 
     def _supervise_here(self, job: Job) -> bool:
         """Spawn a deferred job's process now and supervise it from this thread's event
-        loop (engine.shell_loop), if its worker can; False: it goes to the pool."""
+        loop (engine.shell_loop), if its worker can; False: it goes to the pool. At most
+        ``max_threads`` at once, as on the pool (the engine's dispatcher bounds deferred
+        work further); beyond that, the pool takes them."""
+        if self._here is not None and self._here.active >= self._max_loops:
+            return False
         started = spawn_worker(job.worker, job.ctx)
         if started is None:
             return False

@@ -5,7 +5,10 @@ commit named by BASELINE, or the merge base with main): after every command it w
 ``psutil.process_iter`` to find what was left in the command's group, so its cost grew
 with the number of processes on the machine. The floor is a ThreadPoolExecutor running
 ``subprocess.run(["true"])``. "now, thread supervisor" is the same worker with the
-supervisor Windows runs (engine.workers.shell_threads), for its cost here. Each round drains N ``true`` tasks through a JobRunner with
+supervisor Windows runs (engine.workers.shell_threads), for its cost here. Those run
+as immediate work on the runner's pool; "now, from the event loop" runs the same
+worker as deferred work, THREADS at a time, supervised from the runner's event loop
+(engine.shell_loop, Linux). Each round drains N ``true`` tasks through a JobRunner with
 the same number of threads, with no extra processes and with 300 idle ``sleep``
 processes started beside it (a normal desktop); variants are interleaved, 3 rounds,
 and the table shows the median and the range, and the CPU this process spent per task
@@ -32,11 +35,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QCoreApplication, QEventLoop
 
-from engine.immediate import JobRunner
+from engine import shell_loop
+from engine.immediate import PRIORITY_DEFERRED, PRIORITY_IMMEDIATE, JobRunner
 from engine.model import Outcome
 from engine.platforms.processes import PosixProcesses
-from engine.workers.base import Worker, WorkContext
+from engine.workers.base import Worker, WorkContext, WorkResult
 from engine.workers.shell import ShellWorker
 from engine.workers.shell_threads import ThreadSupervisor
 
@@ -82,12 +87,43 @@ def _normal_priority(pid: int, *, own_session: bool) -> None:
 
 
 def _through_runner(worker: Worker, runner: JobRunner, n: int) -> tuple[float, float]:
+    """All ``n`` submitted at once as immediate work: the pool's threads run them."""
     outcomes: list[Outcome] = []
     runner.finished.connect(lambda job, result: outcomes.append(result.outcome))
     start, cpu = time.perf_counter(), time.process_time()
     for i in range(n):
-        runner.submit(worker, WorkContext(task_id=f"t{i}", attempt=1, args=("true",)))
+        runner.submit(worker, WorkContext(task_id=f"t{i}", attempt=1, args=("true",)), priority=PRIORITY_IMMEDIATE)
     assert runner.wait_for_done(600_000)
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+    runner.finished.disconnect()
+    assert outcomes.count(Outcome.SUCCEEDED) == n
+    return n / elapsed, cpu / n * 1000
+
+
+def _through_loop(worker: Worker, runner: JobRunner, n: int) -> tuple[float, float]:
+    """As deferred work, THREADS at a time, the next submitted as one ends (as the
+    engine's dispatcher does): supervised from the runner's event loop (engine.shell_loop)."""
+    outcomes: list[Outcome] = []
+    submitted = [0]
+
+    def submit_next() -> None:
+        if submitted[0] < n:
+            runner.submit(worker, WorkContext(task_id=f"t{submitted[0]}", attempt=1, args=("true",)),
+                          priority=PRIORITY_DEFERRED)
+            submitted[0] += 1
+
+    def on_finished(job: object, result: WorkResult) -> None:
+        outcomes.append(result.outcome)
+        submit_next()
+
+    runner.finished.connect(on_finished)
+    start, cpu = time.perf_counter(), time.process_time()
+    for _ in range(THREADS):
+        submit_next()
+    deadline = time.monotonic() + 600
+    while len(outcomes) < n:
+        assert time.monotonic() < deadline
+        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 100)
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     runner.finished.disconnect()
     assert outcomes.count(Outcome.SUCCEEDED) == n
@@ -109,6 +145,8 @@ def test_shell_runs_per_second(qapp: object, monkeypatch: pytest.MonkeyPatch) ->
     now = ShellWorker()
     variants["baseline (scan)"] = lambda runner, n: _through_runner(baseline, runner, n)
     variants["now (killpg probe)"] = lambda runner, n: _through_runner(now, runner, n)
+    if shell_loop.AVAILABLE:
+        variants["now, from the event loop"] = lambda runner, n: _through_loop(now, runner, n)
     # Windows' supervisor (reader and waiter threads, a queue) on the same processes.
     threads = ShellWorker(supervisor=ThreadSupervisor)
     variants["now, thread supervisor"] = lambda runner, n: _through_runner(threads, runner, n)

@@ -82,12 +82,12 @@ def test_no_pool_thread_runs_deferred_shell_work(qtbot: object, runner: JobRunne
     seen = _Recorder(runner)
     spawned_on: list[str] = []
     runner.watch_group = lambda pgid, start, marker: spawned_on.append(threading.current_thread().name)
-    for i in range(3):
+    for i in range(2):  # max_threads
         _submit(runner, f"d{i}", ["sh", "-c", "sleep 0.3"])
     assert runner.pool.activeThreadCount() == 0
-    qtbot.waitUntil(lambda: len(seen.results) == 3, timeout=10000)  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: len(seen.results) == 2, timeout=10000)  # type: ignore[attr-defined]
     assert runner.pool.activeThreadCount() == 0
-    assert spawned_on == [threading.main_thread().name] * 3
+    assert spawned_on == [threading.main_thread().name] * 2
     assert all(r.outcome is Outcome.SUCCEEDED for r in seen.results.values())
     # Immediate work still goes to the pool, which bounds it.
     runner.submit(ShellWorker(), WorkContext(task_id="i", attempt=1, args=("true",)), priority=PRIORITY_IMMEDIATE)
@@ -95,11 +95,31 @@ def test_no_pool_thread_runs_deferred_shell_work(qtbot: object, runner: JobRunne
     assert spawned_on[-1] != threading.main_thread().name
 
 
-def test_many_runs_at_once_keep_their_own_output(qtbot: object, runner: JobRunner) -> None:
+def test_the_loop_takes_at_most_max_threads_runs_and_the_pool_the_rest(qtbot: object) -> None:
+    runner = JobRunner(max_threads=2)
     seen = _Recorder(runner)
+    spawned_on: list[str] = []
+    runner.watch_group = lambda pgid, start, marker: spawned_on.append(threading.current_thread().name)
+    try:
+        for i in range(4):
+            _submit(runner, f"b{i}", ["sh", "-c", "sleep 0.3"])
+        qtbot.waitUntil(lambda: len(seen.results) == 4, timeout=10000)  # type: ignore[attr-defined]
+    finally:
+        runner.shutdown(msecs=20000)
+    assert spawned_on.count(threading.main_thread().name) == 2
+    assert all(r.outcome is Outcome.SUCCEEDED for r in seen.results.values())
+
+
+def test_many_runs_at_once_keep_their_own_output(qtbot: object) -> None:
+    runner = JobRunner(max_threads=20)
+    seen = _Recorder(runner)
+    spawned_on: list[str] = []
+    runner.watch_group = lambda pgid, start, marker: spawned_on.append(threading.current_thread().name)
     for i in range(20):
         _submit(runner, f"m{i}", ["sh", "-c", f"for n in 1 2 3; do echo {i}-$n; done"])
     qtbot.waitUntil(lambda: len(seen.results) == 20, timeout=20000)  # type: ignore[attr-defined]
+    runner.shutdown(msecs=20000)
+    assert spawned_on == [threading.main_thread().name] * 20  # all of them supervised from the loop
     for i in range(20):
         assert "".join(seen.output[f"m{i}"]) == "".join(f"{i}-{n}\n" for n in (1, 2, 3))
         assert seen.results[f"m{i}"].outcome is Outcome.SUCCEEDED
