@@ -454,11 +454,9 @@ def run_worker(worker: Worker, ctx: WorkContext, rest: Callable[[], WorkResult] 
     A job cancelled before it started is not run at all.
     """
     if rest is None:
-        if ctx.cancelled:
-            return WorkResult(Outcome.CANCELLED)
-        refused = _refused(worker, ctx)
-        if refused is not None:
-            return refused
+        not_run = _not_to_run(worker, ctx)
+        if not_run is not None:
+            return not_run
     try:
         result = worker.run(ctx) if rest is None else rest()
         if not isinstance(result, WorkResult):
@@ -473,11 +471,9 @@ def spawn_worker(worker: Worker, ctx: WorkContext) -> Supervision | WorkResult |
     run's supervision, its result if it cannot start, or None if the worker needs a thread."""
     if type(worker).spawn is Worker.spawn:
         return None  # nothing to spawn: a thread runs it (checked there)
-    if ctx.cancelled:
-        return WorkResult(Outcome.CANCELLED)
-    refused = _refused(worker, ctx)
-    if refused is not None:
-        return refused
+    not_run = _not_to_run(worker, ctx)
+    if not_run is not None:
+        return not_run
     try:
         return worker.spawn(ctx)
     except BaseException as exc:  # noqa: BLE001  (as run_worker: never the engine's problem)
@@ -490,9 +486,9 @@ def start_worker(worker: Worker, ctx: WorkContext) -> Callable[[], WorkResult] |
     result: WorkResult
     if ctx.cancelled:
         return None
-    refused = _refused(worker, ctx)
-    if refused is not None:
-        return lambda: refused
+    not_run = _not_to_run(worker, ctx)
+    if not_run is not None:
+        return lambda: not_run
     try:
         return worker.start(ctx)
     except BaseException as exc:  # noqa: BLE001  (as run_worker: never the engine's problem)
@@ -500,12 +496,15 @@ def start_worker(worker: Worker, ctx: WorkContext) -> Callable[[], WorkResult] |
         return lambda: result
 
 
-def _refused(worker: Worker, ctx: WorkContext) -> WorkResult | None:
-    """The run's FAILED result if the worker refuses its args, else None.
+def _not_to_run(worker: Worker, ctx: WorkContext) -> WorkResult | None:
+    """The run's result if it must not run: CANCELLED if cancelled before it started,
+    FAILED if the worker refuses its args; None if it may run.
 
     The engine validated the spec at submission; a database written by hand or by an
     older Workdeck can still hold one that no longer passes. One check before any work,
     for every worker."""
+    if ctx.cancelled:
+        return WorkResult(Outcome.CANCELLED)
     try:
         worker.validate(ctx.args)
     except BadSpecError as exc:
