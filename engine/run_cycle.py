@@ -281,7 +281,7 @@ class RunCycle:
                         task.id, task.attempts, now_us, Outcome.CANCELLED, due_at=to_us(windows.first),
                         stop_reason=reason, detail=windows.describe(task.attempts),
                     )
-        _, totals = self.store.end_task(
+        _, totals = self.store.move(
             task, decision.state, now_us, next_run_at=_us(decision.next_run_at), output=result.output,
             stamp=stamp, counted=counted,
         )

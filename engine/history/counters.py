@@ -30,7 +30,7 @@ BACKFILL_RANGE = 250_000
 
 #: The counting of one ended run (:outcome, :ended_at, :run_id), as SET clauses: its own
 #: UPDATE (:func:`count_run_end`) or part of the end's move of the task
-#: (engine.store.tasks.TaskRecords.end_task: one statement fewer a run).
+#: (engine.store.tasks.TaskRecords.move: one statement fewer a run).
 COUNT_SET = (
     "runs_total = runs_total + 1, runs_succeeded = runs_succeeded + (:outcome = 'succeeded'), "
     "runs_failed = runs_failed + (:outcome IN ('failed', 'timed_out')), last_outcome = :outcome, "

@@ -87,7 +87,7 @@ class RunRecords:
         spawned_at: int | None = None,
     ) -> bool:
         """:meth:`end_run` without the count, which the caller makes on the task's own
-        write (engine.store.tasks.TaskRecords.end_task). False if the run had already ended."""
+        write (engine.store.tasks.TaskRecords.move). False if the run had already ended."""
         cursor = self.conn.execute(
             "UPDATE runs SET ended_at = ?, outcome = ?, exit_code = ?, stop_reason = ?, detail = ?, "
             "spawned_at = COALESCE(?, spawned_at) WHERE id = ? AND ended_at IS NULL",

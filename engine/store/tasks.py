@@ -99,28 +99,10 @@ class TaskRecords:
         Raises :class:`engine.errors.IllegalTransitionError` for a move the table
         forbids, and ``StaleTaskError`` if another writer moved (or touched) it first.
         """
-        return self._move(task, target, now_us, next_run_at=next_run_at, attempts=attempts, output=output,
-                          stamp=stamp)[0]
+        return self.move(task, target, now_us, next_run_at=next_run_at, attempts=attempts, output=output,
+                         stamp=stamp)[0]
 
-    def end_task(
-        self,
-        task: Task,
-        target: State,
-        now_us: int,
-        *,
-        next_run_at: int | None,
-        output: dict[str, Any] | None,
-        stamp: tuple[str, int | None] | None,
-        counted: tuple[Outcome, int, int] | None,
-    ) -> tuple[tuple[str, int | None], RunTotals | None]:
-        """:meth:`set_state` for the end of a run, counting it on the task in the same
-        statement (``counted``: its outcome, end and id; None if it was counted already).
-        Returns the new stamp and the task's counters (None if nothing was counted and
-        SQLite cannot return them)."""
-        return self._move(task, target, now_us, next_run_at=next_run_at, output=output, stamp=stamp,
-                          counted=counted)
-
-    def _move(
+    def move(
         self,
         task: Task,
         target: State,
@@ -132,6 +114,9 @@ class TaskRecords:
         stamp: tuple[str, int | None] | None = None,
         counted: tuple[Outcome, int, int] | None = None,
     ) -> tuple[tuple[str, int | None], RunTotals | None]:
+        """:meth:`set_state`, and at the end of a run its count on the task in the same
+        statement (``counted``: its outcome, end and id; None if it was counted already).
+        Returns the new stamp and the task's counters (None if nothing was counted)."""
         transition(task.state, target, task_id=task.id)
         params: dict[str, Any] = {
             "state": target.value, "next": next_run_at, "attempts": attempts,
