@@ -28,7 +28,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import subprocess
 import sys
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
@@ -36,7 +35,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine import process_groups
-from engine.process_groups import Group
+from engine.platforms import spawn
+from engine.platforms.spawn import Child
+from engine.process_groups import Environment, Group
 
 #: How much nicer than the engine a command runs (0 to 19) where SCHED_IDLE is not available.
 NICENESS = 10
@@ -68,8 +69,13 @@ class Processes(ABC):
         """Keyword arguments for ``subprocess.Popen`` that start the command in a unit of
         its own (``own_session``: away from the engine's controlling terminal too)."""
 
+    def start(self, argv: str | list[str], env: Environment, *, own_session: bool) -> Child:
+        """Start ``argv`` in a unit of its own (:meth:`spawn_options`), with ``env``, stdin
+        /dev/null and stdout and stderr one pipe; :meth:`adopt` it next."""
+        return spawn.popen_start(argv, env, self.spawn_options(own_session=own_session))
+
     @abstractmethod
-    def adopt(self, proc: subprocess.Popen[bytes]) -> Unit:
+    def adopt(self, proc: Child) -> Unit:
         """The unit of a command just started with :meth:`spawn_options`; the command
         runs once this returns."""
 
@@ -123,7 +129,14 @@ class PosixProcesses(Processes):
     def spawn_options(self, *, own_session: bool) -> dict[str, Any]:
         return {"start_new_session": own_session, "process_group": None if own_session else 0}
 
-    def adopt(self, proc: subprocess.Popen[bytes]) -> Unit:
+    def start(self, argv: str | list[str], env: Environment, *, own_session: bool) -> Child:
+        if spawn.ENABLED and self._linux and not isinstance(argv, str):
+            started = spawn.posix_start(argv, env, own_session=own_session)
+            if started is not None:
+                return started
+        return super().start(argv, env, own_session=own_session)
+
+    def adopt(self, proc: Child) -> Unit:
         return Unit(proc.pid, proc.pid)  # a process group leader's group id is its pid
 
     def identity(self, pid: int, pidfd: int | None = None) -> str | None:

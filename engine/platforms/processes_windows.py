@@ -34,13 +34,13 @@ from __future__ import annotations
 
 import ctypes
 import logging
-import subprocess
 import sys
 from collections.abc import Iterable
 from typing import Any, Protocol
 
 from engine import process_groups
 from engine.platforms.processes import Processes, Unit
+from engine.platforms.spawn import Child
 from engine.process_groups import MARKER, Group
 
 log = logging.getLogger(__name__)
@@ -152,7 +152,7 @@ class WindowsProcesses(Processes):
         # a console window never reads the console the engine was started from.
         return {"creationflags": CREATE_SUSPENDED | CREATE_NEW_PROCESS_GROUP | CREATE_NO_WINDOW}
 
-    def adopt(self, proc: subprocess.Popen[bytes]) -> Unit:
+    def adopt(self, proc: Child) -> Unit:
         job: int | None = None
         try:
             job = self._new_job()

@@ -62,7 +62,6 @@ from __future__ import annotations
 import codecs
 import os
 import select
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -75,6 +74,7 @@ from engine.platforms import exit_status
 from engine.platforms import processes as platform_processes
 from engine.platforms.processes import NICENESS as NICENESS
 from engine.platforms.shell_line import popen_args
+from engine.platforms.spawn import Child
 from engine.workers.base import Poller, Priority, Worker, WorkContext, WorkResult
 from engine.workers.shell_events import ExitWatcher, WakeUp, open_pidfd, thread_wake_up
 
@@ -134,16 +134,9 @@ class ShellWorker(Worker):
         argv = list(ctx.args)
         own_session = _has_terminal()  # see _has_terminal: the scheduling cost of a session
         try:
-            proc = subprocess.Popen(
-                popen_args(argv),  # a cmd.exe line goes as one string on Windows
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,  # one pipe: the order the command wrote in, one read a chunk
-                bufsize=0,  # the pipe is read with os.read: no buffer object to make
-                close_fds=True,
-                env=process_groups.marked_environment(ctx.marker),
-                **self.processes.spawn_options(own_session=own_session),
-            )
+            # posix_spawn on Linux, Popen elsewhere (engine.platforms.spawn)
+            proc = self.processes.start(popen_args(argv), process_groups.marked_environment(ctx.marker),
+                                        own_session=own_session)
         except FileNotFoundError:
             return _refused(ctx, f"command not found: {argv[0]}", 127)
         except PermissionError:
@@ -151,12 +144,19 @@ class ShellWorker(Worker):
         except OSError as exc:
             return _refused(ctx, f"cannot run {argv[0]}: {exc.strerror or exc}", 126)
         unit = self.processes.adopt(proc)
-        ctx.mark_spawned()  # Popen returns once the command is exec'd
-        supervisor = self.supervisor(proc, ctx, self.grace_period, self.processes, unit)  # takes a pidfd
+        ctx.mark_spawned()  # the spawn returns once the command is exec'd (Windows: adopt resumes it)
+        if ctx.priority is Priority.IDLE:  # first: until then it competes with the engine's thread
+            self.processes.lower_priority(unit, own_session=own_session)
+        try:
+            supervisor = self.supervisor(proc, ctx, self.grace_period, self.processes, unit)  # takes a pidfd
+        except BaseException:  # no descriptor left for its pidfd, say: nothing may run unwatched
+            self.processes.kill(unit)
+            proc.wait()
+            if proc.stdout is not None:
+                proc.stdout.close()
+            raise
         # Named before anything else can happen to it: its leader is a zombie at worst.
         ctx.on_group(unit.id, self.processes.identity(proc.pid, supervisor.leader_fd))
-        if ctx.priority is Priority.IDLE:
-            self.processes.lower_priority(unit, own_session=own_session)
         return supervisor
 
 
@@ -261,7 +261,7 @@ class _Supervisor:
     #: the leader is reaped and its group is empty, while output still comes).
     drain_deadline: float | None = None
 
-    def __init__(self, proc: subprocess.Popen[bytes], ctx: WorkContext, grace: float,
+    def __init__(self, proc: Child, ctx: WorkContext, grace: float,
                  processes: platform_processes.Processes, unit: platform_processes.Unit) -> None:
         self.proc, self.ctx, self.grace = proc, ctx, grace
         self.processes, self.unit = processes, unit  # the run's process group (engine.platforms.processes)

@@ -19,9 +19,10 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import threading
+
+from engine.platforms.spawn import Child
 
 
 def open_pidfd(pid: int) -> int | None:
@@ -66,7 +67,7 @@ class ExitWatcher:
         self.exited = False
 
     @classmethod
-    def leader(cls, proc: subprocess.Popen[bytes], pidfd: int | None) -> ExitWatcher:
+    def leader(cls, proc: Child, pidfd: int | None) -> ExitWatcher:
         """Watch ``proc`` through ``pidfd`` (taken over), or a waiting thread's pipe if None."""
         pid = proc.pid
         if pidfd is not None:

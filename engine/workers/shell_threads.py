@@ -38,13 +38,13 @@ from __future__ import annotations
 
 import os
 import queue
-import subprocess
 import threading
 import time
 from collections.abc import Callable
 from typing import IO
 
 from engine.platforms import processes as platform_processes
+from engine.platforms.spawn import Child
 from engine.workers import shell
 from engine.workers.base import WorkContext, WorkResult
 
@@ -58,7 +58,7 @@ _WAKE = -2
 class ThreadSupervisor(shell._Supervisor):
     """Runs one process to its end with threads and a queue (see the module docstring)."""
 
-    def __init__(self, proc: subprocess.Popen[bytes], ctx: WorkContext, grace: float,
+    def __init__(self, proc: Child, ctx: WorkContext, grace: float,
                  processes: platform_processes.Processes, unit: platform_processes.Unit) -> None:
         # Not super().__init__(): that makes the poll object and takes the pidfd this class
         # replaces. The state below is what the inherited methods read and write.

@@ -8,7 +8,8 @@ with the number of processes on the machine. The floor is a ThreadPoolExecutor r
 supervisor Windows runs (engine.workers.shell_threads), for its cost here. Those run
 as immediate work on the runner's pool; "now, from the event loop" runs the same
 worker as deferred work, THREADS at a time, supervised from the runner's event loop
-(engine.shell_loop, Linux). Each round drains N ``true`` tasks through a JobRunner with
+(engine.shell_loop, Linux); "Popen spawn" is that with its commands started through
+Popen, as before engine.platforms.spawn (posix_spawn). Each round drains N ``true`` tasks through a JobRunner with
 the same number of threads, with no extra processes and with 300 idle ``sleep``
 processes started beside it (a normal desktop); variants are interleaved, 3 rounds,
 and the table shows the median and the range, and the CPU this process spent per task
@@ -40,6 +41,7 @@ from PySide6.QtCore import QCoreApplication, QEventLoop
 from engine import shell_loop
 from engine.immediate import PRIORITY_DEFERRED, PRIORITY_IMMEDIATE, JobRunner
 from engine.model import Outcome
+from engine.platforms import spawn
 from engine.platforms.processes import PosixProcesses
 from engine.workers.base import Worker, WorkContext, WorkResult
 from engine.workers.shell import ShellWorker
@@ -130,6 +132,14 @@ def _through_loop(worker: Worker, runner: JobRunner, n: int) -> tuple[float, flo
     return n / elapsed, cpu / n * 1000
 
 
+def _with_popen(run: Callable[[], tuple[float, float]]) -> tuple[float, float]:
+    spawn.ENABLED = False
+    try:
+        return run()
+    finally:
+        spawn.ENABLED = True
+
+
 def _floor(n: int) -> tuple[float, float]:
     start, cpu = time.perf_counter(), time.process_time()
     with ThreadPoolExecutor(THREADS) as executor:
@@ -147,6 +157,8 @@ def test_shell_runs_per_second(qapp: object, monkeypatch: pytest.MonkeyPatch) ->
     variants["now (killpg probe)"] = lambda runner, n: _through_runner(now, runner, n)
     if shell_loop.AVAILABLE:
         variants["now, from the event loop"] = lambda runner, n: _through_loop(now, runner, n)
+    if shell_loop.AVAILABLE and spawn.ENABLED:
+        variants["now, event loop, Popen spawn"] = lambda runner, n: _with_popen(lambda: _through_loop(now, runner, n))
     # Windows' supervisor (reader and waiter threads, a queue) on the same processes.
     threads = ShellWorker(supervisor=ThreadSupervisor)
     variants["now, thread supervisor"] = lambda runner, n: _through_runner(threads, runner, n)

@@ -11,13 +11,13 @@ runs the contract suites against them on their own runners.
 from __future__ import annotations
 
 import signal
-import subprocess
 import time
 from typing import Any
 
 import psutil
 
 from engine.platforms.processes import Unit
+from engine.platforms.spawn import Child
 from engine.platforms.processes_windows import WindowsProcesses
 from engine.process_groups import MARKER
 
@@ -44,7 +44,7 @@ class JobObjectDouble(WindowsProcesses):
     def spawn_options(self, *, own_session: bool) -> dict[str, Any]:
         return {}
 
-    def adopt(self, proc: subprocess.Popen[bytes]) -> Unit:
+    def adopt(self, proc: Child) -> Unit:
         # Just after exec, /proc/PID/environ can read empty for a moment: ask again.
         deadline = time.monotonic() + 5
         while MARKER not in (env := psutil.Process(proc.pid).environ()) and time.monotonic() < deadline:

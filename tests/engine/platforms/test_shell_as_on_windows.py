@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import select
 import selectors
-import subprocess
 import sys
 import threading
 import time
@@ -28,6 +27,7 @@ import pytest
 
 from engine.model import Outcome, StopReason
 from engine.platforms.processes import Unit
+from engine.platforms.spawn import Child
 from engine.process_groups import MARKER
 from engine.workers import shell as shell_module
 from engine.workers.base import WorkContext, WorkResult
@@ -82,7 +82,7 @@ class _Adopting(JobObjectDouble):
         super().__init__()
         self.adopted = threading.Event()
 
-    def adopt(self, proc: subprocess.Popen[bytes]) -> Unit:
+    def adopt(self, proc: Child) -> Unit:
         unit = super().adopt(proc)
         self.adopted.set()
         return unit

@@ -16,7 +16,7 @@ from engine.manifest.model import parse
 from engine.manifest.io import export_manifest
 from engine.model import Kind, State, Task, TaskSpec
 from engine.platforms.shell_line import popen_args, shell_argv, shell_line
-from engine.workers import shell as shell_module
+from engine.platforms import spawn as spawn_module
 from engine.workers.base import WorkContext
 from engine.workers.shell import ShellWorker
 from tests.engine.platforms.doubles import JobObjectDouble
@@ -89,7 +89,7 @@ def test_the_shell_worker_hands_popen_the_string_on_windows(monkeypatch: pytest.
         seen.append(args)
         raise FileNotFoundError(2, "not here")  # cmd.exe is not on Linux: stop at the spawn
 
-    monkeypatch.setattr(shell_module.subprocess, "Popen", popen)
+    monkeypatch.setattr(spawn_module.subprocess, "Popen", popen)  # Windows starts commands with Popen
     ctx = WorkContext(task_id="t", attempt=1, args=(CMD, "/d", "/s", "/c", LINE), on_log=lambda text: None)
     result = ShellWorker(processes=JobObjectDouble()).run(ctx)
     assert seen == [rf'{CMD} /d /s /c "{LINE}"']
