@@ -48,3 +48,40 @@ def test_run_with_bad_args_fails_cleanly_instead_of_raising(name: str, args: tup
     with pytest.raises(BadSpecError, match=re.escape(result.error)):
         workers.get(name).validate(args)
     assert logged == [result.error + "\n"]
+
+
+def test_a_lazily_registered_worker_is_built_when_first_asked_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    """register_lazy: the name is known at once (registered, names, the unknown-worker
+    message), the loader runs at the first get and only then (issue 14: serve's start
+    does not import QtGui for thumbnails)."""
+    monkeypatch.setattr(workers, "_REGISTRY", dict(workers._REGISTRY))
+    monkeypatch.setattr(workers, "_LAZY", {})
+    loads: list[str] = []
+
+    class Later(ReminderWorker):
+        name = "later"
+
+    def load() -> ReminderWorker:
+        loads.append("later")
+        return Later()
+
+    workers.register_lazy("later", load)
+    assert workers.registered("later") and "later" in workers.names()
+    assert loads == []
+    with pytest.raises(BadSpecError, match=r"known: .*later"):
+        workers.get("nope")
+    with pytest.raises(ValueError, match="registered twice"):
+        workers.register_lazy("later", load)
+    with pytest.raises(ValueError, match="registered twice"):
+        workers.register(Later())
+    first = workers.get("later")
+    assert isinstance(first, Later) and workers.get("later") is first
+    assert loads == ["later"]
+
+
+def test_a_lazy_loader_must_make_the_worker_it_was_registered_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(workers, "_REGISTRY", dict(workers._REGISTRY))
+    monkeypatch.setattr(workers, "_LAZY", {})
+    workers.register_lazy("other", ReminderWorker)
+    with pytest.raises(ValueError, match="made 'reminder'"):
+        workers.get("other")

@@ -78,6 +78,7 @@ def test_works_in_a_headless_process_after_register_gui_workers(pictures: Path, 
         "from engine.workers.base import WorkContext\n"
         "from ui.workers import register_gui_workers\n"
         "register_gui_workers(); register_gui_workers()\n"
+        "assert 'PySide6.QtGui' not in sys.modules, 'registering imported QtGui'\n"
         "w = workers.get('thumbnails')\n"
         "r = w.run(WorkContext(task_id='t', attempt=1, args=(sys.argv[1], sys.argv[2], '64')))\n"
         "print(r.outcome, r.output['images'], 'QGuiApplication' in dir(sys.modules.get('PySide6.QtGui')))\n"
