@@ -94,11 +94,11 @@ def _command_of(argv: list[str]) -> str | None:
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The whole parser, or (``only``) the top level and that one sub-command: building
     every sub-parser is a tenth of a thin client's start-up."""
-    from engine.model import Kind, State
-    from ui.cli import history as cli_history
-    from ui.cli import spec as cli_spec
-
     _Parser = _parser_class()  # noqa: N806  (a class)
+    if only != "serve":  # serve's start (to its first due run, issue 14) needs none of these
+        from engine.model import Kind, State
+        from ui.cli import history as cli_history
+        from ui.cli import spec as cli_spec
 
     def wanted(command: str) -> bool:
         return only is None or only == command
