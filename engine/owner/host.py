@@ -33,23 +33,26 @@ import json
 import logging
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 from engine import ipc
 from engine.checkpoint import WalCheckpointer
 from engine.clock import Clock
 from engine.engine import Engine
-from engine.history.prune import switch_to_incremental_vacuum
-from engine.history.pruner import Pruner
-from engine.manifest.model import default_manifest_path
 from engine.owner.lock import ROLES, OwnerLock, lock_path, real_path, runtime_dir, socket_path
 from engine.platforms.owner_socket import owner_socket
 from engine.reaper import Reaper
-from engine.receivers import Receivers, sources_from_conditions
 from engine.store import Store
+
+# What only comes after the first due run (issue 14: QtNetwork, the manifest's TOML and
+# platformdirs, the receivers, the pruner) is imported where it is used, in start().
+if TYPE_CHECKING:
+    from PySide6.QtNetwork import QLocalServer, QLocalSocket
+
+    from engine.history.pruner import Pruner
+    from engine.receivers import Receivers
 
 #: The idle trigger's source reports from this many minutes of no input (receivers may ask for more).
 IDLE_MINUTES = 1.0
@@ -83,7 +86,7 @@ class EngineHost(QObject):
         self._lock = lock
         self._server: QLocalServer | None = None
         self._clients: set[_Client] = set()
-        self.manifest_path: Path = default_manifest_path()
+        self._manifest_path: Path | None = None  # the default, found when start() needs it
         self.manifest_receivers: Receivers | None = None
         self.handler = ipc.RequestHandler(
             engine,
@@ -124,23 +127,40 @@ class EngineHost(QObject):
             lock.release()
             raise
         host = cls(engine, lock, role=role, parent=parent)
-        host.manifest_path = Path(manifest) if manifest is not None else default_manifest_path()
+        if manifest is not None:
+            host.manifest_path = Path(manifest)
         return host
 
-    def start(self) -> None:
-        """Listen on the socket, then start the engine (it recovers what a crash left).
+    @property
+    def manifest_path(self) -> Path:
+        """The manifest whose receivers and standing tasks this owner keeps (default: the
+        user's config folder's manifest.toml)."""
+        if self._manifest_path is None:
+            from engine.manifest.model import default_manifest_path
 
-        Listening first closes a race: a command line that found no socket wrote the
-        database under the lock, which we held by then, so the engine's first look at
-        the database sees its task.
+            self._manifest_path = default_manifest_path()
+        return self._manifest_path
+
+    @manifest_path.setter
+    def manifest_path(self, path: Path) -> None:
+        self._manifest_path = path
+
+    def start(self) -> None:
+        """Start the engine (it recovers what a crash left, then starts due work), then
+        listen on the socket.
+
+        What protects the user's work comes before the first run: the lock (taken by
+        :meth:`open`), the switch to incremental vacuum, the reaper, the engine's
+        recovery. The rest comes after it, so the first due run does not wait for it
+        (issue 14): listening (QtNetwork), the pruner, the checkpoints, the receivers.
+        Listening after the engine's start loses no request: a command line that finds
+        no socket cannot take the lock we hold, so it waits and asks again
+        (ui.cli._through_owner); nothing it sends could be answered before the event
+        loop runs anyway. The engine's first look at the database sees every task a
+        command line wrote before we took the lock.
         """
-        if self.socket_path:
-            server = QLocalServer(self)
-            self._socket.listen(server, self.socket_path)  # for this user alone; a crash's leftover goes
-            server.newConnection.connect(self._on_new_connection)
-            self._server = server
-        else:  # Windows, the lock record unwritten (a full disk): no pipe name to publish
-            log.warning("cannot publish this owner's pipe in %s: command lines cannot reach it", self._lock.path)
+        from engine.history.prune import switch_to_incremental_vacuum
+
         # Once per database made before schema 6: a quiet moment, nothing runs yet.
         switch_to_incremental_vacuum(self.store.conn, self.store.path)
         # Before the first run: if this process dies, the reaper ends its runs' processes.
@@ -150,6 +170,10 @@ class EngineHost(QObject):
             log.warning("cannot start the reaper (%s): a crash would leave runs' processes until the next start", exc)
         self.engine.group_watcher = self._reaper
         self.engine.start()
+        self._listen()
+        from engine.history.pruner import Pruner
+        from engine.receivers import Receivers, sources_from_conditions
+
         # History retention: small batches on a timer, off the hot path (engine.history).
         self.pruner = Pruner(self.store.conn, self.engine.clock, policy=self.engine.reload_retention,
                              on_removed=self.engine.task_removed.emit, parent=self)
@@ -166,6 +190,17 @@ class EngineHost(QObject):
         self.manifest_receivers.start()
         log.info("workdeck %s owns %s (pid %d), listening on %s", self.role, self._lock.db_path, os.getpid(),
                  self.socket_path)
+
+    def _listen(self) -> None:
+        from PySide6.QtNetwork import QLocalServer
+
+        if self.socket_path:
+            server = QLocalServer(self)
+            self._socket.listen(server, self.socket_path)  # for this user alone; a crash's leftover goes
+            server.newConnection.connect(self._on_new_connection)
+            self._server = server
+        else:  # Windows, the lock record unwritten (a full disk): no pipe name to publish
+            log.warning("cannot publish this owner's pipe in %s: command lines cannot reach it", self._lock.path)
 
     def stop(self) -> None:
         """Stop listening, stop the engine gracefully, close the store, release the lock."""

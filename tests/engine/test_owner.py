@@ -142,6 +142,33 @@ def test_stop_frees_the_database_and_the_socket(db: Path, clock: Any, qapp: Any)
     again.stop()  # never started: stop still releases
 
 
+def test_the_first_due_run_starts_with_the_reaper_watching_and_before_the_socket_listens(
+        db: Path, clock: Any, qapp: Any, qtbot: Any) -> None:
+    """Issue 14: what protects the user's work comes before the first run (the lock, the
+    reaper told of every group, the engine's recovery); listening (QtNetwork), the pruner
+    and the manifest's receivers come after it, so the first run does not wait for them."""
+    from engine.engine import Engine
+    from engine.store import Store
+
+    store = Store(db)
+    task = Engine(store, clock).enqueue(TaskSpec("shell", ("true",), kind=Kind.DEFERRED))
+    store.close()
+    owner = EngineHost.open(db, role="serve", clock=clock)
+    seen: list[tuple[Any, ...]] = []
+    owner.engine.run_started.connect(lambda run: seen.append((
+        run.task_id, owner.engine.group_watcher is not None and owner.engine.group_watcher is owner._reaper,
+        owner._server, os.path.exists(owner.socket_path), owner.pruner, owner.manifest_receivers)))
+    owner.start()
+    try:
+        assert seen == [(task.id, True, None, False, None, None)]
+        assert os.path.exists(owner.socket_path) and owner.pruner is not None and owner.manifest_receivers is not None
+        qtbot.waitUntil(lambda: owner.engine.task(task.id).state is State.SUCCEEDED, timeout=10_000)
+        reply = call_in_thread(qtbot, owner.socket_path, {"op": "ping"})
+        assert reply is not None and reply["role"] == "serve"
+    finally:
+        owner.stop()
+
+
 def test_a_stale_socket_from_a_crash_is_replaced(db: Path, clock: Any, qapp: Any, qtbot: Any) -> None:
     Path(socket_path(db)).write_text("left by a crash")
     owner = EngineHost.open(db, role="serve", clock=clock)
