@@ -70,6 +70,14 @@ class Dispatcher:
     # ------------------------------------------------------------ control
 
     def start(self) -> None:
+        """Start due work, then the condition sources, then look again with them.
+
+        The sources connect to the system when they start (the network's Qt backend, the
+        session bus for idle time: ~15 ms), which due work that needs no condition need
+        not wait for (issue 14: a start's first run). So a first pass starts due work in
+        order up to the first task that needs a condition (no task overtakes one due
+        before it), and the full pass after the sources start does the rest."""
+        self._start_unconditioned()
         self.conditions.start()
         self.dispatch()
 
@@ -174,9 +182,27 @@ class Dispatcher:
         if not deferred_only:
             self._arm(now_us)
 
-    def _start_due(self, kind: Kind, now_us: int, free: int | None, watch: set[Constraint]) -> bool:
+    def _start_unconditioned(self) -> None:
+        """The pass before the sources start (:meth:`start`): due tasks in order, each
+        kind up to its first task that needs a condition. Neither watches nor arms:
+        the full pass right after does."""
+        if not self._engine.started:
+            return
+        now_us = self._clock.now_us()
+        self._busy = True  # a dispatch asked for meanwhile waits for the full pass
+        try:
+            self._start_due(Kind.IMMEDIATE, now_us, None, set(), until_conditioned=True)
+            free = self.max_deferred - self._engine.running_count(Kind.DEFERRED)
+            if not self.paused and free > 0:
+                self._start_due(Kind.DEFERRED, now_us, free, set(), until_conditioned=True)
+        finally:
+            self._busy = False
+
+    def _start_due(self, kind: Kind, now_us: int, free: int | None, watch: set[Constraint], *,
+                   until_conditioned: bool = False) -> bool:
         """Start due tasks of ``kind`` whose constraints hold, up to ``free`` (None: all).
-        True if it stopped at ``free``: more due tasks may be waiting for a slot."""
+        True if it stopped at ``free``: more due tasks may be waiting for a slot.
+        ``until_conditioned``: stop (True) at the first task that has constraints."""
         key: tuple[int, int] | None = None
         # Decoding a task costs tens of microseconds: ask for as many as there are free
         # slots, and page wider only past tasks whose constraints do not hold. A full
@@ -185,6 +211,8 @@ class Dispatcher:
         while free is None or free > 0:
             page = self._store.due_page(State.ENQUEUED, now_us, kind, after=key, limit=limit)
             for key, task in page:
+                if until_conditioned and task.spec.constraints:
+                    return True
                 unmet = [c for c in task.spec.constraints if not self.conditions.reading(c).met]
                 if unmet:
                     watch.update(unmet)

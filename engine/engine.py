@@ -158,8 +158,10 @@ class Engine(QObject, RunCycle, TaskWrites, TaskReads):
             self.pending.failed(exc)
         self._recover_interrupted_runs()
         self.started = True
-        self.clockwatch.start()
+        # Due work first: the clock watch's platform listeners (a timerfd, the system
+        # bus) need not delay the first run (issue 14); no timer fires before the loop runs.
         self.dispatcher.start()
+        self.clockwatch.start()
         self.alarms.start()
 
     def stop(self, *, timeout_ms: int = 10_000) -> None:

@@ -126,6 +126,51 @@ def test_background_constraint_follows_the_engine_setter(tmp_path: Path, clock: 
     store.close()
 
 
+def test_at_start_due_work_that_needs_no_condition_starts_before_the_sources_do(
+        tmp_path: Path, clock: FakeClock, qapp: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 14: the sources connect to the system when they start (the network's Qt
+    backend, the session bus), which a first run that needs no condition does not wait
+    for; nor for the clock watch's platform listeners. A task that needs a condition is
+    started once its source has."""
+    deck = make_deck(tmp_path / "s.db", clock, start=False)
+    try:
+        plain = deck.add("hold")
+        needy = deck.add("hold", constraints=("network",))
+        seen: list[tuple[str, list[str], bool]] = []
+        conditions = deck.engine.dispatcher.conditions
+        start_sources = conditions.start
+        monkeypatch.setattr(conditions, "start", lambda: (
+            seen.append(("sources", list(deck.runner.started), deck.engine.clockwatch.running)), start_sources()))
+        submit = deck.runner.submit
+        monkeypatch.setattr(deck.runner, "submit", lambda worker, ctx, priority=0: (
+            seen.append(("submit", [ctx.task_id], deck.engine.clockwatch.running)), submit(worker, ctx, priority))[1])
+        deck.engine.start()
+        assert seen == [("submit", [plain.id], False), ("sources", [plain.id], False), ("submit", [needy.id], False)]
+        assert deck.engine.clockwatch.running
+        assert Constraint.NETWORK in conditions.watched  # the full pass watches what the running task needs
+    finally:
+        deck.close()
+
+
+def test_at_start_no_task_overtakes_one_due_before_it_that_needs_a_condition(
+        tmp_path: Path, clock: FakeClock, qapp: object) -> None:
+    """The pass before the sources start stops at the first due task that needs a
+    condition: with one slot, the earlier task that needs the network (which holds) runs
+    first, not the later one that needs nothing."""
+    deck = make_deck(tmp_path / "o.db", clock, max_deferred=1, start=False)
+    try:
+        needy = deck.add("hold", constraints=("network",))
+        deck.step(1)
+        plain = deck.add("hold")
+        deck.engine.start()
+        assert deck.runner.started == [needy.id]
+        assert deck.state(plain.id) is State.ENQUEUED
+        deck.runner.finish(needy.id)
+        assert deck.runner.started == [needy.id, plain.id]
+    finally:
+        deck.close()
+
+
 def test_at_most_n_deferred_at_once_and_immediate_work_goes_first(deck: Deck) -> None:
     deferred = [deck.add("seconds=10") for _ in range(4)]
     assert [deck.state(t.id) for t in deferred] == [State.RUNNING] * 2 + [State.ENQUEUED] * 2
