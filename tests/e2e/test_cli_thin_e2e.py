@@ -163,3 +163,51 @@ def test_refusals_are_the_same_line_and_exit_2_through_the_owner_and_directly(wd
         assert words in line, (args, line)
         assert line == direct[tuple(args)], (args, line, direct[tuple(args)])
     assert count_tasks(wd.db) == 1  # the owner wrote none of them
+
+
+# ---------------------------------------------------------------- serve's way to its first run
+
+#: What ``serve`` imports only after its first due run started, or when a task needs it
+#: (issue 14: each was milliseconds on the way to the first run).
+SERVE_LATER = ("PySide6.QtGui", "PySide6.QtNetwork", "PySide6.QtDBus", "httpx", "psutil", "tomllib", "platformdirs",
+               "ui.workers.thumbnails", "ui.cli.spec", "ui.cli.history", "engine.manifest", "engine.receivers",
+               "engine.history.pruner", "engine.workers.extra", "engine.workers.download")
+#: serve under ``-X importtime``, saying on stderr when its first run started, then quitting.
+#: engine.engine is imported first, to hook run_started: serve imports it before its
+#: first run in any case, so the modules before the mark are the same.
+FIRST_RUN_MARK = "=== the first run started"
+SERVE_UNTIL_FIRST_RUN = f"""
+import sys
+from engine.engine import Engine
+from PySide6.QtCore import QCoreApplication, QTimer
+
+start = Engine.start
+
+def marked_start(self):
+    def first(run):
+        if not getattr(self, "_marked", False):
+            self._marked = True
+            print({FIRST_RUN_MARK!r}, file=sys.stderr, flush=True)
+            QTimer.singleShot(0, QCoreApplication.instance().quit)
+    self.run_started.connect(first)
+    start(self)
+
+Engine.start = marked_start
+from ui.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_serve_imports_only_what_its_first_due_run_needs_before_it(wd: Workdeck) -> None:
+    assert wd.run("add", "--defer", "--", "true").returncode == 0  # no owner: written to the database
+    argv = [sys.executable, "-X", "importtime", "-c", SERVE_UNTIL_FIRST_RUN, "--db", str(wd.db), "serve"]
+    result = subprocess.run(argv, env=wd.env, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr[-3000:]
+    before, mark, after = result.stderr.partition(FIRST_RUN_MARK)
+    assert mark, result.stderr[-3000:]
+    early, late = imported_modules(before), imported_modules(after)
+    # The measurement is honest: the run's own modules come before the mark, what the owner
+    # does after its first run (listening: QtNetwork) after it.
+    assert "engine.workers.shell" in early and "PySide6.QtCore" in early
+    assert "PySide6.QtNetwork" in late and "engine.receivers" in late
+    assert [m for m in early if m.startswith(SERVE_LATER)] == []
