@@ -33,22 +33,31 @@ import os  # noqa: F401 - tests patch clockwatch.os.read, which the timerfd's re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
 from engine.clock import Clock, SystemClock, to_us
 from engine.model import Task
 from engine.platforms import sleep
-# The Linux pieces lived here; tests (and readers) still find them under these names.
-from engine.platforms.sleep_linux import (  # noqa: F401
-    _TFD_TIMER_ABSTIME as _TFD_TIMER_ABSTIME,
-    _TFD_TIMER_CANCEL_ON_SET as _TFD_TIMER_CANCEL_ON_SET,
-    _CancelOnSet as _CancelOnSet,
-    _Itimerspec as _Itimerspec,
-    _SleepWatcher as _SleepWatcher,
-    _Timespec as _Timespec,
-)
 from engine.store import Store
+
+if TYPE_CHECKING:
+    from engine.platforms.sleep_linux import _CancelOnSet
+
+# The Linux pieces lived here; tests (and readers) still find them under these names,
+# imported when asked for: the watch starts after an owner's first due run (issue 14),
+# so the module (and ctypes) need not be loaded before it.
+_LINUX_NAMES = ("_TFD_TIMER_ABSTIME", "_TFD_TIMER_CANCEL_ON_SET", "_CancelOnSet", "_Itimerspec", "_SleepWatcher",
+                "_Timespec")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LINUX_NAMES:
+        from engine.platforms import sleep_linux
+
+        return getattr(sleep_linux, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 log = logging.getLogger(__name__)
 

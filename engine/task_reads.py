@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject
 
 from engine.clock import to_us
-from engine.history.bucket_reads import BucketReads
 from engine.model import Kind, Outcome, Run, Task
 from engine.store.reads import Bucket
 
 if TYPE_CHECKING:
     from PySide6.QtCore import SignalInstance
 
+    from engine.history.bucket_reads import BucketReads
     from engine.run_cycle import _Running
     from engine.store import Store
 
@@ -80,6 +80,8 @@ class TaskReads:
 
     def bucket_reads(self, parent: QObject | None = None) -> BucketReads:
         """A reader of :meth:`run_buckets` off the calling thread (the timeline's, zoomed out)."""
+        from engine.history.bucket_reads import BucketReads  # the window's: not on serve's way to its first run
+
         return BucketReads(self.store.path, self.store.run_buckets, parent=parent)
 
     def log(self, task_id: str) -> str:

@@ -171,7 +171,8 @@ def test_refusals_are_the_same_line_and_exit_2_through_the_owner_and_directly(wd
 #: (issue 14: each was milliseconds on the way to the first run).
 SERVE_LATER = ("PySide6.QtGui", "PySide6.QtNetwork", "PySide6.QtDBus", "httpx", "psutil", "tomllib", "platformdirs",
                "ui.workers.thumbnails", "ui.cli.spec", "ui.cli.history", "engine.manifest", "engine.receivers",
-               "engine.history.pruner", "engine.workers.extra", "engine.workers.download")
+               "engine.history.pruner", "engine.history.bucket_reads", "engine.platforms.sleep_linux", "ctypes",
+               "engine.workers.extra", "engine.workers.download")
 #: serve under ``-X importtime``, saying on stderr when its first run started, then quitting.
 #: engine.engine is imported first, to hook run_started: serve imports it before its
 #: first run in any case, so the modules before the mark are the same.
