@@ -12,6 +12,9 @@
    (deferred, CPU-count slots) against huey's consumer (as many worker threads)
    draining 2,000 tasks that each run ``true``: tasks per second and CPU seconds, each
    from the process's start; once more with 300 extra idle processes on the machine.
+   Beside them, each side's first run after its process started (issue 14's cold start):
+   serve's first command started and ended (the run's ``spawned_at`` and ``ended_at``
+   stamps), huey's first task done (its counter file's first byte, polled every 2 ms).
 
 Both sides run as installed software does: byte code cached (PYTHONDONTWRITEBYTECODE
 unset). Rounds are interleaved; medians with the range over rounds. The machine's load
@@ -23,6 +26,7 @@ average is printed before and after: wall times on a shared machine are only as 
 from __future__ import annotations
 
 import json
+import math
 import os
 import resource
 import shutil
@@ -261,23 +265,36 @@ def _succeeded(db: Path) -> int:
         conn.close()
 
 
-def _drain_workdeck(tmp: Path, env: dict[str, str]) -> tuple[float, float, float]:
+def _first_run(db: Path) -> tuple[float, float]:
+    """The first run's spawned_at and ended_at, epoch seconds (every run has ended)."""
+    conn = sqlite3.connect(db)
+    try:
+        spawned, ended = conn.execute("SELECT min(spawned_at), min(ended_at) FROM runs").fetchone()
+    finally:
+        conn.close()
+    return spawned / 1e6, ended / 1e6
+
+
+def _drain_workdeck(tmp: Path, env: dict[str, str]) -> tuple[float, float, float, tuple[float, float]]:
+    """Tasks/s, CPU s (the process and its commands), the process's own CPU s, and its
+    first command's start and end, seconds after the process started."""
     db = tmp / "drain.db"
     for suffix in ("", "-wal", "-shm"):
         Path(str(db) + suffix).unlink(missing_ok=True)
     _fill_deferred(db, env, DRAIN)
     cpu = _ChildCpu()
-    started = time.perf_counter()
+    started, launched = time.perf_counter(), time.time()
     with _serve(db, env) as serve:
         while _succeeded(db) < DRAIN:
             assert time.perf_counter() - started < 600
             time.sleep(0.05)
         elapsed = time.perf_counter() - started
         own = _own_cpu(serve.pid)
-    return DRAIN / elapsed, cpu.used(), own
+    spawned, ended = _first_run(db)
+    return DRAIN / elapsed, cpu.used(), own, (spawned - launched, ended - launched)
 
 
-def _drain_huey(tmp: Path, env: dict[str, str]) -> tuple[float, float, float]:
+def _drain_huey(tmp: Path, env: dict[str, str]) -> tuple[float, float, float, tuple[float, float]]:
     db = tmp / "huey-drain.db"
     for suffix in ("", "-wal", "-shm"):
         Path(str(db) + suffix).unlink(missing_ok=True)
@@ -289,12 +306,16 @@ def _drain_huey(tmp: Path, env: dict[str, str]) -> tuple[float, float, float]:
     cpu = _ChildCpu()
     started = time.perf_counter()
     with _huey_consumer(huey_env, os.cpu_count() or 1) as consumer:
+        while counter.stat().st_size == 0:  # its first task done: polled finely, as it has no stamp
+            assert time.perf_counter() - started < 600
+            time.sleep(0.002)
+        first = time.perf_counter() - started
         while counter.stat().st_size < DRAIN:
             assert time.perf_counter() - started < 600
             time.sleep(0.05)
         elapsed = time.perf_counter() - started
         own = _own_cpu(consumer.pid)
-    return DRAIN / elapsed, cpu.used(), own
+    return DRAIN / elapsed, cpu.used(), own, (math.nan, first)
 
 
 @contextmanager
@@ -316,7 +337,7 @@ def test_draining_shell_tasks_against_hueys_consumer(monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
     tmp = Path(tempfile.mkdtemp(prefix="wd-bench-drain-"))
     env = _env(runtime)
-    results: dict[str, list[tuple[float, float, float]]] = {}
+    results: dict[str, list[tuple[float, float, float, tuple[float, float]]]] = {}
     load_before = _load()
     try:
         for _ in range(ROUNDS):
@@ -331,14 +352,23 @@ def test_draining_shell_tasks_against_hueys_consumer(monkeypatch: pytest.MonkeyP
           f"(from the process's start): median (range); {load_before} before, {_load()} after")
     # The process's own CPU (its threads) and its commands' (the `true`s, reaped by it)
     # per task: the machine has os.cpu_count() CPUs for both, so together they bound the rate.
-    print(f"{'':<40} {'tasks/s':>22} {'CPU s':>20} {'own us/task':>12} {'commands us/task':>17}")
+    print(f"{'':<40} {'tasks/s':>22} {'CPU s':>20} {'own us/task':>12} {'commands us/task':>17} "
+          f"{'first started ms':>21} {'first done ms':>21}")
     for label, runs in results.items():
-        rates, cpus = [r for r, _, _ in runs], [c for _, c, _ in runs]
-        own = statistics.median(o for _, _, o in runs) / DRAIN * 1e6
-        commands = statistics.median(c - o for _, c, o in runs) / DRAIN * 1e6
+        rates, cpus = [r for r, _, _, _ in runs], [c for _, c, _, _ in runs]
+        own = statistics.median(o for _, _, o, _ in runs) / DRAIN * 1e6
+        commands = statistics.median(c - o for _, c, o, _ in runs) / DRAIN * 1e6
+        started = [f[0] for *_, f in runs if not math.isnan(f[0])]
+        done = [f[1] for *_, f in runs]
         print(f"{label:<40} {statistics.median(rates):10.0f} ({min(rates):.0f}-{max(rates):.0f}) "
-              f"{statistics.median(cpus):10.2f} ({min(cpus):.2f}-{max(cpus):.2f}) {own:12.0f} {commands:17.0f}")
+              f"{statistics.median(cpus):10.2f} ({min(cpus):.2f}-{max(cpus):.2f}) {own:12.0f} {commands:17.0f} "
+              f"{_spread(started) if started else 'no stamp':>21} {_spread(done):>21}")
     for extra in (0, IDLE_PROCESSES):
-        ours = statistics.median([r for r, _, _ in results[f"workdeck serve, +{extra} idle processes"]])
-        peer = statistics.median([r for r, _, _ in results[f"huey consumer, +{extra} idle processes"]])
-        print(f"+{extra} idle processes: workdeck / huey = {ours / peer:.2f}x")
+        ours_runs = results[f"workdeck serve, +{extra} idle processes"]
+        peer_runs = results[f"huey consumer, +{extra} idle processes"]
+        ours = statistics.median([r for r, _, _, _ in ours_runs])
+        peer = statistics.median([r for r, _, _, _ in peer_runs])
+        # The first task done, same rounds: each round's workdeck over that round's huey.
+        first = [w[3][1] / h[3][1] for w, h in zip(ours_runs, peer_runs, strict=True)]
+        print(f"+{extra} idle processes: workdeck / huey = {ours / peer:.2f}x tasks/s; first task done "
+              f"{statistics.median(first):.2f}x huey's ({min(first):.2f}-{max(first):.2f})")
