@@ -14,11 +14,12 @@ What the command gets is what the shell worker's Popen call gave it, promise for
 - no other descriptor (``close_fds``): ``POSIX_SPAWN_CLOSEFROM`` where Python has it
   (3.13+). Before 3.13 the exec closes them: right before each spawn every descriptor
   above stderr is made close-on-exec in the engine's process (one ``close_range(2)``
-  with ``CLOSE_RANGE_CLOEXEC``, Linux 5.11+, ~1 us). Most already are (Python's own since
-  PEP 446; Qt, glib, D-Bus, xcb and SQLite open theirs so), but not what the engine
-  inherited from whoever started it (a terminal's or launcher's descriptors), which a
-  command would otherwise hold. Where that call fails (an older kernel, a sandbox that
-  refuses it) commands start through Popen, which closes them in the child.
+  with ``CLOSE_RANGE_CLOEXEC``, Linux 5.11+: 3-5 us through ctypes). Most already are
+  (Python's own since PEP 446; Qt, glib, D-Bus, xcb and SQLite open theirs so), but not
+  what the engine inherited from whoever started it (a terminal's or launcher's
+  descriptors), which a command would otherwise hold. Where that call fails (an older
+  kernel, a sandbox that refuses it) commands start through Popen, which closes them in
+  the child.
 - its own process group (``setpgroup=0``), or its own session when the engine has a
   terminal (:meth:`engine.platforms.processes.PosixProcesses.spawn_options`'s rule).
 - SIGPIPE and SIGXFSZ at their default, as Popen's ``restore_signals`` puts them (Python
@@ -110,9 +111,11 @@ def _close_on_exec() -> bool:
     """Make every descriptor above stderr close-on-exec; False if the kernel refuses."""
     global _syscall
     if _syscall is None:
-        import ctypes  # loaded already in an owner (engine.platforms.sleep_linux uses it)
+        import ctypes  # at the first spawn (~1.6 ms once): nothing else needs it before the first run
 
-        _syscall = ctypes.CDLL(None, use_errno=True).syscall
+        syscall = ctypes.CDLL(None, use_errno=True).syscall
+        syscall.argtypes, syscall.restype = [ctypes.c_long] * 4, ctypes.c_long
+        _syscall = syscall
     return bool(_syscall(_CLOSE_RANGE, 3, 0xFFFFFFFF, _CLOSE_RANGE_CLOEXEC) == 0)
 
 
