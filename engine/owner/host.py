@@ -146,21 +146,22 @@ class EngineHost(QObject):
         self._manifest_path = path
 
     def start(self) -> None:
-        """Start the engine (it recovers what a crash left, then starts due work), then
-        listen on the socket.
+        """Listen on the socket, start the engine (it recovers what a crash left, then
+        starts due work), then what can wait.
 
         What protects the user's work comes before the first run: the lock (taken by
-        :meth:`open`), the switch to incremental vacuum, the reaper, the engine's
-        recovery. The rest comes after it, so the first due run does not wait for it
-        (issue 14): listening (QtNetwork), the pruner, the checkpoints, the receivers.
-        Listening after the engine's start loses no request: a command line that finds
-        no socket cannot take the lock we hold, so it waits and asks again
-        (ui.cli._through_owner); nothing it sends could be answered before the event
-        loop runs anyway. The engine's first look at the database sees every task a
-        command line wrote before we took the lock.
+        :meth:`open`), listening, the switch to incremental vacuum, the reaper, the
+        engine's recovery. Listening first means an owner that cannot listen (no runtime
+        folder, a socket it may not replace) fails having started nothing, instead of
+        interrupting the runs it had just started; it also closes a race: a command line
+        that found no socket wrote the database under the lock, which we held by then,
+        so the engine's first look at the database sees its task. The rest comes after
+        the first run, which need not wait for it (issue 14): the pruner, the
+        checkpoints, the manifest's receivers (TOML, platformdirs, the condition sources).
         """
         from engine.history.prune import switch_to_incremental_vacuum
 
+        self._listen()
         # Once per database made before schema 6: a quiet moment, nothing runs yet.
         switch_to_incremental_vacuum(self.store.conn, self.store.path)
         # Before the first run: if this process dies, the reaper ends its runs' processes.
@@ -170,7 +171,6 @@ class EngineHost(QObject):
             log.warning("cannot start the reaper (%s): a crash would leave runs' processes until the next start", exc)
         self.engine.group_watcher = self._reaper
         self.engine.start()
-        self._listen()
         from engine.history.pruner import Pruner
         from engine.receivers import Receivers, sources_from_conditions
 

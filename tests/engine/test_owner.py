@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from engine import ipc
-from engine.errors import AlreadyOwnedError, NotAWorkdeckDatabaseError
+from engine.errors import AlreadyOwnedError, EnvironmentFaultError, NotAWorkdeckDatabaseError
 from engine.model import Kind, State, TaskSpec
 from engine.owner.host import EngineHost, OwnerLock, lock_path, socket_path
 from tests.contract import assert_task_json
@@ -142,11 +142,11 @@ def test_stop_frees_the_database_and_the_socket(db: Path, clock: Any, qapp: Any)
     again.stop()  # never started: stop still releases
 
 
-def test_the_first_due_run_starts_with_the_reaper_watching_and_before_the_socket_listens(
+def test_the_first_due_run_starts_with_the_reaper_watching_and_the_socket_listening(
         db: Path, clock: Any, qapp: Any, qtbot: Any) -> None:
     """Issue 14: what protects the user's work comes before the first run (the lock, the
-    reaper told of every group, the engine's recovery); listening (QtNetwork), the pruner
-    and the manifest's receivers come after it, so the first run does not wait for them."""
+    socket, the reaper told of every group, the engine's recovery); the pruner and the
+    manifest's receivers come after it, so the first run does not wait for them."""
     from engine.engine import Engine
     from engine.store import Store
 
@@ -157,10 +157,10 @@ def test_the_first_due_run_starts_with_the_reaper_watching_and_before_the_socket
     seen: list[tuple[Any, ...]] = []
     owner.engine.run_started.connect(lambda run: seen.append((
         run.task_id, owner.engine.group_watcher is not None and owner.engine.group_watcher is owner._reaper,
-        owner._server, os.path.exists(owner.socket_path), owner.pruner, owner.manifest_receivers)))
+        owner._server is not None, os.path.exists(owner.socket_path), owner.pruner, owner.manifest_receivers)))
     owner.start()
     try:
-        assert seen == [(task.id, True, None, False, None, None)]
+        assert seen == [(task.id, True, True, True, None, None)]
         assert os.path.exists(owner.socket_path) and owner.pruner is not None and owner.manifest_receivers is not None
         qtbot.waitUntil(lambda: owner.engine.task(task.id).state is State.SUCCEEDED, timeout=10_000)
         reply = call_in_thread(qtbot, owner.socket_path, {"op": "ping"})
@@ -328,3 +328,32 @@ def test_the_owner_prunes_history_on_its_idle_timer(db: Path, clock: Any, qapp: 
     finally:
         owner.stop()
     assert owner.pruner is not None and not owner.pruner.active  # nothing left armed
+
+
+def test_an_owner_that_cannot_listen_starts_nothing(db: Path, clock: Any, qapp: Any) -> None:
+    """Listening comes before the first run: a serve that cannot publish its socket fails
+    with every due task as it was, rather than interrupting the runs it had begun."""
+    from engine.engine import Engine
+    from engine.store import Store
+
+    store = Store(db)
+    task = Engine(store, clock).enqueue(TaskSpec("shell", ("true",), kind=Kind.DEFERRED))
+    store.close()
+    owner = EngineHost.open(db, role="serve", clock=clock)
+    blocked = Path(owner.socket_path)
+    blocked.mkdir()  # a directory where the socket goes: neither removable nor bindable
+    (blocked / "in-the-way").write_text("")
+    try:
+        with pytest.raises(EnvironmentFaultError, match="cannot listen"):
+            owner.start()
+        assert owner.engine.runner.running() == []
+    finally:
+        owner.stop()
+        (blocked / "in-the-way").unlink()
+        blocked.rmdir()
+    store = Store(db)
+    try:
+        left = Engine(store, clock).task(task.id)
+        assert left.state is State.ENQUEUED and left.attempts == 0 and left.runs == ()
+    finally:
+        store.close()
