@@ -198,3 +198,24 @@ def test_a_shell_run_starts_through_posix_spawn(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(spawn, "ENABLED", False)
     assert ShellWorker().run(WorkContext(task_id="t", attempt=1, args=("true",), on_log=lambda text: None)).exit_code == 0
     assert started == ["posix_spawn", "Popen"]
+
+
+def test_a_command_whose_supervision_cannot_begin_is_killed_not_left() -> None:
+    """Between the spawn and its supervisor (which takes a pidfd) something may fail, no
+    descriptor left, say: the command is killed and reaped, never left running unwatched."""
+    from engine.workers.base import WorkContext
+    from engine.workers.shell import ShellWorker, _Supervisor
+
+    started: list[spawn.Child] = []
+
+    class NoDescriptorLeft(_Supervisor):
+        def __init__(self, proc: spawn.Child, *args: Any) -> None:
+            started.append(proc)
+            raise OSError(24, "Too many open files")
+
+    worker = ShellWorker(supervisor=NoDescriptorLeft)
+    with pytest.raises(OSError, match="Too many open files"):
+        worker.run(WorkContext(task_id="t", attempt=1, args=("sleep", "30"), on_log=lambda text: None))
+    [proc] = started
+    assert isinstance(proc, spawn.SpawnedProcess) and proc.returncode == -signal.SIGKILL  # killed, reaped
+    assert proc.stdout is not None and proc.stdout.closed
