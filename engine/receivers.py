@@ -94,14 +94,18 @@ class ConditionTrigger(TriggerSource):
         self._conditions = conditions
         self._constraint = constraint
         self._met_since: float | None = None
+        # Read from the first watch on, not here: a reading may connect to the system
+        # (power's psutil, ~11 ms; Qt's network backend), which an owner whose manifest
+        # has no receiver for it never needs (issue 14: a start's first runs).
         condition.changed.connect(self._on_changed)
-        self._track()
 
     def watch(self, watched: bool) -> None:
         # Through Conditions, as an owner of its own: the dispatcher watches the same
         # sources for its tasks, and neither may switch off what the other needs.
         if self._conditions is not None:
             self._conditions.watch({self._constraint} if watched else (), owner=f"receiver:{self._constraint}")
+        if watched:
+            self._track()
 
     def _track(self) -> None:
         met = bool(self.condition.reading().met)
@@ -188,8 +192,7 @@ class Receivers(QObject):
         """Load the manifest, keep its standing tasks, start listening, fire app-start."""
         self.started = True
         for name, source in (("power", self.sources.power), ("network", self.sources.network)):
-            if source is not None:
-                setattr(self, f"_{name}", source.value())
+            if source is not None:  # read when a receiver listens to it (_bind)
                 source.changed.connect(getattr(self, f"_on_{name}_changed"))
         if self.sources.idle is not None:
             self.sources.idle.changed.connect(self._on_idle_changed)
@@ -378,7 +381,14 @@ class Receivers(QObject):
         # Keep fresh only the sources this manifest's receivers listen to: with none,
         # nothing polls power or asks the session for idle time on their account.
         for source, triggers in self._source_triggers():
-            source.watch(any(manifest.receivers_for(t) for t in triggers))
+            listened = any(manifest.receivers_for(t) for t in triggers)
+            source.watch(listened)
+            # The state a change is judged against: read now that a receiver listens
+            # (and again at each reload; unwatched, a change may have gone unseen).
+            if listened and source is self.sources.power:
+                self._power = source.value()
+            elif listened and source is self.sources.network:
+                self._network = bool(source.value())
         for index, receiver in enumerate(manifest.receivers_for(Trigger.FILE_CHANGED)):
             watch = _Watch(receiver, self.clock.timer(_bound(self._fire, receiver)))
             self._watches[index] = watch

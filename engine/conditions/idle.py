@@ -43,13 +43,26 @@ class IdleSource(ConditionSource):
         self._bus: object | None = None
         self._pending: object | None = None
         self._read_idle: Callable[[], float] | None = None  # Windows, macOS: asked of the OS
+        self._started = False
+        self._platform = sys.platform  # as start() found it: the reader it connects with
+        self._connected = False  # to the OS or the session: at the first watch after start
         self._reading = Reading(False, "waiting for the user to be idle: idle time not asked yet")
 
     def start(self) -> None:
-        from engine.platforms import idle_time  # here: ctypes only once a start asks for idle time
+        """Connect at the first watch, not here: the session bus (QtDBus and a connection,
+        ~3 ms) is needed only while a task or a receiver waits for idle time, and
+        every start paid it before its first runs were recorded (issue 14)."""
+        self._started = True
+        self._platform = sys.platform
+
+    def _connect(self) -> None:
+        if self._connected or not self._started:
+            return
+        self._connected = True
+        from engine.platforms import idle_time  # here: ctypes only once a watch asks for idle time
 
         try:
-            self._read_idle = idle_time.reader_for(sys.platform)
+            self._read_idle = idle_time.reader_for(self._platform)
         except OSError as exc:
             self._set(Reading(False, f"idle time unknown ({exc}), so the idle constraint stays unmet"))
             return
@@ -73,6 +86,7 @@ class IdleSource(ConditionSource):
             return
         self._watched = watched
         if watched:
+            self._connect()
             self._query()
         elif self._timer is not None:
             self._timer.stop()

@@ -30,8 +30,19 @@ class NetworkSource(ConditionSource):
         self._info: object | None = None
         self._fallback = _InterfacesUp(clock, settings, self)
         self._fallback.changed.connect(self._on_fallback_changed)
+        self._started = False
+        self._connected = False
 
     def start(self) -> None:
+        """Connect at the first reading or watch, not here: Qt's backend is a plugin that
+        asks NetworkManager over the system bus (~6 ms), which every start paid before
+        its first runs were recorded, though most tasks need no network (issue 14)."""
+        self._started = True
+
+    def _connect(self) -> None:
+        if self._connected or not self._started:
+            return
+        self._connected = True
         from PySide6.QtNetwork import QNetworkInformation
 
         if QNetworkInformation.instance() is None and not QNetworkInformation.loadDefaultBackend():
@@ -44,16 +55,20 @@ class NetworkSource(ConditionSource):
         self._on_reachability(info.reachability())
 
     def stop(self) -> None:
+        self._started = self._connected = False
         self._fallback.stop()
         if self._info is not None:
             self._info.reachabilityChanged.disconnect(self._on_reachability)  # type: ignore[attr-defined]
             self._info = None
 
     def watch(self, watched: bool) -> None:
+        if watched:
+            self._connect()
         if self._info is None:
             self._fallback.watch(watched)
 
     def reading(self) -> Reading:
+        self._connect()
         if self._info is None:
             return self._fallback.reading()
         return self._reading

@@ -99,6 +99,7 @@ def test_network_follows_qt_reachability(clock: FakeClock, qapp: object) -> None
 
     source = NetworkSource(clock, SETTINGS)
     source.start()
+    source.reading()  # the first use connects (see the next test)
     if QNetworkInformation.instance() is None:
         pytest.skip("no QNetworkInformation backend on this machine (the fallback is tested below)")
     r = QNetworkInformation.Reachability
@@ -129,6 +130,58 @@ def test_network_without_a_qt_backend_falls_back_to_interfaces(
     assert source.reading().met
     source.stop()
     assert clock.next_deadline() is None
+
+
+def test_network_loads_qts_backend_at_its_first_use_not_at_start(
+    monkeypatch: pytest.MonkeyPatch, clock: FakeClock, qapp: object
+) -> None:
+    """An engine whose tasks need no network never loads the backend (a plugin that asks
+    NetworkManager over the system bus): start only marks the source started."""
+    from PySide6.QtNetwork import QNetworkInformation
+
+    loads: list[str] = []
+
+    def load() -> bool:
+        loads.append("default")
+        return False  # no backend: the interfaces stand in
+
+    monkeypatch.setattr(QNetworkInformation, "instance", staticmethod(lambda: None))
+    monkeypatch.setattr(QNetworkInformation, "loadDefaultBackend", staticmethod(load))
+    monkeypatch.setattr(psutil, "net_if_stats", lambda: {"eth0": IfStats(True, 2, 1000, 1500, "")})
+    source = NetworkSource(clock, SETTINGS)
+    source.start()
+    assert loads == []
+    assert source.reading().met  # the first reading connects, then reads
+    source.watch(True)
+    source.reading()
+    assert loads == ["default"]  # once
+    source.stop()
+    unstarted = NetworkSource(clock, SETTINGS)
+    unstarted.reading()  # read before the engine starts: the interfaces, as before
+    assert loads == ["default"]
+    unstarted.stop()
+
+
+def test_idle_connects_to_the_session_at_its_first_watch_not_at_start(
+    monkeypatch: pytest.MonkeyPatch, clock: FakeClock, qapp: object
+) -> None:
+    from PySide6.QtDBus import QDBusConnection
+
+    from engine.platforms import idle_time
+
+    asked: list[str] = []
+    monkeypatch.setattr(idle_time, "reader_for", lambda platform: asked.append("reader") or None)
+    monkeypatch.setattr(QDBusConnection, "sessionBus", staticmethod(lambda: asked.append("bus") or _NoBus()))
+    source = IdleSource(clock, SETTINGS)
+    source.start()
+    assert asked == [] and not source.reading().met
+    source.watch(True)
+    assert asked == ["reader", "bus"]
+    assert "no session D-Bus answers" in source.reading().why
+    source.watch(False)
+    source.watch(True)
+    assert asked == ["reader", "bus"]  # connected once
+    source.stop()
 
 
 class _NoBus:

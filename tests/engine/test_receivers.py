@@ -361,6 +361,45 @@ def test_receivers_keep_fresh_only_the_sources_their_manifest_listens_to(
     assert not power.watched
 
 
+class CountedSource(StaticSource):
+    """A condition source that counts its readings (power's reads psutil, ~11 ms)."""
+
+    def __init__(self, constraint: Constraint) -> None:
+        super().__init__(constraint, True)
+        self.readings = 0
+
+    def reading(self) -> Any:
+        self.readings += 1
+        return super().reading()
+
+
+def test_a_start_reads_only_the_sources_its_receivers_listen_to(
+    offline: Engine, receivers_of: Any, clock: FakeClock
+) -> None:
+    """Issue 14: every owner's start read power, network and idle for the receivers,
+    manifest or not (power alone imported psutil, ~11 ms, before the first runs were
+    recorded). Now a source is read when a receiver binds to it, as its baseline."""
+    power, network, idle = (CountedSource(c) for c in (Constraint.AC_POWER, Constraint.NETWORK, Constraint.IDLE))
+    conditions = Conditions([power, network, idle])
+    receivers = receivers_of(offline, None, sources=sources_from_conditions(conditions, clock, idle_minutes=1))
+    receivers.start()
+    assert (power.readings, network.readings, idle.readings) == (0, 0, 0)
+    receivers.stop()
+    listening = receivers_of(offline, JOB + """
+        [[receivers]]
+        on = "network-available"
+        start = "job"
+    """, sources=sources_from_conditions(conditions, clock, idle_minutes=1))
+    fired: list[str] = []
+    listening.fired.connect(lambda label, trigger: fired.append(trigger))
+    listening.start()
+    assert power.readings == 0 and network.readings > 0 and idle.readings == 0
+    network.set(False)
+    network.set(True)  # judged against the baseline read at bind: a change, so it fires
+    assert fired == ["network-available"]
+    listening.stop()
+
+
 def test_with_no_manifest_no_source_is_watched(offline: Engine, receivers_of: Any, clock: FakeClock) -> None:
     watched = [StaticSource(c) for c in (Constraint.AC_POWER, Constraint.NETWORK, Constraint.IDLE)]
     conditions = Conditions(watched)
