@@ -215,3 +215,19 @@ def test_serve_imports_only_what_its_first_due_run_needs_before_it(wd: Workdeck)
     assert "engine.workers.shell" in early and "PySide6.QtNetwork" in early
     assert "engine.receivers" in late
     assert [m for m in early if m.startswith(SERVE_LATER)] == []
+
+
+def test_an_owner_whose_tasks_and_manifest_need_no_condition_loads_none_of_them(wd: Workdeck) -> None:
+    """Issue 14: every start read AC power (psutil), loaded Qt's network backend, joined
+    the session bus and imported TOML and OpenSSL's hashlib for a manifest, before its
+    first runs' ends were recorded. With no manifest and no constraint, none of it runs
+    (the condition sources connect at their first use; the manifest's parser loads
+    with a manifest)."""
+    assert wd.run("add", "--defer", "--", "true").returncode == 0
+    argv = [sys.executable, "-X", "importtime", "-c", SERVE_UNTIL_FIRST_RUN, "--db", str(wd.db), "serve"]
+    result = subprocess.run(argv, env=wd.env, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr[-3000:]
+    _, mark, after = result.stderr.partition(FIRST_RUN_MARK)
+    late = imported_modules(after)
+    assert "engine.receivers" in late  # the start went on past the receivers before quitting
+    assert [m for m in late if m.split(".")[0] in ("psutil", "tomllib", "hashlib", "_hashlib")] == []
