@@ -15,7 +15,7 @@ if TYPE_CHECKING:  # the store imports it only to create or migrate a database
 
 #: 'WDK1': marks a file as a Workdeck database (PRAGMA application_id).
 APPLICATION_ID = 0x57444B31
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 def create_v1(db: sqlite_utils.Database) -> None:
     """The first schema. Kept as it was: migrations start from it."""
@@ -145,6 +145,22 @@ def migrate_8_to_9(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE runs ADD COLUMN leader_start TEXT")
 
 
+def migrate_9_to_10(db: sqlite_utils.Database) -> None:
+    """Version 10 indexes only the tasks that wait for their time: ``tasks_kind_due``
+    keeps its columns and name but holds enqueued and scheduled tasks alone, not every
+    task that ever ran (most of the table after a year of use).
+
+    Every due query names the state it wants as a literal, so SQLite knows the partial
+    index serves it (a bound parameter would not tell it). A run's claim now removes one
+    entry and its end touches the index not at all, where before each moved an entry to
+    another part of it (running, then succeeded): two WAL pages fewer per run, of ~11
+    (10.9 -> 8.8 frames a commit draining 3,000 shell tasks; issue 14)."""
+    db.execute("DROP INDEX tasks_kind_due")
+    db.execute(
+        "CREATE INDEX tasks_kind_due ON tasks(state, kind, next_run_at) WHERE state = 'enqueued' OR state = 'scheduled'"
+    )
+
+
 #: MIGRATIONS[n] takes a database from version n to n + 1.
 MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
     1: migrate_1_to_2,
@@ -155,4 +171,5 @@ MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
     6: migrate_6_to_7,
     7: migrate_7_to_8,
     8: migrate_8_to_9,
+    9: migrate_9_to_10,
 }

@@ -27,6 +27,19 @@ _TASK_COLUMNS = "id, spec, state, created_at, attempts, next_run_at, output, upd
 #: same clock tick.
 _LATER = "MAX(?, COALESCE(updated_at + 1, 0))"
 _STORED_STATES = frozenset(s.value for s in State if s is not State.UNREADABLE)
+#: What tasks_kind_due holds (a partial index since schema 10, engine.schema): tasks
+#: waiting for their time. SQLite uses a partial index only for a query that contains
+#: its condition or names one of its states as a literal, not as a bound parameter.
+_WAITING_SQL = "state = 'enqueued' OR state = 'scheduled'"
+_WAITING = {State.ENQUEUED: "'enqueued'", State.SCHEDULED: "'scheduled'"}
+
+
+def _waiting(state: State) -> str:
+    """``state`` as the SQL literal a due query names (see _WAITING_SQL)."""
+    try:
+        return _WAITING[state]
+    except KeyError:
+        raise ValueError(f"due queries ask for enqueued or scheduled tasks, not {state.value}") from None
 
 
 class StaleTaskError(EnvironmentFaultError):
@@ -260,7 +273,7 @@ class TaskRecords:
         ``initial_delay``, stored only when set): what a clock change re-bases
         (engine.clockwatch). A text search, no spec decoded for the others."""
         rows = self.conn.execute(
-            f"SELECT {_TASK_COLUMNS} FROM tasks WHERE state IN ('enqueued','scheduled') AND attempts = 0 "
+            f"SELECT {_TASK_COLUMNS} FROM tasks WHERE ({_WAITING_SQL}) AND attempts = 0 "
             "AND next_run_at IS NOT NULL AND instr(spec, '\"initial_delay\"') > 0"
         ).fetchall()
         return [self._task_from_row(r, ()) for r in rows]
@@ -272,9 +285,9 @@ class TaskRecords:
         for kind in kinds if kinds is not None else Kind:
             # No LIMIT: the cursor reads lazily, so the first readable row costs one seek.
             rows = self.conn.execute(
-                f"SELECT {_TASK_COLUMNS} FROM tasks WHERE state = ? AND kind = ? AND next_run_at IS NOT NULL "
-                "ORDER BY next_run_at",
-                (state.value, kind.value),
+                f"SELECT {_TASK_COLUMNS} FROM tasks WHERE state = {_waiting(state)} AND kind = ? "
+                "AND next_run_at IS NOT NULL ORDER BY next_run_at",
+                (kind.value,),
             )
             for row, task in self._readable(rows):
                 if best is None or row[5] < to_us(best.next_run_at):  # type: ignore[arg-type]
@@ -285,9 +298,9 @@ class TaskRecords:
     def due(self, state: State, now_us: int, *, kind: Kind, limit: int = 100) -> list[Task]:
         """Tasks of ``kind`` in ``state`` whose ``next_run_at`` has come, earliest first."""
         rows = self.conn.execute(
-            f"SELECT {_TASK_COLUMNS} FROM tasks WHERE state = ? AND kind = ? AND next_run_at <= ? "
+            f"SELECT {_TASK_COLUMNS} FROM tasks WHERE state = {_waiting(state)} AND kind = ? AND next_run_at <= ? "
             "ORDER BY next_run_at",
-            (state.value, kind.value, now_us),
+            (kind.value, now_us),
         )
         # Unreadable rows are skipped, not counted: a batch of them must not hide the
         # readable due tasks behind them (the caller would fetch the same batch again).
@@ -299,8 +312,8 @@ class TaskRecords:
         """One page of due tasks, earliest first and first come first at equal times,
         each with its key (next_run_at, rowid); the next page starts after ``after``.
         The dispatcher pages past due tasks whose constraints do not hold."""
-        sql = f"SELECT rowid, {_TASK_COLUMNS} FROM tasks WHERE state = ? AND kind = ? AND next_run_at <= ?"
-        params: list[Any] = [state.value, kind.value, now_us]
+        sql = f"SELECT rowid, {_TASK_COLUMNS} FROM tasks WHERE state = {_waiting(state)} AND kind = ? AND next_run_at <= ?"
+        params: list[Any] = [kind.value, now_us]
         if after is not None:
             sql += " AND (next_run_at, rowid) > (?, ?)"
             params.extend(after)
@@ -312,9 +325,9 @@ class TaskRecords:
         best: int | None = None
         for kind in kinds:
             row = self.conn.execute(
-                "SELECT next_run_at FROM tasks WHERE state = ? AND kind = ? AND next_run_at > ? "
+                f"SELECT next_run_at FROM tasks WHERE state = {_waiting(state)} AND kind = ? AND next_run_at > ? "
                 "ORDER BY next_run_at LIMIT 1",
-                (state.value, kind.value, now_us),
+                (kind.value, now_us),
             ).fetchone()
             if row is not None and (best is None or row[0] < best):
                 best = int(row[0])
