@@ -30,8 +30,11 @@ def window(qtbot, engine):
 
 def click_row(qtbot, window: MainWindow, task_id: str) -> None:
     proxy = window.proxy
-    # As a user would: click once the row is there (the table takes changes in batches).
-    qtbot.waitUntil(lambda: window.model.row_of(task_id) >= 0, timeout=2_000)
+    # As a user would: click once the row is there (the table takes changes in batches)
+    # and on screen: the table replaces the getting-started page, and the details pane
+    # appears, at the next status update (a 100 ms coalescing timer), which on a loaded
+    # machine can come after the row.
+    qtbot.waitUntil(lambda: window.model.row_of(task_id) >= 0 and window.table.isVisible(), timeout=2_000)
     row = next(r for r in range(proxy.rowCount()) if proxy.index(r, 0).data(TASK_ID_ROLE) == task_id)
     rect = window.table.visualRect(proxy.index(row, 0))
     qtbot.mouseClick(window.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
