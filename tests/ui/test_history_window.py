@@ -18,7 +18,7 @@ from engine.engine import RUN_HISTORY_SLACK
 from engine.model import Kind, Outcome, Run, State, TaskSpec
 from engine.store.reads import OUTCOME_BY_SEVERITY
 from tests.history_data import BUSY_ID, FAIL_EVERY, add_busy_task, add_finished_tasks
-from tests.ui.helpers import run_task
+from tests.ui.helpers import click_row
 from ui import style
 from ui.main_window import MainWindow
 from ui.run_history import PAGE, RunHistoryModel
@@ -74,16 +74,6 @@ def busy_window(qtbot, engine, clock):
     return win
 
 
-def select(qtbot, window: MainWindow, task_id: str) -> None:
-    """Click the task's row, as a user would."""
-    proxy = window.proxy
-    qtbot.waitUntil(lambda: window.model.row_of(task_id) >= 0, timeout=2_000)
-    row = next(r for r in range(proxy.rowCount()) if proxy.index(r, 0).data(TASK_ID_ROLE) == task_id)
-    rect = window.table.visualRect(proxy.index(row, 0))
-    qtbot.mouseClick(window.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-    assert window.details.task_id == task_id
-
-
 def _settle() -> None:
     """Deliver what is posted (layout requests, fetchMore) until nothing is left."""
     from PySide6.QtWidgets import QApplication
@@ -95,7 +85,7 @@ def _settle() -> None:
 
 def test_selecting_a_task_with_200000_runs_reads_one_page(qtbot, busy_window, engine, monkeypatch) -> None:
     with counting_reads(engine, monkeypatch) as reads:
-        select(qtbot, busy_window, BUSY_ID)
+        click_row(qtbot, busy_window, BUSY_ID)
         _settle()  # the views lay out and fetch what they want (posted events, no timers)
     # One page for the pane, the tail an explanation of "why it waits" reads: never the history.
     assert reads.runs_decoded <= 2 * PAGE, reads
@@ -107,7 +97,7 @@ def test_selecting_a_task_with_200000_runs_reads_one_page(qtbot, busy_window, en
 
 
 def test_a_new_run_of_it_is_one_row_not_a_reload(qtbot, busy_window, engine, runner, clock, monkeypatch) -> None:
-    select(qtbot, busy_window, BUSY_ID)
+    click_row(qtbot, busy_window, BUSY_ID)
     history = busy_window.details.history
     resets: list[int] = []
     inserted: list[tuple[int, int]] = []
@@ -132,7 +122,7 @@ def test_a_new_run_of_it_is_one_row_not_a_reload(qtbot, busy_window, engine, run
 
 
 def test_scrolling_to_the_end_pages_in_older_runs(qtbot, busy_window, engine) -> None:
-    select(qtbot, busy_window, BUSY_ID)
+    click_row(qtbot, busy_window, BUSY_ID)
     details = busy_window.details
     details.tabs.setCurrentWidget(details.runs)
     history = details.history

@@ -14,7 +14,7 @@ from ui.main_window import MainWindow
 from ui.task_form import SCOPED_TAG
 from ui.task_table import TASK_ID_ROLE
 from ui.timeline import lane_key
-from tests.ui.helpers import run_task, start_task
+from tests.ui.helpers import click_row, run_task, start_task
 
 S = 1_000_000
 
@@ -26,19 +26,6 @@ def window(qtbot, engine):
     win.show()
     qtbot.waitExposed(win)
     return win
-
-
-def click_row(qtbot, window: MainWindow, task_id: str) -> None:
-    proxy = window.proxy
-    # As a user would: click once the row is there (the table takes changes in batches)
-    # and on screen: the table replaces the getting-started page, and the details pane
-    # appears, at the next status update (a 100 ms coalescing timer), which on a loaded
-    # machine can come after the row.
-    qtbot.waitUntil(lambda: window.model.row_of(task_id) >= 0 and window.table.isVisible(), timeout=2_000)
-    row = next(r for r in range(proxy.rowCount()) if proxy.index(r, 0).data(TASK_ID_ROLE) == task_id)
-    rect = window.table.visualRect(proxy.index(row, 0))
-    qtbot.mouseClick(window.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-    assert window.details.task_id == task_id
 
 
 def _button(box: QMessageBox, role: QMessageBox.ButtonRole):
