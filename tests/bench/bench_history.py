@@ -31,22 +31,20 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-
 from engine.clock import FakeClock, SystemClock, to_us
 from engine.history import prune
 from engine.history.limits import DAY
 from engine.history.policy import RetentionPolicy
 from engine.history.pruner import Pruner
-from engine.schema import APPLICATION_ID, MIGRATIONS, create_v1, migrate_5_to_6
+from engine.schema import migrate_5_to_6
 from engine.store import Store
+from tests.old_schema import database_at, version_before
 
 SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "10000,1000000,10000000").split(",")]
 BASELINE_TREE = Path(os.environ.get("WORKDECK_BASELINE", "/work/main"))
@@ -57,7 +55,7 @@ YEAR_DAYS = int(os.environ.get("BENCH_YEAR_DAYS", "365"))
 LOAD_PROCS = int(os.environ.get("BENCH_LOAD_PROCS", "0"))
 TREE = Path(__file__).resolve().parents[2]
 TASKS = 10_000
-BEFORE = next(v for v, f in MIGRATIONS.items() if f is migrate_5_to_6)
+BEFORE = version_before(migrate_5_to_6)
 SPAN = 60 * DAY
 
 #: Runs one command in a fresh interpreter: imports first, then the command timed alone.
@@ -88,13 +86,7 @@ print(json.dumps({"status": status, "seconds": seconds, "cpu": cpu,
 
 def build_old_database(path: Path, busy_runs: int, now_us: int) -> None:
     """The previous schema, filled directly: rows as that version wrote them."""
-    conn = sqlite3.connect(path, isolation_level=None)
-    db = sqlite_utils.Database(conn)
-    create_v1(db)
-    for version in range(1, BEFORE):
-        MIGRATIONS[version](db)
-    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-    conn.execute(f"PRAGMA user_version = {BEFORE}")
+    conn = database_at(path, BEFORE)
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = OFF")
     spec = json.dumps({"worker": "shell", "args": ["true"], "kind": "deferred", "schedule": {"every": 1.0}})

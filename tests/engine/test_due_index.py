@@ -10,15 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlite_utils
 
 from engine.clock import FakeClock, to_us
 from engine.model import Kind, State, Task, TaskSpec
-from engine.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, create_v1, migrate_9_to_10
+from engine.schema import SCHEMA_VERSION, migrate_9_to_10
 from engine.store import Store
+from tests.old_schema import database_at, version_before
 
-#: The version the due index's migration starts from (the lead may renumber it).
-BEFORE = next(v for v, f in MIGRATIONS.items() if f is migrate_9_to_10)
+#: The version the due index's migration starts from.
+BEFORE = version_before(migrate_9_to_10)
 #: Tasks per state: five wait for their time (enqueued, scheduled), seven do not.
 STATES = {State.ENQUEUED: 3, State.SCHEDULED: 2, State.RUNNING: 1, State.BLOCKED: 1,
           State.SUCCEEDED: 3, State.FAILED: 1, State.CANCELLED: 1}
@@ -113,13 +113,7 @@ def test_a_due_query_for_a_state_the_index_does_not_hold_is_refused(store: Store
 
 def test_a_database_of_the_previous_version_gets_the_due_index(tmp_path: Path, clock: FakeClock) -> None:
     path = tmp_path / "old.db"
-    conn = sqlite3.connect(path, isolation_level=None)
-    db = sqlite_utils.Database(conn)
-    create_v1(db)
-    for version in range(1, BEFORE):
-        MIGRATIONS[version](db)
-    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-    conn.execute(f"PRAGMA user_version = {BEFORE}")
+    conn = database_at(path, BEFORE)
     for state, n in STATES.items():
         for i in range(n):
             waits = state in (State.ENQUEUED, State.SCHEDULED)

@@ -8,27 +8,21 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-import sqlite_utils
 
 from engine.history import prune
 from engine.history.policy import RetentionPolicy, load_policy
 from engine.model import Outcome
-from engine.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, create_v1, migrate_5_to_6
+from engine.schema import SCHEMA_VERSION, migrate_5_to_6
 from engine.store import Store
+from tests.old_schema import database_at, version_before
 
 #: The version the history migration starts from (the lead may renumber it).
-BEFORE = next(v for v, f in MIGRATIONS.items() if f is migrate_5_to_6)
+BEFORE = version_before(migrate_5_to_6)
 
 
 def old_database(path: Path, runs_per_task: dict[str, list[str | None]]) -> None:
     """A database as the previous schema wrote it: main's migrations, rows by raw SQL."""
-    conn = sqlite3.connect(path, isolation_level=None)
-    db = sqlite_utils.Database(conn)
-    create_v1(db)
-    for version in range(1, BEFORE):
-        MIGRATIONS[version](db)
-    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-    conn.execute(f"PRAGMA user_version = {BEFORE}")
+    conn = database_at(path, BEFORE)
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("BEGIN")
     run_id = 0
