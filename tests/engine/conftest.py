@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Coroutine, Iterator
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 import qasync
 
 from engine.immediate import JobRunner
+from engine.store import Store
 
 T = TypeVar("T")
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    """A new database in the test's folder, closed after the test."""
+    s = Store(tmp_path / "w.db")
+    yield s
+    s.close()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ finished tasks out, so a run's claim and end write fewer pages (issue 14)."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +22,6 @@ BEFORE = version_before(migrate_9_to_10)
 STATES = {State.ENQUEUED: 3, State.SCHEDULED: 2, State.RUNNING: 1, State.BLOCKED: 1,
           State.SUCCEEDED: 3, State.FAILED: 1, State.CANCELLED: 1}
 WAITING = 5
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(tmp_path / "w.db")
-    yield s
-    s.close()
 
 
 def _task(clock: FakeClock, state: State, i: int) -> Task:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from engine.clock import FakeClock
 from engine.engine import Engine
@@ -14,13 +11,6 @@ from engine.history.output_cap import OutputCap
 from engine.model import Outcome, TaskSpec
 from engine.store import Store
 from tests.engine.history_helpers import add_task
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(tmp_path / "w.db")
-    yield s
-    s.close()
 
 
 def write(store: Store, cap: OutputCap, chunks: list[tuple[int, str]]) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,13 +18,6 @@ from tests.engine.history_helpers import DAY, add_runs, add_task, finish_task, r
 
 OK, FAIL = Outcome.SUCCEEDED, Outcome.FAILED
 DEFAULT = RetentionPolicy()
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(tmp_path / "w.db")
-    yield s
-    s.close()
 
 
 def prune_now(store: Store, clock: FakeClock, policy: RetentionPolicy = DEFAULT, **kw: object) -> prune.PruneResult:

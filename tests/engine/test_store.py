@@ -35,13 +35,6 @@ def make_task(clock: FakeClock, task_id: str = "t1", **spec: object) -> Task:
     )
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    s = Store(tmp_path / "w.db")
-    yield s
-    s.close()
-
-
 def test_new_database_is_marked_and_current(store: Store) -> None:
     assert store.schema_version == SCHEMA_VERSION
     assert store.conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import random
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,13 +17,6 @@ from engine.store import Store
 from engine.store.reads import LONG_RUN_US, OUTCOME_BY_SEVERITY
 
 S = 1_000_000
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(tmp_path / "r.db")
-    yield s
-    s.close()
 
 
 def _task(store: Store, clock: FakeClock, task_id: str) -> None:
