@@ -42,6 +42,9 @@ class BackgroundCheckpoint:
         self._conn: sqlite3.Connection | None = None  # used on the checkpoint thread only
         self._lock = threading.Lock()
         self.count = 0  # checkpoints run (tests, benchmarks)
+        #: The WAL's frames when the last checkpoint copied all it held, until the store
+        #: takes it (:meth:`take_copied`); written on the checkpoint thread.
+        self.copied: int | None = None
 
     def request(self) -> None:
         """Start a checkpoint unless one is running (it copies this burst's pages too)."""
@@ -71,12 +74,21 @@ class BackgroundCheckpoint:
         try:
             if self._conn is None:
                 self._conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
-            self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            busy, frames, copied = self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
         except sqlite3.Error as exc:  # busy or a full disk: the next request tries again
             log.warning("WAL checkpoint failed: %s", exc)
             return
         with self._lock:
             self.count += 1
+            if not busy and frames == copied:
+                self.copied = frames
+
+    def take_copied(self) -> int | None:
+        """The WAL's size in frames when the last checkpoint finished copying all of it,
+        once (None: none finished since the last call)."""
+        with self._lock:
+            copied, self.copied = self.copied, None
+        return copied
 
     def _close(self) -> None:
         if self._conn is not None:

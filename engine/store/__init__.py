@@ -15,9 +15,14 @@ pages, inside the commit that crosses it) stalled one enqueue in ~290 by 4-10 ms
 it is off (``wal_autocheckpoint = 0``). Passive checkpoints run on a thread of their
 own (:class:`engine.checkpoint.BackgroundCheckpoint`): when the owner's writes pause
 (:class:`engine.checkpoint.WalCheckpointer`), and whenever the WAL passes
-:data:`WAL_SOFT_BYTES` (looked at every :data:`WAL_CHECK_EVERY` commits); past
-:data:`WAL_CAP_BYTES` a commit truncates it itself, so it never grows without bound.
-Closing a store checkpoints too (the command line's direct writes).
+:data:`WAL_SOFT_BYTES` (looked at every :data:`WAL_CHECK_EVERY` commits). Writes that
+never pause (draining a backlog) never let those checkpoints catch up, and only a WAL
+copied to its end starts again from its beginning: so once one has copied at least
+:data:`WAL_SOFT_BYTES`, the writer's next commit copies the few frames written
+meanwhile and restarts the WAL in place (see :meth:`Store._restart_wal`). Past
+:data:`WAL_CAP_BYTES` (a reader holds old pages, say) a commit truncates it itself, so
+it never grows without bound. Closing a store checkpoints too (the command line's
+direct writes).
 
 The package holds the store's parts, each mixed into :class:`Store`: the tasks
 (:mod:`engine.store.tasks`), the runs, their output and reminders
@@ -115,6 +120,8 @@ WAL_CHECK_EVERY = 64
 #: A checkpoint that empties the WAL also shrinks its file to this (journal_size_limit):
 #: above the soft limit, so the file's blocks are reused rather than allocated again.
 WAL_KEEP_BYTES = 8 * 1024 * 1024
+#: A WAL frame's header, before its page (SQLite's file format).
+WAL_FRAME_HEADER = 24
 
 
 def _blame(exc: sqlite3.Error, path: str) -> Exception:
@@ -140,6 +147,8 @@ class Store(TaskRecords, RunRecords, RunReads):
         :func:`open_for_reading`, which also handles a missing or empty file."""
         self.path = str(path)
         self._wal_path = None if self.path == ":memory:" else self.path + "-wal"
+        self._busy_timeout_ms = int(busy_timeout_ms)
+        self._frame_bytes = 4096 + WAL_FRAME_HEADER  # the page size is read once open
         self._commits = 0
         self._background: BackgroundCheckpoint | None = None  # made on first use
         #: Called after every commit (the owner's checkpointer arms its idle timer).
@@ -178,6 +187,7 @@ class Store(TaskRecords, RunRecords, RunReads):
                 _use_wal(conn)
                 conn.execute("PRAGMA wal_autocheckpoint = 0")  # see the module's docstring
                 conn.execute(f"PRAGMA journal_size_limit = {WAL_KEEP_BYTES}")
+                self._frame_bytes = int(conn.execute("PRAGMA page_size").fetchone()[0]) + WAL_FRAME_HEADER
             # WAL with NORMAL never corrupts; a power cut may lose the last commits,
             # a process crash loses nothing.
             conn.execute("PRAGMA synchronous = NORMAL")
@@ -309,6 +319,11 @@ class Store(TaskRecords, RunRecords, RunReads):
 
     def _committed(self) -> None:
         self._commits += 1
+        background = self._background
+        if background is not None and background.copied is not None:
+            copied = background.take_copied()
+            if copied is not None and copied * self._frame_bytes >= WAL_SOFT_BYTES:
+                self._restart_wal()
         if self._commits >= WAL_CHECK_EVERY:
             self._commits = 0
             size = self.wal_bytes()
@@ -322,6 +337,26 @@ class Store(TaskRecords, RunRecords, RunReads):
             self.after_commit()
         if self.on_commit is not None:
             self.on_commit()
+
+    def _restart_wal(self) -> None:
+        """Copy what the background checkpoint has not (the commits made while it ran)
+        and start the WAL again from its beginning, in the file as it is.
+
+        Without it, writes that never pause grew the WAL to the cap, whose TRUNCATE
+        stopped this thread for ~26 ms every ~1,150 runs drained, and every frame went to
+        a new end of the file: a page the kernel allocates and zeroes (ext4's
+        ``write_begin`` fell from 4.0% to 1.0% of a drain's samples with the WAL reused).
+        Measured draining 6,000 runs, one every ~64 commits: 1.1-1.2 ms median, 2.8 ms
+        at most (two syncs and ~30-60 frames). ``busy_timeout`` is 0 meanwhile: a reader
+        on an old snapshot, or a checkpoint under way, makes it a passive checkpoint at
+        once instead of a wait; the next one restarts it."""
+        conn = self.conn
+        conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            with suppress(sqlite3.Error):  # busy, or a full disk: the WAL just goes on
+                conn.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
