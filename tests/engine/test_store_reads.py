@@ -190,7 +190,7 @@ def test_a_database_of_the_previous_schema_gains_the_time_indexes(tmp_path: Path
 
 
 def test_finding_the_runs_left_open_does_not_walk_the_history(store: Store, clock: FakeClock) -> None:
-    """At every start the engine looks for runs a crash left open: a seek in runs_open,
+    """At every start the engine looks for runs a crash left open: a seek in runs_long,
     not a walk over every run ever recorded (SQLite's own choice, to skip a sort)."""
     _task(store, clock, "a")
     t0 = to_us(clock.now())
