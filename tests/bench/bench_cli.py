@@ -8,10 +8,12 @@
    <= 1.5x the bare process; add -> started <= 150 ms. Beside it: the same add through the
    installed ``workdeck`` console script, and the owner's own time for an add (an add's
    round trip on the socket minus a ping's, from this process).
-2. 2,000 shell ``true`` tasks waiting in the database, drained by ``serve``
+2. 2,000 and 10,000 shell ``true`` tasks waiting in the database, drained by ``serve``
    (deferred, CPU-count slots) against huey's consumer (as many worker threads)
-   draining 2,000 tasks that each run ``true``: tasks per second and CPU seconds, each
+   draining as many tasks that each run ``true``: tasks per second and CPU seconds, each
    from the process's start; once more with 300 extra idle processes on the machine.
+   A table per size: the rate should not fall with the size of the backlog (the larger
+   one is ~5 MB of WAL per 600 runs, a long drain's checkpoints included).
    Beside them, each side's first run after its process started (issue 14's cold start):
    serve's first command started and ended (the run's ``spawned_at`` and ``ended_at``
    stamps), huey's first task done (its counter file's first byte, polled every 2 ms).
@@ -25,7 +27,6 @@ average is printed before and after: wall times on a shared machine are only as 
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import resource
@@ -49,7 +50,8 @@ from engine.owner.lock import socket_path
 ROOT = Path(__file__).parents[2]
 ROUNDS = int(os.environ.get("WORKDECK_BENCH_ROUNDS", "3"))
 PER_ROUND = int(os.environ.get("WORKDECK_BENCH_PER_ROUND", "15"))
-DRAIN = int(os.environ.get("WORKDECK_BENCH_DRAIN", "2000"))
+#: Backlog sizes drained; WORKDECK_BENCH_DRAIN="2000" (comma-separated) for a shorter run.
+DRAINS = tuple(int(n) for n in os.environ.get("WORKDECK_BENCH_DRAIN", "2000,10000").split(","))
 IDLE_PROCESSES = 300
 HUEY_APP = ROOT / "tests" / "bench" / "huey_app.py"
 
@@ -275,33 +277,33 @@ def _first_run(db: Path) -> tuple[float, float]:
     return spawned / 1e6, ended / 1e6
 
 
-def _drain_workdeck(tmp: Path, env: dict[str, str]) -> tuple[float, float, float, tuple[float, float]]:
+def _drain_workdeck(tmp: Path, env: dict[str, str], n: int) -> tuple[float, float, float, tuple[float, float]]:
     """Tasks/s, CPU s (the process and its commands), the process's own CPU s, and its
     first command's start and end, seconds after the process started."""
     db = tmp / "drain.db"
     for suffix in ("", "-wal", "-shm"):
         Path(str(db) + suffix).unlink(missing_ok=True)
-    _fill_deferred(db, env, DRAIN)
+    _fill_deferred(db, env, n)
     cpu = _ChildCpu()
     started, launched = time.perf_counter(), time.time()
     with _serve(db, env) as serve:
-        while _succeeded(db) < DRAIN:
+        while _succeeded(db) < n:
             assert time.perf_counter() - started < 600
             time.sleep(0.05)
         elapsed = time.perf_counter() - started
         own = _own_cpu(serve.pid)
     spawned, ended = _first_run(db)
-    return DRAIN / elapsed, cpu.used(), own, (spawned - launched, ended - launched)
+    return n / elapsed, cpu.used(), own, (spawned - launched, ended - launched)
 
 
-def _drain_huey(tmp: Path, env: dict[str, str]) -> tuple[float, float, float, tuple[float, float]]:
+def _drain_huey(tmp: Path, env: dict[str, str], n: int) -> tuple[float, float, float, tuple[float, float]]:
     db = tmp / "huey-drain.db"
     for suffix in ("", "-wal", "-shm"):
         Path(str(db) + suffix).unlink(missing_ok=True)
     counter = tmp / "huey-count"
     counter.write_bytes(b"")
     huey_env = {**env, "HUEY_DB": str(db), "HUEY_COUNT": str(counter), "PYTHONPATH": str(HUEY_APP.parent)}
-    subprocess.run([sys.executable, "-c", f"import huey_app\nfor _ in range({DRAIN}): huey_app.run_counted(['true'])"],
+    subprocess.run([sys.executable, "-c", f"import huey_app\nfor _ in range({n}): huey_app.run_counted(['true'])"],
                    env=huey_env, cwd=HUEY_APP.parent, check=True)
     cpu = _ChildCpu()
     started = time.perf_counter()
@@ -310,12 +312,12 @@ def _drain_huey(tmp: Path, env: dict[str, str]) -> tuple[float, float, float, tu
             assert time.perf_counter() - started < 600
             time.sleep(0.002)
         first = time.perf_counter() - started
-        while counter.stat().st_size < DRAIN:
+        while counter.stat().st_size < n:
             assert time.perf_counter() - started < 600
             time.sleep(0.05)
         elapsed = time.perf_counter() - started
         own = _own_cpu(consumer.pid)
-    return DRAIN / elapsed, cpu.used(), own, (math.nan, first)
+    return n / elapsed, cpu.used(), own, (math.nan, first)
 
 
 @contextmanager
@@ -337,18 +339,23 @@ def test_draining_shell_tasks_against_hueys_consumer(monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
     tmp = Path(tempfile.mkdtemp(prefix="wd-bench-drain-"))
     env = _env(runtime)
-    results: dict[str, list[tuple[float, float, float, tuple[float, float]]]] = {}
-    load_before = _load()
     try:
-        for _ in range(ROUNDS):
-            for extra in (0, IDLE_PROCESSES):
-                with _idle_processes(extra):
-                    results.setdefault(f"workdeck serve, +{extra} idle processes", []).append(_drain_workdeck(tmp, env))
-                    results.setdefault(f"huey consumer, +{extra} idle processes", []).append(_drain_huey(tmp, env))
+        for n in DRAINS:
+            _drain_table(tmp, env, n)
     finally:
         shutil.rmtree(runtime, ignore_errors=True)
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"\n\n{DRAIN} shell `true` tasks drained, {os.cpu_count()} at a time, {ROUNDS} interleaved rounds "
+
+
+def _drain_table(tmp: Path, env: dict[str, str], n: int) -> None:
+    results: dict[str, list[tuple[float, float, float, tuple[float, float]]]] = {}
+    load_before = _load()
+    for _ in range(ROUNDS):
+        for extra in (0, IDLE_PROCESSES):
+            with _idle_processes(extra):
+                results.setdefault(f"workdeck serve, +{extra} idle processes", []).append(_drain_workdeck(tmp, env, n))
+                results.setdefault(f"huey consumer, +{extra} idle processes", []).append(_drain_huey(tmp, env, n))
+    print(f"\n\n{n} shell `true` tasks drained, {os.cpu_count()} at a time, {ROUNDS} interleaved rounds "
           f"(from the process's start): median (range); {load_before} before, {_load()} after")
     # The process's own CPU (its threads) and its commands' (the `true`s, reaped by it)
     # per task: the machine has os.cpu_count() CPUs for both, so together they bound the rate.
@@ -356,8 +363,8 @@ def test_draining_shell_tasks_against_hueys_consumer(monkeypatch: pytest.MonkeyP
           f"{'first started ms':>21} {'first done ms':>21}")
     for label, runs in results.items():
         rates, cpus = [r for r, _, _, _ in runs], [c for _, c, _, _ in runs]
-        own = statistics.median(o for _, _, o, _ in runs) / DRAIN * 1e6
-        commands = statistics.median(c - o for _, c, o, _ in runs) / DRAIN * 1e6
+        own = statistics.median(o for _, _, o, _ in runs) / n * 1e6
+        commands = statistics.median(c - o for _, c, o, _ in runs) / n * 1e6
         started = [f[0] for *_, f in runs if not math.isnan(f[0])]
         done = [f[1] for *_, f in runs]
         print(f"{label:<40} {statistics.median(rates):10.0f} ({min(rates):.0f}-{max(rates):.0f}) "
