@@ -98,18 +98,28 @@ class BackgroundCheckpoint:
 
 class WalCheckpointer:
     """The owner's: arms one timer on the first commit after a checkpoint and, when it
-    fires, has the store checkpoint in the background."""
+    fires, has the store checkpoint in the background; and restarts the WAL from the
+    event loop when the store says it is due (engine.store.Store.restart_wal), once
+    what the commit let start has started."""
 
     def __init__(self, store: Store, clock: Clock) -> None:
         self._store = store
         self._timer = clock.timer(self._on_timer)
+        self._restart = clock.timer(store.restart_wal)
 
     def start(self) -> None:
         self._store.after_commit = self._on_commit
+        self._store.restart_due = self._on_restart_due
 
     def stop(self) -> None:
         self._store.after_commit = None
+        self._store.restart_due = None
         self._timer.stop()
+        self._restart.stop()
+
+    def _on_restart_due(self) -> None:
+        if not self._restart.active:
+            self._restart.start(0)
 
     def _on_timer(self) -> None:
         self._store.checkpoint_in_background()

@@ -19,7 +19,7 @@ own (:class:`engine.checkpoint.BackgroundCheckpoint`): when the owner's writes p
 never pause (draining a backlog) never let those checkpoints catch up, and only a WAL
 copied to its end starts again from its beginning: so once one has copied at least
 :data:`WAL_SOFT_BYTES`, the writer's next commit copies the few frames written
-meanwhile and restarts the WAL in place (see :meth:`Store._restart_wal`). Past
+meanwhile and restarts the WAL in place (see :meth:`Store.restart_wal`). Past
 :data:`WAL_CAP_BYTES` (a reader holds old pages, say) a commit truncates it itself, so
 it never grows without bound. Closing a store checkpoints too (the command line's
 direct writes).
@@ -155,6 +155,9 @@ class Store(TaskRecords, RunRecords, RunReads):
         self.after_commit: Callable[[], None] | None = None
         #: Called after every commit that succeeded (the engine retries refused writes then).
         self.on_commit: Callable[[], None] | None = None
+        #: Called when the WAL is due a restart (:meth:`restart_wal`), for the owner to do
+        #: it from its event loop once the commit's work is done; unset, the commit does it.
+        self.restart_due: Callable[[], None] | None = None
         self.read_only = read_only
         self.quarantine = quarantine.Quarantine()
         target = self.path
@@ -323,7 +326,10 @@ class Store(TaskRecords, RunRecords, RunReads):
         if background is not None and background.copied is not None:
             copied = background.take_copied()
             if copied is not None and copied * self._frame_bytes >= WAL_SOFT_BYTES:
-                self._restart_wal()
+                if self.restart_due is not None:
+                    self.restart_due()
+                else:
+                    self.restart_wal()
         if self._commits >= WAL_CHECK_EVERY:
             self._commits = 0
             size = self.wal_bytes()
@@ -338,7 +344,7 @@ class Store(TaskRecords, RunRecords, RunReads):
         if self.on_commit is not None:
             self.on_commit()
 
-    def _restart_wal(self) -> None:
+    def restart_wal(self) -> None:
         """Copy what the background checkpoint has not (the commits made while it ran)
         and start the WAL again from its beginning, in the file as it is.
 
@@ -346,8 +352,10 @@ class Store(TaskRecords, RunRecords, RunReads):
         stopped this thread for ~26 ms every ~1,150 runs drained, and every frame went to
         a new end of the file: a page the kernel allocates and zeroes (ext4's
         ``write_begin`` fell from 4.0% to 1.0% of a drain's samples with the WAL reused).
-        Measured draining 6,000 runs, one every ~64 commits: 1.1-1.2 ms median, 2.8 ms
-        at most (two syncs and ~30-60 frames). ``busy_timeout`` is 0 meanwhile: a reader
+        Measured draining 6,000 runs, one every ~128 commits: 1.2-1.3 ms median, 3.1 ms
+        at most (two syncs and the frames written meanwhile). The owner does it from its
+        event loop (:attr:`restart_due`), after the commands the commit let start, not
+        between an alarm's claim and its command. ``busy_timeout`` is 0 meanwhile: a reader
         on an old snapshot, or a checkpoint under way, makes it a passive checkpoint at
         once instead of a wait; the next one restarts it."""
         conn = self.conn

@@ -73,8 +73,8 @@ def test_a_long_burst_is_checkpointed_in_the_background_and_restarts_the_wal_in_
     monkeypatch.setattr(store_module, "WAL_CHECK_EVERY", 8)
     monkeypatch.setattr(store_module, "WAL_CAP_BYTES", 1 << 40)  # only restarts can bound it
     restarts = []
-    restart = Store._restart_wal
-    monkeypatch.setattr(Store, "_restart_wal", lambda self: (restarts.append(self.wal_bytes()), restart(self)))
+    restart = Store.restart_wal
+    monkeypatch.setattr(Store, "restart_wal", lambda self: (restarts.append(self.wal_bytes()), restart(self)))
     db = tmp_path / "w.db"
     store = Store(db)
     try:
@@ -172,6 +172,36 @@ def test_a_burst_with_no_pause_is_capped(tmp_path: Path, monkeypatch: pytest.Mon
         store.close()
 
 
+def test_the_owner_restarts_the_wal_from_its_event_loop_not_inside_the_commit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Inside a commit the restart would come between a run's claim and its command's
+    start (an alarm's, say): the owner's checkpointer does it on its next turn instead."""
+    monkeypatch.setattr(store_module, "WAL_SOFT_BYTES", 256 * 1024)
+    monkeypatch.setattr(store_module, "WAL_CHECK_EVERY", 8)
+    restarts: list[int] = []
+    restart = Store.restart_wal
+    monkeypatch.setattr(Store, "restart_wal", lambda self: (restarts.append(1), restart(self)))
+    clock = FakeClock()
+    store = Store(tmp_path / "w.db")
+    engine = Engine(store, clock, runner=FakeRunner(clock))  # type: ignore[arg-type]
+    checkpoints = checkpoint.WalCheckpointer(store, clock)
+    engine.start()
+    checkpoints.start()
+    try:
+        while store._background is None:  # past the soft limit: a checkpoint is handed over
+            engine.enqueue(SPEC)
+        store._background.wait()  # it copied the whole WAL, over the soft limit
+        engine.enqueue(SPEC)  # the next commit finds the restart due...
+        assert restarts == []  # ...and leaves it to the event loop
+        clock.advance(0)
+        assert restarts == [1]
+    finally:
+        checkpoints.stop()
+        engine.stop()
+        store.close()
+
+
 def test_a_restart_gives_way_at_once_to_another_writer(tmp_path: Path) -> None:
     """The restart needs the write lock: when another process holds it (a command line
     writing directly), the engine's thread gives up at once, whatever its busy timeout,
@@ -185,7 +215,7 @@ def test_a_restart_gives_way_at_once_to_another_writer(tmp_path: Path) -> None:
             engine.enqueue(SPEC)
         other.execute("BEGIN IMMEDIATE")
         started = time.monotonic()
-        store._restart_wal()
+        store.restart_wal()
         assert time.monotonic() - started < 10  # a wait lasts the busy timeout: 30 s
         # Not restarted: every frame is still in the WAL.
         other.execute("ROLLBACK")
