@@ -352,7 +352,7 @@ class Store(TaskRecords, RunRecords, RunReads):
         stopped this thread for ~26 ms every ~1,150 runs drained, and every frame went to
         a new end of the file: a page the kernel allocates and zeroes (ext4's
         ``write_begin`` fell from 4.0% to 1.0% of a drain's samples with the WAL reused).
-        Measured draining 6,000 runs, one every ~128 commits: 1.2-1.3 ms median, 3.1 ms
+        Measured draining 6,000 runs, one every ~130-190 commits: 1.2-1.4 ms median, 3.1 ms
         at most (two syncs and the frames written meanwhile). The owner does it from its
         event loop (:attr:`restart_due`), after the commands the commit let start, not
         between an alarm's claim and its command. ``busy_timeout`` is 0 meanwhile: a reader
