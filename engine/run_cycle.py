@@ -9,7 +9,6 @@ end of a run and the claims it makes room for share one transaction (group commi
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import logging
 from dataclasses import dataclass
@@ -117,7 +116,7 @@ class RunCycle:
             # when writes work (PendingWrites calls _on_writes_recovered).
             self.pending.failed(exc)
             return False
-        fresh = dataclasses.replace(task, state=State.RUNNING, attempts=attempt, next_run_at=None, updated_at=now)
+        fresh = task.replace(state=State.RUNNING, attempts=attempt, next_run_at=None, updated_at=now)
         # Alarms run at the engine's own priority: on a busy machine an idle-priority
         # command would start seconds after its alarm fired.
         ctx = WorkContext(
@@ -137,8 +136,9 @@ class RunCycle:
                fired_at: datetime | None) -> tuple[tuple[str, int | None], int]:
         """The claim's writes, inside a transaction: the task's stamp and the new run's id."""
         # The stamp is the UPDATE's own: no other write can come between.
-        stamp = self.store.set_state(task, State.RUNNING, to_us(now), next_run_at=None, attempts=attempt)
-        run_id = self.store.start_run(task.id, attempt, to_us(now), due_at=_us(due_at), fired_at=_us(fired_at))
+        now_us = to_us(now)
+        stamp = self.store.set_state(task, State.RUNNING, now_us, next_run_at=None, attempts=attempt)
+        run_id = self.store.start_run(task.id, attempt, now_us, due_at=_us(due_at), fired_at=_us(fired_at))
         return stamp, run_id
 
     def _launch(self, running: _Running) -> None:
@@ -198,7 +198,7 @@ class RunCycle:
         from the command line), the transaction is undone and the end decided again on
         the task as it is now."""
         if running.stamp is not None:
-            task = dataclasses.replace(running.task, runs=()) if running.task.runs else running.task
+            task = running.task.replace(runs=()) if running.task.runs else running.task
             try:
                 self._record_end_of(task, running, result, outcome, now, stamp=running.stamp)
                 return
@@ -224,7 +224,7 @@ class RunCycle:
             # The tail of the history is enough: failures count back to the last success,
             # and there are at most max_retries + 1 of them in a row.
             tail = self.store.runs(task.id, newest=2 * task.spec.retry.max_retries + RUN_HISTORY_SLACK)
-            runs = [r if r.id != running.run_id else dataclasses.replace(r, outcome=outcome) for r in tail]
+            runs = [r if r.id != running.run_id else r.replace(outcome=outcome) for r in tail]
             failures = rules.failures_in_period(task, runs)
         if task.kind is Kind.EXACT:
             decision = exact.after_alarm(task, run, outcome, running.ctx.stop_reason, now, failures)
@@ -241,8 +241,8 @@ class RunCycle:
             raise
         for run_id in named:
             self._output.groups.pop(run_id, None)
-        self.run_finished.emit(dataclasses.replace(
-            run, ended_at=now, outcome=outcome, exit_code=result.exit_code, stop_reason=running.ctx.stop_reason,
+        self.run_finished.emit(run.replace(
+            ended_at=now, outcome=outcome, exit_code=result.exit_code, stop_reason=running.ctx.stop_reason,
             detail=decision.detail, spawned_at=running.ctx.spawned_at,
         ))
         self.task_changed.emit(ended)
@@ -296,8 +296,8 @@ class RunCycle:
         if decision.cascade is not None:
             self._cascade(task.id, decision.cascade, now)
         changed_children = [self.store.task(child_id, with_runs=False) for child_id in children]
-        ended = dataclasses.replace(
-            task, state=decision.state, next_run_at=decision.next_run_at, updated_at=now,
+        ended = task.replace(
+            state=decision.state, next_run_at=decision.next_run_at, updated_at=now,
             output=result.output if result.output is not None else task.output,
             # this run and any coalesced or skipped ones counted
             totals=totals if totals is not None else self.store.totals(task.id),

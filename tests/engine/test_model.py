@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from datetime import UTC, datetime
 
@@ -13,9 +14,12 @@ from engine.model import (
     Backoff,
     Constraint,
     Kind,
+    Outcome,
     RetryPolicy,
+    Run,
     Schedule,
     State,
+    Task,
     TaskSpec,
     UniquePolicy,
     transition,
@@ -94,3 +98,29 @@ def test_bad_specs_are_refused_with_one_clear_line(make, message: str) -> None:
     with pytest.raises(BadSpecError, match=message) as info:
         make()
     assert "\n" not in str(info.value)
+
+
+def test_a_task_or_run_copy_is_what_dataclasses_replace_makes() -> None:
+    """Task.replace and Run.replace skip dataclasses.replace's per-field work (the engine
+    copies three records a run): the copy must be the same, the original untouched, and a
+    field that does not exist refused as replace refuses it."""
+    now = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    task = Task(id="t1", spec=TaskSpec("shell", ("true",), kind=Kind.DEFERRED), state=State.ENQUEUED,
+                created_at=now, output={"a": 1})
+    changes = {"state": State.RUNNING, "attempts": 1, "next_run_at": None, "updated_at": now}
+    copy = task.replace(**changes)
+    assert type(copy) is Task and copy == dataclasses.replace(task, **changes)
+    assert vars(copy) == vars(dataclasses.replace(task, **changes))
+    assert (task.state, task.attempts, task.updated_at) == (State.ENQUEUED, 0, None)
+    assert task.replace() == task and task.replace() is not task
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        copy.state = State.ENQUEUED  # type: ignore[misc]
+    run = Run(7, "t1", 1, now)
+    ended = run.replace(ended_at=now, outcome=Outcome.SUCCEEDED, exit_code=0)
+    assert ended == dataclasses.replace(run, ended_at=now, outcome=Outcome.SUCCEEDED, exit_code=0)
+    assert hash(ended) == hash(dataclasses.replace(run, ended_at=now, outcome=Outcome.SUCCEEDED, exit_code=0))
+    assert run.outcome is None
+    with pytest.raises(TypeError, match="no field"):
+        task.replace(stat=State.RUNNING)
+    with pytest.raises(TypeError, match="no field"):
+        run.replace(outcome=Outcome.FAILED, ended=now)
