@@ -35,6 +35,26 @@ _WAITING_SQL = "state = 'enqueued' OR state = 'scheduled'"
 _WAITING = {State.ENQUEUED: "'enqueued'", State.SCHEDULED: "'scheduled'"}
 
 
+def _move_sql(counted: bool, stamped: bool, returning: bool) -> str:
+    """TaskRecords.move's UPDATE: with the run's count (``counted``), with the stamp
+    check, reading the row back in the same statement (counters.HAS_RETURNING)."""
+    sets = ("state = :state, next_run_at = :next, attempts = COALESCE(:attempts, attempts), "
+            "output = COALESCE(:output, output), updated_at = MAX(:now, COALESCE(updated_at + 1, 0))")
+    read_back = " RETURNING state, updated_at"
+    if counted:
+        sets += ", " + counters.COUNT_SET
+        read_back += ", " + counters.COLUMNS
+    where = " WHERE id = :id AND state = :was"
+    if stamped:
+        where += " AND updated_at IS :stamp"
+    return "UPDATE tasks SET " + sets + where + (read_back if returning else "")
+
+
+#: Made once, not at each move (two a run): building the end's text, and hashing it
+#: anew for sqlite3's statement cache, cost 1.1 us (9.4 against 8.3 us measured, issue 14).
+_MOVE_SQL = {flags: _move_sql(*flags) for flags in itertools.product((False, True), repeat=3)}
+
+
 def _waiting(state: State) -> str:
     """``state`` as the SQL literal a due query names (see _WAITING_SQL)."""
     try:
@@ -137,20 +157,12 @@ class TaskRecords:
             "output": json.dumps(output) if output is not None else None, "now": now_us,
             "id": task.id, "was": task.state.value,
         }
-        sets = ("state = :state, next_run_at = :next, attempts = COALESCE(:attempts, attempts), "
-                "output = COALESCE(:output, output), updated_at = MAX(:now, COALESCE(updated_at + 1, 0))")
-        returning = " RETURNING state, updated_at"
         if counted is not None:
             outcome, ended_at, run_id = counted
-            sets += ", " + counters.COUNT_SET
             params.update(outcome=outcome.value, ended_at=ended_at, run_id=run_id)
-            returning += ", " + counters.COLUMNS
-        where = " WHERE id = :id AND state = :was"
         if stamp is not None:
-            where += " AND updated_at IS :stamp"
             params["stamp"] = stamp[1]
-        cursor = self.conn.execute(
-            "UPDATE tasks SET " + sets + where + (returning if counters.HAS_RETURNING else ""), params)
+        cursor = self.conn.execute(_MOVE_SQL[counted is not None, stamp is not None, counters.HAS_RETURNING], params)
         totals: RunTotals | None = None
         if counters.HAS_RETURNING:
             rows = cursor.fetchall()  # all: a statement left open would hold up the COMMIT
