@@ -100,6 +100,11 @@ class SystemClock(Clock):
     def now(self) -> datetime:
         return datetime.now(UTC)
 
+    def now_us(self) -> int:
+        # The same reading as to_us(now()) (both floor the system clock to the
+        # microsecond) without making a datetime: 0.10 against 0.45 us (issue 14).
+        return time.time_ns() // 1000
+
     def monotonic(self) -> float:
         return time.monotonic()
 

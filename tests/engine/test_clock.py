@@ -71,3 +71,14 @@ def test_system_clock_is_utc_and_its_timer_fires(qtbot) -> None:
     timer.start(0.001)
     assert timer.active
     qtbot.waitUntil(lambda: fired == [True], timeout=2000)
+
+
+def test_system_clock_now_us_reads_the_same_clock_as_now() -> None:
+    """SystemClock.now_us skips the datetime (issue 14): the same reading, floored to
+    the microsecond, as to_us(now()) taken around it."""
+    clock = SystemClock()
+    for _ in range(1000):
+        before = to_us(clock.now())
+        now_us = clock.now_us()
+        after = to_us(clock.now())
+        assert type(now_us) is int and before <= now_us <= after
