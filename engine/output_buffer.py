@@ -24,6 +24,8 @@ class OutputBuffer:
 
     def take(self) -> list[tuple[int, str]]:
         """Everything to write now, a note per run that lost output last."""
+        if not self.chunks and not self.lost:
+            return []  # as below, without its four new containers (every run's end asks, issue 14)
         chunks, self.chunks = self.chunks, []
         lost, self.lost = self.lost, {}
         notes = [(run_id, f"\n[workdeck] {n} characters of output lost: the database refused writes (disk full)\n")

@@ -47,13 +47,17 @@ class OutputCap:
     """The engine's writer of run output. Not thread-safe: the engine's thread owns it."""
 
     def __init__(self) -> None:
-        self._runs: dict[int, _RunOutput] = {}
+        self._limits: dict[int, int] = {}  # the runs begun and not ended: their limits
+        self._runs: dict[int, _RunOutput] = {}  # those of them that wrote output
 
     def begin(self, run_id: int, limit: int) -> None:
-        head, tail = split_output_limit(limit)
-        self._runs[run_id] = _RunOutput(limit=limit, head_left=head, tail_limit=tail)
+        # A run's state is made at its first output: most runs of a backlog write none,
+        # and making it at every start cost 0.65 us a run (0.75 against 0.10 us, issue 14).
+        self._limits[run_id] = limit
+        self._runs.pop(run_id, None)
 
     def end(self, run_id: int) -> None:
+        self._limits.pop(run_id, None)
         self._runs.pop(run_id, None)
 
     def dropped(self, run_id: int) -> int:
@@ -69,8 +73,12 @@ class OutputCap:
         for run_id, text in chunks:
             state = self._runs.get(run_id)
             if state is None:
-                conn.execute(insert, (run_id, text))
-                continue
+                limit = self._limits.get(run_id)
+                if limit is None:
+                    conn.execute(insert, (run_id, text))
+                    continue
+                head, tail = split_output_limit(limit)
+                state = self._runs[run_id] = _RunOutput(limit=limit, head_left=head, tail_limit=tail)
             data = text.encode("utf-8", "surrogateescape")
             if state.head_left > 0:
                 if len(data) <= state.head_left:
