@@ -33,7 +33,9 @@ def to_us(instant: datetime) -> int:
 
 
 def from_us(us: int) -> datetime:
-    return _EPOCH + timedelta(microseconds=us)
+    # timedelta(days, seconds, microseconds) given by position: 0.39 against 0.52 us by
+    # keyword, four times a run (issue 14).
+    return _EPOCH + timedelta(0, 0, us)
 
 
 def iso(instant: datetime | None) -> str | None:
