@@ -352,10 +352,13 @@ class JobRunner(QObject):
     def _group_sink(self, ctx: WorkContext) -> Callable[[int, str | None], None]:
         """``ctx.on_group``: tell :attr:`watch_group` on the worker's thread, then post."""
         post, task_id, watch = self._post, ctx.task_id, self.watch_group
+        # The marker, not the context: a sink that refers to its own context makes the
+        # two a cycle that only the garbage collector frees (see engine.shell_loop._Registrar).
+        marker = ctx.marker if watch is not None else ""
 
         def on_group(pgid: int, leader_start: str | None) -> None:
             if watch is not None:
-                watch(pgid, leader_start, ctx.marker)
+                watch(pgid, leader_start, marker)
             post((_GROUP, task_id, pgid, leader_start))
 
         return on_group

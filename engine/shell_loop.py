@@ -29,6 +29,7 @@ import os
 import select
 import sys
 import time
+import weakref
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -51,16 +52,28 @@ class _Run:
 
 
 class _Registrar:
-    """A run's side of the shared epoll: what its supervision registers with."""
+    """A run's side of the shared epoll: what its supervision registers with.
+
+    It holds its run weakly (the loop holds it until it ends): the supervision keeps its
+    registrar, so a strong reference back made every run, with its supervision, job,
+    context and their closures (~31 objects), a cycle that only the garbage collector
+    could free. Draining 3,000 shell runs, its collections (full ones among them) took
+    18-24 us a run; 1-2 us without the cycles (issue 14)."""
 
     def __init__(self, loop: LoopSupervision, run: _Run) -> None:
-        self._loop, self._run = loop, run
+        self._loop, self._run = loop, weakref.ref(run)
 
     def register(self, fd: int, eventmask: int, /) -> None:
-        self._loop._register(fd, self._run)
+        run = self._run()
+        if run is None:
+            raise RuntimeError("the run has ended: its supervision cannot watch a descriptor")
+        self._loop._register(fd, run)
 
     def unregister(self, fd: int, /) -> None:
-        self._loop._unregister(fd, self._run)
+        run = self._run()
+        if run is None:
+            raise RuntimeError("the run has ended: its descriptors are no longer watched")
+        self._loop._unregister(fd, run)
 
 
 class LoopSupervision(QObject):
