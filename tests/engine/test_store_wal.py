@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,23 @@ from engine.store import Store
 from tests.engine.exact.fakes import FakeRunner
 
 SPEC = TaskSpec("shell", ("true",), kind=Kind.DEFERRED, tags=("x",))
+
+
+@contextmanager
+def _owner(path: Path) -> Iterator[tuple[FakeClock, Store, Engine]]:
+    """A store with an engine and the owner's checkpointer started, on a fake clock."""
+    clock = FakeClock()
+    store = Store(path)
+    engine = Engine(store, clock, runner=FakeRunner(clock))  # type: ignore[arg-type]
+    checkpoints = checkpoint.WalCheckpointer(store, clock)
+    engine.start()
+    checkpoints.start()
+    try:
+        yield clock, store, engine
+    finally:
+        checkpoints.stop()
+        engine.stop()
+        store.close()
 
 
 def test_no_checkpoint_runs_inside_a_commit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -34,13 +53,7 @@ def test_no_checkpoint_runs_inside_a_commit(tmp_path: Path, monkeypatch: pytest.
 
 
 def test_the_owner_checkpoints_after_a_burst_off_its_thread(tmp_path: Path) -> None:
-    clock = FakeClock()
-    store = Store(tmp_path / "w.db")
-    engine = Engine(store, clock, runner=FakeRunner(clock))  # type: ignore[arg-type]
-    checkpoints = checkpoint.WalCheckpointer(store, clock)
-    engine.start()
-    checkpoints.start()
-    try:
+    with _owner(tmp_path / "w.db") as (clock, store, engine):
         for _ in range(50):
             engine.enqueue(SPEC)
         assert store._background is None  # nothing handed over yet
@@ -55,10 +68,6 @@ def test_the_owner_checkpoints_after_a_burst_off_its_thread(tmp_path: Path) -> N
         clock.advance(10 * checkpoint.IDLE_DELAY)
         background.wait()
         assert background.count == 1  # nothing written since: no timer armed
-    finally:
-        checkpoints.stop()
-        engine.stop()
-        store.close()
 
 
 def test_a_long_burst_is_checkpointed_in_the_background_and_restarts_the_wal_in_place(
@@ -182,13 +191,7 @@ def test_the_owner_restarts_the_wal_from_its_event_loop_not_inside_the_commit(
     restarts: list[int] = []
     restart = Store.restart_wal
     monkeypatch.setattr(Store, "restart_wal", lambda self: (restarts.append(1), restart(self)))
-    clock = FakeClock()
-    store = Store(tmp_path / "w.db")
-    engine = Engine(store, clock, runner=FakeRunner(clock))  # type: ignore[arg-type]
-    checkpoints = checkpoint.WalCheckpointer(store, clock)
-    engine.start()
-    checkpoints.start()
-    try:
+    with _owner(tmp_path / "w.db") as (clock, store, engine):
         while store._background is None:  # past the soft limit: a checkpoint is handed over
             engine.enqueue(SPEC)
         store._background.wait()  # it copied the whole WAL, over the soft limit
@@ -196,10 +199,6 @@ def test_the_owner_restarts_the_wal_from_its_event_loop_not_inside_the_commit(
         assert restarts == []  # ...and leaves it to the event loop
         clock.advance(0)
         assert restarts == [1]
-    finally:
-        checkpoints.stop()
-        engine.stop()
-        store.close()
 
 
 def test_a_restart_gives_way_at_once_to_another_writer(tmp_path: Path) -> None:
