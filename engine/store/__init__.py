@@ -18,8 +18,9 @@ own (:class:`engine.checkpoint.BackgroundCheckpoint`): when the owner's writes p
 :data:`WAL_SOFT_BYTES` (looked at every :data:`WAL_CHECK_EVERY` commits). Writes that
 never pause (draining a backlog) never let those checkpoints catch up, and only a WAL
 copied to its end starts again from its beginning: so once one has copied at least
-:data:`WAL_SOFT_BYTES`, the writer's next commit copies the few frames written
-meanwhile and restarts the WAL in place (see :meth:`Store.restart_wal`). Past
+:data:`WAL_SOFT_BYTES`, the writer copies the few frames written meanwhile and
+restarts the WAL in place (see :meth:`Store.restart_wal`: the owner on its event
+loop's next turn, a command line's direct writes at their next commit). Past
 :data:`WAL_CAP_BYTES` (a reader holds old pages, say) a commit truncates it itself, so
 it never grows without bound. Closing a store checkpoints too (the command line's
 direct writes).
@@ -323,6 +324,8 @@ class Store(TaskRecords, RunRecords, RunReads):
     def _committed(self) -> None:
         self._commits += 1
         background = self._background
+        # A look without the lock first: the value appears once per checkpoint, the
+        # commits come by the thousand.
         if background is not None and background.copied is not None:
             copied = background.take_copied()
             if copied is not None and copied * self._frame_bytes >= WAL_SOFT_BYTES:
