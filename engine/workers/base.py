@@ -127,6 +127,19 @@ class WorkContext:
                 return
         callback()
 
+    def remove_cancel_callback(self, callback: Callable[[], None]) -> None:
+        """Forget ``callback`` (added by :meth:`add_cancel_callback`): its work is over.
+
+        A callback usually belongs to what holds this context (a supervisor's bound
+        method), so the two keep each other alive: left here, every run waited for the
+        garbage collector (issue 14). A cancel already under way on another thread may
+        still call it once: it must do nothing then."""
+        with self._lock:
+            try:
+                self._cancel_callbacks.remove(callback)  # ==: each self._wake is a new bound method
+            except ValueError:  # called already (cancelled), or never added
+                pass
+
     def cancel(self, reason: StopReason) -> None:
         """Request cancellation (the engine's side). Idempotent; the first reason wins."""
         with self._lock:

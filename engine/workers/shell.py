@@ -490,7 +490,8 @@ class _Supervisor:
 
     def _close(self) -> None:
         wake_up, self.wake_up = self.wake_up, None  # a late cancel callback wakes nothing now
-        if wake_up is not None:
+        if wake_up is not None:  # supervised on this thread (run): the cancel callback is ours
+            self.ctx.remove_cancel_callback(self._wake)  # it holds self, which holds ctx: a cycle only gc frees
             wake_up.disarm()
             if wake_up is not thread_wake_up():  # a nested run's own
                 wake_up.close()

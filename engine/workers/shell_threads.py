@@ -144,6 +144,7 @@ class ThreadSupervisor(shell._Supervisor):
                 del self.streams[what]
 
     def _close(self) -> None:
+        self.ctx.remove_cancel_callback(self._wake)  # it holds self, which holds ctx: a cycle only gc frees
         self._stopped_reading.set()
         for stream in list(self.streams.values()):
             self._log(stream.take_pending())

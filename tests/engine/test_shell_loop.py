@@ -18,7 +18,7 @@ import pytest
 from PySide6.QtCore import QCoreApplication
 
 from engine import shell_loop
-from engine.immediate import PRIORITY_DEFERRED, PRIORITY_IMMEDIATE, Job, JobRunner
+from engine.immediate import PRIORITY_ALARM, PRIORITY_DEFERRED, PRIORITY_IMMEDIATE, Job, JobRunner
 from engine.model import Outcome, StopReason
 from engine.workers.base import WorkContext, WorkResult
 from engine.workers.shell import PARTIAL_LINE_DELAY, ShellWorker, _Supervisor
@@ -249,6 +249,15 @@ def test_a_finished_run_leaves_no_reference_cycle_behind(qtbot: object, runner: 
     waited for the garbage collector, whose collections took 18-24 us a run draining a
     backlog, full collections of the whole heap among them (issue 14)."""
     assert _left_for_the_collector(qtbot, runner, PRIORITY_DEFERRED) == []
+
+
+@pytest.mark.parametrize("priority", [PRIORITY_IMMEDIATE, PRIORITY_ALARM], ids=["immediate", "alarm"])
+def test_a_run_finished_on_a_pool_thread_leaves_no_reference_cycle_behind(
+        qtbot: object, runner: JobRunner, priority: int) -> None:
+    """As above for runs supervised on a pool thread: immediate work, and an alarm's,
+    whose command starts inside ``submit``. The supervisor's cancel callback, left in
+    the context it holds, made each run a cycle (issue 14)."""
+    assert _left_for_the_collector(qtbot, runner, priority) == []
 
 
 def _left_for_the_collector(qtbot: object, runner: JobRunner, priority: int) -> list[object]:
