@@ -273,18 +273,43 @@ class TaskSpec:
 
         ``compact`` leaves out fields at their defaults (``from_json`` restores them):
         the store's form, a quarter of the bytes to write on every enqueue."""
+        if compact:
+            return self._compact_json()
         # Built field by field: dataclasses.asdict deep-copies everything recursively and
         # was half the cost of a durable enqueue. Same result for these field types.
         data = {f.name: getattr(self, f.name) for f in _SPEC_FIELDS}
         data["retry"] = dict(vars(self.retry))
-        # anchor_wall only when set: specs stored before it existed read back equal.
-        data["schedule"] = {k: v for k, v in vars(self.schedule).items() if v is not None or k != "anchor_wall"} \
-            if self.schedule is not None else None
+        data["schedule"] = self._schedule_json()
         data["input"] = copy.deepcopy(self.input) if self.input else {}
         data["run_at"] = self.run_at.isoformat() if self.run_at else None
-        if compact:
-            defaults = _default_spec_json()
-            return {k: v for k, v in data.items() if k == "worker" or v != defaults[k]}
+        return data
+
+    def _schedule_json(self) -> dict[str, Any] | None:
+        # anchor_wall only when set: specs stored before it existed read back equal.
+        return {k: v for k, v in vars(self.schedule).items() if v is not None or k != "anchor_wall"} \
+            if self.schedule is not None else None
+
+    def _compact_json(self) -> dict[str, Any]:
+        """``to_json(compact=True)``: each field compared with its default as the spec
+        holds it, and converted only when it is kept (most are at their default).
+        Building the whole form and then filtering it was 11.5 us of a durable enqueue;
+        this is about half of it (issue 14). The keys keep the fields' order."""
+        defaults = _compact_defaults()
+        data: dict[str, Any] = {}
+        for name, value in vars(self).items():
+            default = defaults.get(name, _NOT_A_FIELD)
+            if default is _NOT_A_FIELD or (value == default and name != "worker"):
+                continue
+            if name in _CONVERTED_FIELDS:
+                if name == "retry":
+                    value = dict(vars(value))
+                elif name == "schedule":
+                    value = self._schedule_json()
+                elif name == "input":
+                    value = copy.deepcopy(value)
+                else:  # run_at
+                    value = value.isoformat()
+            data[name] = value
         return data
 
     @classmethod
@@ -307,9 +332,18 @@ _SPEC_FIELDS = dataclasses.fields(TaskSpec)
 _SPEC_NAMES = frozenset(f.name for f in _SPEC_FIELDS)
 
 
+#: The fields the JSON form converts (the others are stored as they are).
+_CONVERTED_FIELDS = frozenset({"retry", "schedule", "input", "run_at"})
+
+
+_NOT_A_FIELD = object()
+
+
 @functools.cache
-def _default_spec_json() -> dict[str, Any]:
-    return TaskSpec(worker="").to_json()
+def _compact_defaults() -> dict[str, Any]:
+    """Each field's default as a spec holds it (a converted field's too)."""
+    default = TaskSpec(worker="")
+    return {f.name: getattr(default, f.name) for f in _SPEC_FIELDS}
 
 
 def check_data_size(data: dict[str, Any], what: str) -> None:

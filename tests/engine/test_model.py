@@ -124,3 +124,32 @@ def test_a_task_or_run_copy_is_what_dataclasses_replace_makes() -> None:
         task.replace(stat=State.RUNNING)
     with pytest.raises(TypeError, match="no field"):
         run.replace(outcome=Outcome.FAILED, ended=now)
+
+
+def _compact_by_filtering(spec: TaskSpec) -> dict[str, object]:
+    """The compact form as it was defined first: the whole form, less what equals a
+    default spec's whole form (the worker always kept)."""
+    defaults = TaskSpec(worker="").to_json()
+    return {k: v for k, v in spec.to_json().items() if k == "worker" or v != defaults[k]}
+
+
+@pytest.mark.parametrize("spec", [
+    TaskSpec("shell", ("true",)),
+    TaskSpec("shell", ("rsync", "-a", "a", "b"), kind=Kind.DEFERRED, retry=RetryPolicy(3, Backoff.EXPONENTIAL, 30),
+             constraints=["ac-power"], run_at=datetime(2026, 3, 1, 8, 0, tzinfo=UTC)),
+    TaskSpec("python", name="n", tags=["x"], after=["p"], input={"k": [1, {"d": 2}]}, timeout=5,
+             schedule=Schedule(cron="0 8 * * *", tz="Europe/Berlin"), keep_runs=10, output_limit=4096),
+    TaskSpec("shell", ("echo",), kind=Kind.EXACT, run_at=datetime(2026, 3, 1, 8, 0, tzinfo=UTC),
+             schedule=Schedule(every=60), grace=10, remind_before=30, fire_if_past=True),
+    TaskSpec("shell", ("echo",), retry=RetryPolicy()),  # a default retry given explicitly
+])
+def test_the_compact_json_is_the_whole_form_less_its_defaults(spec: TaskSpec) -> None:
+    """to_json(compact=True), the stored form, builds only what it keeps (issue 14): it
+    must say exactly what filtering the whole form said, in the same order, and read
+    back as the same spec; the input is a copy, not the spec's own dict."""
+    compact = spec.to_json(compact=True)
+    assert compact == _compact_by_filtering(spec)
+    assert list(compact) == list(_compact_by_filtering(spec))
+    assert TaskSpec.from_json(compact) == spec
+    if spec.input:
+        assert compact["input"] == spec.input and compact["input"] is not spec.input
