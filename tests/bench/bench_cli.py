@@ -14,6 +14,8 @@
    from the process's start; once more with 300 extra idle processes on the machine.
    A table per size: the rate should not fall with the size of the backlog (the larger
    one is ~5 MB of WAL per 600 runs, a long drain's checkpoints included).
+   The floor is in the same rounds: a fresh process running as many ``true`` commands on
+   a ThreadPoolExecutor of CPU-count threads (``subprocess.run``), nothing recorded.
    Beside them, each side's first run after its process started (issue 14's cold start):
    serve's first command started and ended (the run's ``spawned_at`` and ``ended_at``
    stamps), huey's first task done (its counter file's first byte, polled every 2 ms).
@@ -320,6 +322,27 @@ def _drain_huey(tmp: Path, env: dict[str, str], n: int) -> tuple[float, float, f
     return n / elapsed, cpu.used(), own, (math.nan, first)
 
 
+#: The floor (issue 14): the commands alone, from a fresh process, CPU-count at a time.
+_FLOOR = (
+    "import os, subprocess, sys, time\n"
+    "from concurrent.futures import ThreadPoolExecutor\n"
+    "def run(_):\n"
+    "    subprocess.run(['true'], check=True)\n"
+    "with ThreadPoolExecutor(os.cpu_count() or 1) as pool:\n"
+    "    list(pool.map(run, range(int(sys.argv[1]))))\n"
+)
+
+
+def _drain_floor(tmp: Path, env: dict[str, str], n: int) -> tuple[float, float, float, tuple[float, float]]:
+    """The commands alone: tasks/s and CPU s (the process and its commands); its own
+    CPU is not read (it has ended), nor a first run."""
+    cpu = _ChildCpu()
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", _FLOOR, str(n)], env=env, cwd=tmp, check=True)
+    elapsed = time.perf_counter() - started
+    return n / elapsed, cpu.used(), math.nan, (math.nan, math.nan)
+
+
 @contextmanager
 def _idle_processes(n: int) -> Iterator[None]:
     procs = [subprocess.Popen(["sleep", "3600"]) for _ in range(n)]
@@ -355,6 +378,8 @@ def _drain_table(tmp: Path, env: dict[str, str], n: int) -> None:
             with _idle_processes(extra):
                 results.setdefault(f"workdeck serve, +{extra} idle processes", []).append(_drain_workdeck(tmp, env, n))
                 results.setdefault(f"huey consumer, +{extra} idle processes", []).append(_drain_huey(tmp, env, n))
+                results.setdefault(f"floor: ThreadPoolExecutor + subprocess, +{extra}", []).append(
+                    _drain_floor(tmp, env, n))
     print(f"\n\n{n} shell `true` tasks drained, {os.cpu_count()} at a time, {ROUNDS} interleaved rounds "
           f"(from the process's start): median (range); {load_before} before, {_load()} after")
     # The process's own CPU (its threads) and its commands' (the `true`s, reaped by it)
@@ -366,10 +391,11 @@ def _drain_table(tmp: Path, env: dict[str, str], n: int) -> None:
         own = statistics.median(o for _, _, o, _ in runs) / n * 1e6
         commands = statistics.median(c - o for _, c, o, _ in runs) / n * 1e6
         started = [f[0] for *_, f in runs if not math.isnan(f[0])]
-        done = [f[1] for *_, f in runs]
+        done = [f[1] for *_, f in runs if not math.isnan(f[1])]
         print(f"{label:<40} {statistics.median(rates):10.0f} ({min(rates):.0f}-{max(rates):.0f}) "
-              f"{statistics.median(cpus):10.2f} ({min(cpus):.2f}-{max(cpus):.2f}) {own:12.0f} {commands:17.0f} "
-              f"{_spread(started) if started else 'no stamp':>21} {_spread(done):>21}")
+              f"{statistics.median(cpus):10.2f} ({min(cpus):.2f}-{max(cpus):.2f}) "
+              f"{'-' if math.isnan(own) else f'{own:.0f}':>12} {'-' if math.isnan(commands) else f'{commands:.0f}':>17} "
+              f"{_spread(started) if started else 'no stamp':>21} {_spread(done) if done else '-':>21}")
     for extra in (0, IDLE_PROCESSES):
         ours_runs = results[f"workdeck serve, +{extra} idle processes"]
         peer_runs = results[f"huey consumer, +{extra} idle processes"]
@@ -377,5 +403,7 @@ def _drain_table(tmp: Path, env: dict[str, str], n: int) -> None:
         peer = statistics.median([r for r, _, _, _ in peer_runs])
         # The first task done, same rounds: each round's workdeck over that round's huey.
         first = [w[3][1] / h[3][1] for w, h in zip(ours_runs, peer_runs, strict=True)]
-        print(f"+{extra} idle processes: workdeck / huey = {ours / peer:.2f}x tasks/s; first task done "
+        floor = statistics.median([r for r, _, _, _ in results[f"floor: ThreadPoolExecutor + subprocess, +{extra}"]])
+        print(f"+{extra} idle processes: workdeck / huey = {ours / peer:.2f}x tasks/s (huey / floor {peer / floor:.2f}x, "
+              f"workdeck / floor {ours / floor:.2f}x); first task done "
               f"{statistics.median(first):.2f}x huey's ({min(first):.2f}-{max(first):.2f})")
