@@ -32,7 +32,8 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import unquote, urlsplit
@@ -168,6 +169,20 @@ def _client(timeout: float, tracker: _SocketTracker) -> httpx.Client:
     return client
 
 
+@contextmanager
+def _cancel_callbacks(ctx: WorkContext, *callbacks: Callable[[], None]) -> Iterator[None]:
+    """Within: a cancel calls ``callbacks`` (at once if it came already). After: they
+    are forgotten. They belong to the run's :class:`_Download`, which holds ``ctx``:
+    left in it, each run was a cycle only the garbage collector freed (issue 14)."""
+    for callback in callbacks:
+        ctx.add_cancel_callback(callback)
+    try:
+        yield
+    finally:
+        for callback in callbacks:
+            ctx.remove_cancel_callback(callback)
+
+
 class _Restart(Exception):
     """The server will not continue the part file: start from byte 0."""
 
@@ -191,9 +206,7 @@ class _Download:
         resumes = 0
         tracker = _SocketTracker()
         client = _client(self.timeout, tracker)
-        ctx.add_cancel_callback(tracker.cancel)
-        ctx.add_cancel_callback(self._abort)
-        with client:
+        with client, _cancel_callbacks(ctx, tracker.cancel, self._abort):
             while True:
                 if ctx.cancelled:
                     return WorkResult(Outcome.CANCELLED)
