@@ -151,6 +151,14 @@ class Store(TaskRecords, RunRecords, RunReads):
         self._busy_timeout_ms = int(busy_timeout_ms)
         self._frame_bytes = 4096 + WAL_FRAME_HEADER  # the page size is read once open
         self._commits = 0
+        #: The WAL file's size when it last restarted in place (restart_wal), which keeps
+        #: the file: until its content passes that size the file does not grow, and its
+        #: size says nothing of what it holds. Before, a checkpoint ran every
+        #: WAL_CHECK_EVERY commits after the first restart, copying the same hot pages
+        #: again and syncing the database each time (issue 14). What it holds is in the
+        #: -shm file's header, but no descriptor of that file may be opened here:
+        #: closing one drops SQLite's POSIX locks on it (serve died of SIGBUS).
+        self._restarted_size = 0
         self._background: BackgroundCheckpoint | None = None  # made on first use
         #: Called after every commit (the owner's checkpointer arms its idle timer).
         self.after_commit: Callable[[], None] | None = None
@@ -340,7 +348,8 @@ class Store(TaskRecords, RunRecords, RunReads):
                 # TRUNCATE waits (busy timeout) for readers to move on, then empties the file.
                 with suppress(sqlite3.Error):
                     self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-            elif size > WAL_SOFT_BYTES:
+                    self._restarted_size = 0
+            elif size > max(WAL_SOFT_BYTES, self._restarted_size):
                 self.checkpoint_in_background()
         if self.after_commit is not None:
             self.after_commit()
@@ -365,7 +374,10 @@ class Store(TaskRecords, RunRecords, RunReads):
         conn.execute("PRAGMA busy_timeout = 0")
         try:
             with suppress(sqlite3.Error):  # busy, or a full disk: the WAL just goes on
-                conn.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
+                busy, _, _ = conn.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
+                if not busy:  # restarted: the next commit writes from its beginning
+                    # (and cuts a file past journal_size_limit down to it)
+                    self._restarted_size = min(self.wal_bytes(), WAL_KEEP_BYTES)
         finally:
             conn.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
 
