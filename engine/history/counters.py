@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from engine.clock import from_us
-from engine.model import Outcome, RunTotals
+from engine.model import NO_RUNS, Outcome, RunTotals
 
 log = logging.getLogger(__name__)
 
@@ -57,19 +57,19 @@ def count_run_end(conn: sqlite3.Connection, run_id: int, outcome: Outcome, ended
     if not HAS_RETURNING:
         return read_totals(conn, task_id) if task_id is not None else _totals_of_run(conn, run_id)
     counted = rows.fetchall()  # all: a statement left open would hold up the COMMIT
-    return totals_from_row(counted[0]) if counted else _NONE
+    return totals_from_row(counted[0]) if counted else NO_RUNS
 
 
 def _totals_of_run(conn: sqlite3.Connection, run_id: int) -> RunTotals:
     row = conn.execute(f"SELECT {COLUMNS} FROM tasks WHERE id = (SELECT task_id FROM runs WHERE id = ?)",
                        (run_id,)).fetchone()
-    return totals_from_row(row) if row is not None else _NONE
+    return totals_from_row(row) if row is not None else NO_RUNS
 
 
 def totals_from_row(values: Sequence[Any]) -> RunTotals:
     total, succeeded, failed, last_outcome, last_ended_at, last_failure = values
     if not total and last_failure is None:
-        return _NONE
+        return NO_RUNS
     return RunTotals(
         total=total, succeeded=succeeded, failed=failed,
         last_outcome=Outcome(last_outcome) if last_outcome else None,
@@ -78,13 +78,11 @@ def totals_from_row(values: Sequence[Any]) -> RunTotals:
     )
 
 
-_NONE = RunTotals()
-
 
 def read_totals(conn: sqlite3.Connection, task_id: str) -> RunTotals:
     """A task's counters as stored now (one row); none for a task that is gone."""
     row = conn.execute(f"SELECT {COLUMNS} FROM tasks WHERE id = ?", (task_id,)).fetchone()
-    return totals_from_row(row) if row is not None else _NONE
+    return totals_from_row(row) if row is not None else NO_RUNS
 
 
 def totals_json(totals: RunTotals) -> dict[str, Any]:
