@@ -15,7 +15,8 @@ pages, inside the commit that crosses it) stalled one enqueue in ~290 by 4-10 ms
 it is off (``wal_autocheckpoint = 0``). Passive checkpoints run on a thread of their
 own (:class:`engine.checkpoint.BackgroundCheckpoint`): when the owner's writes pause
 (:class:`engine.checkpoint.WalCheckpointer`), and whenever the WAL passes
-:data:`WAL_SOFT_BYTES` (looked at every :data:`WAL_CHECK_EVERY` commits). Writes that
+:data:`WAL_SOFT_BYTES` (looked at every :data:`WAL_CHECK_EVERY` commits; once it has
+restarted in place, when its file grows past its size then). Writes that
 never pause (draining a backlog) never let those checkpoints catch up, and only a WAL
 copied to its end starts again from its beginning: so once one has copied at least
 :data:`WAL_SOFT_BYTES`, the writer copies the few frames written meanwhile and
