@@ -93,10 +93,10 @@ class TaskWrites:
 
     def _new_task(self, spec: TaskSpec, now: datetime) -> Task:
         task_id = os.urandom(6).hex()  # 48 random bits, as uuid4().hex[:12] without the UUID object
-        parents = [self.store.task(p, with_runs=False) for p in spec.after]
-        if any(p.state in (State.FAILED, State.CANCELLED) for p in parents):
+        parents = [self.store.task(p, with_runs=False) for p in spec.after] if spec.after else ()
+        if parents and any(p.state in (State.FAILED, State.CANCELLED) for p in parents):
             state, next_run = State.CANCELLED, None
-        elif any(p.state is not State.SUCCEEDED for p in parents):
+        elif parents and any(p.state is not State.SUCCEEDED for p in parents):
             state, next_run = State.BLOCKED, None
         elif spec.kind is Kind.EXACT:
             state, next_run = State.SCHEDULED, exact.first_alarm(spec, now)

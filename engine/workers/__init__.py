@@ -54,7 +54,7 @@ def with_implied_constraints(spec: TaskSpec) -> TaskSpec:
     network), whoever adds it: the command line, the wizard or the manifest. Work for
     now runs now, and fails if it must."""
     implied = get(spec.worker).implied_constraints
-    if spec.kind is not Kind.DEFERRED or set(implied) <= set(spec.constraints):
+    if not implied or spec.kind is not Kind.DEFERRED or set(implied) <= set(spec.constraints):
         return spec
     return spec.replace(constraints=(*spec.constraints, *implied))
 
