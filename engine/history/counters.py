@@ -78,7 +78,6 @@ def totals_from_row(values: Sequence[Any]) -> RunTotals:
     )
 
 
-
 def read_totals(conn: sqlite3.Connection, task_id: str) -> RunTotals:
     """A task's counters as stored now (one row); none for a task that is gone."""
     row = conn.execute(f"SELECT {COLUMNS} FROM tasks WHERE id = ?", (task_id,)).fetchone()
