@@ -5,14 +5,13 @@ fonts nor the tray's (engine.platforms.spawn; the headless owner: tests/e2e)."""
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
 import pytest
 
 from tests.desktop.conftest import Desktop, DesktopWorkdeck
-from tests.e2e.conftest import wait_until
+from tests.e2e.conftest import open_descriptors, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.linux]  # Xvfb, openbox, trayer, dunst; /proc/self/fd
 
@@ -22,7 +21,7 @@ PROBE = Path(__file__).parents[1] / "e2e" / "fd_probe.py"
 def test_a_command_of_the_window_holds_none_of_its_descriptors(desktop: Desktop, deck: DesktopWorkdeck,
                                                                tmp_path: Path) -> None:
     window = deck.window()
-    targets = [os.readlink(f"/proc/{window.pid}/fd/{fd}") for fd in os.listdir(f"/proc/{window.pid}/fd")]
+    targets = list(open_descriptors(window.pid).values())
     assert any(target.startswith("socket:") for target in targets)  # X and D-Bus: the window holds them
     out = tmp_path / "held.json"
     for kind in ("--defer", "--now"):

@@ -41,6 +41,19 @@ def wait_until(condition: Callable[[], Any], timeout: float = 10.0, what: str = 
         time.sleep(0.02)
 
 
+def open_descriptors(pid: int) -> dict[int, str]:
+    """What a live process's descriptors name (Linux: /proc). One it closes between the
+    listing and the reading is left out: a process that just started still opens and
+    closes files (its manifest, /proc, the checkpoint's connection)."""
+    held: dict[int, str] = {}
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            held[int(fd)] = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except FileNotFoundError:  # closed meanwhile
+            continue
+    return held
+
+
 class Workdeck:
     def __init__(self, tmp: Path, runtime: Path) -> None:
         self.db = tmp / "e2e.db"

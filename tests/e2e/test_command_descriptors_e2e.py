@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import ROOT, Workdeck, wait_until
+from tests.e2e.conftest import ROOT, Workdeck, open_descriptors, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.linux]  # /proc/self/fd
 
@@ -32,7 +32,7 @@ def test_a_command_holds_none_of_the_owners_descriptors(wd: Workdeck, tmp_path: 
         os.close(inherited)
     wd.processes.append(serve)
     wait_until(lambda: serve.poll() is not None or wd.ping() is not None, what="serve to listen")
-    owner_fds = {fd: os.readlink(f"/proc/{serve.pid}/fd/{fd}") for fd in os.listdir(f"/proc/{serve.pid}/fd")}
+    owner_fds = open_descriptors(serve.pid)
     assert str(marker) in owner_fds.values()  # the owner holds it: a command must not
     assert any(path.endswith("e2e.db") for path in owner_fds.values())
     out = tmp_path / "held.json"
