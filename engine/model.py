@@ -278,16 +278,21 @@ class TaskSpec:
         # Built field by field: dataclasses.asdict deep-copies everything recursively and
         # was half the cost of a durable enqueue. Same result for these field types.
         data = {f.name: getattr(self, f.name) for f in _SPEC_FIELDS}
-        data["retry"] = dict(vars(self.retry))
-        data["schedule"] = self._schedule_json()
-        data["input"] = copy.deepcopy(self.input) if self.input else {}
-        data["run_at"] = self.run_at.isoformat() if self.run_at else None
+        for name in _CONVERTED_FIELDS:
+            data[name] = self._json_value(name, data[name])
         return data
 
-    def _schedule_json(self) -> dict[str, Any] | None:
-        # anchor_wall only when set: specs stored before it existed read back equal.
-        return {k: v for k, v in vars(self.schedule).items() if v is not None or k != "anchor_wall"} \
-            if self.schedule is not None else None
+    def _json_value(self, name: str, value: Any) -> Any:
+        """A field of :data:`_CONVERTED_FIELDS` as its JSON form holds it."""
+        if name == "retry":
+            return dict(vars(value))
+        if name == "schedule":
+            # anchor_wall only when set: specs stored before it existed read back equal.
+            return {k: v for k, v in vars(value).items() if v is not None or k != "anchor_wall"} \
+                if value is not None else None
+        if name == "input":
+            return copy.deepcopy(value) if value else {}
+        return value.isoformat() if value else None  # run_at
 
     def _compact_json(self) -> dict[str, Any]:
         """``to_json(compact=True)``: each field compared with its default as the spec
@@ -300,16 +305,7 @@ class TaskSpec:
             default = defaults.get(name, _NOT_A_FIELD)
             if default is _NOT_A_FIELD or (value == default and name != "worker"):
                 continue
-            if name in _CONVERTED_FIELDS:
-                if name == "retry":
-                    value = dict(vars(value))
-                elif name == "schedule":
-                    value = self._schedule_json()
-                elif name == "input":
-                    value = copy.deepcopy(value)
-                else:  # run_at
-                    value = value.isoformat()
-            data[name] = value
+            data[name] = self._json_value(name, value) if name in _CONVERTED_FIELDS else value
         return data
 
     @classmethod
