@@ -9,12 +9,13 @@ spawn through ``os.posix_spawnp`` is C from the arguments to glibc's
 
 The spawn stays on the engine's thread although ``os.posix_spawnp`` keeps the interpreter
 lock while the parent waits for the child's exec (~150-250 us here; Popen drops the lock
-there: CPython gh-104372). Two ways to take that wait off the thread were
-measured and were slower, draining 4,000 ``true`` tasks against this module alternated:
-the spawn on a thread of its own with this call (the wait holds the lock, so nothing
-overlaps), and on a thread of its own with glibc's ``posix_spawnp`` through ctypes, which
-does drop the lock: the engine's thread saved nothing (971-1,113 against 893-1,039 us
-a task) and the spawning thread spent 370-440 us a task taking the lock back and forth.
+there: CPython gh-104372). Two ways to take that wait off the thread were measured
+slower, each alternated with this module on real drains of ``true`` tasks: the spawn on a
+thread of its own with this call (706-828 against 854-855 tasks a second: the wait holds
+the lock, so nothing overlaps), and on a thread of its own with glibc's ``posix_spawnp``
+through ctypes, which does drop the lock (4,000 tasks: the engine's thread saved nothing,
+971-1,113 against 893-1,039 us a task, and the spawning thread spent 370-440 us a task
+taking the lock back and forth).
 
 What the command gets is what the shell worker's Popen call gave it, promise for promise:
 
