@@ -15,13 +15,12 @@ import argparse
 import json
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QPoint
+from PySide6.QtCore import QEventLoop, QPoint, QTimer
 from PySide6.QtWidgets import (
     QAbstractButton, QApplication, QComboBox, QLabel, QLineEdit, QPlainTextEdit, QWidget,
 )
@@ -29,21 +28,28 @@ from PySide6.QtWidgets import (
 from engine.model import Kind, Schedule, State, TaskSpec
 
 
-def wait(app: QApplication, condition: Callable[[], bool], timeout: float = 20.0, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise SystemExit(f"timed out waiting for {what}")
-        app.processEvents()
-        time.sleep(0.02)
+def wait(condition: Callable[[], bool], timeout: float = 20.0, what: str = "") -> None:
+    """Run the event loop until ``condition`` holds (looked at every 20 ms): the window
+    takes the X server's events as they come, not after a sleep."""
+    if condition():
+        return
+    loop = QEventLoop()
+    look = QTimer()
+    look.timeout.connect(lambda: condition() and loop.quit())
+    look.start(20)
+    QTimer.singleShot(round(timeout * 1000), loop.quit)
+    loop.exec()
+    look.stop()
+    if not condition():
+        raise SystemExit(f"timed out waiting for {what}")
 
 
-def settle(app: QApplication, seconds: float = 0.6) -> None:
-    """Let the window manager place and the X server draw what was just shown."""
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        app.processEvents()
-        time.sleep(0.02)
+def settle(seconds: float = 0.6) -> None:
+    """Let the window manager place and the X server draw what was just shown (and, for
+    longer waits, the real clock move the timeline): the event loop runs meanwhile."""
+    loop = QEventLoop()
+    QTimer.singleShot(round(seconds * 1000), loop.quit)
+    loop.exec()
 
 
 def rect_in(widget: QWidget, top: QWidget, dpr: float) -> list[int]:
@@ -57,14 +63,14 @@ def rgb(color: Any) -> list[int]:
 
 
 class Shooter:
-    def __init__(self, app: QApplication, out: Path, prefix: str) -> None:
-        self.app, self.out, self.prefix = app, out, prefix
+    def __init__(self, out: Path, prefix: str) -> None:
+        self.out, self.prefix = out, prefix
         self.facts: dict[str, Any] = {}
 
     def shoot(self, name: str, top: QWidget, facts: dict[str, Any] | Callable[[], dict[str, Any]]) -> None:
         """Capture ``top`` from the X server; ``facts`` (or what it returns, read right
         before the capture: the now-line moves) describe the picture."""
-        settle(self.app)
+        settle()
         if callable(facts):
             facts = facts()
         path = self.out / f"{self.prefix}-{name}.png"
@@ -101,7 +107,7 @@ def main() -> int:
     window.attach_desktop(shell)
     host.start()
     out = Path(args.out)
-    shots = Shooter(app, out, args.prefix)
+    shots = Shooter(out, args.prefix)
     screen = app.primaryScreen().availableGeometry()
     try:
         if args.size:
@@ -110,9 +116,9 @@ def main() -> int:
             window.show()
         else:
             window.showMaximized()
-        wait(app, lambda: window.isVisible() and window.windowHandle().isExposed(), what="the window")
+        wait(lambda: window.isVisible() and window.windowHandle().isExposed(), what="the window")
         if not args.size:  # the window manager maximizes it after it first shows
-            wait(app, lambda: window.width() >= 0.95 * screen.width(), what="the window maximized")
+            wait(lambda: window.width() >= 0.95 * screen.width(), what="the window maximized")
         dpr = window.devicePixelRatioF()
         common = {"screen": [screen.width(), screen.height()]}
 
@@ -130,8 +136,8 @@ def main() -> int:
         # 2. Tasks of each kind, a running one, a failed one.
         now = engine.clock.now()
         failed = engine.enqueue(TaskSpec("shell", ("sh", "-c", "sleep 2; exit 3"), name="sync photos"))
-        wait(app, lambda: engine.task(failed.id, with_runs=False).state is State.FAILED, what="the failing task")
-        settle(app, 6.0)  # its bar well left of the now-line
+        wait(lambda: engine.task(failed.id, with_runs=False).state is State.FAILED, what="the failing task")
+        settle(6.0)  # its bar well left of the now-line
         running = engine.enqueue(TaskSpec("shell", ("sleep", "600"), name="encode video"))
         engine.enqueue(TaskSpec("shell", ("true",), name="clean cache"))
         backup = engine.enqueue(TaskSpec("shell", ("true",), kind=Kind.DEFERRED, name="backup home",
@@ -141,15 +147,15 @@ def main() -> int:
                                 run_at=now + timedelta(minutes=3)))
         engine.enqueue(TaskSpec("shell", ("true",), kind=Kind.EXACT, name="fetch mail",
                                 schedule=Schedule(every=3600)))
-        wait(app, lambda: engine.task(running.id, with_runs=False).state is State.RUNNING, what="the running task")
+        wait(lambda: engine.task(running.id, with_runs=False).state is State.RUNNING, what="the running task")
         view = window.timeline_view
         view.timeline.expanded.add(Kind.IMMEDIATE)  # its rows first, near the top of a short timeline
         view.timeline.rows_changed.emit()
-        settle(app, 2.0)  # the running bar a few seconds long
+        settle(2.0)  # the running bar a few seconds long
         # Three minutes in view, as a user zooms in to look at what just ran.
         view.set_range(view.timeline.now_us() - 120_000_000, 180_000_000, follow=False)
-        settle(app, 0.3)
-        wait(app, lambda: view.row_rect(task_key(failed.id)) is not None, what="the failed task's row")
+        settle(0.3)
+        wait(lambda: view.row_rect(task_key(failed.id)) is not None, what="the failed task's row")
         (run,) = engine.task(failed.id).runs
         origin = view.mapTo(window, QPoint(0, 0))
 
@@ -195,7 +201,7 @@ def main() -> int:
 
         # 4. The wizard's questions, then the form of deferred work (the fullest).
         dialog = window.new_task()
-        wait(app, lambda: dialog.isVisible() and dialog.windowHandle().isExposed(), what="the wizard")
+        wait(lambda: dialog.isVisible() and dialog.windowHandle().isExposed(), what="the wizard")
         ddpr = dialog.devicePixelRatioF()
         frame = dialog.frameGeometry()
         shots.shoot("wizard", dialog, {**common, "dialog_frame": [frame.x(), frame.y(), frame.width(),
@@ -206,8 +212,8 @@ def main() -> int:
         dialog.decide.no["start_now"].click()
         dialog.next.click()
         form = dialog.form
-        wait(app, lambda: form.isVisible(), what="the form")
-        settle(app)
+        wait(lambda: form.isVisible(), what="the form")
+        settle()
         scroll = form.parentWidget().parentWidget()  # the scroll area's viewport, then the area
         viewport = form.parentWidget()
         fields = [w for w in form.findChildren(QWidget)
