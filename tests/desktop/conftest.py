@@ -18,7 +18,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -60,7 +59,7 @@ class Desktop:
                     "PYTHONPATH": str(ROOT)}
         for key in ("QT_QPA_PLATFORM", "WORKDECK_DB", "DBUS_SYSTEM_BUS_ADDRESS"):
             self.env.pop(key, None)
-        wait_until(lambda: self.run_ok("xprop", "-root"), timeout=30, what="the X server to take clients")
+        self._wait_for_x()
         self._start_wm()
         self._spawn(["trayer", "--edge", "top", "--align", "right", "--widthtype", "request", "--height", "24"])
         # trayer's panel exists at once; the window manager maps it when it gets to it.
@@ -74,8 +73,9 @@ class Desktop:
         wait_until(lambda: self.run_ok("dunstctl", "is-paused"), timeout=30, what="dunst on the bus")
 
     def _start_wm(self) -> None:
-        """openbox, started again if it gives up at once (on a loaded machine a fresh X
-        server has been seen to refuse its first clients for a moment)."""
+        """openbox, started again if it gives up at once: on a loaded machine a fresh X
+        server has been seen to refuse its first clients for a moment, so each new try
+        waits until the server takes clients again."""
         log = self.tmp / "openbox.log"
         for _ in range(5):
             with log.open("w") as sink:
@@ -86,8 +86,11 @@ class Desktop:
                 break
             if openbox.poll() is None:
                 return
-            time.sleep(0.5)
+            self._wait_for_x()
         raise AssertionError(f"openbox did not start: {log.read_text()}")
+
+    def _wait_for_x(self) -> None:
+        wait_until(lambda: self.run_ok("xprop", "-root"), timeout=30, what="the X server to take clients")
 
     def _dir(self, name: str) -> Path:
         path = self.tmp / name
@@ -257,7 +260,9 @@ class DesktopWorkdeck:
                 ["dbus-monitor", "--session",
                  "type='method_call',interface='org.freedesktop.Notifications',member='Notify'"],
                 env=self.env, stdout=sink, stderr=subprocess.DEVNULL, start_new_session=True)
-        time.sleep(0.3)  # dbus-monitor becomes a monitor right after it connects
+        # Once the bus makes it a monitor it loses its name, and it prints that signal:
+        # from then on no Notify call can pass unrecorded.
+        wait_until(lambda: "member=NameLost" in out.read_text(), timeout=30, what="dbus-monitor to become a monitor")
         return out
 
     def stop(self) -> None:
