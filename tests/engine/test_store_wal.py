@@ -154,9 +154,13 @@ def test_a_reader_on_an_old_snapshot_holds_the_wal_and_nobody_waits_for_it(
             background.wait()  # each request's checkpoint done: the next commit may restart
             peak_after = max(peak_after, store.wal_bytes())
         assert peak_after < held + 256 * 1024  # restarted in the file as it was, not grown on
-        # Restarted: the frames in use are back under the soft limit's worth.
+        # Restarted: the frames in use are back within one cycle of restarts (~8,000 frames
+        # were held): at most the file's size at the last restart (journal_size_limit),
+        # which the next checkpoint waits for, plus the commits (a few pages each) before
+        # the size is looked at again. 5-151 frames measured; 127 (the old bound) was
+        # passed in 2 of 6 runs.
         frames = store.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1]
-        assert frames * 4120 < 2 * 256 * 1024
+        assert frames * 4120 < store_module.WAL_KEEP_BYTES + store_module.WAL_CHECK_EVERY * 8 * 4120
         assert store.conn.execute("PRAGMA busy_timeout").fetchone()[0] == 600_000
     finally:
         reader.close()
