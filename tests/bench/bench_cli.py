@@ -19,6 +19,9 @@
    Beside them, each side's first run after its process started (issue 14's cold start):
    serve's first command started and ended (the run's ``spawned_at`` and ``ended_at``
    stamps), huey's first task done (its counter file's first byte, polled every 2 ms).
+   And a lean loop on the engine's own store (tests/bench/lean_drain.py: serve's per-run
+   work without its runner, supervision and dispatcher layers): serve's own CPU a task
+   over the lean loop's is what those layers cost.
 
 Both sides run as installed software does: byte code cached (PYTHONDONTWRITEBYTECODE
 unset). Rounds are interleaved; medians with the range over rounds. The machine's load
@@ -322,6 +325,25 @@ def _drain_huey(tmp: Path, env: dict[str, str], n: int) -> tuple[float, float, f
     return n / elapsed, cpu.used(), own, (math.nan, first)
 
 
+LEAN_DRAIN = Path(__file__).with_name("lean_drain.py")
+
+
+def _drain_lean(tmp: Path, env: dict[str, str], n: int) -> tuple[float, float, float, tuple[float, float]]:
+    """The same backlog drained by tests/bench/lean_drain.py (serve's per-run work without
+    its layers): tasks/s, CPU s and own CPU s from the process's start; no first run."""
+    db = tmp / "lean.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(db) + suffix).unlink(missing_ok=True)
+    _fill_deferred(db, env, n)
+    cpu = _ChildCpu()
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, str(LEAN_DRAIN), str(db), str(os.cpu_count() or 1)], env=env, cwd=ROOT,
+                          check=True, capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    assert _succeeded(db) == n
+    return n / elapsed, cpu.used(), float(done.stdout.split()[-1]), (math.nan, math.nan)
+
+
 #: The floor (issue 14): the commands alone, from a fresh process, CPU-count at a time.
 _FLOOR = (
     "import os, subprocess, sys, time\n"
@@ -380,6 +402,7 @@ def _drain_table(tmp: Path, env: dict[str, str], n: int) -> None:
                 results.setdefault(f"huey consumer, +{extra} idle processes", []).append(_drain_huey(tmp, env, n))
                 results.setdefault(f"floor: ThreadPoolExecutor + subprocess, +{extra}", []).append(
                     _drain_floor(tmp, env, n))
+                results.setdefault(f"lean loop on the engine's store, +{extra}", []).append(_drain_lean(tmp, env, n))
     print(f"\n\n{n} shell `true` tasks drained, {os.cpu_count()} at a time, {ROUNDS} interleaved rounds "
           f"(from the process's start): median (range); {load_before} before, {_load()} after")
     # The process's own CPU (its threads) and its commands' (the `true`s, reaped by it)
@@ -407,3 +430,10 @@ def _drain_table(tmp: Path, env: dict[str, str], n: int) -> None:
         print(f"+{extra} idle processes: workdeck / huey = {ours / peer:.2f}x tasks/s (huey / floor {peer / floor:.2f}x, "
               f"workdeck / floor {ours / floor:.2f}x); first task done "
               f"{statistics.median(first):.2f}x huey's ({min(first):.2f}-{max(first):.2f})")
+        # Each round's own CPU a task, serve's over the lean loop's: what serve's layers cost.
+        lean_runs = results[f"lean loop on the engine's store, +{extra}"]
+        layers = [w[2] / lean[2] for w, lean in zip(ours_runs, lean_runs, strict=True)]
+        lean_vs_peer = [lean[2] / h[2] for lean, h in zip(lean_runs, peer_runs, strict=True)]
+        print(f"+{extra} idle processes: own CPU a task, serve / lean loop = {statistics.median(layers):.2f}x "
+              f"({min(layers):.2f}-{max(layers):.2f}); lean loop / huey = {statistics.median(lean_vs_peer):.2f}x "
+              f"({min(lean_vs_peer):.2f}-{max(lean_vs_peer):.2f})")
