@@ -296,16 +296,17 @@ class TaskSpec:
 
     def _compact_json(self) -> dict[str, Any]:
         """``to_json(compact=True)``: each field compared with its default as the spec
-        holds it, and converted only when it is kept (most are at their default).
-        Building the whole form and then filtering it was 11.5 us of a durable enqueue;
-        this is 7.1 (issue 14). The keys keep the fields' order."""
-        defaults = _compact_defaults()
+        holds it, and converted only when it is kept (most are at their default). The
+        keys keep the fields' order. Walking a plan made once (name, default, converted)
+        instead of looking each field up in the defaults and the converted names: 3.8
+        against 4.7 us (issue 14); building the whole form and then filtering it was 11.5."""
+        fields = vars(self)
         data: dict[str, Any] = {}
-        for name, value in vars(self).items():
-            default = defaults.get(name, _NOT_A_FIELD)
-            if default is _NOT_A_FIELD or (value == default and name != "worker"):
+        for name, default, converted in _compact_plan():
+            value = fields[name]
+            if value is default or value == default:
                 continue
-            data[name] = self._json_value(name, value) if name in _CONVERTED_FIELDS else value
+            data[name] = self._json_value(name, value) if converted else value
         return data
 
     @classmethod
@@ -332,14 +333,19 @@ _SPEC_NAMES = frozenset(f.name for f in _SPEC_FIELDS)
 _CONVERTED_FIELDS = frozenset({"retry", "schedule", "input", "run_at"})
 
 
-_NOT_A_FIELD = object()
+#: A default no value equals: the worker is kept whatever it is (from_json needs it).
+_ALWAYS_KEPT = object()
 
 
 @functools.cache
-def _compact_defaults() -> dict[str, Any]:
-    """Each field's default as a spec holds it (a converted field's too)."""
+def _compact_plan() -> tuple[tuple[str, Any, bool], ...]:
+    """Each field in order: its name, its default as a spec holds it, and whether the
+    JSON form converts it (:data:`_CONVERTED_FIELDS`)."""
     default = TaskSpec(worker="")
-    return {f.name: getattr(default, f.name) for f in _SPEC_FIELDS}
+    return tuple(
+        (f.name, _ALWAYS_KEPT if f.name == "worker" else getattr(default, f.name), f.name in _CONVERTED_FIELDS)
+        for f in _SPEC_FIELDS
+    )
 
 
 def check_data_size(data: dict[str, Any], what: str) -> None:
