@@ -42,6 +42,7 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from types import TracebackType
 from typing import TYPE_CHECKING, NoReturn
 
 from engine import private_files, quarantine, store_faults
@@ -136,6 +137,38 @@ def _reraise(exc: sqlite3.Error, path: str) -> NoReturn:
     if blamed is exc:
         raise exc
     raise blamed from exc
+
+
+class _Transaction:
+    """:meth:`Store.transaction`'s context manager. A class, not a ``@contextmanager``
+    generator: an empty transaction measured 5.0 against 5.9 us (the generator's frame,
+    its ``next`` and the ``StopIteration`` it ends with), on every write (issue 14)."""
+
+    __slots__ = ("_store",)
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def __enter__(self) -> None:
+        try:
+            self._store.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            _reraise(exc, self._store.path)
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        store = self._store
+        if exc is not None:  # the block failed: undo it all; the error goes on (blamed, if SQLite's)
+            store._rollback()
+            if isinstance(exc, sqlite3.Error):
+                _reraise(exc, store.path)
+            return
+        try:
+            store.conn.execute("COMMIT")
+        except sqlite3.Error as commit_error:
+            store._rollback()
+            _reraise(commit_error, store.path)
+        store._committed()
 
 
 class Store(TaskRecords, RunRecords, RunReads):
@@ -382,8 +415,7 @@ class Store(TaskRecords, RunRecords, RunReads):
         finally:
             conn.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
 
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
+    def transaction(self) -> _Transaction:
         """One short write transaction. ``IMMEDIATE`` takes the write lock up front,
         so a second process waits on the busy timeout instead of failing mid-way.
 
@@ -391,25 +423,7 @@ class Store(TaskRecords, RunRecords, RunReads):
         some errors (a full disk at COMMIT): a ROLLBACK then would fail with "no
         transaction is active" and hide the real error, so it is issued only while a
         transaction is open, and the error raised is always the first one."""
-        conn = self.conn
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as exc:
-            _reraise(exc, self.path)
-        try:
-            yield
-        except sqlite3.Error as exc:
-            self._rollback()
-            _reraise(exc, self.path)
-        except BaseException:
-            self._rollback()
-            raise
-        try:
-            conn.execute("COMMIT")
-        except sqlite3.Error as exc:
-            self._rollback()
-            _reraise(exc, self.path)
-        self._committed()
+        return _Transaction(self)
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
