@@ -433,6 +433,18 @@ class Task:
         """``dataclasses.replace`` for a task (see :func:`_copy_with`)."""
         return _copy_with(self, _TASK_NAMES, changes)
 
+    @classmethod
+    def new(cls, task_id: str, spec: TaskSpec, state: State, created_at: datetime,
+            next_run_at: datetime | None) -> Task:
+        """A task as enqueue makes it (no attempts, output, runs or counters yet): what
+        ``Task(...)`` makes, without the frozen dataclass's ``object.__setattr__`` per
+        field: 1.0 against 2.4 us, once an enqueue (issue 14)."""
+        task = object.__new__(cls)
+        vars(task).update(id=task_id, spec=spec, state=state, created_at=created_at, attempts=0,
+                          next_run_at=next_run_at, output=None, updated_at=None, runs=(), totals=NO_RUNS,
+                          unreadable=None, raw=None)
+        return task
+
 
 _RUN_NAMES = frozenset(f.name for f in dataclasses.fields(Run))
 _TASK_NAMES = frozenset(f.name for f in dataclasses.fields(Task))

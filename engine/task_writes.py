@@ -102,7 +102,7 @@ class TaskWrites:
             state, next_run = State.SCHEDULED, exact.first_alarm(spec, now)
         else:
             state, next_run = State.ENQUEUED, rules.first_due(spec, task_id, now)
-        return Task(id=task_id, spec=spec, state=state, created_at=now, next_run_at=next_run)
+        return Task.new(task_id, spec, state, now, next_run)
 
     def cancel(self, task_id: str, reason: StopReason = StopReason.CANCELLED_BY_USER) -> Task:
         """Cancel a task. A running one is stopped; its run ends as cancelled."""

@@ -126,6 +126,22 @@ def test_a_task_or_run_copy_is_what_dataclasses_replace_makes() -> None:
         run.replace(outcome=Outcome.FAILED, ended=now)
 
 
+def test_a_new_task_is_what_its_dataclass_makes() -> None:
+    """Task.new skips the frozen dataclass's per-field setattr (once an enqueue): it must
+    make what Task(...) makes, every field (a field added to Task without a default
+    there fails here), in the same order, and stay frozen."""
+    now = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    spec = TaskSpec("shell", ("true",), kind=Kind.DEFERRED)
+    for next_run_at in (now, None):
+        made = Task.new("t1", spec, State.ENQUEUED, now, next_run_at)
+        plain = Task(id="t1", spec=spec, state=State.ENQUEUED, created_at=now, next_run_at=next_run_at)
+        assert type(made) is Task and made == plain
+        assert list(vars(made).items()) == list(vars(plain).items())
+        assert set(vars(made)) == {f.name for f in dataclasses.fields(Task)}
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.state = State.RUNNING  # type: ignore[misc]
+
+
 def _compact_by_filtering(spec: TaskSpec) -> dict[str, object]:
     """The compact form as it was defined first: the whole form, less what equals a
     default spec's whole form (the worker always kept)."""
