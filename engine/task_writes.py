@@ -53,13 +53,22 @@ class TaskWrites:
         """Validate and store a task; it is committed before this returns."""
         now = self.clock.now()
         spec = self._prepare(spec, now)
+        if spec.name is not None:
+            return self._enqueue_unique(spec, now)
         with self.store.transaction():
             chains.validate(self.store, spec)  # reads the parents: inside the transaction
-            unique = chains.resolve_unique(self.store, spec, now)  # WorkManager's unique work
+            task = self._insert_new(spec, now)
+        self.task_added.emit(task)
+        self.dispatcher.enqueued(task)
+        return task
+
+    def _enqueue_unique(self, spec: TaskSpec, now: datetime) -> Task:
+        """:meth:`enqueue` of a spec with a unique name: WorkManager's unique work."""
+        with self.store.transaction():
+            chains.validate(self.store, spec)
+            unique = chains.resolve_unique(self.store, spec, now)
             if unique.existing is None:
-                task = self._new_task(unique.spec, now)
-                self.store.insert_task(task)
-                chains.record_birth(self.store, task, now)
+                task = self._insert_new(unique.spec, now)
                 for old in unique.replace:
                     if old.id not in self._running:
                         self._cancel_in_transaction(old, StopReason.REPLACED, now)
@@ -74,6 +83,12 @@ class TaskWrites:
             else:
                 self._emit_changed(old.id)
         self.dispatcher.enqueued(task)
+        return task
+
+    def _insert_new(self, spec: TaskSpec, now: datetime) -> Task:
+        task = self._new_task(spec, now)
+        self.store.insert_task(task)
+        chains.record_birth(self.store, task, now)
         return task
 
     def validate(self, spec: TaskSpec) -> None:
