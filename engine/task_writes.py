@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
     from engine.clock import Clock
     from engine.deferred import Dispatcher
+    from engine.exact import AlarmScheduler
     from engine.run_cycle import _Running
     from engine.immediate import JobRunner
     from engine.store import Store
@@ -41,6 +42,7 @@ class TaskWrites:
         store: Store
         clock: Clock
         dispatcher: Dispatcher
+        alarms: AlarmScheduler
         runner: JobRunner
         _running: dict[str, _Running]
         task_added: SignalInstance
@@ -58,6 +60,7 @@ class TaskWrites:
         with self.store.transaction():
             chains.validate(self.store, spec)  # reads the parents: inside the transaction
             task = self._insert_new(spec, now)
+        self.alarms.enqueued(task)  # first, as when it listened to task_added (connected first)
         self.task_added.emit(task)
         self.dispatcher.enqueued(task)
         return task
@@ -76,6 +79,7 @@ class TaskWrites:
             self._emit_changed(unique.existing.id)
             self.dispatcher.wake()
             return unique.existing
+        self.alarms.enqueued(task)
         self.task_added.emit(task)
         for old in unique.replace:
             if old.id in self._running:

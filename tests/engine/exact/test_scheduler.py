@@ -11,7 +11,7 @@ import pytest
 
 from engine import exact
 from engine.clock import FakeClock
-from engine.model import Kind, MissedPolicy, Outcome, Schedule, State, StopReason, TaskSpec
+from engine.model import Kind, MissedPolicy, Outcome, Schedule, State, StopReason, TaskSpec, UniquePolicy
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # the fake clock's start
 
@@ -51,6 +51,24 @@ def test_one_timer_for_the_earliest_rearmed_on_every_change(make_engine, clock: 
     assert engine.alarms.armed_for == late.next_run_at
     engine.cancel(late.id)
     assert engine.alarms.armed_for is None and clock.next_deadline() is None
+
+
+def test_a_new_alarm_arms_the_timer_whether_or_not_it_has_a_unique_name(make_engine, clock: FakeClock) -> None:
+    """Enqueue tells the scheduler of a new alarm itself (it no longer listens to
+    task_added): on both of enqueue's paths, plain and unique work, the earlier alarm
+    takes the timer, and a new task that is no alarm leaves it as it was."""
+    engine, _ = make_engine()
+    late = engine.enqueue(command(T0 + timedelta(minutes=30)))
+    assert engine.alarms.armed_for == late.next_run_at
+    named = engine.enqueue(command(T0 + timedelta(minutes=20), name="standup"))
+    assert named.state is State.SCHEDULED and engine.alarms.armed_for == named.next_run_at
+    replaced = engine.enqueue(command(T0 + timedelta(minutes=10), name="standup", policy=UniquePolicy.REPLACE))
+    assert engine.task(named.id).state is State.CANCELLED
+    assert engine.alarms.armed_for == replaced.next_run_at
+    engine.enqueue(TaskSpec("shell", ("true",), kind=Kind.DEFERRED, run_at=T0 + timedelta(minutes=5)))
+    assert engine.alarms.armed_for == replaced.next_run_at
+    clock.advance_to(replaced.next_run_at)
+    assert engine.task(replaced.id).state is State.SUCCEEDED
 
 
 def test_an_unstarted_engine_stores_alarms_but_arms_nothing(make_engine, clock: FakeClock) -> None:
