@@ -30,16 +30,24 @@ def check_text(spec: TaskSpec) -> None:
     (``surrogateescape``), which SQLite cannot store as text; a NUL cuts an argv or a
     C string short. Arguments may hold non-UTF-8 bytes: they are file names, and they
     round-trip as they came."""
-    for what, values in (("name", [spec.name] if spec.name else []), ("tag", spec.tags), ("after id", spec.after)):
-        for value in values:
-            _refuse_nul(what, value)
-            try:
-                value.encode("utf-8")
-            except UnicodeEncodeError:
-                shown = value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-                raise BadSpecError(f"{what} '{shown}' is not valid UTF-8 text") from None
+    if spec.name:
+        _check_text("name", spec.name)
+    for tag in spec.tags:
+        _check_text("tag", tag)
+    for parent in spec.after:
+        _check_text("after id", parent)
     for arg in spec.args:
-        _refuse_nul("an argument", arg)
+        if "\0" in arg:  # inline, not a call per argument: argvs are the long list here
+            _refuse_nul("an argument", arg)
+
+
+def _check_text(what: str, value: str) -> None:
+    _refuse_nul(what, value)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        raise BadSpecError(f"{what} '{shown}' is not valid UTF-8 text") from None
 
 
 def _refuse_nul(what: str, value: str) -> None:
