@@ -98,8 +98,10 @@ class Dispatcher:
         """A new task was stored. One that is not due yet needs only the timer, and only
         if it is now the earliest: no queries, so an owner's enqueue rate does not pay
         for a dispatch pass per task."""
-        if task.state is not State.ENQUEUED or task.next_run_at is None:
-            return  # blocked (its parents wake it), scheduled (the alarm scheduler's), cancelled
+        if task.state is not State.ENQUEUED or task.next_run_at is None or not self._engine.started:
+            # blocked (its parents wake it), scheduled (the alarm scheduler's), cancelled;
+            # or no engine runs work (the command line's own enqueue): the start looks
+            return
         due_us = to_us(task.next_run_at)
         now_us = self._clock.now_us()
         if (task.kind is Kind.IMMEDIATE and due_us <= now_us and not task.spec.constraints
