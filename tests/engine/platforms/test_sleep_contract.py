@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QCoreApplication, QObject
 
 from engine import clockwatch
 from engine.clock import SystemClock
@@ -110,8 +110,14 @@ def test_a_resume_is_announced_once_on_the_owners_thread(harness: Harness, qtbot
     harness.going_to_sleep()  # nothing to do before a suspend
     harness.resume()
     qtbot.waitUntil(lambda: bool(heard), timeout=5000)
-    qtbot.wait(50)  # a second, wrong announcement would be here by now (queued signals are posted at once)
-    assert heard == [(harness.sources[0], threading.get_ident())]
+    # No time window to wait out: what the resume's hand-over posted is delivered now, and
+    # a clock set behind it is a barrier (the watch hands each notice over in order: the
+    # Windows thread takes its messages first come first served), so a second, wrong
+    # resume announcement would come before the clock set's.
+    QCoreApplication.sendPostedEvents()
+    harness.clock_set()
+    qtbot.waitUntil(lambda: len(heard) > 1, timeout=5000)
+    assert heard == [(harness.sources[0], threading.get_ident()), (harness.sources[1], threading.get_ident())]
 
 
 def test_a_clock_set_is_announced_on_the_owners_thread(harness: Harness, qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -127,7 +133,9 @@ def test_after_stop_nothing_is_announced_and_nothing_is_held(harness: Harness, q
     harness.clock_set()
     harness.watch.stop()
     assert not harness.watch.kernel_watch and harness.released()
-    qtbot.wait(50)
+    # Every producer is gone (released): whatever could still arrive is already posted.
+    QCoreApplication.sendPostedEvents()
+    QCoreApplication.processEvents()
     assert heard == []  # stopped before the loop delivered it: dropped, not late
 
 
