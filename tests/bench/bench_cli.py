@@ -253,6 +253,13 @@ def test_add_through_a_running_owner_against_a_bare_python_and_huey(monkeypatch:
 # ---------------------------------------------------------------------- 2. draining shell work
 
 
+def _fresh(db: Path) -> Path:
+    """``db`` with no file left from an earlier round (the database, its WAL and shared memory)."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(db) + suffix).unlink(missing_ok=True)
+    return db
+
+
 def _fill_deferred(db: Path, env: dict[str, str], n: int) -> None:
     code = (
         "import sys\nfrom engine.store import Store\nfrom engine.engine import Engine\n"
@@ -285,9 +292,7 @@ def _first_run(db: Path) -> tuple[float, float]:
 def _drain_workdeck(tmp: Path, env: dict[str, str], n: int) -> tuple[float, float, float, tuple[float, float]]:
     """Tasks/s, CPU s (the process and its commands), the process's own CPU s, and its
     first command's start and end, seconds after the process started."""
-    db = tmp / "drain.db"
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(db) + suffix).unlink(missing_ok=True)
+    db = _fresh(tmp / "drain.db")
     _fill_deferred(db, env, n)
     cpu = _ChildCpu()
     started, launched = time.perf_counter(), time.time()
@@ -302,9 +307,7 @@ def _drain_workdeck(tmp: Path, env: dict[str, str], n: int) -> tuple[float, floa
 
 
 def _drain_huey(tmp: Path, env: dict[str, str], n: int) -> tuple[float, float, float, tuple[float, float]]:
-    db = tmp / "huey-drain.db"
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(db) + suffix).unlink(missing_ok=True)
+    db = _fresh(tmp / "huey-drain.db")
     counter = tmp / "huey-count"
     counter.write_bytes(b"")
     huey_env = {**env, "HUEY_DB": str(db), "HUEY_COUNT": str(counter), "PYTHONPATH": str(HUEY_APP.parent)}
@@ -331,9 +334,7 @@ LEAN_DRAIN = Path(__file__).with_name("lean_drain.py")
 def _drain_lean(tmp: Path, env: dict[str, str], n: int) -> tuple[float, float, float, tuple[float, float]]:
     """The same backlog drained by tests/bench/lean_drain.py (serve's per-run work without
     its layers): tasks/s, CPU s and own CPU s from the process's start; no first run."""
-    db = tmp / "lean.db"
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(db) + suffix).unlink(missing_ok=True)
+    db = _fresh(tmp / "lean.db")
     _fill_deferred(db, env, n)
     cpu = _ChildCpu()
     started = time.perf_counter()
