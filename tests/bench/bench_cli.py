@@ -21,7 +21,11 @@
    stamps), huey's first task done (its counter file's first byte, polled every 2 ms).
    And a lean loop on the engine's own store (tests/bench/lean_drain.py: serve's per-run
    work without its runner, supervision and dispatcher layers): serve's own CPU a task
-   over the lean loop's is what those layers cost.
+   over the lean loop's is what those layers cost. And a durable peer: persist-queue's
+   acknowledged queue (``SQLiteAckQueue``) drained by CPU-count threads that take a
+   task, run it and acknowledge it. huey deletes a task before running it and records
+   nothing (a consumer killed mid-run loses it); the acknowledged queue, like serve,
+   keeps the task until its run has ended and gives it back after a crash.
 
 Both sides run as installed software does: byte code cached (PYTHONDONTWRITEBYTECODE
 unset). Rounds are interleaved; medians with the range over rounds. The machine's load
@@ -345,6 +349,46 @@ def _drain_lean(tmp: Path, env: dict[str, str], n: int) -> tuple[float, float, f
     return n / elapsed, cpu.used(), float(done.stdout.split()[-1]), (math.nan, math.nan)
 
 
+#: persist-queue's acknowledged queue, drained: CPU-count threads each take a task, run it
+#: and acknowledge it (a crash before the ack gives the task back on the next open).
+_PERSIST_ACK = (
+    "import subprocess, sys, time\n"
+    "from concurrent.futures import ThreadPoolExecutor\n"
+    "from persistqueue import SQLiteAckQueue\n"
+    "from persistqueue.exceptions import Empty\n"
+    "queue = SQLiteAckQueue(sys.argv[1], multithreading=True)\n"
+    "def work(_):\n"
+    "    while True:\n"
+    "        try:\n"
+    "            task = queue.get(block=False, raw=True)\n"
+    "        except Empty:\n"
+    "            return\n"
+    "        subprocess.run(task['data'], check=False)\n"
+    "        queue.ack(id=task['pqid'])\n"
+    "with ThreadPoolExecutor(int(sys.argv[2])) as pool:\n"
+    "    list(pool.map(work, range(int(sys.argv[2]))))\n"
+    "print(queue.acked_count(), time.process_time())\n"
+)
+
+
+def _drain_persist_ack(tmp: Path, env: dict[str, str], n: int) -> tuple[float, float, float, tuple[float, float]]:
+    """The same backlog in persist-queue's acknowledged queue, drained (``_PERSIST_ACK``):
+    tasks/s, CPU s and own CPU s from the process's start; no first run."""
+    db = tmp / "persist-ack"
+    shutil.rmtree(db, ignore_errors=True)
+    fill = "import sys\nfrom persistqueue import SQLiteAckQueue\nq = SQLiteAckQueue(sys.argv[1])\n" \
+           "for _ in range(int(sys.argv[2])): q.put(['true'])\n"
+    subprocess.run([sys.executable, "-c", fill, str(db), str(n)], env=env, cwd=tmp, check=True)
+    cpu = _ChildCpu()
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", _PERSIST_ACK, str(db), str(os.cpu_count() or 1)], env=env, cwd=tmp,
+                          check=True, capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    acked, own = done.stdout.split()
+    assert int(acked) == n
+    return n / elapsed, cpu.used(), float(own), (math.nan, math.nan)
+
+
 #: The floor (issue 14): the commands alone, from a fresh process, CPU-count at a time.
 _FLOOR = (
     "import os, subprocess, sys, time\n"
@@ -381,6 +425,7 @@ def _idle_processes(n: int) -> Iterator[None]:
 @pytest.mark.timeout(3600)
 def test_draining_shell_tasks_against_hueys_consumer(monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("huey", reason="pip install 'huey>=2.5' (the bench extra)")
+    pytest.importorskip("persistqueue", reason="pip install 'persist-queue>=1.0' (the bench extra)")
     runtime = Path(tempfile.mkdtemp(prefix="wdb-"))
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
     tmp = Path(tempfile.mkdtemp(prefix="wd-bench-drain-"))
@@ -404,6 +449,8 @@ def _drain_table(tmp: Path, env: dict[str, str], n: int) -> None:
                 results.setdefault(f"floor: ThreadPoolExecutor + subprocess, +{extra}", []).append(
                     _drain_floor(tmp, env, n))
                 results.setdefault(f"lean loop on the engine's store, +{extra}", []).append(_drain_lean(tmp, env, n))
+                results.setdefault(f"persist-queue, acknowledged, +{extra}", []).append(
+                    _drain_persist_ack(tmp, env, n))
     print(f"\n\n{n} shell `true` tasks drained, {os.cpu_count()} at a time, {ROUNDS} interleaved rounds "
           f"(from the process's start): median (range); {load_before} before, {_load()} after")
     # The process's own CPU (its threads) and its commands' (the `true`s, reaped by it)
@@ -438,3 +485,10 @@ def _drain_table(tmp: Path, env: dict[str, str], n: int) -> None:
         print(f"+{extra} idle processes: own CPU a task, serve / lean loop = {statistics.median(layers):.2f}x "
               f"({min(layers):.2f}-{max(layers):.2f}); lean loop / huey = {statistics.median(lean_vs_peer):.2f}x "
               f"({min(lean_vs_peer):.2f}-{max(lean_vs_peer):.2f})")
+        # Against the durable peer, round by round: tasks/s and own CPU a task.
+        durable_runs = results[f"persist-queue, acknowledged, +{extra}"]
+        rate = [w[0] / d[0] for w, d in zip(ours_runs, durable_runs, strict=True)]
+        own_cpu = [w[2] / d[2] for w, d in zip(ours_runs, durable_runs, strict=True)]
+        print(f"+{extra} idle processes: against persist-queue's acknowledged queue, serve's tasks/s "
+              f"{statistics.median(rate):.2f}x ({min(rate):.2f}-{max(rate):.2f}), its own CPU a task "
+              f"{statistics.median(own_cpu):.2f}x ({min(own_cpu):.2f}-{max(own_cpu):.2f})")
