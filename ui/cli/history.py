@@ -64,8 +64,6 @@ def write_task_json(out: IO[str], data: dict[str, Any], runs: Iterable[dict[str,
 
 
 def show(store: Any, task_id: str, count: int | None, *, as_json: bool, out: IO[str]) -> None:
-    import dataclasses
-
     from engine.history.reads import newest_runs
     from engine.serialize import run_json, task_json
 
@@ -75,9 +73,10 @@ def show(store: Any, task_id: str, count: int | None, *, as_json: bool, out: IO[
         write_task_json(out, task_json(task), (run_json(r) for r in runs))
         out.write("\n")
         return
-    from ui.cli.render import details
+    from ui.cli.render import details_lines
 
-    out.write(details(dataclasses.replace(task, runs=tuple(runs)), shown_newest=count) + "\n")
+    for line in details_lines(task, runs, shown_newest=count):  # written as read, as the JSON is
+        out.write(line + "\n")
 
 
 def list_json(store: Any, filters: dict[str, Any], count: int | None, out: IO[str]) -> None:
