@@ -267,18 +267,14 @@ def _remove_task(conn: sqlite3.Connection, task_id: str) -> None:
 
 
 def prune_all(conn: sqlite3.Connection, policy: RetentionPolicy, now_us: int, *, dry_run: bool = False,
-              batch_runs: int = BATCH_RUNS, time_box: float | None = TIME_BOX,
-              committed: Callable[[], None] | None = None) -> PruneResult:
-    """A whole sweep at once, batch after batch (``workdeck prune``); ``committed`` is
-    called after each batch's commit (engine.store.Store.note_commit: the WAL's checks)."""
+              batch_runs: int = BATCH_RUNS, time_box: float | None = TIME_BOX) -> PruneResult:
+    """A whole sweep at once, batch after batch (``workdeck prune``)."""
     total = PruneResult()
     cursor: SweepCursor | None = SweepCursor()
     while cursor is not None:
         result, cursor = prune_batch(conn, policy, now_us, cursor, batch_runs=batch_runs, dry_run=dry_run,
                                      time_box=time_box)
         total.add(result)
-        if result.lock_holds and committed is not None:
-            committed()
     return total
 
 
@@ -299,18 +295,14 @@ def shrink_step(conn: sqlite3.Connection, pages: int = VACUUM_PAGES) -> tuple[in
     return int(conn.execute("PRAGMA freelist_count").fetchone()[0]), held
 
 
-def shrink(conn: sqlite3.Connection, *, pages: int = VACUUM_PAGES,
-           committed: Callable[[], None] | None = None) -> list[float]:
-    """Every free page back to the file, ``pages`` at a time; the lock hold of each step
-    (``committed``: called after each, as in :func:`prune_all`)."""
+def shrink(conn: sqlite3.Connection, *, pages: int = VACUUM_PAGES) -> list[float]:
+    """Every free page back to the file, ``pages`` at a time; the lock hold of each step."""
     holds: list[float] = []
     if auto_vacuum_mode(conn) != 2:
         return holds
     while True:
         left, held = shrink_step(conn, pages)
         holds.append(held)
-        if committed is not None:
-            committed()
         if left == 0:
             return holds
 

@@ -125,11 +125,10 @@ def _prune(args: argparse.Namespace, db: Path, reading: Callable[[Path], Abstrac
         else:
             before = os.path.getsize(db)
             policy = load_policy(store.conn)
-            result = prune.prune_all(store.conn, policy, SystemClock().now_us(), dry_run=args.dry_run,
-                                     committed=store.note_commit)
+            result = prune.prune_all(store.conn, policy, SystemClock().now_us(), dry_run=args.dry_run)
             if not args.dry_run:
                 prune.switch_to_incremental_vacuum(store.conn, store.path, _say)
-                prune.shrink(store.conn, committed=store.note_commit)
+                prune.shrink(store.conn)
                 store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             after = os.path.getsize(db)
     if args.json:
