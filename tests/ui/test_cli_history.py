@@ -180,3 +180,32 @@ def test_human_show_of_every_run_writes_each_as_it_is_read(capsys: Any, db: Path
         store.close()
     assert out == whole + "\n"  # the same text as when it was built whole
     assert "runs:      300 (225 succeeded, 75 failed" in out and "the newest" not in out
+
+
+def test_prune_keeps_the_wal_small_on_the_way(capsys: Any, db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``workdeck prune`` checkpoints as it goes (SQLite's own, which the store turns off
+    for the owner): without, the sweep's whole worth stayed in the WAL until the end, 3.7 GB
+    beside a 160 MB year of a million runs."""
+    from engine.history import prune
+
+    history(db, 10_000, age_days=40)
+    store = Store(db)
+    with store.transaction():
+        store.conn.executemany("INSERT INTO output (run_id, text) VALUES (?, ?)",
+                               [(i, "x" * 2_000) for i in range(1, 10_001)])
+    store.close()
+    wal = Path(str(db) + "-wal")
+    sizes: list[int] = []
+    batch = prune.prune_batch
+
+    def measured(*args: Any, **kwargs: Any) -> Any:
+        done = batch(*args, **kwargs)
+        sizes.append(wal.stat().st_size if wal.exists() else 0)
+        return done
+
+    monkeypatch.setattr(prune, "prune_batch", measured)
+    status, out, _ = run(capsys, "--db", db, "prune")
+    assert status == 0 and out.startswith("removed 9,900 runs")
+    assert max(sizes) < 8 * 2**20, max(sizes)  # 24 MB before: every batch stayed in it
+    before, after = out.splitlines()[0].split("; database ")[1].split(" -> ")
+    assert before != after  # the final size, not the size before the WAL was copied back

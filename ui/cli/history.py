@@ -24,6 +24,8 @@ from typing import IO, Any
 from ui.cli import spec as cli_spec
 
 _RUNS_MARK = "\u0000runs\u0000"
+#: WAL pages between SQLite's checkpoints while ``workdeck prune`` runs.
+PRUNE_AUTOCHECKPOINT = 1000
 
 
 def runs_count(text: str) -> int | None:
@@ -125,6 +127,10 @@ def _prune(args: argparse.Namespace, db: Path, reading: Callable[[Path], Abstrac
         else:
             before = os.path.getsize(db)
             policy = load_policy(store.conn)
+            # SQLite's own checkpoints, off in the store for the owner's latency (engine.store):
+            # nothing waits on this command, and a year's sweep without them left its whole
+            # worth in the WAL (91 MB beside a 16 MB database).
+            store.conn.execute(f"PRAGMA wal_autocheckpoint = {PRUNE_AUTOCHECKPOINT}")
             result = prune.prune_all(store.conn, policy, SystemClock().now_us(), dry_run=args.dry_run)
             if not args.dry_run:
                 prune.switch_to_incremental_vacuum(store.conn, store.path, _say)
