@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from engine.clock import FakeClock, SystemClock
-from engine.model import Outcome, State
+from engine.model import Outcome, State, Task, TaskSpec
 from engine.store import Store
 from tests.contract import assert_task_json
 from tests.engine.history_helpers import DAY, add_runs, add_task, finish_task
@@ -209,3 +209,25 @@ def test_prune_keeps_the_wal_small_on_the_way(capsys: Any, db: Path, monkeypatch
     assert max(sizes) < 8 * 2**20, max(sizes)  # 24 MB before: every batch stayed in it
     before, after = out.splitlines()[0].split("; database ")[1].split(" -> ")
     assert before != after  # the final size, not the size before the WAL was copied back
+
+
+def test_list_holds_rows_of_text_not_tasks(capsys: Any, db: Path) -> None:
+    """``list`` takes each task into the table as a row of strings as it reads it: it held
+    every Task first (91 MB of peak RSS at 30,000 tasks, 47 MB now)."""
+    import tracemalloc
+
+    store = Store(db)
+    now = SystemClock().now()
+    with store.transaction():
+        for i in range(3_000):
+            spec = TaskSpec("shell", ("rsync", "-a", f"/home/me/{i}", "/backup"), tags=("nightly",))
+            store.insert_task(Task(f"t{i:05d}", spec, State.SUCCEEDED, now))
+    store.close()
+    tracemalloc.start()
+    try:
+        status, out, _ = run(capsys, "--db", db, "list")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert status == 0 and len(out.splitlines()) == 3_001
+    assert peak < 4_500_000, peak  # 3.3 MB; 6.2 MB when it held the tasks

@@ -36,7 +36,9 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def table(tasks: list[Task]) -> str:
+def table(tasks: Iterable[Task]) -> str:
+    """The tasks as aligned columns under a header, each task taken in as a row of
+    strings; empty without tasks."""
     rows = [_COLUMNS]
     for task in tasks:
         label = task.name or ""
@@ -47,6 +49,8 @@ def table(tasks: list[Task]) -> str:
             task.state.value, local(task.next_run_at), str(task.attempts),
             _clip(label, 24) or "-", _clip(what(task), 60),
         ))
+    if len(rows) == 1:
+        return ""
     widths = [max(len(r[i]) for r in rows) for i in range(len(_COLUMNS) - 1)]
     return "\n".join(
         "  ".join(cell.ljust(w) for cell, w in zip(row[:-1], widths, strict=True)) + "  " + row[-1]
