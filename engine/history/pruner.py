@@ -48,14 +48,19 @@ class Pruner(QObject):
         *,
         policy: Callable[[], RetentionPolicy],
         on_removed: Callable[[str], None] | None = None,
+        committed: Callable[[], None] | None = None,
         parent: QObject | None = None,
     ) -> None:
+        """``committed``: called after each of its commits (a batch, a vacuum step), for
+        the store's WAL checks (engine.store.Store.note_commit): its transactions are
+        its own, not the store's."""
         super().__init__(parent)
         self._conn = conn
         self._clock = clock
         self._policy_source = policy
         self._policy: RetentionPolicy | None = None
         self._on_removed = on_removed
+        self._committed = committed
         self._cursor: prune.SweepCursor | None = None
         self._timer = clock.timer(self._on_timer)
         self.batch_runs = prune.BATCH_RUNS
@@ -98,6 +103,8 @@ class Pruner(QObject):
             time_box=self.time_box,
         )
         self._adapt(result.lock_holds)
+        if result.lock_holds and self._committed is not None:
+            self._committed()
         self.lock_cpu.extend(result.lock_cpu)
         left = 0
         if prune.auto_vacuum_mode(self._conn) == 2 and int(
@@ -106,6 +113,8 @@ class Pruner(QObject):
             left, held = prune.shrink_step(self._conn, self.vacuum_pages)
             self.lock_cpu.append(time.thread_time() - cpu)
             self.lock_holds.append(held)
+            if self._committed is not None:
+                self._committed()
             self.vacuum_pages = _adapted(self.vacuum_pages, held, MIN_VACUUM_PAGES, prune.VACUUM_PAGES)
         if result.runs or result.tasks:
             log.debug("pruned %d runs, %d output bytes, %d tasks", result.runs, result.output_bytes, result.tasks)

@@ -176,7 +176,8 @@ class EngineHost(QObject):
 
         # History retention: small batches on a timer, off the hot path (engine.history).
         self.pruner = Pruner(self.store.conn, self.engine.clock, policy=self.engine.reload_retention,
-                             on_removed=self.engine.task_removed.emit, parent=self)
+                             on_removed=self.engine.task_removed.emit,
+                             committed=self.store.note_commit, parent=self)
         self.pruner.start()
         self.checkpoints.start()  # after bursts of writes, off the engine's thread
         # The manifest's receivers and standing tasks, in every owner (window or serve):

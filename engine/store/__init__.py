@@ -390,6 +390,14 @@ class Store(TaskRecords, RunRecords, RunReads):
         if self.on_commit is not None:
             self.on_commit()
 
+    def note_commit(self) -> None:
+        """A commit made on :attr:`conn` outside :meth:`transaction` (the pruner's
+        batches and vacuum steps, engine.history.prune): the WAL's checks and the hooks
+        run as after any commit. Without it a sweep's deletes and page moves all stayed in
+        the WAL until the engine next wrote: 106 MB of WAL beside a 16 MB database pruned
+        to 1.5 MB, the whole sweep's worth on a quiet owner."""
+        self._committed()
+
     def restart_wal(self) -> None:
         """Copy what the background checkpoint has not (the commits made while it ran)
         and start the WAL again from its beginning, in the file as it is.

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import shlex
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
+from itertools import chain
 
 from engine.model import Run, Task
 from engine.serialize import why
@@ -34,7 +36,9 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def table(tasks: list[Task]) -> str:
+def table(tasks: Iterable[Task]) -> str:
+    """The tasks as aligned columns under a header, each task taken in as a row of
+    strings; empty without tasks."""
     rows = [_COLUMNS]
     for task in tasks:
         label = task.name or ""
@@ -45,6 +49,8 @@ def table(tasks: list[Task]) -> str:
             task.state.value, local(task.next_run_at), str(task.attempts),
             _clip(label, 24) or "-", _clip(what(task), 60),
         ))
+    if len(rows) == 1:
+        return ""
     widths = [max(len(r[i]) for r in rows) for i in range(len(_COLUMNS) - 1)]
     return "\n".join(
         "  ".join(cell.ljust(w) for cell, w in zip(row[:-1], widths, strict=True)) + "  " + row[-1]
@@ -98,8 +104,23 @@ def _totals(task: Task, shown: int, newest: int | None) -> str:
 
 
 def details(task: Task, *, shown_newest: int | None = None) -> str:
+    return "\n".join(details_lines(task, task.runs, shown_newest=shown_newest))
+
+
+def details_lines(task: Task, runs: Iterable[Run], *, shown_newest: int | None = None) -> Iterator[str]:
+    """:func:`details` line by line, taking ``runs`` one at a time as it writes them:
+    ``show ID --runs all`` streams a history of millions (it held them all: 1 GB of
+    memory for 1.5 million runs)."""
+    shown = len(runs) if isinstance(runs, Sequence) else None
+    rest = iter(runs)
+    first = next(rest, None)
+    if shown is None:  # streamed (all of them): the count is not said, only whether there are any
+        shown = int(first is not None)
+    runs = chain([first], rest) if first is not None else iter(())
     if task.unreadable:
-        return _unreadable_details(task)
+        yield from _unreadable_details(task, first is not None)
+        yield from (_run_line(r) for r in runs)
+        return
     spec = task.spec
     state = task.state.value
     reason = why(task)
@@ -120,17 +141,15 @@ def details(task: Task, *, shown_newest: int | None = None) -> str:
         ("created", local(task.created_at)),
         ("next run", local(task.next_run_at) if task.next_run_at else None),
     ]
-    lines = [f"{key + ':':<10} {value}" for key, value in fields if value is not None]
-    lines.append(_totals(task, len(task.runs), shown_newest))
-    lines.extend(_run_line(r) for r in task.runs)
-    return "\n".join(lines)
+    yield from (f"{key + ':':<10} {value}" for key, value in fields if value is not None)
+    yield _totals(task, shown, shown_newest)
+    yield from (_run_line(r) for r in runs)
 
 
-def _unreadable_details(task: Task) -> str:
+def _unreadable_details(task: Task, any_runs: bool) -> Iterator[str]:
     """A quarantined row: the reason, the row as stored, and what can be done with it."""
-    lines = [f"{'id:':<10} {task.id}", f"{'state:':<10} unreadable ({task.unreadable})"]
-    lines += [f"  {column} = {value!r}" for column, value in (task.raw or {}).items()]
-    lines.append("Workdeck skips this task. `workdeck export` keeps its row; `workdeck cancel` stops it for good.")
-    lines.append("runs:" if task.runs else "runs:      none")
-    lines.extend(_run_line(r) for r in task.runs)
-    return "\n".join(lines)
+    yield f"{'id:':<10} {task.id}"
+    yield f"{'state:':<10} unreadable ({task.unreadable})"
+    yield from (f"  {column} = {value!r}" for column, value in (task.raw or {}).items())
+    yield "Workdeck skips this task. `workdeck export` keeps its row; `workdeck cancel` stops it for good."
+    yield "runs:" if any_runs else "runs:      none"
