@@ -139,6 +139,23 @@ def test_import_of_a_broken_file_adds_nothing(cli: Any, tmp_path: Path, capsys: 
     assert engine is not None and engine.tasks() == []
 
 
+@pytest.mark.posix
+@pytest.mark.parametrize("where", ["missing/tasks.toml", "folder"])
+def test_export_to_a_file_that_cannot_be_written_is_one_line_and_leaves_nothing(
+    cli: Any, tmp_path: Path, where: str
+) -> None:
+    # It was a traceback (FileNotFoundError, IsADirectoryError) and exit 1.
+    from engine.errors import BadInputError
+
+    (tmp_path / "folder").mkdir()
+    target = tmp_path / where
+    with pytest.raises(BadInputError, match=rf"^export: cannot write {target}: ") as refused:
+        cli("export", "-o", str(target))
+    assert refused.value.exit_status == 2 and "\n" not in str(refused.value)
+    assert sorted(p.name for p in (tmp_path / "folder").iterdir()) == []
+    assert not (tmp_path / "missing").exists()
+
+
 def test_export_on_stdout_marks_a_shell_line(cli: Any, capsys: pytest.CaptureFixture[str]) -> None:
     cli.engine().enqueue(TaskSpec("shell", ("/bin/sh", "-c", "a | b"), kind=Kind.DEFERRED, name="pipe", policy=UniquePolicy.REPLACE))
     assert cli("export")[0] == 0

@@ -94,16 +94,32 @@ def cmd_export(args: argparse.Namespace, open_engine: OpenEngine) -> int:
     # Whole or nothing: a half-written export must not replace a good one.
     import tempfile  # only export writes a file
 
-    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w") as out:
-            out.write(text)
-        os.chmod(temp, 0o600)  # it may become a manifest, which refuses group/other write
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w") as out:
+                out.write(text)
+            os.chmod(temp, 0o600)  # it may become a manifest, which refuses group/other write
+            os.replace(temp, target)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
+    except OSError as exc:  # a FILE that cannot be written is the user's one line, not a traceback
+        raise _unwritable(target, exc) from None
     return 0
+
+
+def _unwritable(target: Path, exc: OSError) -> Exception:
+    """-o FILE could not be written (nothing was): no space is the machine's fault (exit
+    1), a missing folder, a folder named as FILE or no permission the input's (exit 2)."""
+    import errno
+
+    from engine.errors import BadInputError, EnvironmentFaultError
+
+    message = f"export: cannot write {target}: {exc.strerror or exc}"
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EIO):
+        return EnvironmentFaultError(message)
+    return BadInputError(message)
 
 
 def cmd_import(args: argparse.Namespace, through_owner: ThroughOwner, *, check_first: bool = False) -> int:
