@@ -195,6 +195,30 @@ def test_human_list_and_show(capsys: Any, db: Path) -> None:
     assert out.rstrip().endswith("runs:      none yet")
 
 
+def test_list_and_reminders_keep_one_line_a_task_whatever_the_text(capsys: Any, db: Path) -> None:
+    # A newline in a name, a tag, an argument or a message printed raw: `list` and
+    # `reminders` (TASK-ID STATUS DUE MESSAGE per line) split one task over two lines.
+    from engine.clock import SystemClock
+    from engine.model import Reminder, ReminderStatus
+
+    run(capsys, "--db", db, "add", "--defer", "--name", "two\nlines", "--tag", "a\tb", "--",
+        "printf", "x\ny", "it's\x1b[2J", "plain")
+    reminder = run(capsys, "--db", db, "remind", "--in", "1h", "tea\nnow")[1].strip()
+    status, out, _ = run(capsys, "--db", db, "list")
+    header, *rows = out.splitlines()
+    assert status == 0 and len(rows) == 2, out
+    assert "two\\nlines #a\\tb" in out and "printf $'x\\ny' $'it\\'s\\x1b[2J' plain" in out
+    store = Store(db)
+    with store.transaction():
+        store.add_reminder(Reminder(reminder, "tea\nnow", NOW, None, status=ReminderStatus.MISSED),
+                           SystemClock().now_us())
+    store.close()
+    status, out, _ = run(capsys, "--db", db, "reminders")
+    assert status == 0 and out.count("\n") == 1 and out.split()[:2] == [reminder, "missed"], out
+    assert out.rstrip("\n").endswith("  tea\\nnow")
+    assert json.loads(run(capsys, "--db", db, "reminders", "--json")[1])[0]["message"] == "tea\nnow"  # exact
+
+
 def test_list_filters(capsys: Any, db: Path) -> None:
     run(capsys, "--db", db, "add", "--defer", "--tag", "a", "--", "true")
     run(capsys, "--db", db, "add", "--at", "23:59", "--", "true")
