@@ -122,7 +122,7 @@ def add_through_owner(argv: list[str]) -> int | None:
         path = socket_path(db)
     except WorkdeckError:
         return None
-    reply = ipc.call(path, {"op": "add", "spec": spec})
+    reply = ipc.call(path, {"op": "add", "spec": spec}, what="the task")  # too large: ui.cli.writing's refusal
     if reply is None:
         return None  # no owner: the full command line writes directly
     if not reply.get("ok"):
