@@ -219,6 +219,19 @@ def test_list_and_reminders_keep_one_line_a_task_whatever_the_text(capsys: Any, 
     assert json.loads(run(capsys, "--db", db, "reminders", "--json")[1])[0]["message"] == "tea\nnow"  # exact
 
 
+def test_now_if_past_fires_at_once_instead_of_being_refused(capsys: Any, db: Path) -> None:
+    # The command line moved the time to its "now" but the engine, a moment later, found
+    # that past and refused it: --now-if-past never worked, with or without an owner.
+    for argv in (["add", "--at", "2020-01-01T00:00", "--now-if-past", "--json", "--", "true"],
+                 ["remind", "--at", "2020-01-01T00:00", "--now-if-past", "--json", "tea"]):
+        before = datetime.now(UTC)
+        status, out, err = run(capsys, "--db", db, *argv)
+        assert (status, err) == (0, ""), err
+        task = json.loads(out)
+        assert task["kind"] == "exact" and task["state"] == "scheduled"
+        assert datetime.fromisoformat(task["next_run_at"]) <= before + timedelta(seconds=5)
+
+
 def test_list_filters(capsys: Any, db: Path) -> None:
     run(capsys, "--db", db, "add", "--defer", "--tag", "a", "--", "true")
     run(capsys, "--db", db, "add", "--at", "23:59", "--", "true")

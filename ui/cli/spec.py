@@ -223,6 +223,9 @@ def spec_from_args(
         run_at=run_at,
         schedule=schedule,
         missed=MissedPolicy(args.missed) if args.missed else MissedPolicy.FIRE_ONCE,
+        # The engine checks the time again on its own, later clock (engine.exact.prepare):
+        # without this it refused the "now" --now-if-past put here as already past.
+        fire_if_past=bool(args.now_if_past) and not repeats,
         # --in is elapsed time for a one-shot task (engine.clockwatch); a series' anchor is wall time.
         initial_delay=args.in_ if getattr(args, "in_", None) is not None and not repeats else None,
         keep_runs=getattr(args, "keep_runs", None),
