@@ -139,3 +139,16 @@ def test_retention_shows_and_sets_the_global_policy(capsys: Any, db: Path) -> No
     assert out.startswith("keep every run of the last 1d and at least the newest 10 of each task")
     history(db, 30, age_days=3)
     assert "removed 20 runs" in run(capsys, "--db", db, "prune")[1]
+
+
+@pytest.mark.parametrize("argv", [["prune", "--dry-run"], ["prune", "--dry-run", "--json"], ["retention"],
+                                  ["retention", "--json"]])
+def test_prune_dry_run_and_showing_retention_read_a_0_byte_file_as_empty_and_write_nothing(
+    capsys: Any, db: Path, argv: list[str]
+) -> None:
+    # They opened the database writable: a 0-byte file became a 90 KB database (list,
+    # show and export leave it 0 bytes, and a --db that does not exist stays so here too).
+    db.write_bytes(b"")
+    status, out, err = run(capsys, "--db", db, *argv)
+    assert (status, err) == (0, "") and out
+    assert db.stat().st_size == 0 and sorted(p.name for p in db.parent.iterdir()) == [db.name]

@@ -389,8 +389,14 @@ def _open_engine(args: argparse.Namespace) -> Iterator[Engine]:
 
 
 @contextmanager
-def _maintaining(db: Path) -> Iterator[Any]:
-    """A writable store for prune and retention, or None when no database exists."""
+def _maintaining(db: Path, *, write: bool = True) -> Iterator[Any]:
+    """A writable store for prune and retention, or None when no database exists.
+    ``write=False`` (prune --dry-run, retention with no option) reads as ``list`` does:
+    a 0-byte file stays 0 bytes, nothing is created or migrated."""
+    if not write:
+        with _reading(db) as store:
+            yield store
+        return
     if not db.exists():
         yield None
         return

@@ -98,7 +98,7 @@ def list_json(store: Any, filters: dict[str, Any], count: int | None, out: IO[st
 
 
 def add_history_commands(sub: Any, *, db_path: Callable[[argparse.Namespace], tuple[Path, bool]],
-                         reading: Callable[[Path], AbstractContextManager[Any]]) -> None:
+                         reading: Callable[..., AbstractContextManager[Any]]) -> None:
     prune = sub.add_parser("prune", help="remove the history retention no longer keeps, now")
     prune.add_argument("--dry-run", action="store_true", help="say what would go; change nothing")
     prune.add_argument("--json", action="store_true")
@@ -114,13 +114,13 @@ def _say(message: str) -> None:
     print(f"workdeck: {message}", file=sys.stderr)
 
 
-def _prune(args: argparse.Namespace, db: Path, reading: Callable[[Path], AbstractContextManager[Any]]) -> int:
+def _prune(args: argparse.Namespace, db: Path, reading: Callable[..., AbstractContextManager[Any]]) -> int:
     from engine.clock import SystemClock
     from engine.history import prune
     from engine.history.limits import format_size
     from engine.history.policy import load_policy
 
-    with reading(db) as store:
+    with reading(db, write=not args.dry_run) as store:
         if store is None:
             result, before, after = prune.PruneResult(), 0, 0
         else:
@@ -145,7 +145,7 @@ def _prune(args: argparse.Namespace, db: Path, reading: Callable[[Path], Abstrac
 
 
 def _retention(args: argparse.Namespace, db: Path, is_default: bool,
-               reading: Callable[[Path], AbstractContextManager[Any]]) -> int:
+               reading: Callable[..., AbstractContextManager[Any]]) -> int:
     from engine.history.policy import RetentionPolicy, load_policy, save_policy
 
     changes = {k: getattr(args, k) for k in ("keep_runs", "keep_for", "output_limit") if getattr(args, k) is not None}
@@ -155,7 +155,7 @@ def _retention(args: argparse.Namespace, db: Path, is_default: bool,
         from engine.store import Store
 
         Store(db).close()  # a new database, with the schema the policy lives in
-    with reading(db) as store:
+    with reading(db, write=bool(changes)) as store:
         if store is None:
             policy = RetentionPolicy()
         elif changes:
