@@ -140,6 +140,8 @@ def test_remind_is_an_exact_reminder() -> None:
         (["--at", "25:00"], "malformed time"),
         (["--cron", "every day"], "invalid cron expression"),
         (["--every", "1h", "--tz", "Mars/Olympus"], "unknown time zone"),
+        (["--at", "10:00", "--tz", ""], "unknown time zone"),  # was ignored: the user's zone instead
+        (["--every", "1h", "--tz", ""], "unknown time zone"),
         (["--now-if-past"], "--now-if-past only applies to --at"),
         (["--defer", "--missed", "skip"], "--missed only applies to alarms"),
         (["--name", " "], "must not be empty"),

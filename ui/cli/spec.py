@@ -148,7 +148,7 @@ def spec_from_args(
     (:func:`engine.checks.check_spec`): a command line talking to a running owner sends
     the spec and the owner refuses it in the same words; importing every worker (httpx
     among them) would cost the command line more than all the rest of its work."""
-    tz = zone(args.tz) if args.tz else None
+    tz = zone(args.tz) if args.tz is not None else None  # --tz "" is no zone: refused, not ignored
     repeats = args.every is not None or args.cron is not None or args.rrule is not None
     run_at: datetime | None = None
     anchor_wall: str | None = None
