@@ -304,6 +304,25 @@ def test_bad_input_is_one_line_status_2_and_writes_nothing(
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("argv", [["--db", "", "add", "--", "true"], ["--db", " ", "add", "--defer", "--", "true"],
+                                  ["--db", "", "list"], ["--db=", "remind", "--in", "1h", "x"]])
+def test_an_empty_db_is_bad_input_not_the_users_own_database(
+    capsys: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, argv: list[str]
+) -> None:
+    # `workdeck --db "$DB" add ...` with DB unset wrote to the default database.
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    status, out, err = run(capsys, *argv)
+    assert (status, out, err) == (2, "", "workdeck: --db: empty; give the path of a database file\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_stray_double_dash_is_one_line_with_one_prefix(capsys: Any, db: Path) -> None:
+    assert run(capsys, "--db", db, "--", "list")[::2] == (
+        2, "workdeck: unexpected -- (only add takes a command after --, and remind its MESSAGE)\n")
+    assert run(capsys, "--db", db, "list", "--", "x")[2].startswith("workdeck: list: unexpected --")
+
+
 def test_bad_input_leaves_an_existing_database_unchanged(capsys: Any, db: Path) -> None:
     run(capsys, "--db", db, "add", "--defer", "--", "true")
     before = {p.name: p.read_bytes() for p in db.parent.iterdir()}

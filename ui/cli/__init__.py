@@ -235,7 +235,9 @@ def _run(argv: list[str]) -> int:
                          f"(see {where} --help)")
     db, is_default = _db_path(args.db)
     if tail is not None and command not in ("add", "remind"):
-        raise UsageError(f"{command or PROG}: unexpected -- (only add takes a command after --)")
+        # _say adds "workdeck: ": no command is no prefix, not "workdeck: workdeck: "
+        raise UsageError(f"{command + ': ' if command else ''}unexpected -- (only add takes a command after --, "
+                         "and remind its MESSAGE)")
     # Each command's module is imported only when it runs (the module's docstring).
     if command == "add":
         if not tail:
@@ -273,6 +275,9 @@ def _run(argv: list[str]) -> int:
 
 
 def _db_path(option: str | None) -> tuple[Path, bool]:
+    if option is not None and not option.strip():
+        # `--db "$DB"` with DB unset must not write to the user's own database
+        raise UsageError("--db: empty; give the path of a database file")
     chosen = option or os.environ.get("WORKDECK_DB") or None
     if chosen:
         path = Path(chosen).expanduser().absolute()
