@@ -36,7 +36,11 @@ def runs_count(text: str) -> int | None:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number or 'all'") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"{text!r} must be 0 or more, or 'all'")
-    return value
+    # More than SQLite's LIMIT takes (it overflowed, a traceback): more than any task has, so every one
+    return None if value > _MAX_LIMIT else value
+
+
+_MAX_LIMIT = 2**63 - 1
 
 
 def add_runs_option(parser: argparse.ArgumentParser, default: int, what: str) -> None:
