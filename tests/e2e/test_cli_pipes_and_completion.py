@@ -80,3 +80,15 @@ def test_completion_of_an_unknown_shell_is_bad_input(wd: Workdeck) -> None:
     result = wd.run("completion", "tcsh")
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "cp1252"])
+def test_output_is_utf_8_whatever_the_locale_encodes(wd: Workdeck, encoding: str) -> None:
+    # A locale that cannot encode a name's character (ASCII; cp1252, a Windows pipe's)
+    # made list, show and every --json a UnicodeEncodeError traceback, exit 1.
+    task_id = wd.ok("add", "--defer", "--name", "thé ✓", "--", "echo", "naïve").strip()
+    env = {**wd.env, "PYTHONIOENCODING": encoding}
+    for args in (["list"], ["list", "--json"], ["show", task_id], ["show", task_id, "--json"]):
+        result = subprocess.run(wd.argv(*args), env=env, cwd=ROOT, capture_output=True, timeout=60)
+        assert (result.returncode, result.stderr) == (0, b""), (args, result.stderr)
+        assert "thé ✓" in result.stdout.decode("utf-8"), args

@@ -177,6 +177,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    _utf8_output()
     try:
         status = _main(argv)
         sys.stdout.flush()  # a closed pipe shows here, not as Python's complaint at exit
@@ -186,6 +187,17 @@ def main(argv: list[str] | None = None) -> int:
         # and exit as they would on SIGPIPE (128 + 13). Further writes go nowhere.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+
+
+def _utf8_output() -> None:
+    """Write UTF-8 whatever the locale's encoding (JSON is UTF-8, RFC 8259; the contract
+    is the same on every platform): a name, message or output with a character the
+    locale cannot encode (ASCII, cp1252 into a pipe on Windows) was a UnicodeEncodeError
+    traceback from list, show, log and every --json."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "").replace("_", "")
+        if encoding and encoding != "utf8" and hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8", errors="backslashreplace")
 
 
 def _main(argv: list[str] | None) -> int:
