@@ -131,6 +131,34 @@ def test_export_then_import_round_trips_and_a_second_import_keeps_everything(
     assert len(cli.engine(other_db).tasks()) == len(imported)
 
 
+@pytest.mark.posix
+def test_export_then_import_keeps_a_dollar_and_a_tilde_as_written(
+    cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Import expands $VAR and ~ in run: an exported `awk '{print $NF}'` was refused
+    # ("$NF is not set") and `sh -c 'echo $HOME'` came back with the path in its place.
+    monkeypatch.setenv("HOME", "/home/someone")
+    monkeypatch.delenv("NF", raising=False)
+    argvs = [("awk", "{print $NF}", "/etc/hostname"), ("sh", "-c", "echo $HOME ~"), ("ls", "~/x")]
+    source = cli.engine()
+    for i, argv in enumerate(argvs):
+        source.enqueue(TaskSpec("shell", argv, kind=Kind.DEFERRED, name=f"t{i}"))
+    source.enqueue(TaskSpec("shell", ("echo", "plain"), kind=Kind.DEFERRED, name="plain"))
+    out = tmp_path / "tasks.toml"
+    assert cli("export", "-o", str(out))[0] == 0
+    assert out.read_text().count("expand = false") == 3  # only where it matters
+    other_db = str(tmp_path / "other.db")
+    assert cli("--db", other_db, "import", str(out))[0] == 0, capsys.readouterr().err
+    imported = {t.name: t.spec.args for t in cli.engine(other_db).tasks()}
+    assert imported == {**{f"t{i}": argv for i, argv in enumerate(argvs)}, "plain": ("echo", "plain")}
+
+
+def test_expand_false_in_a_manifest_takes_run_as_written(cli: Any, tmp_path: Path) -> None:
+    manifest = _write(tmp_path / "m.toml", '[tasks.a]\nrun = ["echo", "$UNSET_HERE", "~"]\nexpand = false\n')
+    parsed = parse(manifest.read_text(), str(manifest), now=FakeClock().now(), env={"PATH": "/bin:/usr/bin", "HOME": "/h"})
+    assert parsed.tasks["a"].spec.args == ("echo", "$UNSET_HERE", "~")
+
+
 def test_import_of_a_broken_file_adds_nothing(cli: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = _write(tmp_path / "m.toml", '[tasks.a]\nrun = ["true"]\n[tasks.b]\nrun = ["true"]\nafter = ["c"]\n')
     status, engine = cli("import", str(bad))
