@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
+import stat
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -182,6 +184,29 @@ def test_export_to_a_file_that_cannot_be_written_is_one_line_and_leaves_nothing(
     assert refused.value.exit_status == 2 and "\n" not in str(refused.value)
     assert sorted(p.name for p in (tmp_path / "folder").iterdir()) == []
     assert not (tmp_path / "missing").exists()
+
+
+@pytest.mark.posix
+def test_export_writes_into_a_pipe_or_a_link_and_never_replaces_them(cli: Any, tmp_path: Path) -> None:
+    # -o replaced whatever it named with a regular file: `export -o /dev/null` (as root)
+    # put a file in place of /dev/null, `-o >(gzip > x)` wrote nowhere, a link became a file.
+    import threading
+
+    cli.engine().enqueue(TaskSpec("shell", ("true",), kind=Kind.DEFERRED, name="thé"))
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    assert cli("export", "-o", str(fifo))[0] == 0
+    reader.join(10)
+    assert b'[tasks."th\xc3\xa9"]' in got[0] and stat.S_ISFIFO(fifo.lstat().st_mode)
+    real, link = tmp_path / "real.toml", tmp_path / "link.toml"
+    real.write_text("old")
+    link.symlink_to(real)
+    assert cli("export", "-o", str(link))[0] == 0
+    assert link.is_symlink() and real.read_bytes() == got[0]
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("w.db")) == ["link.toml", "pipe", "real.toml"]
 
 
 def test_export_on_stdout_marks_a_shell_line(cli: Any, capsys: pytest.CaptureFixture[str]) -> None:

@@ -91,22 +91,40 @@ def cmd_export(args: argparse.Namespace, open_engine: OpenEngine) -> int:
         sys.stdout.write(text)
         return 0
     target = Path(args.output)
-    # Whole or nothing: a half-written export must not replace a good one.
-    import tempfile  # only export writes a file
-
     try:
-        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w") as out:
-                out.write(text)
-            os.chmod(temp, 0o600)  # it may become a manifest, which refuses group/other write
-            os.replace(temp, target)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        _write_export(target, text)
     except OSError as exc:  # a FILE that cannot be written is the user's one line, not a traceback
         raise _unwritable(target, exc) from None
     return 0
+
+
+def _write_export(target: Path, text: str) -> None:
+    """``text`` to ``target``: a file is replaced whole or not at all, through a temporary
+    file beside it (a link's file, not the link). Anything else that exists (a device such
+    as /dev/null or /dev/stdout, a pipe: ``-o >(gzip > x)``) is written as it is: replacing
+    it put a regular file in place of /dev/null."""
+    import stat
+    import tempfile  # only export writes a file
+
+    try:
+        mode = target.stat().st_mode
+    except FileNotFoundError:
+        mode = None
+    if mode is not None and not stat.S_ISREG(mode):
+        with open(target, "w", encoding="utf-8") as out:  # a folder: IsADirectoryError, refused
+            out.write(text)
+        return
+    target = Path(os.path.realpath(target))
+    # Whole or nothing: a half-written export must not replace a good one.
+    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:  # TOML is UTF-8, whatever the locale
+            out.write(text)
+        os.chmod(temp, 0o600)  # it may become a manifest, which refuses group/other write
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
 
 
 def _unwritable(target: Path, exc: OSError) -> Exception:
