@@ -149,8 +149,48 @@ def cmd_import(args: argparse.Namespace, through_owner: ThroughOwner, *, check_f
     makes no database (or lock) appear where there was none; a running owner checks it
     itself (the command line then loads no worker). The direct path checks it again, on
     the engine's clock."""
-    path = os.path.abspath(args.path)
+    with _spooled(os.path.abspath(args.path)) as (path, shown):
+        return _import(args, path, shown, through_owner, check_first=check_first)
 
+
+@contextlib.contextmanager
+def _spooled(path: str) -> Iterator[tuple[str, str]]:
+    """``(the path to import, the path to name)``. A pipe or a device (``import <(...)``,
+    ``/dev/stdin``) is read once into a private copy: the checks and the import each read
+    the file, so the import read an emptied pipe and added nothing, exit 0; and an owner
+    opened its own /dev/fd or stdin, not the command line's."""
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        mode = None
+    if mode is None or stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        yield path, path  # the checks say what is wrong with it, in its name
+        return
+    import shutil
+    import tempfile
+
+    from engine.errors import BadInputError
+    from engine.manifest.model import refuse_if_others_can_write
+
+    try:
+        refuse_if_others_can_write(Path(path))  # as load() does for a file: the stream's writers are the user's
+        data = Path(path).read_bytes()
+    except (BadInputError, OSError) as exc:
+        raise BadInputError(f"{path}: {getattr(exc, 'strerror', None) or exc}") from None
+    folder = tempfile.mkdtemp(prefix="workdeck-import-")  # 0700
+    copy = os.path.join(folder, "manifest.toml")
+    try:
+        with open(os.open(copy, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
+            out.write(data)
+        yield copy, path
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _import(args: argparse.Namespace, path: str, shown: str, through_owner: ThroughOwner, *,
+            check_first: bool) -> int:
     def check() -> dict[str, Any] | None:
         from datetime import UTC, datetime
 
@@ -173,7 +213,7 @@ def cmd_import(args: argparse.Namespace, through_owner: ThroughOwner, *, check_f
     reply = through_owner(args, request, direct, check) if check_first else through_owner(args, request, direct)
     if not reply["ok"]:
         for problem in reply["problems"]:
-            print(problem, file=sys.stderr)
+            print(str(problem).replace(path, shown), file=sys.stderr)
         return 2
     if args.json:
         print(json.dumps(reply["imported"]))
