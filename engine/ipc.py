@@ -68,6 +68,18 @@ def encode(message: dict[str, Any]) -> bytes:
     return json.dumps(message, separators=(",", ":")).encode() + b"\n"
 
 
+def request_line(request: dict[str, Any], what: str = "the request") -> bytes:
+    """The line :func:`call` sends for ``request``. One longer than the owner reads
+    (MAX_LINE_BYTES) is refused here, in one line (exit 2), owner or not: the owner
+    would drop the connection unanswered, and the command line then waited for the
+    lock and blamed the owner."""
+    line = encode({"v": PROTOCOL_VERSION, **request})
+    if len(line) > MAX_LINE_BYTES:
+        raise BadInputError(f"{what} is too large: {len(line):,} bytes as sent to the owner, at most "
+                            f"{MAX_LINE_BYTES:,} (1 MiB); pass big data in a file")
+    return line
+
+
 # ---------------------------------------------------------------- the client
 
 
@@ -75,7 +87,7 @@ class OwnerUnreachableError(WorkdeckError):
     """The owner took the request but gave no answer: it may or may not have done it."""
 
 
-def call(socket_path: str, request: dict[str, Any], *, timeout: float = 30.0) -> Reply | None:
+def call(socket_path: str, request: dict[str, Any], *, timeout: float = 30.0, what: str = "the request") -> Reply | None:
     """Send one request to the owner listening at ``socket_path`` and return its reply.
 
     Returns None when no owner took the request (no socket file, nobody listening, or
@@ -86,6 +98,7 @@ def call(socket_path: str, request: dict[str, Any], *, timeout: float = 30.0) ->
 
     if not socket_path:  # Windows, no owner's record to find its pipe in (engine.owner.lock.socket_path)
         return None
+    line = request_line(request, what)  # raises for one too large: ``what`` names it
     deadline = time.monotonic() + timeout
     try:
         stream = owner_socket().connect(socket_path, timeout)
@@ -93,7 +106,7 @@ def call(socket_path: str, request: dict[str, Any], *, timeout: float = 30.0) ->
             return None
         try:
             try:
-                stream.send_all(encode({"v": PROTOCOL_VERSION, **request}))
+                stream.send_all(line)
             except (BrokenPipeError, ConnectionResetError):
                 return None
             reader = _LineReader(stream, deadline)

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.history.policy import RetentionPolicy
-from engine.model import FINISHED_STATES
+from engine.model import FINISHED_STATES, State
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +53,7 @@ TIME_BOX = 0.005
 DELETE_CHUNK = 25
 
 _FINISHED = tuple(s.value for s in FINISHED_STATES)
+_KNOWN_STATES = frozenset(s.value for s in State) - {State.UNREADABLE.value}
 _UNFINISHED_CHILD = (
     "SELECT 1 FROM deps d JOIN tasks c ON c.id = d.task_id WHERE d.parent_id = ? "
     f"AND c.state NOT IN ({','.join('?' * len(_FINISHED))}) LIMIT 1"
@@ -110,6 +111,23 @@ def _task_policy(policy: RetentionPolicy, spec: dict[str, Any]) -> tuple[int, fl
             policy.keep_for if keep_for is None else float(keep_for))
 
 
+def _readable_policy(policy: RetentionPolicy, spec_text: Any, state: Any,
+                     updated_at: Any) -> tuple[int, float, int] | None:
+    """``(keep_runs, keep_for, retries)`` of a task row; None for a row Workdeck cannot
+    read (engine.quarantine): its spec is not JSON, a value or its state is not what
+    Workdeck writes. Such a row keeps all it has until it is repaired or deleted, and
+    the sweep goes on past it (one such row stopped every sweep, the owner's included)."""
+    try:
+        spec = json.loads(spec_text)
+        keep_runs, keep_for = _task_policy(policy, spec)
+        retries = int((spec.get("retry") or {}).get("max_retries", 0))
+    except (ValueError, TypeError, AttributeError, OverflowError):
+        return None
+    if state not in _KNOWN_STATES or not isinstance(updated_at, int | None):
+        return None
+    return keep_runs, keep_for, retries
+
+
 def _may_remove_task(conn: sqlite3.Connection, task_id: str) -> bool:
     return (conn.execute(_UNFINISHED_CHILD, (task_id, *_FINISHED)).fetchone() is None
             and conn.execute(_OPEN_REMINDER, (task_id,)).fetchone() is None
@@ -130,8 +148,11 @@ def _plan(conn: sqlite3.Connection, policy: RetentionPolicy, now_us: int, cursor
         room = batch_runs - len(plan.runs)
         if room <= 0:
             return plan, SweepCursor(rowid, 0)
-        spec = json.loads(spec_text)
-        keep_runs, keep_for = _task_policy(policy, spec)
+        readable = _readable_policy(policy, spec_text, state, updated_at)
+        if readable is None:
+            after_run = 0
+            continue
+        keep_runs, keep_for, retries = readable
         cutoff = now_us - int(keep_for * 1_000_000)
         if state in _FINISHED and (updated_at or 0) < cutoff and _may_remove_task(conn, task_id):
             ids = [r[0] for r in conn.execute(
@@ -143,7 +164,6 @@ def _plan(conn: sqlite3.Connection, policy: RetentionPolicy, now_us: int, cursor
             plan.tasks.append((task_id, rowid))
             after_run = 0
             continue
-        retries = int((spec.get("retry") or {}).get("max_retries", 0))
         if retries and state not in _FINISHED:
             keep_runs = max(keep_runs, 2 * retries + 2)
         # The newest run that is not among the newest keep_runs: one seek down runs_task.

@@ -77,6 +77,10 @@ def _task_lines(task: Task, keys: Mapping[str, str], now: datetime) -> list[tupl
         lines.append(("run", list(spec.args), None))
     else:
         lines += [("worker", spec.worker, None), ("args", list(spec.args), None)]
+    if line is None and any("$" in a or a.startswith("~") for a in spec.args):
+        # import expands $VAR and ~ in run and path arguments: `awk '{print $NF}'` came back
+        # changed, or was refused ("$NF is not set")
+        lines.append(("expand", False, None))
     lines.append(("kind", spec.kind.value, None))
     schedule = spec.schedule
     if schedule is not None:

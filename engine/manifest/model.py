@@ -63,6 +63,8 @@ Meaning:
   destination, ``copy``'s and ``thumbnails``' folders) and a receiver's ``path`` is
   expanded: a leading ``~`` and ``$VAR``/``${VAR}``. Nothing else: no globbing, no
   command substitution, no word splitting. An unset variable is an error.
+  ``expand = false`` takes them as written (``workdeck export`` writes it for a
+  command or worker whose arguments have a ``$`` or a leading ``~``).
   ``shell = true`` strings are passed to ``/bin/sh -c`` as written (on Windows to
   ``%COMSPEC% /d /s /c``, cmd.exe, which reads ``&&``, ``|`` and ``>`` too but not sh's syntax).
 

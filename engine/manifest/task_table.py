@@ -38,7 +38,7 @@ from engine.timeparse import local_zone, local_zone_name, resolve_local, zone
 TASK_KEYS = {
     "run", "shell", "worker", "args", "kind", "every", "cron", "rrule", "at", "tz", "flex", "requires",
     "retries", "backoff", "backoff_delay", "timeout", "tags", "after", "policy", "input", "missed",
-    "grace", "remind_before", "description", "keep_runs", "keep_for", "output_limit",
+    "grace", "remind_before", "description", "keep_runs", "keep_for", "output_limit", "expand",
 }
 
 
@@ -140,10 +140,12 @@ def _parse_work(check: Checker, table: dict[str, Any], path: PathKey) -> tuple[s
     if not has_run and not has_worker:
         raise check.error(path, 'a task needs run = ["command", "arg", ...] or worker = "..."')
     shell = check.typed(table, "shell", path, (bool,), "true or false") or False
+    # expand = false: strings as written (what export writes for a command with a $ or ~)
+    verbatim = check.typed(table, "expand", path, (bool,), "true or false") is False
     if has_worker:
         if "shell" in table:
             raise check.error((*path, "shell"), "shell applies to run, not to a worker")
-        return _parse_worker(check, table, path)
+        return _parse_worker(check, table, path, verbatim=verbatim)
     if "args" in table:
         raise check.error((*path, "args"), "args go with worker = ...; put a command's arguments in run")
     run = table["run"]
@@ -160,14 +162,16 @@ def _parse_work(check: Checker, table: dict[str, Any], path: PathKey) -> tuple[s
     argv = check.strings(table, "run", path) or []
     if not argv or not argv[0]:
         raise check.error((*path, "run"), "must name a command")
-    argv = [check.expanded(a, (*path, "run", i)) for i, a in enumerate(argv)]
+    if not verbatim:
+        argv = [check.expanded(a, (*path, "run", i)) for i, a in enumerate(argv)]
     if find_executable(argv[0], check.env) is None:
         where = "no such executable file" if "/" in argv[0] else "not found on PATH"
         raise check.error((*path, "run", 0), f"command {argv[0]!r}: {where}")
     return "shell", argv
 
 
-def _parse_worker(check: Checker, table: dict[str, Any], path: PathKey) -> tuple[str, list[str]]:
+def _parse_worker(check: Checker, table: dict[str, Any], path: PathKey, *,
+                  verbatim: bool = False) -> tuple[str, list[str]]:
     name = check.string(table, "worker", path)
     assert name is not None
     known = worker_names()
@@ -175,7 +179,7 @@ def _parse_worker(check: Checker, table: dict[str, Any], path: PathKey) -> tuple
         raise check.error((*path, "worker"), f"unknown worker {name!r} (known: {', '.join(known)})")
     args = check.strings(table, "args", path) or []
     for i in worker_attr(name, "path_args"):
-        if i < len(args):
+        if i < len(args) and not verbatim:
             args[i] = check.expanded(args[i], (*path, "args", i))
     try:
         workers.get(name).validate(args)

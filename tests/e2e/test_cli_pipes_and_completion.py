@@ -80,3 +80,32 @@ def test_completion_of_an_unknown_shell_is_bad_input(wd: Workdeck) -> None:
     result = wd.run("completion", "tcsh")
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "cp1252"])
+def test_output_is_utf_8_whatever_the_locale_encodes(wd: Workdeck, encoding: str) -> None:
+    # A locale that cannot encode a name's character (ASCII; cp1252, a Windows pipe's)
+    # made list, show and every --json a UnicodeEncodeError traceback, exit 1.
+    task_id = wd.ok("add", "--defer", "--name", "thé ✓", "--", "echo", "naïve").strip()
+    env = {**wd.env, "PYTHONIOENCODING": encoding}
+    for args in (["list"], ["list", "--json"], ["show", task_id], ["show", task_id, "--json"]):
+        result = subprocess.run(wd.argv(*args), env=env, cwd=ROOT, capture_output=True, timeout=60)
+        assert (result.returncode, result.stderr) == (0, b""), (args, result.stderr)
+        assert "thé ✓" in result.stdout.decode("utf-8"), args
+
+
+def test_import_reads_a_manifest_from_a_pipe_with_or_without_an_owner(wd: Workdeck) -> None:
+    # `workdeck import /dev/stdin` (or <(...)): the checks read the pipe, then the import
+    # read it empty and added nothing (exit 0); an owner opened its own stdin instead.
+    def pipe_import(name: str) -> subprocess.CompletedProcess[str]:
+        text = f'version = 1\n[tasks.{name}]\nrun = ["true"]\nkind = "deferred"\n'
+        return subprocess.run(wd.argv("import", "/dev/stdin"), input=text, env=wd.env, cwd=ROOT,
+                              capture_output=True, text=True, timeout=60)
+
+    wd.ok("add", "--defer", "--", "true")
+    direct = pipe_import("direct")
+    assert (direct.returncode, direct.stderr) == (0, "") and direct.stdout.startswith("added direct ")
+    wd.serve()
+    owned = pipe_import("owned")
+    assert (owned.returncode, owned.stderr) == (0, "") and owned.stdout.startswith("added owned ")
+    assert {"direct", "owned"} <= {t["name"] for t in wd.json("list")}

@@ -121,6 +121,11 @@ ENGINE_REFUSALS = [
      "no occurrence after now"),
     (["add", "--after", "000000000000", "--", "true"], "no such task"),
     (["remind", "--at", "2001-02-03T04:05:06", "tea"], "that time has passed"),
+    # More than the owner reads in a request (1 MiB): it dropped the connection, and the
+    # command line waited 10 s for the lock and said the database was owned (exit 1).
+    (["add", "--", "echo", *["x" * 120_000] * 9], "the task is too large"),
+    (["add", "--in", "1h", "--", "echo", *["x" * 120_000] * 9], "the task is too large"),
+    (["remind", "--in", "1h", *["x" * 120_000] * 9], "the task is too large"),
 ]
 
 

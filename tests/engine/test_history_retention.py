@@ -123,6 +123,27 @@ def test_a_parent_that_children_still_read_is_kept(store: Store, clock: FakeCloc
     assert store.conn.execute("SELECT COUNT(*) FROM deps").fetchone()[0] == 0
 
 
+@pytest.mark.parametrize("damage", [
+    ("spec", "{not json"), ("spec", "[1]"), ("spec", '{"worker": "shell", "keep_runs": "x"}'),
+    ("state", "exploded"), ("updated_at", "yesterday"),
+])
+def test_an_unreadable_row_keeps_its_runs_and_the_sweep_goes_on(store: Store, clock: FakeClock,
+                                                                 damage: tuple[str, str]) -> None:
+    # A row changed outside Workdeck (engine.quarantine) stopped prune_all with a traceback,
+    # and the owner's every sweep at that row: the tasks after it were never pruned.
+    for task_id in ("bad", "after"):
+        add_task(store, clock, task_id, keep_runs=0, keep_for=0.0)
+        add_runs(store, task_id, [(60 * DAY, OK)] * 3, now_us=clock.now_us())
+    finish_task(store, clock, "bad", State.SUCCEEDED, days_ago=90)
+    column, value = damage
+    with store.transaction():
+        store.conn.execute(f"UPDATE tasks SET {column} = ? WHERE id = 'bad'", (value,))
+    for dry_run in (True, False):
+        result = prune_now(store, clock, dry_run=dry_run)
+        assert result.runs == 3 and result.removed_tasks == []
+    assert len(run_ids(store, "bad")) == 3 and run_ids(store, "after") == []
+
+
 def test_the_missed_reminders_list_is_never_pruned(store: Store, clock: FakeClock) -> None:
     add_task(store, clock, "alarm", keep_runs=0, keep_for=0.0)
     add_runs(store, "alarm", [(90 * DAY, OK)] * 3, now_us=clock.now_us())

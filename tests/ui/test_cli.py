@@ -140,6 +140,8 @@ def test_remind_is_an_exact_reminder() -> None:
         (["--at", "25:00"], "malformed time"),
         (["--cron", "every day"], "invalid cron expression"),
         (["--every", "1h", "--tz", "Mars/Olympus"], "unknown time zone"),
+        (["--at", "10:00", "--tz", ""], "unknown time zone"),  # was ignored: the user's zone instead
+        (["--every", "1h", "--tz", ""], "unknown time zone"),
         (["--now-if-past"], "--now-if-past only applies to --at"),
         (["--defer", "--missed", "skip"], "--missed only applies to alarms"),
         (["--name", " "], "must not be empty"),
@@ -193,6 +195,43 @@ def test_human_list_and_show(capsys: Any, db: Path) -> None:
     status, out, _ = run(capsys, "--db", db, "show", row.split()[0])
     assert "state:     enqueued (due " in out and "retry:     2 retries, exponential backoff from 30s" in out
     assert out.rstrip().endswith("runs:      none yet")
+
+
+def test_list_and_reminders_keep_one_line_a_task_whatever_the_text(capsys: Any, db: Path) -> None:
+    # A newline in a name, a tag, an argument or a message printed raw: `list` and
+    # `reminders` (TASK-ID STATUS DUE MESSAGE per line) split one task over two lines.
+    from engine.clock import SystemClock
+    from engine.model import Reminder, ReminderStatus
+
+    run(capsys, "--db", db, "add", "--defer", "--name", "two\nlines", "--tag", "a\tb", "--",
+        "printf", "x\ny", "it's\x1b[2J", "plain")
+    reminder = run(capsys, "--db", db, "remind", "--in", "1h", "tea\nnow")[1].strip()
+    status, out, _ = run(capsys, "--db", db, "list")
+    header, *rows = out.splitlines()
+    assert status == 0 and len(rows) == 2, out
+    assert "two\\nlines #a\\tb" in out and "printf $'x\\ny' $'it\\'s\\x1b[2J' plain" in out
+    store = Store(db)
+    with store.transaction():
+        store.add_reminder(Reminder(reminder, "tea\nnow", NOW, None, status=ReminderStatus.MISSED),
+                           SystemClock().now_us())
+    store.close()
+    status, out, _ = run(capsys, "--db", db, "reminders")
+    assert status == 0 and out.count("\n") == 1 and out.split()[:2] == [reminder, "missed"], out
+    assert out.rstrip("\n").endswith("  tea\\nnow")
+    assert json.loads(run(capsys, "--db", db, "reminders", "--json")[1])[0]["message"] == "tea\nnow"  # exact
+
+
+def test_now_if_past_fires_at_once_instead_of_being_refused(capsys: Any, db: Path) -> None:
+    # The command line moved the time to its "now" but the engine, a moment later, found
+    # that past and refused it: --now-if-past never worked, with or without an owner.
+    for argv in (["add", "--at", "2020-01-01T00:00", "--now-if-past", "--json", "--", "true"],
+                 ["remind", "--at", "2020-01-01T00:00", "--now-if-past", "--json", "tea"]):
+        before = datetime.now(UTC)
+        status, out, err = run(capsys, "--db", db, *argv)
+        assert (status, err) == (0, ""), err
+        task = json.loads(out)
+        assert task["kind"] == "exact" and task["state"] == "scheduled"
+        assert datetime.fromisoformat(task["next_run_at"]) <= before + timedelta(seconds=5)
 
 
 def test_list_filters(capsys: Any, db: Path) -> None:
@@ -263,6 +302,25 @@ def test_bad_input_is_one_line_status_2_and_writes_nothing(
     assert (status, out) == (2, "")
     assert err.count("\n") == 1 and err.startswith("workdeck: ") and words in err, err
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("argv", [["--db", "", "add", "--", "true"], ["--db", " ", "add", "--defer", "--", "true"],
+                                  ["--db", "", "list"], ["--db=", "remind", "--in", "1h", "x"]])
+def test_an_empty_db_is_bad_input_not_the_users_own_database(
+    capsys: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, argv: list[str]
+) -> None:
+    # `workdeck --db "$DB" add ...` with DB unset wrote to the default database.
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    status, out, err = run(capsys, *argv)
+    assert (status, out, err) == (2, "", "workdeck: --db: empty; give the path of a database file\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_stray_double_dash_is_one_line_with_one_prefix(capsys: Any, db: Path) -> None:
+    assert run(capsys, "--db", db, "--", "list")[::2] == (
+        2, "workdeck: unexpected -- (only add takes a command after --, and remind its MESSAGE)\n")
+    assert run(capsys, "--db", db, "list", "--", "x")[2].startswith("workdeck: list: unexpected --")
 
 
 def test_bad_input_leaves_an_existing_database_unchanged(capsys: Any, db: Path) -> None:

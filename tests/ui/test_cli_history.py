@@ -231,3 +231,28 @@ def test_list_holds_rows_of_text_not_tasks(capsys: Any, db: Path) -> None:
         tracemalloc.stop()
     assert status == 0 and len(out.splitlines()) == 3_001
     assert peak < 4_500_000, peak  # 3.3 MB; 6.2 MB when it held the tasks
+
+
+@pytest.mark.parametrize("argv", [["prune", "--dry-run"], ["prune", "--dry-run", "--json"], ["retention"],
+                                  ["retention", "--json"]])
+def test_prune_dry_run_and_showing_retention_read_a_0_byte_file_as_empty_and_write_nothing(
+    capsys: Any, db: Path, argv: list[str]
+) -> None:
+    # They opened the database writable: a 0-byte file became a 90 KB database (list,
+    # show and export leave it 0 bytes, and a --db that does not exist stays so here too).
+    db.write_bytes(b"")
+    status, out, err = run(capsys, "--db", db, *argv)
+    assert (status, err) == (0, "") and out
+    assert db.stat().st_size == 0 and sorted(p.name for p in db.parent.iterdir()) == [db.name]
+
+
+@pytest.mark.parametrize("argv", [["show", "busy", "--runs", "99999999999999999999"],
+                                  ["show", "busy", "--json", "--runs", str(2**63)],
+                                  ["list", "--json", "--runs", "99999999999999999999"]])
+def test_a_runs_count_beyond_any_limit_means_every_run(capsys: Any, db: Path, argv: list[str]) -> None:
+    # It overflowed SQLite's LIMIT: a traceback and exit 1.
+    history(db, 30)
+    status, out, err = run(capsys, "--db", db, *argv)
+    assert (status, err) == (0, "")
+    whole = run(capsys, "--db", db, *argv[:-1], "all")[1]
+    assert out == whole

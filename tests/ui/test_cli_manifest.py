@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
+import stat
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -131,12 +133,80 @@ def test_export_then_import_round_trips_and_a_second_import_keeps_everything(
     assert len(cli.engine(other_db).tasks()) == len(imported)
 
 
+@pytest.mark.posix
+def test_export_then_import_keeps_a_dollar_and_a_tilde_as_written(
+    cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Import expands $VAR and ~ in run: an exported `awk '{print $NF}'` was refused
+    # ("$NF is not set") and `sh -c 'echo $HOME'` came back with the path in its place.
+    monkeypatch.setenv("HOME", "/home/someone")
+    monkeypatch.delenv("NF", raising=False)
+    argvs = [("awk", "{print $NF}", "/etc/hostname"), ("sh", "-c", "echo $HOME ~"), ("ls", "~/x")]
+    source = cli.engine()
+    for i, argv in enumerate(argvs):
+        source.enqueue(TaskSpec("shell", argv, kind=Kind.DEFERRED, name=f"t{i}"))
+    source.enqueue(TaskSpec("shell", ("echo", "plain"), kind=Kind.DEFERRED, name="plain"))
+    out = tmp_path / "tasks.toml"
+    assert cli("export", "-o", str(out))[0] == 0
+    assert out.read_text().count("expand = false") == 3  # only where it matters
+    other_db = str(tmp_path / "other.db")
+    assert cli("--db", other_db, "import", str(out))[0] == 0, capsys.readouterr().err
+    imported = {t.name: t.spec.args for t in cli.engine(other_db).tasks()}
+    assert imported == {**{f"t{i}": argv for i, argv in enumerate(argvs)}, "plain": ("echo", "plain")}
+
+
+def test_expand_false_in_a_manifest_takes_run_as_written(cli: Any, tmp_path: Path) -> None:
+    manifest = _write(tmp_path / "m.toml", '[tasks.a]\nrun = ["echo", "$UNSET_HERE", "~"]\nexpand = false\n')
+    parsed = parse(manifest.read_text(), str(manifest), now=FakeClock().now(), env={"PATH": "/bin:/usr/bin", "HOME": "/h"})
+    assert parsed.tasks["a"].spec.args == ("echo", "$UNSET_HERE", "~")
+
+
 def test_import_of_a_broken_file_adds_nothing(cli: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = _write(tmp_path / "m.toml", '[tasks.a]\nrun = ["true"]\n[tasks.b]\nrun = ["true"]\nafter = ["c"]\n')
     status, engine = cli("import", str(bad))
     assert status == 2
     assert capsys.readouterr().err == f"{bad}:5: tasks.b.after[0]: no task 'c' in [tasks]\n"
     assert engine is not None and engine.tasks() == []
+
+
+@pytest.mark.posix
+@pytest.mark.parametrize("where", ["missing/tasks.toml", "folder"])
+def test_export_to_a_file_that_cannot_be_written_is_one_line_and_leaves_nothing(
+    cli: Any, tmp_path: Path, where: str
+) -> None:
+    # It was a traceback (FileNotFoundError, IsADirectoryError) and exit 1.
+    from engine.errors import BadInputError
+
+    (tmp_path / "folder").mkdir()
+    target = tmp_path / where
+    with pytest.raises(BadInputError, match=rf"^export: cannot write {target}: ") as refused:
+        cli("export", "-o", str(target))
+    assert refused.value.exit_status == 2 and "\n" not in str(refused.value)
+    assert sorted(p.name for p in (tmp_path / "folder").iterdir()) == []
+    assert not (tmp_path / "missing").exists()
+
+
+@pytest.mark.posix
+def test_export_writes_into_a_pipe_or_a_link_and_never_replaces_them(cli: Any, tmp_path: Path) -> None:
+    # -o replaced whatever it named with a regular file: `export -o /dev/null` (as root)
+    # put a file in place of /dev/null, `-o >(gzip > x)` wrote nowhere, a link became a file.
+    import threading
+
+    cli.engine().enqueue(TaskSpec("shell", ("true",), kind=Kind.DEFERRED, name="thé"))
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    assert cli("export", "-o", str(fifo))[0] == 0
+    reader.join(10)
+    assert b'[tasks."th\xc3\xa9"]' in got[0] and stat.S_ISFIFO(fifo.lstat().st_mode)
+    real, link = tmp_path / "real.toml", tmp_path / "link.toml"
+    real.write_text("old")
+    link.symlink_to(real)
+    assert cli("export", "-o", str(link))[0] == 0
+    assert link.is_symlink() and real.read_bytes() == got[0]
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("w.db")) == ["link.toml", "pipe", "real.toml"]
 
 
 def test_export_on_stdout_marks_a_shell_line(cli: Any, capsys: pytest.CaptureFixture[str]) -> None:

@@ -177,6 +177,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    _utf8_output()
     try:
         status = _main(argv)
         sys.stdout.flush()  # a closed pipe shows here, not as Python's complaint at exit
@@ -186,6 +187,17 @@ def main(argv: list[str] | None = None) -> int:
         # and exit as they would on SIGPIPE (128 + 13). Further writes go nowhere.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+
+
+def _utf8_output() -> None:
+    """Write UTF-8 whatever the locale's encoding (JSON is UTF-8, RFC 8259; the contract
+    is the same on every platform): a name, message or output with a character the
+    locale cannot encode (ASCII, cp1252 into a pipe on Windows) was a UnicodeEncodeError
+    traceback from list, show, log and every --json."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "").replace("_", "")
+        if encoding and encoding != "utf8" and hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8", errors="backslashreplace")
 
 
 def _main(argv: list[str] | None) -> int:
@@ -235,7 +247,9 @@ def _run(argv: list[str]) -> int:
                          f"(see {where} --help)")
     db, is_default = _db_path(args.db)
     if tail is not None and command not in ("add", "remind"):
-        raise UsageError(f"{command or PROG}: unexpected -- (only add takes a command after --)")
+        # _say adds "workdeck: ": no command is no prefix, not "workdeck: workdeck: "
+        raise UsageError(f"{command + ': ' if command else ''}unexpected -- (only add takes a command after --, "
+                         "and remind its MESSAGE)")
     # Each command's module is imported only when it runs (the module's docstring).
     if command == "add":
         if not tail:
@@ -273,6 +287,9 @@ def _run(argv: list[str]) -> int:
 
 
 def _db_path(option: str | None) -> tuple[Path, bool]:
+    if option is not None and not option.strip():
+        # `--db "$DB"` with DB unset must not write to the user's own database
+        raise UsageError("--db: empty; give the path of a database file")
     chosen = option or os.environ.get("WORKDECK_DB") or None
     if chosen:
         path = Path(chosen).expanduser().absolute()
@@ -389,8 +406,14 @@ def _open_engine(args: argparse.Namespace) -> Iterator[Engine]:
 
 
 @contextmanager
-def _maintaining(db: Path) -> Iterator[Any]:
-    """A writable store for prune and retention, or None when no database exists."""
+def _maintaining(db: Path, *, write: bool = True) -> Iterator[Any]:
+    """A writable store for prune and retention, or None when no database exists.
+    ``write=False`` (prune --dry-run, retention with no option) reads as ``list`` does:
+    a 0-byte file stays 0 bytes, nothing is created or migrated."""
+    if not write:
+        with _reading(db) as store:
+            yield store
+        return
     if not db.exists():
         yield None
         return

@@ -41,7 +41,13 @@ def complete(parser: argparse.ArgumentParser, db_path: Any) -> NoReturn:
     import argcomplete
 
     def task_ids(prefix: str, parsed_args: argparse.Namespace, **_: Any) -> list[str]:
-        return _ids(Path(db_path(getattr(parsed_args, "db", None))[0]), prefix)
+        from engine.errors import WorkdeckError
+
+        try:
+            db = db_path(getattr(parsed_args, "db", None))[0]
+        except WorkdeckError:  # a --db that is a folder, or empty: nothing to offer
+            return []
+        return _ids(Path(db), prefix)
 
     for action in _positionals_named(parser, "id"):
         action.completer = task_ids  # type: ignore[attr-defined]

@@ -38,7 +38,11 @@ def runs_count(text: str) -> int | None:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number or 'all'") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"{text!r} must be 0 or more, or 'all'")
-    return value
+    # More than SQLite's LIMIT takes (it overflowed, a traceback): more than any task has, so every one
+    return None if value > _MAX_LIMIT else value
+
+
+_MAX_LIMIT = 2**63 - 1
 
 
 def add_runs_option(parser: argparse.ArgumentParser, default: int, what: str) -> None:
@@ -99,7 +103,7 @@ def list_json(store: Any, filters: dict[str, Any], count: int | None, out: IO[st
 
 
 def add_history_commands(sub: Any, *, db_path: Callable[[argparse.Namespace], tuple[Path, bool]],
-                         reading: Callable[[Path], AbstractContextManager[Any]]) -> None:
+                         reading: Callable[..., AbstractContextManager[Any]]) -> None:
     prune = sub.add_parser("prune", help="remove the history retention no longer keeps, now")
     prune.add_argument("--dry-run", action="store_true", help="say what would go; change nothing")
     prune.add_argument("--json", action="store_true")
@@ -115,13 +119,13 @@ def _say(message: str) -> None:
     print(f"workdeck: {message}", file=sys.stderr)
 
 
-def _prune(args: argparse.Namespace, db: Path, reading: Callable[[Path], AbstractContextManager[Any]]) -> int:
+def _prune(args: argparse.Namespace, db: Path, reading: Callable[..., AbstractContextManager[Any]]) -> int:
     from engine.clock import SystemClock
     from engine.history import prune
     from engine.history.limits import format_size
     from engine.history.policy import load_policy
 
-    with reading(db) as store:
+    with reading(db, write=not args.dry_run) as store:
         if store is None:
             result, before, after = prune.PruneResult(), 0, 0
         else:
@@ -150,7 +154,7 @@ def _prune(args: argparse.Namespace, db: Path, reading: Callable[[Path], Abstrac
 
 
 def _retention(args: argparse.Namespace, db: Path, is_default: bool,
-               reading: Callable[[Path], AbstractContextManager[Any]]) -> int:
+               reading: Callable[..., AbstractContextManager[Any]]) -> int:
     from engine.history.policy import RetentionPolicy, load_policy, save_policy
 
     changes = {k: getattr(args, k) for k in ("keep_runs", "keep_for", "output_limit") if getattr(args, k) is not None}
@@ -160,7 +164,7 @@ def _retention(args: argparse.Namespace, db: Path, is_default: bool,
         from engine.store import Store
 
         Store(db).close()  # a new database, with the schema the policy lives in
-    with reading(db) as store:
+    with reading(db, write=bool(changes)) as store:
         if store is None:
             policy = RetentionPolicy()
         elif changes:

@@ -91,19 +91,53 @@ def cmd_export(args: argparse.Namespace, open_engine: OpenEngine) -> int:
         sys.stdout.write(text)
         return 0
     target = Path(args.output)
-    # Whole or nothing: a half-written export must not replace a good one.
+    try:
+        _write_export(target, text)
+    except OSError as exc:  # a FILE that cannot be written is the user's one line, not a traceback
+        raise _unwritable(target, exc) from None
+    return 0
+
+
+def _write_export(target: Path, text: str) -> None:
+    """``text`` to ``target``: a file is replaced whole or not at all, through a temporary
+    file beside it (a link's file, not the link). Anything else that exists (a device such
+    as /dev/null or /dev/stdout, a pipe: ``-o >(gzip > x)``) is written as it is: replacing
+    it put a regular file in place of /dev/null."""
+    import stat
     import tempfile  # only export writes a file
 
+    try:
+        mode = target.stat().st_mode
+    except FileNotFoundError:
+        mode = None
+    if mode is not None and not stat.S_ISREG(mode):
+        with open(target, "w", encoding="utf-8") as out:  # a folder: IsADirectoryError, refused
+            out.write(text)
+        return
+    target = Path(os.path.realpath(target))
+    # Whole or nothing: a half-written export must not replace a good one.
     fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w") as out:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:  # TOML is UTF-8, whatever the locale
             out.write(text)
         os.chmod(temp, 0o600)  # it may become a manifest, which refuses group/other write
         os.replace(temp, target)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
-    return 0
+
+
+def _unwritable(target: Path, exc: OSError) -> Exception:
+    """-o FILE could not be written (nothing was): no space is the machine's fault (exit
+    1), a missing folder, a folder named as FILE or no permission the input's (exit 2)."""
+    import errno
+
+    from engine.errors import BadInputError, EnvironmentFaultError
+
+    message = f"export: cannot write {target}: {exc.strerror or exc}"
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EIO):
+        return EnvironmentFaultError(message)
+    return BadInputError(message)
 
 
 def cmd_import(args: argparse.Namespace, through_owner: ThroughOwner, *, check_first: bool = False) -> int:
@@ -115,8 +149,48 @@ def cmd_import(args: argparse.Namespace, through_owner: ThroughOwner, *, check_f
     makes no database (or lock) appear where there was none; a running owner checks it
     itself (the command line then loads no worker). The direct path checks it again, on
     the engine's clock."""
-    path = os.path.abspath(args.path)
+    with _spooled(os.path.abspath(args.path)) as (path, shown):
+        return _import(args, path, shown, through_owner, check_first=check_first)
 
+
+@contextlib.contextmanager
+def _spooled(path: str) -> Iterator[tuple[str, str]]:
+    """``(the path to import, the path to name)``. A pipe or a device (``import <(...)``,
+    ``/dev/stdin``) is read once into a private copy: the checks and the import each read
+    the file, so the import read an emptied pipe and added nothing, exit 0; and an owner
+    opened its own /dev/fd or stdin, not the command line's."""
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        mode = None
+    if mode is None or stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        yield path, path  # the checks say what is wrong with it, in its name
+        return
+    import shutil
+    import tempfile
+
+    from engine.errors import BadInputError
+    from engine.manifest.model import refuse_if_others_can_write
+
+    try:
+        refuse_if_others_can_write(Path(path))  # as load() does for a file: the stream's writers are the user's
+        data = Path(path).read_bytes()
+    except (BadInputError, OSError) as exc:
+        raise BadInputError(f"{path}: {getattr(exc, 'strerror', None) or exc}") from None
+    folder = tempfile.mkdtemp(prefix="workdeck-import-")  # 0700
+    copy = os.path.join(folder, "manifest.toml")
+    try:
+        with open(os.open(copy, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
+            out.write(data)
+        yield copy, path
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _import(args: argparse.Namespace, path: str, shown: str, through_owner: ThroughOwner, *,
+            check_first: bool) -> int:
     def check() -> dict[str, Any] | None:
         from datetime import UTC, datetime
 
@@ -139,7 +213,7 @@ def cmd_import(args: argparse.Namespace, through_owner: ThroughOwner, *, check_f
     reply = through_owner(args, request, direct, check) if check_first else through_owner(args, request, direct)
     if not reply["ok"]:
         for problem in reply["problems"]:
-            print(problem, file=sys.stderr)
+            print(str(problem).replace(path, shown), file=sys.stderr)
         return 2
     if args.json:
         print(json.dumps(reply["imported"]))

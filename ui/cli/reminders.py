@@ -65,9 +65,11 @@ def cmd_reminders(args: argparse.Namespace, reading: Reading) -> int:
     if args.json:
         print(json.dumps([reminder_json(r) for r in reminders], indent=2, ensure_ascii=False))
         return 0
+    from ui.cli.render import one_line  # a message's newline would make it two reminders to a script
+
     for reminder in reminders:
         due = reminder.due_at.astimezone().strftime("%Y-%m-%d %H:%M") if reminder.due_at else "-"
-        print(f"{reminder.task_id}  {reminder.status.value:<6}  {due}  {reminder.message}")
+        print(f"{reminder.task_id}  {reminder.status.value:<6}  {due}  {one_line(reminder.message)}")
     return 0
 
 

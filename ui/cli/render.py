@@ -20,16 +20,44 @@ def local(instant: datetime | None, *, seconds: bool = True) -> str:
     return instant.astimezone().strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
 
 
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escaped(char: str) -> str:
+    return _ESCAPES.get(char) or (f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
+
+
+def _control(char: str) -> bool:
+    return ord(char) < 0x20 or 0x7F <= ord(char) < 0xA0 or char in "\u2028\u2029"
+
+
+def one_line(text: str) -> str:
+    """``text`` with its control characters (a newline, a tab, ESC) escaped as in Python
+    (``\\n``, ``\\t``, ``\\x1b``): output read a line a task (``list``, ``reminders``)
+    stays one line a task, and a name cannot move the terminal's cursor."""
+    if not any(_control(c) for c in text):
+        return text
+    return "".join(_escaped(c) if _control(c) else c for c in text)
+
+
+def _shell_word(arg: str) -> str:
+    """shlex.quote, or bash's ``$'...'`` for an argument with control characters (which
+    a quoted newline would spread over lines)."""
+    if not any(_control(c) for c in arg):
+        return shlex.quote(arg)
+    return "$'" + one_line(arg.replace("\\", "\\\\").replace("'", "\\'")) + "'"
+
+
 def what(task: Task) -> str:
-    """The command line, or a reminder's message in quotes."""
+    """The command line, or a reminder's message in quotes; one line."""
     if task.unreadable:
-        return f"unreadable: {task.unreadable}"
+        return one_line(f"unreadable: {task.unreadable}")
     spec = task.spec
     if spec.worker == "reminder":
         return f"remind: {spec.args[0]!r}" if spec.args else "remind"
     if spec.worker == "shell":
-        return shlex.join(spec.args)
-    return f"{spec.worker}: {' '.join(spec.args)}"
+        return " ".join(_shell_word(a) for a in spec.args)
+    return one_line(f"{spec.worker}: {' '.join(spec.args)}")
 
 
 def _clip(text: str, width: int) -> str:
@@ -44,6 +72,7 @@ def table(tasks: Iterable[Task]) -> str:
         label = task.name or ""
         if task.spec.tags:
             label = (label + " " if label else "") + ",".join(f"#{t}" for t in task.spec.tags)
+        label = one_line(label)
         rows.append((
             task.id, str((task.raw or {}).get("kind") or "?") if task.unreadable else task.kind.value,
             task.state.value, local(task.next_run_at), str(task.attempts),
@@ -126,12 +155,12 @@ def details_lines(task: Task, runs: Iterable[Run], *, shown_newest: int | None =
     reason = why(task)
     fields: list[tuple[str, str | None]] = [
         ("id", task.id),
-        ("name", spec.name),
+        ("name", one_line(spec.name) if spec.name else None),
         ("kind", spec.kind.value),
         ("state", f"{state} ({reason})" if reason else state),
-        ("message" if spec.worker == "reminder" else "command", spec.args[0] if spec.worker == "reminder" and
-         spec.args else what(task)),
-        ("tags", ", ".join(spec.tags) or None),
+        ("message" if spec.worker == "reminder" else "command", one_line(spec.args[0]) if spec.worker == "reminder"
+         and spec.args else what(task)),
+        ("tags", one_line(", ".join(spec.tags)) or None),
         ("after", ", ".join(spec.after) or None),
         ("repeats", _schedule(task)),
         ("retry", _retry(task)),

@@ -148,7 +148,7 @@ def spec_from_args(
     (:func:`engine.checks.check_spec`): a command line talking to a running owner sends
     the spec and the owner refuses it in the same words; importing every worker (httpx
     among them) would cost the command line more than all the rest of its work."""
-    tz = zone(args.tz) if args.tz else None
+    tz = zone(args.tz) if args.tz is not None else None  # --tz "" is no zone: refused, not ignored
     repeats = args.every is not None or args.cron is not None or args.rrule is not None
     run_at: datetime | None = None
     anchor_wall: str | None = None
@@ -223,6 +223,9 @@ def spec_from_args(
         run_at=run_at,
         schedule=schedule,
         missed=MissedPolicy(args.missed) if args.missed else MissedPolicy.FIRE_ONCE,
+        # The engine checks the time again on its own, later clock (engine.exact.prepare):
+        # without this it refused the "now" --now-if-past put here as already past.
+        fire_if_past=bool(args.now_if_past) and not repeats,
         # --in is elapsed time for a one-shot task (engine.clockwatch); a series' anchor is wall time.
         initial_delay=args.in_ if getattr(args, "in_", None) is not None and not repeats else None,
         keep_runs=getattr(args, "keep_runs", None),

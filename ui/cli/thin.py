@@ -47,7 +47,7 @@ def parse_add(argv: list[str]) -> tuple[str | None, dict[str, Any], bool] | None
     db: str | None = None
     i = 0
     while i < len(head) and head[i] == "--db":  # the top-level option, before the command
-        if db is not None or i + 1 >= len(head) or head[i + 1].startswith("-"):
+        if db is not None or i + 1 >= len(head) or head[i + 1].startswith("-") or not head[i + 1].strip():
             return None
         db, i = head[i + 1], i + 2
     if head[i : i + 1] != ["add"]:
@@ -122,7 +122,7 @@ def add_through_owner(argv: list[str]) -> int | None:
         path = socket_path(db)
     except WorkdeckError:
         return None
-    reply = ipc.call(path, {"op": "add", "spec": spec})
+    reply = ipc.call(path, {"op": "add", "spec": spec}, what="the task")  # too large: ui.cli.writing's refusal
     if reply is None:
         return None  # no owner: the full command line writes directly
     if not reply.get("ok"):

@@ -46,7 +46,11 @@ def cmd_add(args: argparse.Namespace, db: Path, is_default: bool, *, worker: str
 
         return task_json(engine.task(engine.enqueue(spec).id))
 
-    reply = _through_owner(_writable(db, is_default), {"op": "add", "spec": spec.to_json()}, direct, check)
+    request = {"op": "add", "spec": spec.to_json()}
+    from engine.ipc import request_line
+
+    request_line(request, "the task")  # too large for an owner: refused with or without one, alike
+    reply = _through_owner(_writable(db, is_default), request, direct, check)
     task = reply["task"] if "task" in reply else reply
     _print_task_result(task, as_json=args.json)
     return 0
