@@ -7,6 +7,7 @@ the visible/background state are its parts in :mod:`ui.window`.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSize, Qt, QTimer
@@ -171,6 +172,13 @@ class MainWindow(WindowActions, TaskCommands, WindowPanes, WindowVisibility, QMa
         self._status_timer.setSingleShot(True)
         self._status_timer.setInterval(100)
         self._status_timer.timeout.connect(self._update_status)
+        # "next alarm 14:30 (in 51 s)" counts down while the window is seen: the status is
+        # otherwise recomputed only on engine changes, and the words went stale (they read
+        # "in 51 s" half a minute later). The tick re-words the instant already found.
+        self._next_alarm: datetime | None = None
+        self._alarm_tick = QTimer(self)
+        self._alarm_tick.setInterval(1000)
+        self._alarm_tick.timeout.connect(self._show_alarm)
         for signal in (engine.task_added, engine.task_changed, engine.task_removed, engine.run_started,
                        engine.run_finished):
             signal.connect(self._on_engine_changed)
@@ -249,12 +257,28 @@ class MainWindow(WindowActions, TaskCommands, WindowPanes, WindowVisibility, QMa
         self._update_empty()
         self._refresh_tags()
         self.running_label.setText(self.tr("{n} running").format(n=self.engine.running_count()))
-        alarm = next_alarm(self.model.tasks())
+        self._next_alarm = next_alarm(self.model.tasks())
+        self._show_alarm()
+        self.refresh_alarm_tick()
+
+    def _show_alarm(self) -> None:
+        alarm = self._next_alarm
         now = self.engine.clock.now()
         self.alarm_label.setText(
             self.tr("next alarm {when} ({relative})").format(when=text.when(alarm, now), relative=text.relative(alarm, now))
             if alarm else self.tr("no alarms set")
         )
+
+    def refresh_alarm_tick(self) -> None:
+        """Count down only while there is an alarm and the window is seen (no polling in
+        the background; showing the window again re-words the label at once)."""
+        seen = self.isVisible() and not self.isMinimized()
+        if self._next_alarm is not None and seen:
+            if not self._alarm_tick.isActive():
+                self._show_alarm()
+                self._alarm_tick.start()
+        else:
+            self._alarm_tick.stop()
 
     # ------------------------------------------------------------ closing
 

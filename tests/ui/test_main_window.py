@@ -224,6 +224,21 @@ def test_status_bar_and_visibility(qtbot, window, engine, clock) -> None:
     assert not window.timeline_view.ticking()
 
 
+def test_the_next_alarms_countdown_stays_live_between_engine_changes(qtbot, window, engine, clock) -> None:
+    # Seen under Xvfb: "next alarm 23:48:08 (in 51 s)" still read "in 51 s" 30 s later,
+    # because the status was worded only when the engine changed something.
+    engine.enqueue(TaskSpec("reminder", ("tea",), kind=Kind.EXACT, run_at=clock.now() + timedelta(minutes=5)))
+    qtbot.waitUntil(lambda: "(in 5 min)" in window.alarm_label.text())
+    clock.advance(30)  # time passes; the engine has nothing to say
+    qtbot.waitUntil(lambda: "(in 4 min 30 s)" in window.alarm_label.text(), timeout=3000)
+    window.showMinimized()  # not seen: no countdown in the background
+    qtbot.waitUntil(lambda: not window._alarm_tick.isActive())
+    clock.advance(60)
+    window.showNormal()  # seen again: worded at once, counting again
+    qtbot.waitUntil(lambda: "(in 3 min 30 s)" in window.alarm_label.text(), timeout=3000)
+    assert window._alarm_tick.isActive()
+
+
 def test_closing_the_window_cancels_its_scoped_work(qtbot, window, engine, runner) -> None:
     scoped = start_task(engine, runner, tags=(SCOPED_TAG,))
     kept = start_task(engine, runner)
