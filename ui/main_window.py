@@ -34,7 +34,9 @@ from ui.details import DetailsPane
 from ui.empty_state import EmptyState
 from ui.new_task import NewTaskDialog
 from ui.task_form import SCOPED_TAG
-from ui.task_table import NAME, PROGRESS, TASK_ID_ROLE, ProgressDelegate, TaskFilterProxy, TaskTableModel, next_alarm
+from ui.task_table import (
+    NAME, PROGRESS, TASK_ID_ROLE, ProgressDelegate, TaskFilterProxy, TaskTableModel, fit_columns, next_alarm,
+)
 from ui.timeline import Timeline, TimelineView
 from ui.window.actions import WindowActions
 from ui.window.commands import TaskCommands
@@ -92,6 +94,7 @@ class MainWindow(WindowActions, TaskCommands, WindowPanes, WindowVisibility, QMa
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Stretch)
         header.setStretchLastSection(False)
+        fit_columns(self.table)
         self.table.selectionModel().currentRowChanged.connect(self._on_table_current)
 
         filters = QHBoxLayout()
