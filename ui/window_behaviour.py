@@ -78,6 +78,7 @@ class WindowBehaviour(QObject):
         self._quit_app = quit_app or QApplication.quit
         self._quitting = False
         self._waiting = False
+        self._paused_before_wait: bool | None = None
         self.prompt: QMessageBox | None = None
         self._choice_buttons: dict[QPushButton, QuitChoice] = {}
 
@@ -151,7 +152,14 @@ class WindowBehaviour(QObject):
         self.hidden_to_tray.emit(first)
 
     def show_window(self) -> None:
-        """Bring the window forward: the tray's Show, a second start's "activate"."""
+        """Bring the window forward: the tray's Show, a second start's "activate".
+
+        While "Let them finish" waits, this is the user coming back: the wait ends. Under
+        Xvfb the window came back as if nothing were pending, deferred work stayed paused
+        with Pause unchecked, Quit did nothing, and the window vanished when the last run
+        ended."""
+        if self._waiting:
+            self._stop_waiting()
         if self.window.isMinimized():
             self.window.showNormal()
         else:
@@ -238,11 +246,26 @@ class WindowBehaviour(QObject):
     def _wait_then_quit(self) -> None:
         self._waiting = True
         dispatcher = getattr(self._engine, "dispatcher", None)
+        self._paused_before_wait = None
         if dispatcher is not None:
+            self._paused_before_wait = dispatcher.paused
             dispatcher.paused = True  # nothing new from the deferred queue while we wait
         self.window.hide()
         self._engine.run_finished.connect(self._on_run_finished_while_waiting)
         self._on_run_finished_while_waiting(None)
+
+    def _stop_waiting(self) -> None:
+        """No quit after all: deferred work as it was before the wait, and Quit asks again."""
+        self._waiting = False
+        self._engine.run_finished.disconnect(self._on_run_finished_while_waiting)
+        dispatcher = getattr(self._engine, "dispatcher", None)
+        if dispatcher is not None and self._paused_before_wait is False:
+            resume = getattr(dispatcher, "resume", None)  # starts what fell due meanwhile
+            if callable(resume):
+                resume()
+            else:
+                dispatcher.paused = False
+        log.info("quitting called off: the window was shown again")
 
     def _on_run_finished_while_waiting(self, _run: Any) -> None:
         left = len(self.running_tasks())

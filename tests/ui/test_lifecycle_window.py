@@ -171,3 +171,31 @@ def test_the_window_and_its_quit_prompt_lie_on_the_screen(h: Harness, qtbot: Any
     assert prompt is not None
     qtbot.waitUntil(lambda: prompt.isVisible() and area.contains(prompt.frameGeometry()))
     h.prompt_button(QuitChoice.ABORT).click()
+
+
+def test_showing_the_window_while_finish_waits_calls_the_quit_off(h: Harness, qtbot: Any) -> None:
+    # Seen under Xvfb: after "Let it finish", the tray's Show (or a second start) brought
+    # the window back as if nothing were pending: deferred work stayed paused with Pause
+    # unchecked, Quit did nothing, and the window vanished when the run ended.
+    a, b = _two_running(h, qtbot)
+    h.prompt_button(QuitChoice.FINISH).click()
+    assert h.engine.dispatcher.paused and not h.window.isVisible()
+    h.behaviour.show_window()
+    assert h.window.isVisible() and not h.engine.dispatcher.paused
+    h.engine.finish(a)
+    h.engine.finish(b)
+    assert h.quits == [] and not h.engine.stopped
+    c = h.engine.add(("sleep", "30"))
+    h.engine.start(c.id)
+    with qtbot.waitSignal(h.behaviour.quit_prompted):  # Quit asks again
+        h.behaviour.quit_action.trigger()
+    h.prompt_button(QuitChoice.STOP).click()
+    assert h.quits == [True]
+
+
+def test_a_pause_from_before_finish_waited_stays_when_the_quit_is_called_off(h: Harness, qtbot: Any) -> None:
+    h.engine.dispatcher.paused = True  # the user paused deferred work earlier
+    _two_running(h, qtbot)
+    h.prompt_button(QuitChoice.FINISH).click()
+    h.behaviour.show_window()
+    assert h.engine.dispatcher.paused
