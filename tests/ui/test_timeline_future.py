@@ -206,7 +206,8 @@ def test_no_axis_label_runs_under_the_edge_marker_at_any_width(qtbot, engine, cl
     view = make_view(qtbot, engine)
     base = view.palette().color(view.palette().ColorRole.Base)
     checked = 0
-    for width in range(360, 1000, 9):  # narrower, the plot (160 px) has room for the marker only
+    # Narrower than the label column and 200 px of plot, there is room for the marker only.
+    for width in range(view.plot_left + 200, 1000, 9):
         view.resize(width, 300)
         image = view.grab().toImage()
         assert view.edge_marker is not None, width
