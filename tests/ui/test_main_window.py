@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from PySide6.QtCore import QModelIndex, QPoint, Qt
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 
 from engine.clock import to_us
 from engine.model import Kind, Outcome, State, StopReason, TaskSpec
@@ -300,6 +300,9 @@ def test_keyboard_tab_order_and_f6_panes(qtbot, window, engine, runner, clock) -
 def test_an_empty_window_says_what_workdeck_does_and_offers_a_way_in(qtbot, window, engine) -> None:
     assert window.table_pages.currentWidget() is window.empty_state
     assert not window.details.isVisible() and not window.timeline_view.isVisible()
+    # It points to no timeline "above": there is none until there is work (seen under Xvfb).
+    words = " ".join(label.text() for label in window.empty_state.findChildren(QLabel))
+    assert "timeline" in words and "above" not in words
     assert window.tag_filter.currentText() == "All tags"
     # Each kind's button opens the form for that kind, the questions already answered.
     qtbot.mouseClick(window.empty_state.buttons["alarm"], Qt.MouseButton.LeftButton)
