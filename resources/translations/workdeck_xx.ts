@@ -1494,7 +1494,6 @@ While following now and not zoomed by hand, the span grows to show upcoming work
     </message>
     <message>
         <source>queued</source>
-        <extracomment>Failures drawn again over running bars: in a lane, a long run of one task covered every failure of the others while it ran (a retrying task's red was gone from the Immediate lane under a 10-minute run).</extracomment>
         <translation>[queued]</translation>
     </message>
     <message>

@@ -144,9 +144,9 @@ class TimelinePainter:
         px = (end - start) / view.plot_width
         strip = None if timeline.dense else timeline.strip(row.key, px)
         self._queued(p, colors, row, y, h, start, end, now)
-        #: Failures drawn again over running bars: in a lane, a long run of one task
-        #: covered every failure of the others while it ran (a retrying task's red was
-        #: gone from the Immediate lane under a 10-minute run).
+        # Failures drawn again over running bars: in a lane, a long run of one task
+        # covered every failure of the others while it ran (a retrying task's red was
+        # gone from the Immediate lane under a 10-minute run).
         failures: list[tuple[int, int, int, int, QColor]] = []
         if timeline.dense:
             self._density(p, colors, row, y, h, start, end, failures)
