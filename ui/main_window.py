@@ -70,7 +70,7 @@ class MainWindow(WindowActions, TaskCommands, WindowPanes, WindowVisibility, QMa
         self.timeline = Timeline(engine, self, tasks=tasks)
         self.timeline_view = TimelineView(self.timeline)
         self.timeline_view.setMinimumHeight(90)  # its lanes scroll: the window fits a 600 px high screen
-        self._narrow = False  # set by _fit_width from the window's width
+        self._narrow = False  # set by _fit_width from the panes' width
         self._make_actions()
         self.details = DetailsPane(
             engine, [self.act_run_now, self.act_cancel, self.act_retry, self.act_duplicate, self.act_edit,
@@ -150,6 +150,7 @@ class MainWindow(WindowActions, TaskCommands, WindowPanes, WindowVisibility, QMa
         upper.setStretchFactor(1, 3)
         self.setCentralWidget(upper)
         self._splitters = (upper, lower)
+        upper.installEventFilter(self)  # its resizes arrange the panes (WindowPanes.eventFilter)
         # Tab walks the window top to bottom, left to right: timeline, filters, table, details.
         chain = [self.timeline_view, self.search, self.kind_filter, self.state_filter, self.tag_filter, self.table]
         for before, after in zip(chain, chain[1:]):

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from PySide6.QtCore import QModelIndex, QPoint, Qt
-from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMessageBox
 
 from engine.clock import to_us
 from engine.model import Kind, Outcome, State, StopReason, TaskSpec
@@ -337,6 +337,22 @@ def test_the_window_fits_a_small_screen(qtbot, window, engine, runner, clock, si
         assert widget.isVisible() and widget.width() > 0 and widget.height() > 0
         assert window.rect().contains(widget.mapTo(window, widget.rect().bottomRight())), widget.accessibleName()
     window.resize(1400, 900)
+    qtbot.waitUntil(lambda: window._splitters[1].orientation() == Qt.Orientation.Horizontal, timeout=2_000)
+
+
+def test_a_dock_beside_the_panes_stacks_them_as_a_narrow_window_does(qtbot, window, engine, runner, clock) -> None:
+    # Seen under Xvfb: the Reminders dock (open at start with an unanswered reminder) left
+    # a 1280 px window's table 390 px wide, scrolling sideways beside the details pane.
+    run_task(engine, runner, clock, 1)
+    window.resize(1280, 860)
+    qtbot.waitUntil(lambda: window._splitters[1].orientation() == Qt.Orientation.Horizontal, timeout=2_000)
+    dock = QDockWidget("Reminders", window)
+    dock.setMinimumWidth(360)
+    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+    qtbot.waitUntil(lambda: window._splitters[1].orientation() == Qt.Orientation.Vertical, timeout=2_000)
+    # The table has the panes' width.
+    qtbot.waitUntil(lambda: window.table.width() >= window.centralWidget().width() - 20, timeout=2_000)
+    dock.hide()
     qtbot.waitUntil(lambda: window._splitters[1].orientation() == Qt.Orientation.Horizontal, timeout=2_000)
 
 
