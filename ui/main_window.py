@@ -208,6 +208,15 @@ class MainWindow(WindowActions, TaskCommands, WindowPanes, WindowVisibility, QMa
             index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
         )
         self.table.scrollTo(index)
+        # Again once the layouts have settled: the details pane opening under the table
+        # (a narrow window) shrinks it after this scroll, and a row selected from the
+        # tray's menu went out of sight (seen under Xvfb).
+        QTimer.singleShot(0, self, lambda: self._scroll_to(task_id))
+
+    def _scroll_to(self, task_id: str) -> None:
+        row = self.model.row_of(task_id)
+        if row >= 0:
+            self.table.scrollTo(self.proxy.mapFromSource(self.model.index(row, 0)))
 
     def _on_table_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
         task_id = current.data(TASK_ID_ROLE) if current.isValid() else None

@@ -356,6 +356,27 @@ def test_a_dock_beside_the_panes_stacks_them_as_a_narrow_window_does(qtbot, wind
     qtbot.waitUntil(lambda: window._splitters[1].orientation() == Qt.Orientation.Horizontal, timeout=2_000)
 
 
+def test_a_task_selected_from_outside_stays_in_view_when_the_details_open_under_it(qtbot, window, engine,
+                                                                                  clock) -> None:
+    # Seen under Xvfb: a click on an alarm in the tray's menu showed the window with the
+    # alarm selected, but the details pane opened under the table after the table had
+    # scrolled, and pushed the selected row out of sight.
+    tasks = [engine.enqueue(TaskSpec("reminder", (f"r{i}",), kind=Kind.EXACT, name=f"r{i}",
+                                     run_at=clock.now() + timedelta(hours=1, minutes=i))) for i in range(40)]
+    window.resize(800, 600)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 40 and window.table.isVisible(), timeout=2_000)
+    qtbot.wait(200)
+    assert not window.details.isVisible()
+    window.hide()  # in the tray; its Next alarms entry shows the window, then selects
+    qtbot.wait(100)
+    window.show()
+    window.select_task(tasks[17].id)
+    index = window.table.currentIndex()
+    qtbot.waitUntil(lambda: window.details.isVisible(), timeout=2_000)
+    qtbot.wait(100)
+    assert window.table.viewport().rect().contains(window.table.visualRect(index))
+
+
 def test_a_narrow_window_shows_the_details_only_for_a_selected_task(qtbot, window, engine, runner, clock) -> None:
     run_task(engine, runner, clock, 1)
     window.resize(800, 600)
