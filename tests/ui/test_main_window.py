@@ -356,6 +356,29 @@ def test_a_dock_beside_the_panes_stacks_them_as_a_narrow_window_does(qtbot, wind
     qtbot.waitUntil(lambda: window._splitters[1].orientation() == Qt.Orientation.Horizontal, timeout=2_000)
 
 
+def test_going_from_stacked_to_side_by_side_gives_the_table_the_larger_share(qtbot, engine, runner,
+                                                                           clock) -> None:
+    # Seen under Xvfb: a 1280 px window that starts with the Reminders dock open (stacked
+    # panes), then maximized: the splitter kept its stacked sizes as widths, and the
+    # table got 400 px of 1290 beside an empty details pane of 870.
+    run_task(engine, runner, clock, 1)
+    window = MainWindow(engine)
+    qtbot.addWidget(window)
+    dock = QDockWidget("Reminders", window)
+    dock.setMinimumWidth(300)
+    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+    window.show()
+    qtbot.waitExposed(window)
+    lower = window._splitters[1]
+    qtbot.waitUntil(lambda: lower.orientation() == Qt.Orientation.Vertical and window.table.isVisible(), timeout=2_000)
+    window.resize(1600, 1000)
+    qtbot.waitUntil(lambda: lower.orientation() == Qt.Orientation.Horizontal and window.details.isVisible(),
+                    timeout=2_000)
+    qtbot.wait(50)  # the splitter lays out
+    table, details = lower.sizes()
+    assert 1.2 < table / details < 1.8, (table, details)  # the 3:2 the window starts with
+
+
 def test_a_task_selected_from_outside_stays_in_view_when_the_details_open_under_it(qtbot, window, engine,
                                                                                   clock) -> None:
     # Seen under Xvfb: a click on an alarm in the tray's menu showed the window with the

@@ -99,6 +99,10 @@ class WindowPanes:
         wanted = Qt.Orientation.Vertical if narrow else Qt.Orientation.Horizontal
         if lower.orientation() != wanted:
             lower.setOrientation(wanted)
+            # The sizes it had were heights (or widths): kept as the other, a window
+            # maximized from stacked panes gave the table 400 px of 1290 beside an empty
+            # details pane (seen under Xvfb). Back to the 3:2 it starts with.
+            lower.setSizes([3000, 2000])
         style_ = Qt.ToolButtonStyle.ToolButtonIconOnly if narrow else Qt.ToolButtonStyle.ToolButtonTextBesideIcon
         for button in self.details.buttons.values():
             button.setToolButtonStyle(style_)
