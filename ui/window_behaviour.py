@@ -23,7 +23,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QSystemTrayIcon, QWidget
 
@@ -143,6 +143,7 @@ class WindowBehaviour(QObject):
             icon = getattr(self._tray, "icon", self._tray)
             if isinstance(icon, QSystemTrayIcon) and QSystemTrayIcon.supportsMessages():
                 icon.showMessage(self.tr(HIDDEN_TITLE), self.tr(HIDDEN_TEXT), QSystemTrayIcon.MessageIcon.Information, HIDDEN_MESSAGE_MS)
+                close_balloons_after(HIDDEN_MESSAGE_MS, self)
             else:
                 box = QMessageBox(QMessageBox.Icon.Information, self.tr(HIDDEN_TITLE), self.tr(HIDDEN_TEXT),
                                   QMessageBox.StandardButton.Ok)
@@ -288,4 +289,27 @@ class WindowBehaviour(QObject):
             self._quit_app()
 
 
-__all__ = ["QuitChoice", "WindowBehaviour"]
+def close_balloons_after(ms: int, parent: QObject) -> QTimer:
+    """Close Qt's own tray balloon (XEmbed trays) once ``ms`` have passed and the pointer
+    is off it. Qt checks the pointer once, at the timeout, and never again: a balloon
+    that had the pointer on it then stayed up until clicked, over the tray icon (under
+    Xvfb, 16 s after closing a window whose close button lies under it)."""
+    timer = QTimer(parent)
+    timer.setInterval(1000)
+
+    def sweep() -> None:
+        tips = [w for w in QApplication.topLevelWidgets()
+                if w.metaObject().className() == "QBalloonTip" and w.isVisible()]
+        for tip in tips:
+            if not tip.underMouse():
+                tip.close()
+        if not any(tip.isVisible() for tip in tips):
+            timer.stop()
+            timer.deleteLater()
+
+    timer.timeout.connect(sweep)
+    QTimer.singleShot(ms + 250, timer, timer.start)  # after Qt's own check, then each second
+    return timer
+
+
+__all__ = ["QuitChoice", "WindowBehaviour", "close_balloons_after"]
