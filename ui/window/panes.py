@@ -84,8 +84,11 @@ class WindowPanes:
         # The panes' own width, not the window's: a dock beside them (the Reminders dock
         # opens at start with an unanswered reminder) left a 1280 px window's table
         # 390 px, scrolling sideways beside an empty details pane (seen under Xvfb).
-        if watched is self._splitters[0] and event.type() == QEvent.Type.Resize:
-            self._fit_width(self._splitters[0].width())
+        # A window deleted later than its Python side still sends its last events, through
+        # a bare wrapper with no attributes (as ui/window_behaviour.py found).
+        splitters = getattr(self, "_splitters", None)
+        if splitters is not None and watched is splitters[0] and event.type() == QEvent.Type.Resize:
+            self._fit_width(splitters[0].width())
         return super().eventFilter(watched, event)  # type: ignore[misc]
 
     def _fit_width(self, width: int) -> None:
