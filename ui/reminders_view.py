@@ -111,9 +111,12 @@ class RemindersView(QWidget):
             status = self.tr("missed") if getattr(reminder, "missed", False) else self.tr("not answered")
             detail = getattr(reminder, "detail", None)
             state = self.tr("{status} ({detail})").format(status=status, detail=detail) if detail else status
-            item = QTreeWidgetItem([due, reminder.message or self.tr("(no message)"), state])
+            # The detail ("27s late") in the tooltips: in the column it left the message
+            # of a 250 px dock 45 px ("stret…").
+            item = QTreeWidgetItem([due, reminder.message or self.tr("(no message)"), status])
             item.setData(0, Qt.ItemDataRole.UserRole, reminder)
-            item.setToolTip(1, item.text(1))  # whole, however narrow the dock
+            item.setToolTip(1, f"{item.text(1)}\n{state}")  # whole, however narrow the dock
+            item.setToolTip(2, state)
             self.tree.addTopLevelItem(item)
             item.setSelected(reminder.id in selected)
         if not self.tree.selectedItems() and self.tree.topLevelItemCount():
