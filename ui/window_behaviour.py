@@ -54,7 +54,7 @@ class WindowBehaviour(QObject):
     hidden_to_tray = Signal(bool)  # True the first time (when the explaining message is shown)
     quit_prompted = Signal(object)  # the QMessageBox, for tests and tools
     quitting = Signal(str)  # the QuitChoice taken ("" with nothing running)
-    waiting_to_quit = Signal(int)  # "let them finish": how many still run
+    waiting_to_quit = Signal(int)  # "let them finish": how many still run (0: the wait was called off)
 
     def __init__(
         self,
@@ -267,6 +267,7 @@ class WindowBehaviour(QObject):
             else:
                 dispatcher.paused = False
         log.info("quitting called off: the window was shown again")
+        self.waiting_to_quit.emit(0)
 
     def _on_run_finished_while_waiting(self, _run: Any) -> None:
         left = len(self.running_tasks())

@@ -1644,7 +1644,7 @@ While following now and not zoomed by hand, the span grows to show upcoming work
     <name>TrayModel</name>
     <message>
         <source>Workdeck</source>
-        <extracomment>Unanswered reminders listed in the menu; the window&apos;s Reminders view has them all. Reminders shown or missed and not yet snoozed or dismissed (the engine&apos;s list).</extracomment>
+        <extracomment>Unanswered reminders listed in the menu; the window&apos;s Reminders view has them all. How many running tasks a &quot;Let them finish&quot; quit still waits for (0: no quit pending). Reminders shown or missed and not yet snoozed or dismissed (the engine&apos;s list).</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1673,6 +1673,14 @@ While following now and not zoomed by hand, the span grows to show upcoming work
     </message>
     <message>
         <source>Deferred work paused</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Quits when the running task finishes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Quits when the {n} running tasks finish</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -1644,7 +1644,7 @@ While following now and not zoomed by hand, the span grows to show upcoming work
     <name>TrayModel</name>
     <message>
         <source>Workdeck</source>
-        <extracomment>Unanswered reminders listed in the menu; the window's Reminders view has them all. Reminders shown or missed and not yet snoozed or dismissed (the engine's list).</extracomment>
+        <extracomment>Unanswered reminders listed in the menu; the window's Reminders view has them all. How many running tasks a "Let them finish" quit still waits for (0: no quit pending). Reminders shown or missed and not yet snoozed or dismissed (the engine's list).</extracomment>
         <translation>[Workdeck]</translation>
     </message>
     <message>
@@ -1674,6 +1674,14 @@ While following now and not zoomed by hand, the span grows to show upcoming work
     <message>
         <source>Deferred work paused</source>
         <translation>[Deferred work paused]</translation>
+    </message>
+    <message>
+        <source>Quits when the running task finishes</source>
+        <translation>[Quits when the running task finishes]</translation>
+    </message>
+    <message>
+        <source>Quits when the {n} running tasks finish</source>
+        <translation>[Quits when the {n} running tasks finish]</translation>
     </message>
 </context>
 <context>
