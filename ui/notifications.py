@@ -332,6 +332,16 @@ class ReminderPresenter(QObject):
         self.local_missed = [r for r in self.local_missed if r.task_id != reminder.task_id]
         self.answered.emit(reminder, "dismissed")
 
+    def withdraw_all(self) -> None:
+        """Close every notification shown here, at quit: their buttons answer this process
+        only, and the server keeps them (they never expire), so under Xvfb the next start
+        found them still up with dead buttons. The reminders stay in the missed list,
+        which the tray and the Reminders view show at the next start."""
+        for nid in list(self._by_notification):
+            self._notifier.close(nid)
+        self._by_notification.clear()
+        self._nid_by_task.clear()
+
     def missed(self) -> list[Any]:
         """The missed-reminders list: the engine's when it keeps one, else ours."""
         if hasattr(self._engine, "missed_reminders"):

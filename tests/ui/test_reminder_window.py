@@ -261,3 +261,16 @@ def test_an_answer_from_the_window_or_the_dock_closes_the_desktop_notification(e
     engine.fire("t3", "Third")
     notifier.action_invoked.emit(3, "dismiss")  # answered on the notification: closed once
     assert notifier.closed_ids == [1, 2, 3]
+
+
+def test_quitting_withdraws_the_notifications_shown_so_none_is_left_with_dead_buttons(
+        engine: FakeReminderEngine, settings: Settings, qtbot: Any) -> None:
+    # Seen under Xvfb: notifications never expire, and after a quit and a new start the
+    # old ones were still up, their buttons answering nobody.
+    notifier = FakeNotifier(["actions"])
+    presenter = _presenter(engine, settings, qtbot, notifier=notifier)
+    engine.fire("t1", "First")
+    engine.fire("t2", "Second")
+    presenter.withdraw_all()
+    assert sorted(notifier.closed_ids) == [1, 2]
+    assert [r.task_id for r in presenter.missed()] == ["t1", "t2"]  # still unanswered
