@@ -80,6 +80,8 @@ class DesktopShell(QObject):
 
         self.tray_menu.show_requested.connect(self.show_window)
         self.tray_menu.quit_requested.connect(self.behaviour.request_quit)
+        self.behaviour.waiting_to_quit.connect(self.tray_model.set_quitting)
+        self.behaviour.quitting.connect(lambda _choice: self.reminders.withdraw_all())
         self.tray_menu.new_reminder_requested.connect(self.new_reminder)
         self.tray_menu.task_selected.connect(self._on_task_selected)
         self.tray_menu.reminder_selected.connect(self.reminders.window.add)

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QProgressBar,
+    QStyle,
     QTabWidget,
     QToolButton,
     QTreeView,
@@ -23,8 +24,11 @@ from PySide6.QtWidgets import (
 from engine.engine import Engine
 from engine.errors import NoSuchTaskError
 from engine.model import Run, State, Task
-from ui import text
+from ui import style, text
 from ui.run_history import ATTEMPT, DURATION, ENDED, EXIT, OUTCOME, STARTED, RunHistoryModel
+
+#: A run column's room beside its words: the view's margins either side, and a little air.
+CELL_PADDING = 12
 
 
 class DetailsPane(QWidget):
@@ -117,8 +121,15 @@ class DetailsPane(QWidget):
         header.resizeSection(ATTEMPT, 32)
         header.resizeSection(EXIT, 44)
         header.setSectionResizeMode(EXIT, QHeaderView.ResizeMode.Fixed)
-        for column, width in ((STARTED, 110), (ENDED, 110), (DURATION, 80), (OUTCOME, 90)):
-            header.resizeSection(column, width)
+        # Wide enough for their words in this font (fixed pixels elided "succeeded" to
+        # "succeed…" under Xvfb); "#" grows with the task's attempts in _fit_attempts.
+        fm = self.runs.fontMetrics()
+        icon = self.runs.style().pixelMetric(QStyle.PixelMetric.PM_SmallIconSize) + 4
+        stamp = max(fm.horizontalAdvance(sample) for sample in ("2026-12-31 23:59", "Wed 23:59:59"))
+        outcome = icon + max(fm.horizontalAdvance(word) for word in style.OUTCOME_LABELS.values())
+        header.resizeSection(DURATION, 80)
+        for column, width in ((STARTED, stamp), (ENDED, stamp), (OUTCOME, outcome)):
+            header.resizeSection(column, width + CELL_PADDING)
         self.output = QPlainTextEdit()
         self.output.setReadOnly(True)
         self.output.setMaximumBlockCount(20_000)  # a chatty task must not eat the window's memory
@@ -175,6 +186,7 @@ class DetailsPane(QWidget):
                 self.show_task(None)
                 return
         self.task = task
+        self._fit_attempts(task.attempts)
         self.title.setText(text.task_title(task))
         kind = text.KIND_WORDS.get(task.kind.value, task.kind.value)
         state = text.STATE_WORDS.get(task.state.value, task.state.value)
@@ -189,6 +201,14 @@ class DetailsPane(QWidget):
         if task.state is State.RUNNING and self.progress.maximum() and self.progress.value() <= 0:
             self.progress.setRange(0, 0)  # busy until the first report
         self.spec.setText(_spec_html(task))
+
+    def _fit_attempts(self, attempts: int) -> None:
+        """The "#" column as wide as the task's newest attempt number: at 32 px a periodic
+        task's run 10040 read "1…". Grows only (a column the user widened stays)."""
+        header = self.runs.header()
+        need = self.runs.fontMetrics().horizontalAdvance(str(attempts)) + CELL_PADDING
+        if need > header.sectionSize(ATTEMPT):
+            header.resizeSection(ATTEMPT, need)
 
     def _show_why(self, task: Task) -> None:
         why = getattr(self.engine, "why", None)  # the scheduler's explanation, once it offers one

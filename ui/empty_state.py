@@ -76,8 +76,8 @@ class EmptyState(QWidget):
         heading.setAlignment(Qt.AlignmentFlag.AlignCenter)
         intro = QLabel(self.tr(
             "Workdeck runs your background work without getting in your way: now, later when the time "
-            "and conditions are right, or at an exact time with a reminder. Everything it runs appears "
-            "on the timeline above. Press Ctrl+N to be asked a few questions, or pick the kind here:"
+            "and conditions are right, or at an exact time with a reminder. Everything it runs will "
+            "appear on a live timeline in this window. Press Ctrl+N to be asked a few questions, or pick the kind here:"
         ))
         intro.setWordWrap(True)
         intro.setAlignment(Qt.AlignmentFlag.AlignCenter)

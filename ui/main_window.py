@@ -7,6 +7,7 @@ the visible/background state are its parts in :mod:`ui.window`.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSize, Qt, QTimer
@@ -33,7 +34,9 @@ from ui.details import DetailsPane
 from ui.empty_state import EmptyState
 from ui.new_task import NewTaskDialog
 from ui.task_form import SCOPED_TAG
-from ui.task_table import NAME, PROGRESS, TASK_ID_ROLE, ProgressDelegate, TaskFilterProxy, TaskTableModel, next_alarm
+from ui.task_table import (
+    NAME, PROGRESS, TASK_ID_ROLE, ProgressDelegate, TaskFilterProxy, TaskTableModel, fit_columns, next_alarm,
+)
 from ui.timeline import Timeline, TimelineView
 from ui.window.actions import WindowActions
 from ui.window.commands import TaskCommands
@@ -67,7 +70,7 @@ class MainWindow(WindowActions, TaskCommands, WindowPanes, WindowVisibility, QMa
         self.timeline = Timeline(engine, self, tasks=tasks)
         self.timeline_view = TimelineView(self.timeline)
         self.timeline_view.setMinimumHeight(90)  # its lanes scroll: the window fits a 600 px high screen
-        self._narrow = False  # set by _fit_width from the window's width
+        self._narrow = False  # set by _fit_width from the panes' width
         self._make_actions()
         self.details = DetailsPane(
             engine, [self.act_run_now, self.act_cancel, self.act_retry, self.act_duplicate, self.act_edit,
@@ -91,6 +94,7 @@ class MainWindow(WindowActions, TaskCommands, WindowPanes, WindowVisibility, QMa
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Stretch)
         header.setStretchLastSection(False)
+        fit_columns(self.table)
         self.table.selectionModel().currentRowChanged.connect(self._on_table_current)
 
         filters = QHBoxLayout()
@@ -146,6 +150,7 @@ class MainWindow(WindowActions, TaskCommands, WindowPanes, WindowVisibility, QMa
         upper.setStretchFactor(1, 3)
         self.setCentralWidget(upper)
         self._splitters = (upper, lower)
+        upper.installEventFilter(self)  # its resizes arrange the panes (WindowPanes.eventFilter)
         # Tab walks the window top to bottom, left to right: timeline, filters, table, details.
         chain = [self.timeline_view, self.search, self.kind_filter, self.state_filter, self.tag_filter, self.table]
         for before, after in zip(chain, chain[1:]):
@@ -171,6 +176,13 @@ class MainWindow(WindowActions, TaskCommands, WindowPanes, WindowVisibility, QMa
         self._status_timer.setSingleShot(True)
         self._status_timer.setInterval(100)
         self._status_timer.timeout.connect(self._update_status)
+        # "next alarm 14:30 (in 51 s)" counts down while the window is seen: the status is
+        # otherwise recomputed only on engine changes, and the words went stale (they read
+        # "in 51 s" half a minute later). The tick re-words the instant already found.
+        self._next_alarm: datetime | None = None
+        self._alarm_tick = QTimer(self)
+        self._alarm_tick.setInterval(1000)
+        self._alarm_tick.timeout.connect(self._show_alarm)
         for signal in (engine.task_added, engine.task_changed, engine.task_removed, engine.run_started,
                        engine.run_finished):
             signal.connect(self._on_engine_changed)
@@ -196,6 +208,15 @@ class MainWindow(WindowActions, TaskCommands, WindowPanes, WindowVisibility, QMa
             index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
         )
         self.table.scrollTo(index)
+        # Again once the layouts have settled: the details pane opening under the table
+        # (a narrow window) shrinks it after this scroll, and a row selected from the
+        # tray's menu went out of sight (seen under Xvfb).
+        QTimer.singleShot(0, self, lambda: self._scroll_to(task_id))
+
+    def _scroll_to(self, task_id: str) -> None:
+        row = self.model.row_of(task_id)
+        if row >= 0:
+            self.table.scrollTo(self.proxy.mapFromSource(self.model.index(row, 0)))
 
     def _on_table_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
         task_id = current.data(TASK_ID_ROLE) if current.isValid() else None
@@ -249,12 +270,28 @@ class MainWindow(WindowActions, TaskCommands, WindowPanes, WindowVisibility, QMa
         self._update_empty()
         self._refresh_tags()
         self.running_label.setText(self.tr("{n} running").format(n=self.engine.running_count()))
-        alarm = next_alarm(self.model.tasks())
+        self._next_alarm = next_alarm(self.model.tasks())
+        self._show_alarm()
+        self.refresh_alarm_tick()
+
+    def _show_alarm(self) -> None:
+        alarm = self._next_alarm
         now = self.engine.clock.now()
         self.alarm_label.setText(
             self.tr("next alarm {when} ({relative})").format(when=text.when(alarm, now), relative=text.relative(alarm, now))
             if alarm else self.tr("no alarms set")
         )
+
+    def refresh_alarm_tick(self) -> None:
+        """Count down only while there is an alarm and the window is seen (no polling in
+        the background; showing the window again re-words the label at once)."""
+        seen = self.isVisible() and not self.isMinimized()
+        if self._next_alarm is not None and seen:
+            if not self._alarm_tick.isActive():
+                self._show_alarm()
+                self._alarm_tick.start()
+        else:
+            self._alarm_tick.stop()
 
     # ------------------------------------------------------------ closing
 

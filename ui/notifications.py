@@ -332,6 +332,16 @@ class ReminderPresenter(QObject):
         self.local_missed = [r for r in self.local_missed if r.task_id != reminder.task_id]
         self.answered.emit(reminder, "dismissed")
 
+    def withdraw_all(self) -> None:
+        """Close every notification shown here, at quit: their buttons answer this process
+        only, and the server keeps them (they never expire), so under Xvfb the next start
+        found them still up with dead buttons. The reminders stay in the missed list,
+        which the tray and the Reminders view show at the next start."""
+        for nid in list(self._by_notification):
+            self._notifier.close(nid)
+        self._by_notification.clear()
+        self._nid_by_task.clear()
+
     def missed(self) -> list[Any]:
         """The missed-reminders list: the engine's when it keeps one, else ours."""
         if hasattr(self._engine, "missed_reminders"):
@@ -339,9 +349,13 @@ class ReminderPresenter(QObject):
         return list(self.local_missed)
 
     def _forget(self, reminder: Any) -> None:
+        """Answered (or handed on): its notification goes too, its buttons being stale.
+        It was forgotten without a close, so an answer from the reminder window or the
+        Reminders dock left it on screen under Xvfb, its buttons dead."""
         for nid, shown in list(self._by_notification.items()):
             if shown.task_id == reminder.task_id:
                 del self._by_notification[nid]
+                self._notifier.close(nid)
         self._nid_by_task.pop(reminder.task_id, None)
         if self._tray_message is not None and self._tray_message.task_id == reminder.task_id:
             self._tray_message = None
@@ -358,6 +372,8 @@ class ReminderPresenter(QObject):
         reminder = self._by_notification.get(nid)
         if reminder is None:
             return  # another app's notification, or one we already answered
+        # Answered, or handed to the window (which offers every snooze choice): either
+        # way the notification's buttons are stale now; _forget closes it.
         if key == "snooze":
             self.snooze(reminder)
         elif key == "dismiss":
@@ -365,10 +381,8 @@ class ReminderPresenter(QObject):
         else:  # "default": a click on the body; the window offers every snooze choice
             self._by_notification.pop(nid, None)
             self._nid_by_task.pop(reminder.task_id, None)
+            self._notifier.close(nid)
             self.window.add(reminder)
-        # Answered, or handed to the window (which offers every snooze choice): either
-        # way the notification's buttons are stale now.
-        self._notifier.close(nid)
 
     def _on_notification_closed(self, nid: int, reason: int) -> None:
         reminder = self._by_notification.pop(nid, None)
@@ -390,10 +404,9 @@ class ReminderPresenter(QObject):
         except Exception:  # a listener never breaks the engine
             log.exception("reading the missed reminders failed")
             return
-        for nid, shown in list(self._by_notification.items()):
+        for shown in list(self._by_notification.values()):
             if shown.task_id not in still_open:
-                self._forget(shown)
-                self._notifier.close(nid)
+                self._forget(shown)  # closes its notification
         for queued in self.window.queue:
             if queued.task_id not in still_open:
                 self.window.remove_task(queued.task_id)

@@ -20,6 +20,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QDockWidget,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QMenu,
     QPushButton,
@@ -56,6 +57,14 @@ class RemindersView(QWidget):
         self.tree.setSelectionMode(QTreeWidget.SelectionMode.ExtendedSelection)
         self.tree.itemSelectionChanged.connect(self._update_buttons)
         self.tree.itemDoubleClicked.connect(lambda *_: self.open_selected())
+        # The message takes what the dock has left; due and status fit their words. The
+        # status stretched as the last column and the message kept 100 px: under Xvfb a
+        # 250 px dock read "missed while …" beside "not answered (2…" and scrolled sideways.
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        for column in (0, 2):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
 
         self.snooze_button = QToolButton()
         self.snooze_button.setObjectName("snoozeReminder")
@@ -102,12 +111,14 @@ class RemindersView(QWidget):
             status = self.tr("missed") if getattr(reminder, "missed", False) else self.tr("not answered")
             detail = getattr(reminder, "detail", None)
             state = self.tr("{status} ({detail})").format(status=status, detail=detail) if detail else status
-            item = QTreeWidgetItem([due, reminder.message or self.tr("(no message)"), state])
+            # The detail ("27s late") in the tooltips: in the column it left the message
+            # of a 250 px dock 45 px ("stret…").
+            item = QTreeWidgetItem([due, reminder.message or self.tr("(no message)"), status])
             item.setData(0, Qt.ItemDataRole.UserRole, reminder)
+            item.setToolTip(1, f"{item.text(1)}\n{state}")  # whole, however narrow the dock
+            item.setToolTip(2, state)
             self.tree.addTopLevelItem(item)
             item.setSelected(reminder.id in selected)
-        for column in (0, 2):
-            self.tree.resizeColumnToContents(column)
         if not self.tree.selectedItems() and self.tree.topLevelItemCount():
             self.tree.topLevelItem(0).setSelected(True)
         count = len(fresh)

@@ -34,7 +34,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtCore import QRect
 from PySide6.QtGui import QColor, QPainter, QPalette
-from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QTableView
 
 from engine.engine import Engine
 from engine.model import Kind, Outcome, Run, RunTotals, State, Task
@@ -95,6 +95,33 @@ def _number_locale() -> QLocale:
     so it counts as English there."""
     locale = QLocale()
     return QLocale(QLocale.Language.English) if locale.language() == QLocale.Language.C else locale
+
+
+#: A column's room beside its words: the view's margins either side, and a little air.
+CELL_PADDING = 12
+
+
+def fit_columns(table: QTableView) -> None:
+    """Room for the words the Kind, Next run, Last outcome and Runs columns show, in the
+    table's font, and no wrapping: at Qt's 100 px "At a set time", "2026-12-10 09:00" and
+    "10,004 (103 failed)" wrapped onto a second line that the one-line row cut in half
+    (seen under Xvfb). Anything longer elides on one line; a restored layout wins."""
+    table.setWordWrap(False)
+    fm = table.fontMetrics()
+    icon = table.style().pixelMetric(QStyle.PixelMetric.PM_SmallIconSize) + 4
+    locale = _number_locale()
+    runs = QCoreApplication.translate("TaskTableModel", "{runs} ({failed} failed)").format(
+        runs=locale.toString(10_000), failed=locale.toString(100))
+    words = {
+        KIND: (icon, text.KIND_WORDS.values()),
+        NEXT_RUN: (0, ("2026-12-31 23:59", "Wed 23:59:59")),
+        LAST_OUTCOME: (icon, style.OUTCOME_LABELS.values()),
+        RUNS: (0, (runs,)),
+    }
+    header = table.horizontalHeader()
+    for column, (extra, samples) in words.items():
+        need = extra + max(fm.horizontalAdvance(sample) for sample in samples) + CELL_PADDING
+        header.resizeSection(column, max(need, header.defaultSectionSize()))
 
 
 class TaskTableModel(QAbstractTableModel):

@@ -106,6 +106,8 @@ class TrayModel(QObject):
         self.running: dict[str, RunningTask] = {}
         self._alarms: dict[str, Alarm] = {}
         self.paused = is_paused(engine)
+        #: How many running tasks a "Let them finish" quit still waits for (0: no quit pending).
+        self.quitting = 0
         #: Reminders shown or missed and not yet snoozed or dismissed (the engine's list).
         self.unanswered: list[Any] = self._read_unanswered()
         self._soon_timer = self._clock.timer(self._on_soon)
@@ -169,6 +171,9 @@ class TrayModel(QObject):
                          else self.tr("{n} unanswered reminders").format(n=count))
         if self.paused:
             lines.append(self.tr("Deferred work paused"))
+        if self.quitting:
+            lines.append(self.tr("Quits when the running task finishes") if self.quitting == 1
+                         else self.tr("Quits when the {n} running tasks finish").format(n=self.quitting))
         return "\n".join(lines)
 
     # -- doing ----------------------------------------------------------------------
@@ -176,6 +181,13 @@ class TrayModel(QObject):
     def set_paused(self, paused: bool) -> None:
         set_paused(self._engine, paused)
         self._on_paused_changed(paused)
+
+    def set_quitting(self, left: int) -> None:
+        """A "Let them finish" quit waits for ``left`` tasks (0: it ended or was called off).
+        Under Xvfb the window went away and nothing said Workdeck would follow."""
+        if left != self.quitting:
+            self.quitting = left
+            self.changed.emit()
 
     # -- the engine's signals -------------------------------------------------------
 

@@ -23,7 +23,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QSystemTrayIcon, QWidget
 
@@ -54,7 +54,7 @@ class WindowBehaviour(QObject):
     hidden_to_tray = Signal(bool)  # True the first time (when the explaining message is shown)
     quit_prompted = Signal(object)  # the QMessageBox, for tests and tools
     quitting = Signal(str)  # the QuitChoice taken ("" with nothing running)
-    waiting_to_quit = Signal(int)  # "let them finish": how many still run
+    waiting_to_quit = Signal(int)  # "let them finish": how many still run (0: the wait was called off)
 
     def __init__(
         self,
@@ -78,6 +78,7 @@ class WindowBehaviour(QObject):
         self._quit_app = quit_app or QApplication.quit
         self._quitting = False
         self._waiting = False
+        self._paused_before_wait: bool | None = None
         self.prompt: QMessageBox | None = None
         self._choice_buttons: dict[QPushButton, QuitChoice] = {}
 
@@ -142,6 +143,7 @@ class WindowBehaviour(QObject):
             icon = getattr(self._tray, "icon", self._tray)
             if isinstance(icon, QSystemTrayIcon) and QSystemTrayIcon.supportsMessages():
                 icon.showMessage(self.tr(HIDDEN_TITLE), self.tr(HIDDEN_TEXT), QSystemTrayIcon.MessageIcon.Information, HIDDEN_MESSAGE_MS)
+                close_balloons_after(HIDDEN_MESSAGE_MS, self)
             else:
                 box = QMessageBox(QMessageBox.Icon.Information, self.tr(HIDDEN_TITLE), self.tr(HIDDEN_TEXT),
                                   QMessageBox.StandardButton.Ok)
@@ -151,7 +153,14 @@ class WindowBehaviour(QObject):
         self.hidden_to_tray.emit(first)
 
     def show_window(self) -> None:
-        """Bring the window forward: the tray's Show, a second start's "activate"."""
+        """Bring the window forward: the tray's Show, a second start's "activate".
+
+        While "Let them finish" waits, this is the user coming back: the wait ends. Under
+        Xvfb the window came back as if nothing were pending, deferred work stayed paused
+        with Pause unchecked, Quit did nothing, and the window vanished when the last run
+        ended."""
+        if self._waiting:
+            self._stop_waiting()
         if self.window.isMinimized():
             self.window.showNormal()
         else:
@@ -238,11 +247,27 @@ class WindowBehaviour(QObject):
     def _wait_then_quit(self) -> None:
         self._waiting = True
         dispatcher = getattr(self._engine, "dispatcher", None)
+        self._paused_before_wait = None
         if dispatcher is not None:
+            self._paused_before_wait = dispatcher.paused
             dispatcher.paused = True  # nothing new from the deferred queue while we wait
         self.window.hide()
         self._engine.run_finished.connect(self._on_run_finished_while_waiting)
         self._on_run_finished_while_waiting(None)
+
+    def _stop_waiting(self) -> None:
+        """No quit after all: deferred work as it was before the wait, and Quit asks again."""
+        self._waiting = False
+        self._engine.run_finished.disconnect(self._on_run_finished_while_waiting)
+        dispatcher = getattr(self._engine, "dispatcher", None)
+        if dispatcher is not None and self._paused_before_wait is False:
+            resume = getattr(dispatcher, "resume", None)  # starts what fell due meanwhile
+            if callable(resume):
+                resume()
+            else:
+                dispatcher.paused = False
+        log.info("quitting called off: the window was shown again")
+        self.waiting_to_quit.emit(0)
 
     def _on_run_finished_while_waiting(self, _run: Any) -> None:
         left = len(self.running_tasks())
@@ -265,4 +290,27 @@ class WindowBehaviour(QObject):
             self._quit_app()
 
 
-__all__ = ["QuitChoice", "WindowBehaviour"]
+def close_balloons_after(ms: int, parent: QObject) -> QTimer:
+    """Close Qt's own tray balloon (XEmbed trays) once ``ms`` have passed and the pointer
+    is off it. Qt checks the pointer once, at the timeout, and never again: a balloon
+    that had the pointer on it then stayed up until clicked, over the tray icon (under
+    Xvfb, 16 s after closing a window whose close button lies under it)."""
+    timer = QTimer(parent)
+    timer.setInterval(1000)
+
+    def sweep() -> None:
+        tips = [w for w in QApplication.topLevelWidgets()
+                if w.metaObject().className() == "QBalloonTip" and w.isVisible()]
+        for tip in tips:
+            if not tip.underMouse():
+                tip.close()
+        if not any(tip.isVisible() for tip in tips):
+            timer.stop()
+            timer.deleteLater()
+
+    timer.timeout.connect(sweep)
+    QTimer.singleShot(ms + 250, timer, timer.start)  # after Qt's own check, then each second
+    return timer
+
+
+__all__ = ["QuitChoice", "WindowBehaviour", "close_balloons_after"]

@@ -186,7 +186,7 @@
     <name>DetailsPane</name>
     <message>
         <source>Task details</source>
-        <extracomment>A parent or child link was clicked: select that task.</extracomment>
+        <extracomment>A run column&apos;s room beside its words: the view&apos;s margins either side, and a little air. A parent or child link was clicked: select that task.</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -410,7 +410,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Workdeck runs your background work without getting in your way: now, later when the time and conditions are right, or at an exact time with a reminder. Everything it runs appears on the timeline above. Press Ctrl+N to be asked a few questions, or pick the kind here:</source>
+        <source>Workdeck runs your background work without getting in your way: now, later when the time and conditions are right, or at an exact time with a reminder. Everything it runs will appear on a live timeline in this window. Press Ctrl+N to be asked a few questions, or pick the kind here:</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1435,7 +1435,9 @@
     </message>
     <message>
         <source>{runs} ({failed} failed)</source>
-        <extracomment>Columns whose sort key is an attribute of the task: list.sort reads it in C (operator.attrgetter), no Python call per row. Runs sort by how many ever ended. Longest a change waits before the views see it: ten updates a second is live to the eye (the timeline, not the table, shows motion), and under 100 ms reads as instant.</extracomment>
+        <extracomment>Columns whose sort key is an attribute of the task: list.sort reads it in C (operator.attrgetter), no Python call per row. Runs sort by how many ever ended. Longest a change waits before the views see it: ten updates a second is live to the eye (the timeline, not the table, shows motion), and under 100 ms reads as instant.
+----------
+A column&apos;s room beside its words: the view&apos;s margins either side, and a little air.</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1472,7 +1474,9 @@
     </message>
     <message>
         <source>{lane} ({count} hidden)</source>
-        <extracomment>The window&apos;s search and filters: tasks it rejects are hidden (see set_filter). The view&apos;s range holds more runs than pixels: draw :attr:`density`, not bars. (instant in µs, visible?) in time order; fed by the window (later the lifecycle).</extracomment>
+        <extracomment>The window&apos;s search and filters: tasks it rejects are hidden (see set_filter). The view&apos;s range holds more runs than pixels: draw :attr:`density`, not bars. (instant in µs, visible?) in time order; fed by the window (later the lifecycle).
+----------
+While following now and not zoomed by hand, the span grows to show upcoming work. The span the user chose (or the default): what fitting upcoming work widens. Where the &quot;next: ...&quot; marker was last drawn, and the due time and task it shows. The axis labels drawn in the last paint, where and what (ui.timeline.axis). How many legend entries fitted in the last paint (the rest are left out whole).</extracomment>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1480,7 +1484,7 @@
     <name>TimelinePainter</name>
     <message>
         <source>visible / background</source>
-        <extracomment>Tick steps in seconds: the first that leaves &gt;= 90 px between ticks is used.</extracomment>
+        <extracomment>Tick steps in seconds: the first that leaves &gt;= 90 px between ticks is used. Pixels kept free between an axis label and the &quot;next: ...&quot; marker.</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1640,7 +1644,7 @@
     <name>TrayModel</name>
     <message>
         <source>Workdeck</source>
-        <extracomment>Unanswered reminders listed in the menu; the window&apos;s Reminders view has them all. Reminders shown or missed and not yet snoozed or dismissed (the engine&apos;s list).</extracomment>
+        <extracomment>Unanswered reminders listed in the menu; the window&apos;s Reminders view has them all. How many running tasks a &quot;Let them finish&quot; quit still waits for (0: no quit pending). Reminders shown or missed and not yet snoozed or dismissed (the engine&apos;s list).</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1669,6 +1673,14 @@
     </message>
     <message>
         <source>Deferred work paused</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Quits when the running task finishes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Quits when the {n} running tasks finish</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -19,6 +19,7 @@ from tests.ui import ui_targets
 from ui.autostart import Autostart
 from ui.desktop import DesktopShell
 from ui.settings import Settings
+from ui.window_behaviour import QuitChoice
 
 
 @pytest.fixture
@@ -124,3 +125,19 @@ def test_the_window_comes_back_as_the_user_left_it(engine: Engine, tmp_path: Pat
         again_shell.reminders.window.close()
     finally:
         qapp.setQuitOnLastWindowClosed(before)
+
+
+def test_the_tray_says_workdeck_quits_once_the_running_task_finishes(shell: DesktopShell, engine: Engine,
+                                                                     qtbot: Any) -> None:
+    # Seen under Xvfb: after "Let it finish" the window went away and the tray icon stayed
+    # as before; nothing said Workdeck would quit (waiting_to_quit had no listener).
+    task = engine.enqueue(TaskSpec(worker="python", args=("tests.ui.ui_targets:until_released",),
+                                   kind=Kind.IMMEDIATE, name="long job"))
+    qtbot.waitUntil(lambda: task.id in shell.tray_menu.running_actions)
+    shell.behaviour.choose(QuitChoice.FINISH)
+    assert "Quits when the running task finishes" in shell.tray_model.tooltip()
+    shell.show_window()  # the user came back: no quit pending
+    assert "Quits" not in shell.tray_model.tooltip()
+    ui_targets.release.set()
+    qtbot.waitUntil(lambda: not shell.tray_menu.running_actions)
+    assert shell.window.isVisible()

@@ -8,14 +8,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QMainWindow, QMessageBox, QPushButton, QSystemTrayIcon
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMainWindow, QMessageBox, QPushButton, QSystemTrayIcon, QWidget
 
 from engine.clock import FakeClock
 from engine.lifecycle import AppState, Lifecycle
 from engine.model import Kind, Outcome, State, StopReason
 from tests.ui.fake_engine import FakeEngine
 from ui.settings import Settings
-from ui.window_behaviour import QuitChoice, WindowBehaviour
+from ui.window_behaviour import QuitChoice, WindowBehaviour, close_balloons_after
 
 
 class Harness:
@@ -171,3 +172,51 @@ def test_the_window_and_its_quit_prompt_lie_on_the_screen(h: Harness, qtbot: Any
     assert prompt is not None
     qtbot.waitUntil(lambda: prompt.isVisible() and area.contains(prompt.frameGeometry()))
     h.prompt_button(QuitChoice.ABORT).click()
+
+
+def test_showing_the_window_while_finish_waits_calls_the_quit_off(h: Harness, qtbot: Any) -> None:
+    # Seen under Xvfb: after "Let it finish", the tray's Show (or a second start) brought
+    # the window back as if nothing were pending: deferred work stayed paused with Pause
+    # unchecked, Quit did nothing, and the window vanished when the run ended.
+    a, b = _two_running(h, qtbot)
+    h.prompt_button(QuitChoice.FINISH).click()
+    assert h.engine.dispatcher.paused and not h.window.isVisible()
+    h.behaviour.show_window()
+    assert h.window.isVisible() and not h.engine.dispatcher.paused
+    h.engine.finish(a)
+    h.engine.finish(b)
+    assert h.quits == [] and not h.engine.stopped
+    c = h.engine.add(("sleep", "30"))
+    h.engine.start(c.id)
+    with qtbot.waitSignal(h.behaviour.quit_prompted):  # Quit asks again
+        h.behaviour.quit_action.trigger()
+    h.prompt_button(QuitChoice.STOP).click()
+    assert h.quits == [True]
+
+
+def test_a_pause_from_before_finish_waited_stays_when_the_quit_is_called_off(h: Harness, qtbot: Any) -> None:
+    h.engine.dispatcher.paused = True  # the user paused deferred work earlier
+    _two_running(h, qtbot)
+    h.prompt_button(QuitChoice.FINISH).click()
+    h.behaviour.show_window()
+    assert h.engine.dispatcher.paused
+
+
+class QBalloonTip(QWidget):
+    """Stands in for Qt's private balloon: found the same way, by its class name."""
+
+
+def test_a_tray_balloon_left_up_closes_once_the_pointer_is_off_it(qtbot: Any) -> None:
+    # Seen under Xvfb: Qt checks the pointer once, at the message's timeout; a balloon
+    # with the pointer on it then stayed up until clicked, over the tray icon.
+    tip = QBalloonTip()
+    qtbot.addWidget(tip)
+    tip.show()
+    tip.setAttribute(Qt.WidgetAttribute.WA_UnderMouse, True)  # the pointer on it at the timeout
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    timer = close_balloons_after(10, parent)
+    qtbot.wait(1500)
+    assert tip.isVisible() and timer.isActive()  # read while the pointer is on it
+    tip.setAttribute(Qt.WidgetAttribute.WA_UnderMouse, False)  # the pointer leaves
+    qtbot.waitUntil(lambda: not tip.isVisible(), timeout=3_000)

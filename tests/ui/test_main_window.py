@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from PySide6.QtCore import QModelIndex, QPoint, Qt
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMessageBox
 
 from engine.clock import to_us
 from engine.model import Kind, Outcome, State, StopReason, TaskSpec
@@ -224,6 +224,21 @@ def test_status_bar_and_visibility(qtbot, window, engine, clock) -> None:
     assert not window.timeline_view.ticking()
 
 
+def test_the_next_alarms_countdown_stays_live_between_engine_changes(qtbot, window, engine, clock) -> None:
+    # Seen under Xvfb: "next alarm 23:48:08 (in 51 s)" still read "in 51 s" 30 s later,
+    # because the status was worded only when the engine changed something.
+    engine.enqueue(TaskSpec("reminder", ("tea",), kind=Kind.EXACT, run_at=clock.now() + timedelta(minutes=5)))
+    qtbot.waitUntil(lambda: "(in 5 min)" in window.alarm_label.text())
+    clock.advance(30)  # time passes; the engine has nothing to say
+    qtbot.waitUntil(lambda: "(in 4 min 30 s)" in window.alarm_label.text(), timeout=3000)
+    window.showMinimized()  # not seen: no countdown in the background
+    qtbot.waitUntil(lambda: not window._alarm_tick.isActive())
+    clock.advance(60)
+    window.showNormal()  # seen again: worded at once, counting again
+    qtbot.waitUntil(lambda: "(in 3 min 30 s)" in window.alarm_label.text(), timeout=3000)
+    assert window._alarm_tick.isActive()
+
+
 def test_closing_the_window_cancels_its_scoped_work(qtbot, window, engine, runner) -> None:
     scoped = start_task(engine, runner, tags=(SCOPED_TAG,))
     kept = start_task(engine, runner)
@@ -285,6 +300,9 @@ def test_keyboard_tab_order_and_f6_panes(qtbot, window, engine, runner, clock) -
 def test_an_empty_window_says_what_workdeck_does_and_offers_a_way_in(qtbot, window, engine) -> None:
     assert window.table_pages.currentWidget() is window.empty_state
     assert not window.details.isVisible() and not window.timeline_view.isVisible()
+    # It points to no timeline "above": there is none until there is work (seen under Xvfb).
+    words = " ".join(label.text() for label in window.empty_state.findChildren(QLabel))
+    assert "timeline" in words and "above" not in words
     assert window.tag_filter.currentText() == "All tags"
     # Each kind's button opens the form for that kind, the questions already answered.
     qtbot.mouseClick(window.empty_state.buttons["alarm"], Qt.MouseButton.LeftButton)
@@ -320,6 +338,66 @@ def test_the_window_fits_a_small_screen(qtbot, window, engine, runner, clock, si
         assert window.rect().contains(widget.mapTo(window, widget.rect().bottomRight())), widget.accessibleName()
     window.resize(1400, 900)
     qtbot.waitUntil(lambda: window._splitters[1].orientation() == Qt.Orientation.Horizontal, timeout=2_000)
+
+
+def test_a_dock_beside_the_panes_stacks_them_as_a_narrow_window_does(qtbot, window, engine, runner, clock) -> None:
+    # Seen under Xvfb: the Reminders dock (open at start with an unanswered reminder) left
+    # a 1280 px window's table 390 px wide, scrolling sideways beside the details pane.
+    run_task(engine, runner, clock, 1)
+    window.resize(1280, 860)
+    qtbot.waitUntil(lambda: window._splitters[1].orientation() == Qt.Orientation.Horizontal, timeout=2_000)
+    dock = QDockWidget("Reminders", window)
+    dock.setMinimumWidth(360)
+    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+    qtbot.waitUntil(lambda: window._splitters[1].orientation() == Qt.Orientation.Vertical, timeout=2_000)
+    # The table has the panes' width.
+    qtbot.waitUntil(lambda: window.table.width() >= window.centralWidget().width() - 20, timeout=2_000)
+    dock.hide()
+    qtbot.waitUntil(lambda: window._splitters[1].orientation() == Qt.Orientation.Horizontal, timeout=2_000)
+
+
+def test_going_from_stacked_to_side_by_side_gives_the_table_the_larger_share(qtbot, engine, runner,
+                                                                           clock) -> None:
+    # Seen under Xvfb: a 1280 px window that starts with the Reminders dock open (stacked
+    # panes), then maximized: the splitter kept its stacked sizes as widths, and the
+    # table got 400 px of 1290 beside an empty details pane of 870.
+    run_task(engine, runner, clock, 1)
+    window = MainWindow(engine)
+    qtbot.addWidget(window)
+    dock = QDockWidget("Reminders", window)
+    dock.setMinimumWidth(300)
+    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+    window.show()
+    qtbot.waitExposed(window)
+    lower = window._splitters[1]
+    qtbot.waitUntil(lambda: lower.orientation() == Qt.Orientation.Vertical and window.table.isVisible(), timeout=2_000)
+    window.resize(1600, 1000)
+    qtbot.waitUntil(lambda: lower.orientation() == Qt.Orientation.Horizontal and window.details.isVisible(),
+                    timeout=2_000)
+    qtbot.wait(50)  # the splitter lays out
+    table, details = lower.sizes()
+    assert 1.2 < table / details < 1.8, (table, details)  # the 3:2 the window starts with
+
+
+def test_a_task_selected_from_outside_stays_in_view_when_the_details_open_under_it(qtbot, window, engine,
+                                                                                  clock) -> None:
+    # Seen under Xvfb: a click on an alarm in the tray's menu showed the window with the
+    # alarm selected, but the details pane opened under the table after the table had
+    # scrolled, and pushed the selected row out of sight.
+    tasks = [engine.enqueue(TaskSpec("reminder", (f"r{i}",), kind=Kind.EXACT, name=f"r{i}",
+                                     run_at=clock.now() + timedelta(hours=1, minutes=i))) for i in range(40)]
+    window.resize(800, 600)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 40 and window.table.isVisible(), timeout=2_000)
+    qtbot.wait(200)
+    assert not window.details.isVisible()
+    window.hide()  # in the tray; its Next alarms entry shows the window, then selects
+    qtbot.wait(100)
+    window.show()
+    window.select_task(tasks[17].id)
+    index = window.table.currentIndex()
+    qtbot.waitUntil(lambda: window.details.isVisible(), timeout=2_000)
+    qtbot.wait(100)
+    assert window.table.viewport().rect().contains(window.table.visualRect(index))
 
 
 def test_a_narrow_window_shows_the_details_only_for_a_selected_task(qtbot, window, engine, runner, clock) -> None:

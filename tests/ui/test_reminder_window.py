@@ -242,3 +242,35 @@ def test_one_notification_per_reminder_and_answers_elsewhere_close_it(engine: Fa
     assert notifier.closed_ids == [2]
     notifier.closed.emit(1, 2)  # the user closed the oven's with its cross: still unanswered
     assert [r.task_id for r in presenter.missed()] == ["oven"]
+
+
+def test_an_answer_from_the_window_or_the_dock_closes_the_desktop_notification(engine: FakeReminderEngine,
+                                                                               settings: Settings, qtbot: Any) -> None:
+    # Seen under Xvfb: Dismiss in the reminder window (opened from the tray's menu) left
+    # the reminder's notification on screen, its buttons dead: the answer forgot the
+    # notification before anything closed it.
+    notifier = FakeNotifier(["actions"])
+    presenter = _presenter(engine, settings, qtbot, notifier=notifier)
+    first = engine.fire("t1", "First")
+    second = engine.fire("t2", "Second")
+    presenter.window.add(first)  # the tray's entry for it
+    _button(presenter.window, "dismiss").click()
+    assert engine.calls == [("dismiss", "t1")] and notifier.closed_ids == [1]
+    presenter.snooze(second, 300.0)  # the Reminders dock's Snooze
+    assert notifier.closed_ids == [1, 2]
+    engine.fire("t3", "Third")
+    notifier.action_invoked.emit(3, "dismiss")  # answered on the notification: closed once
+    assert notifier.closed_ids == [1, 2, 3]
+
+
+def test_quitting_withdraws_the_notifications_shown_so_none_is_left_with_dead_buttons(
+        engine: FakeReminderEngine, settings: Settings, qtbot: Any) -> None:
+    # Seen under Xvfb: notifications never expire, and after a quit and a new start the
+    # old ones were still up, their buttons answering nobody.
+    notifier = FakeNotifier(["actions"])
+    presenter = _presenter(engine, settings, qtbot, notifier=notifier)
+    engine.fire("t1", "First")
+    engine.fire("t2", "Second")
+    presenter.withdraw_all()
+    assert sorted(notifier.closed_ids) == [1, 2]
+    assert [r.task_id for r in presenter.missed()] == ["t1", "t2"]  # still unanswered

@@ -19,6 +19,7 @@ from engine.model import Kind, State, TaskSpec
 from ui.autostart import Autostart
 from ui.desktop import DesktopShell
 from ui.main_window import MainWindow
+from ui.reminders_view import RemindersView
 from ui.settings import Settings
 
 
@@ -119,3 +120,23 @@ def test_pause_and_resume_from_the_window(shell: DesktopShell, engine: Engine, q
     assert not shell.paused_label.isHidden() and shell.tray_menu.pause_action.isChecked()
     shell.tray_menu.pause_action.trigger()  # resumed from the tray: the window follows
     assert not engine.dispatcher.paused and not action.isChecked() and shell.paused_label.isHidden()
+
+
+def test_the_message_takes_the_room_the_due_time_and_status_leave(shell: DesktopShell, engine: Engine,
+                                                                     clock: FakeClock, qtbot: Any) -> None:
+    # Seen under Xvfb: in the dock the message kept Qt's 100 px ("missed while …") while
+    # the status, the last column, stretched or was cut ("not answered (2…").
+    _fire(engine, clock, qtbot, "missed while closed, a longer message")
+    view = RemindersView(engine, shell.reminders)
+    qtbot.addWidget(view)
+    view.resize(420, 300)
+    view.show()
+    qtbot.waitExposed(view)
+    tree, item = view.tree, view.tree.topLevelItem(0)
+    fm = tree.fontMetrics()
+    for column in (0, 2):  # due and status whole
+        assert tree.columnWidth(column) >= fm.horizontalAdvance(item.text(column)), column
+    rest = tree.viewport().width() - tree.columnWidth(0) - tree.columnWidth(2)
+    assert abs(tree.columnWidth(1) - rest) <= 2 and tree.columnWidth(1) > 150  # the message has the rest
+    assert not tree.horizontalScrollBar().isVisible()
+    assert item.toolTip(1).startswith("missed while closed, a longer message\n")

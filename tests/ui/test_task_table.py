@@ -20,6 +20,7 @@ from ui.task_table import (
     TaskTableModel,
     next_alarm,
 )
+from ui import text
 from tests.ui.helpers import run_task, start_task
 
 
@@ -207,3 +208,26 @@ def test_the_runs_column_counts_a_run_that_ends_while_the_table_shows_it(qtbot, 
     assert reported[-1].totals.total == 1 and reported[-1].totals.failed == 1
     qtbot.waitUntil(lambda: model.row_of(task.id) >= 0 and model.index(model.row_of(task.id), RUNS).data()
                     == "1 (1 failed)", timeout=2_000)
+
+
+def test_the_window_shows_kind_next_run_and_runs_whole_on_one_line(qtbot, engine, clock) -> None:
+    # Seen under Xvfb: "At a set time", "2026-12-10 09:00" and "10,004 (103 failed)"
+    # wrapped in Qt's 100 px columns, and the one-line rows cut the second line in half.
+    from ui.main_window import MainWindow
+
+    task = engine.enqueue(TaskSpec("reminder", ("far",), kind=Kind.EXACT, run_at=clock.now() + timedelta(days=10)))
+    engine.store.conn.execute("UPDATE tasks SET runs_total = 10004, runs_failed = 103 WHERE id = ?", (task.id,))
+    engine.store.conn.commit()
+    window = MainWindow(engine)
+    window.resize(1280, 860)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    table, fm = window.table, window.table.fontMetrics()
+    assert not table.wordWrap()
+    row = window.proxy.mapFromSource(window.model.index(window.model.row_of(task.id), 0)).row()
+    far = text.when(task.next_run_at, clock.now())
+    for column, icon, words in ((KIND, 16, "At a set time"), (NEXT_RUN, 0, far), (RUNS, 0, "10,004 (103 failed)")):
+        index = window.proxy.index(row, column)
+        assert index.data() == words and len(far) == len("2026-12-10 09:00")
+        assert table.visualRect(index).width() >= icon + fm.horizontalAdvance(words) + 6, (column, words)

@@ -227,3 +227,22 @@ def test_repaints_only_while_shown_and_now_in_view(qtbot, view, clock) -> None:
     assert view.ticking()
     view.set_range(to_us(clock.now()) - 3 * 7 * 86400 * S, 4 * 7 * 86400 * S, follow=True)
     assert view.tick_interval_ms() == 1000  # weeks: once a second is smooth enough
+
+
+def test_a_failure_in_a_lane_shows_over_another_tasks_running_bar(view, engine, runner, clock) -> None:
+    # Seen under Xvfb: a task retrying and failing beside a 10-minute run had no red in
+    # the closed Immediate lane; the running bar, drawn last, covered every failure.
+    long = start_task(engine, runner, name="long")
+    clock.advance(30)
+    failed = run_task(engine, runner, clock, 5, Outcome.FAILED)
+    clock.advance(90)
+    bad = failed.runs[0]
+    show_around(view, to_us(bad.started_at))
+    y = view.row_rect(lane_key(Kind.IMMEDIATE)).center().y()
+    middle = view.x_for(to_us(bad.started_at) + 2.5 * S)
+    assert close(pixel(view, middle, y), style.outcome_color("failed", view.palette()))
+    # The running bar still shows on both sides of the failure.
+    running = style.outcome_color("running", view.palette())
+    assert close(pixel(view, view.x_for(to_us(bad.started_at) - 10 * S), y), running)
+    assert close(pixel(view, view.x_for(to_us(bad.ended_at) + 10 * S), y), running)
+    assert engine.is_running(long.id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QFontMetrics
 
 from engine.clock import to_us
 from engine.model import Kind, Outcome, State
@@ -120,3 +120,17 @@ def test_the_dense_lane_follows_the_filter_and_marks_failures_with_an_edge(qtbot
     assert share(top, mark) < 0.02 and share(top + MARK_HEIGHT, colors["failed"]) < 0.02
     assert share(top + MARK_HEIGHT, colors["succeeded"]) > 0.98  # the steady task's band remains
     assert "failed" not in (view.hover_text(rect.center()) or "").lower()
+
+
+def test_a_lanes_count_of_hidden_tasks_is_read_whole(qtbot, window, engine, runner, clock) -> None:
+    # Seen under Xvfb: searching "fail" among 30 tasks left "Immediate (8 h…" in a 160 px
+    # label column.
+    for i in range(12):
+        run_task(engine, runner, clock, 1, Outcome.SUCCEEDED, name=f"task {i}")
+    window.search.setText("task 1")  # "task 1", "task 10", "task 11": 9 hidden
+    view = window.timeline_view
+    qtbot.waitUntil(lambda: view.rows()[0].label == "Immediate (9 hidden)")
+    font = view.font()
+    font.setBold(True)
+    # The painter elides a lane's title to plot_left - 42 pixels.
+    assert QFontMetrics(font).horizontalAdvance("Immediate (99 hidden)") <= view.plot_left - 42

@@ -206,7 +206,8 @@ def test_no_axis_label_runs_under_the_edge_marker_at_any_width(qtbot, engine, cl
     view = make_view(qtbot, engine)
     base = view.palette().color(view.palette().ColorRole.Base)
     checked = 0
-    for width in range(360, 1000, 9):  # narrower, the plot (160 px) has room for the marker only
+    # Narrower than the label column and 200 px of plot, there is room for the marker only.
+    for width in range(view.plot_left + 200, 1000, 9):
         view.resize(width, 300)
         image = view.grab().toImage()
         assert view.edge_marker is not None, width
@@ -225,3 +226,19 @@ def test_no_axis_label_runs_under_the_edge_marker_at_any_width(qtbot, engine, cl
                        for x in range(box.left(), box.right() + 1) for y in range(box.top(), box.bottom() + 1))
         checked += 1
     assert checked > 60
+
+
+def test_no_axis_label_is_cut_by_the_right_edge(qtbot, engine, clock) -> None:
+    """A tick just inside the right edge had its label cut by the widget's edge: "00:06"
+    read "00:0", another time (seen under Xvfb, with nothing ahead and so no marker)."""
+    view = make_view(qtbot, engine)
+    tick = to_us(clock.now())  # 09:00:00, on the axis's minute grid
+    span = 600 * S
+    for inside in range(1, 60, 3):  # the tick this many pixels left of the edge
+        end = tick + inside * span / view.plot_width
+        view.set_range(end - span, span, follow=False)
+        view.grab()
+        assert view.edge_marker is None
+        assert view.axis_labels, inside
+        for box, label in view.axis_labels:
+            assert box.right() < view.width(), (inside, label)

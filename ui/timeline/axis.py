@@ -69,6 +69,8 @@ def paint_axis(p: QPainter, view: TimelineView, pal: QPalette, start: int, end: 
         box = QRect(x + 3, view.AXIS_HEIGHT - 7 - fm.ascent(), fm.horizontalAdvance(label), fm.height())
         if avoid is not None and box.right() + AVOID_GAP >= avoid.left() and box.left() <= avoid.right():
             continue
+        if box.right() >= view.width():  # cut by the edge: "00:06" read "00:0" (Xvfb)
+            continue
         p.setPen(text_pen)
         p.drawText(x + 3, view.AXIS_HEIGHT - 7, label)
         view.axis_labels.append((box, label))

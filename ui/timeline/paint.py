@@ -144,8 +144,12 @@ class TimelinePainter:
         px = (end - start) / view.plot_width
         strip = None if timeline.dense else timeline.strip(row.key, px)
         self._queued(p, colors, row, y, h, start, end, now)
+        # Failures drawn again over running bars: in a lane, a long run of one task
+        # covered every failure of the others while it ran (a retrying task's red was
+        # gone from the Immediate lane under a 10-minute run).
+        failures: list[tuple[int, int, int, int, QColor]] = []
         if timeline.dense:
-            self._density(p, colors, row, y, h, start, end)
+            self._density(p, colors, row, y, h, start, end, failures)
         if strip is not None:
             base = view.plot_left - start / px  # grid pixel -> widget x
             fill = p.fillRect
@@ -156,10 +160,18 @@ class TimelinePainter:
                 mark = marks.get(color)
                 if mark is not None:  # not by colour alone: a dark top edge
                     fill(x1, y, int(g2 + base) - x1, MARK_HEIGHT, mark)
+                    failures += ((x1, y, int(g2 + base) - x1, h, colors[color]),
+                                 (x1, y, int(g2 + base) - x1, MARK_HEIGHT, mark))
+        spans = []
         for bar in timeline.running(row.key, end):
             x1 = round(view.x_for(bar.start))
             x2 = max(x1 + MIN_BAR_PX, round(view.x_for(now)))
             p.fillRect(x1, y, x2 - x1, h, colors["running"])
+            spans.append((x1, x2))
+        if spans and failures:
+            for fx, fy, fw, fh, fcolor in failures:
+                if any(fx < x2 and fx + fw > x1 for x1, x2 in spans):
+                    p.fillRect(fx, fy, fw, fh, fcolor)
         missed = timeline.missed(row.key, start - int(8 * px), end)
         if missed:
             color = colors["missed"]
@@ -187,7 +199,7 @@ class TimelinePainter:
                 last = (x1, x2)
 
     def _density(self, p: QPainter, colors: dict[str, QColor], row: Row, y: int, h: int,
-                 start: int, end: int) -> None:
+                 start: int, end: int, failures: list[tuple[int, int, int, int, QColor]]) -> None:
         """Per-pixel aggregates (see ui.timeline.density): the row's columns, merged and
         kept by the grid (a frame draws a few rectangles, not a walk of every bucket):
         successes in their colour and on top, by their share, the rest in the worst
@@ -208,6 +220,9 @@ class TimelinePainter:
                 mark = marks.get(worst)
                 if mark is not None:  # as on a failed bar: not by colour alone
                     p.fillRect(x1, y, x2 - x1, MARK_HEIGHT, mark)
+                    if top:
+                        failures.append((x1, y, x2 - x1, top, colors[worst]))
+                    failures.append((x1, y, x2 - x1, MARK_HEIGHT, mark))
 
     def _markers(self, p: QPainter, pal: QPalette, row: Row, rect: QRect, start: int, end: int) -> None:
         view = self.view

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QPoint, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QPoint, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
+    QFont,
+    QFontMetrics,
     QKeyEvent,
     QMouseEvent,
     QPainter,
@@ -34,7 +36,7 @@ from ui.timeline import future, hover
 from ui.timeline.axis import SECOND
 from ui.timeline.bars import Bar, Row, RowKey
 from ui.timeline.future import FOLLOW_AT
-from ui.timeline.model import Timeline
+from ui.timeline.model import LANE_TITLES, Timeline
 from ui.timeline.paint import TimelinePainter
 
 MIN_SPAN = 10 * SECOND  # "from seconds ..."
@@ -75,6 +77,7 @@ class TimelineView(QWidget):
         self.auto_span = True
         #: The span the user chose (or the default): what fitting upcoming work widens.
         self._base_span: float = DEFAULT_SPAN
+        self._label_width = self._fit_label_width()
         self._span = self.span_for_upcoming(DEFAULT_SPAN)
         self._start = timeline.now_us() - int(self._span * FOLLOW_AT)
         #: Where the "next: ..." marker was last drawn, and the due time and task it shows.
@@ -110,11 +113,22 @@ class TimelineView(QWidget):
 
     @property
     def plot_left(self) -> int:
-        return self.LABEL_WIDTH
+        return self._label_width
 
     @property
     def plot_width(self) -> int:
-        return max(1, self.width() - self.LABEL_WIDTH)
+        return max(1, self.width() - self._label_width)
+
+    def _fit_label_width(self) -> int:
+        """At least :attr:`LABEL_WIDTH`, and room for a lane's bold title with its count of
+        hidden tasks: at 160 px a filtered window's lane read "Immediate (8 h…" (Xvfb)."""
+        font = QFont(self.font())
+        font.setBold(True)
+        fm = QFontMetrics(font)
+        words = QCoreApplication.translate("Timeline", "{lane} ({count} hidden)")
+        widest = max(fm.horizontalAdvance(words.format(lane=QCoreApplication.translate("Timeline", title), count=99))
+                     for title in LANE_TITLES.values())
+        return max(self.LABEL_WIDTH, widest + 42 + 4)  # the arrow and kind icon before it, air after
 
     @property
     def span(self) -> float:

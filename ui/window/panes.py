@@ -6,20 +6,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtCore import QByteArray, QEvent, QObject, Qt
 from PySide6.QtWidgets import QApplication, QWidget
 
 from ui.timeline import FOLLOW_AT
 
 if TYPE_CHECKING:
-    from PySide6.QtGui import QResizeEvent
     from PySide6.QtWidgets import QLineEdit, QSplitter, QStackedWidget, QTableView
 
     from ui.details import DetailsPane
     from ui.empty_state import EmptyState
     from ui.timeline import TimelineView
 
-#: Below this width the details pane goes under the table instead of beside it.
+#: Below this width of the panes the details go under the table instead of beside it.
 NARROW_WIDTH = 1000
 
 
@@ -81,12 +80,19 @@ class WindowPanes:
         self.search.setFocus()
         self.search.selectAll()
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
-        super().resizeEvent(event)
-        self._fit_width(event.size().width())
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        # The panes' own width, not the window's: a dock beside them (the Reminders dock
+        # opens at start with an unanswered reminder) left a 1280 px window's table
+        # 390 px, scrolling sideways beside an empty details pane (seen under Xvfb).
+        # A window deleted later than its Python side still sends its last events, through
+        # a bare wrapper with no attributes (as ui/window_behaviour.py found).
+        splitters = getattr(self, "_splitters", None)
+        if splitters is not None and watched is splitters[0] and event.type() == QEvent.Type.Resize:
+            self._fit_width(splitters[0].width())
+        return super().eventFilter(watched, event)  # type: ignore[misc]
 
     def _fit_width(self, width: int) -> None:
-        """A narrow window stacks the details under the table and shows the details'
+        """Narrow panes stack the details under the table and show the details'
         buttons as icons (their names stay as tooltips and accessible names), so the
         window works down to 640 px wide, side by side on a wide one."""
         narrow = width < NARROW_WIDTH
@@ -96,6 +102,10 @@ class WindowPanes:
         wanted = Qt.Orientation.Vertical if narrow else Qt.Orientation.Horizontal
         if lower.orientation() != wanted:
             lower.setOrientation(wanted)
+            # The sizes it had were heights (or widths): kept as the other, a window
+            # maximized from stacked panes gave the table 400 px of 1290 beside an empty
+            # details pane (seen under Xvfb). Back to the 3:2 it starts with.
+            lower.setSizes([3000, 2000])
         style_ = Qt.ToolButtonStyle.ToolButtonIconOnly if narrow else Qt.ToolButtonStyle.ToolButtonTextBesideIcon
         for button in self.details.buttons.values():
             button.setToolButtonStyle(style_)

@@ -30,6 +30,8 @@ class WindowVisibility:
     act_quit: QAction
     file_menu: QMenu
 
+    def refresh_alarm_tick(self) -> None: ...  # MainWindow's: the status bar's countdown
+
     def attach_desktop(self, shell: Any) -> None:
         """Hand quitting and the visible/background state to the desktop shell
         (ui/desktop.py: tray, lifecycle, the quit prompt), so each has one owner."""
@@ -59,6 +61,7 @@ class WindowVisibility:
         self.timeline_view.refresh_ticking()
 
     def _set_visible_state(self, visible: bool) -> None:
+        self.refresh_alarm_tick()
         if self._lifecycle is not None:  # the lifecycle decides; the view still ticks only when seen
             self.timeline_view.refresh_ticking()
             return
