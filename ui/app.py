@@ -46,10 +46,17 @@ def main(db_path: str | os.PathLike[str], *, manifest: str | os.PathLike[str] | 
     # comes while the engine starts waits in the wakeup socket until the loop runs, then
     # quits gracefully. (Caught from the loop's start only, it killed the process.)
     shell: DesktopShell | None = None
+    stopped_early = False
 
     def stop_gracefully() -> None:
+        nonlocal stopped_early
         if shell is None:
-            app.quit()
+            # Before the window: the take-over prompt (or the wait for serve to let go)
+            # runs its own event loop, and app.quit() does nothing before app.exec(), so
+            # a logout left this process waiting for an answer nobody could give.
+            # exit() ends every running loop: the prompt returns as declined.
+            stopped_early = True
+            QApplication.exit(0)
         else:
             shell.behaviour.choose(QuitChoice.STOP)
 
@@ -58,6 +65,9 @@ def main(db_path: str | os.PathLike[str], *, manifest: str | os.PathLike[str] | 
         # user chose to leave it running. Either way this process has nothing to show.
         host = open_for_window(db_path, manifest=manifest)
         if host is None:
+            return 0
+        if stopped_early:  # the signal came as serve let go: own nothing, run nothing
+            host.stop()
             return 0
         window = MainWindow(host.engine)
         shell = DesktopShell(host.engine, window, db_path=db_path, hidden=hidden)

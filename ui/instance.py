@@ -92,6 +92,7 @@ def open_for_window(
         return EngineHost.open(db_path, role="window", clock=clock, manifest=manifest)
     if owned.role != "serve":
         raise owned
+    log.info("workdeck serve (pid %s) owns %s: asking whether to take over", owned.pid, db_path)
     if not (ask or ask_take_over)(owned):
         return None
     reply = ipc.call(sock, {"op": "yield"}, timeout=5.0)
@@ -101,9 +102,10 @@ def open_for_window(
 
 
 def _wait_for_ownership(db_path: str | os.PathLike[str], *, clock: Any, manifest: str | os.PathLike[str] | None,
-                        wait_ms: int, pid: int | None) -> EngineHost:
+                        wait_ms: int, pid: int | None) -> EngineHost | None:
     """Try the lock every few milliseconds until serve has let go, with the event loop
-    running meanwhile (the window stays responsive; no sleep on the UI thread)."""
+    running meanwhile (the window stays responsive; no sleep on the UI thread). None:
+    the loop was ended from outside (a quit signal: QApplication.exit) before that."""
     deadline = QDeadlineTimer(wait_ms)
     loop = QEventLoop()
     result: dict[str, Any] = {}
@@ -131,6 +133,9 @@ def _wait_for_ownership(db_path: str | os.PathLike[str], *, clock: Any, manifest
     attempt()
     if not result:
         loop.exec()
+    if not result:  # QApplication.exit() ended the loop: stop trying
+        timer.stop()
+        return None
     if "error" in result:
         raise result["error"]
     return result["host"]  # type: ignore[no-any-return]

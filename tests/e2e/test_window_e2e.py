@@ -3,8 +3,10 @@ line adds, brings itself forward for a second `workdeck`, and stops gracefully."
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -71,3 +73,26 @@ def test_a_quit_signal_while_the_window_starts_stops_it_gracefully(wd: Workdeck)
     assert window.returncode == 0, out
     assert wd.ping() is None  # nobody owns the database any more
     assert wd.json("show", task_id)["state"] == "enqueued"  # to run at the next start
+
+
+
+@pytest.mark.posix
+def test_a_quit_signal_at_the_take_over_prompt_ends_the_window(wd: Workdeck, tmp_path: Path) -> None:
+    """serve owns the database and a window starts (at login: --hidden): it asks whether
+    to take over, in a modal prompt nobody may answer. A logout's SIGTERM must end it
+    (status 0, serve left running); it once ran on, ignoring SIGTERM and SIGINT."""
+    serve = wd.serve()
+    state = tmp_path / "state"  # the window's log file goes there (platformdirs)
+    window = subprocess.Popen(wd.argv("--hidden"), env={**wd.env, "XDG_STATE_HOME": str(state)}, cwd=ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wd.processes.append(window)
+
+    def asking() -> bool:
+        return any("asking whether to take over" in log.read_text() for log in state.rglob("*.log"))
+
+    wait_until(lambda: window.poll() is not None or asking(), timeout=30, what="the take-over prompt")
+    assert window.poll() is None, window.communicate()
+    window.send_signal(signal.SIGTERM)
+    assert window.wait(15) == 0
+    assert wd.ping()["pid"] == serve.pid  # serve is unharmed and still owns the database
+    assert wd.stop(serve) == 0
